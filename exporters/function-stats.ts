@@ -1,0 +1,115 @@
+// Per-function-line totals over a profile view: what pstats prints and the live table shows.
+// A row is one (file, current line, function), as in Tachyon; cumulative counts a row once
+// per stack however often it recurs, so recursion does not inflate it.
+import type {Profile, View} from './model.js';
+
+export type FunctionRow = {
+	readonly id: number;
+	readonly filename: string;
+	readonly line: number;
+	readonly funcname: string;
+	readonly synthetic: boolean;
+	directSamples: number;
+	cumulativeSamples: number;
+	directTimeUs: number;
+	cumulativeTimeUs: number;
+	/** Row id of a caller → samples in which it called this row. */
+	readonly callers: Map<number, number>;
+	/** Row id of a callee → samples in which this row called it. */
+	readonly callees: Map<number, number>;
+};
+
+export type FunctionStats = {
+	readonly rows: FunctionRow[];
+	/** Thread samples in the view. */
+	readonly totalSamples: number;
+	readonly totalTimeUs: number;
+};
+
+export function functionStats(profile: Profile, view: View = {}): FunctionStats {
+	const rows: FunctionRow[] = [];
+	const rowByKey = new Map<string, number>();
+	const rowOfFrame = new Map<number, number>();
+	const stackRows = new Map<number, number[]>();
+	const rowFor = (frameId: number) => {
+		let id = rowOfFrame.get(frameId);
+		if (id === undefined) {
+			const frame = profile.frames[frameId]!;
+			const line = Math.max(frame.line, 0);
+			const key = `${frame.filename}\0${line}\0${frame.funcname}`;
+			id = rowByKey.get(key);
+			if (id === undefined) {
+				id = rows.length;
+				rowByKey.set(key, id);
+				rows.push({
+					id, filename: frame.filename, line, funcname: frame.funcname, synthetic: frame.kind !== 'python',
+					directSamples: 0, cumulativeSamples: 0, directTimeUs: 0, cumulativeTimeUs: 0, callers: new Map(), callees: new Map(),
+				});
+			}
+
+			rowOfFrame.set(frameId, id);
+		}
+
+		return id;
+	};
+
+	let totalSamples = 0;
+	let totalTimeUs = 0;
+	const seen = new Set<number>();
+	for (const cell of profile.select(view)) {
+		let path = stackRows.get(cell.stack);
+		if (path === undefined) {
+			path = cell.stack < 0 ? [] : profile.stackFrames(cell.stack).map(frame => rowFor(frame));
+			stackRows.set(cell.stack, path);
+		}
+
+		totalSamples += cell.count;
+		totalTimeUs += cell.timeUs;
+		if (path.length === 0) {
+			continue;
+		}
+
+		const leaf = rows[path.at(-1)!]!;
+		leaf.directSamples += cell.count;
+		leaf.directTimeUs += cell.timeUs;
+		seen.clear();
+		for (let index = 0; index < path.length; index++) {
+			const id = path[index]!;
+			if (!seen.has(id)) {
+				seen.add(id);
+				rows[id]!.cumulativeSamples += cell.count;
+				rows[id]!.cumulativeTimeUs += cell.timeUs;
+			}
+
+			if (index > 0) {
+				const caller = path[index - 1]!;
+				rows[id]!.callers.set(caller, (rows[id]!.callers.get(caller) ?? 0) + cell.count);
+				rows[caller]!.callees.set(id, (rows[caller]!.callees.get(id) ?? 0) + cell.count);
+			}
+		}
+	}
+
+	return {rows: rows.filter(row => row.cumulativeSamples > 0), totalSamples, totalTimeUs};
+}
+
+export const sortKeys = ['nsamples', 'tottime', 'cumtime', 'sample-pct', 'cumul-pct', 'nsamples-cumul', 'name'] as const;
+export type SortKey = typeof sortKeys[number];
+
+/** Orders rows as Tachyon's --sort does (largest first, `name` alphabetical). */
+export function sortRows(rows: FunctionRow[], key: SortKey): FunctionRow[] {
+	const by: Record<SortKey, (row: FunctionRow) => number> = {
+		nsamples: row => row.directSamples,
+		'sample-pct': row => row.directSamples,
+		tottime: row => row.directTimeUs,
+		cumtime: row => row.cumulativeTimeUs,
+		'cumul-pct': row => row.cumulativeSamples,
+		'nsamples-cumul': row => row.cumulativeSamples,
+		name: () => 0,
+	};
+	if (key === 'name') {
+		return rows.toSorted((a, b) => a.filename.localeCompare(b.filename) || a.line - b.line || a.funcname.localeCompare(b.funcname));
+	}
+
+	const value = by[key];
+	return rows.toSorted((a, b) => value(b) - value(a) || b.cumulativeSamples - a.cumulativeSamples || a.funcname.localeCompare(b.funcname));
+}

@@ -1,0 +1,56 @@
+// Every output format, by id. The CLI's format flags and the live view's export menu both
+// read this registry; each exporter is a pure function of the profile model.
+import {collapsedText} from './collapsed.js';
+import type {SortKey} from './function-stats.js';
+import type {Profile} from './model.js';
+import {pstatsText} from './pstats.js';
+
+export type ExportOptions = {
+	readonly sort?: SortKey;
+	readonly limit?: number;
+	/** The baseline profile, for diff-flamegraph. */
+	readonly baseline?: Profile;
+};
+
+/** What an exporter produces: a text or binary file, or a directory of files (heatmap). */
+export type ExportResult =
+	| {readonly kind: 'file'; readonly data: string | Uint8Array}
+	| {readonly kind: 'directory'; readonly files: ReadonlyMap<string, string | Uint8Array>};
+
+export type Exporter = {
+	readonly id: string;
+	/** Flag name on the command line (`--collapsed`). */
+	readonly flag: string;
+	readonly description: string;
+	/** File extension of the default output name, or undefined for a directory. */
+	readonly extension: string | undefined;
+	/** Default output name as Tachyon's: `{prefix}_{pid}.{extension}`. */
+	readonly prefix: string;
+	/** Needs each sample's timestamp, not just totals. */
+	readonly needsTimeline: boolean;
+	/** Opens in a browser (--browser). */
+	readonly html: boolean;
+	readonly export: (profile: Profile, options: ExportOptions) => ExportResult;
+};
+
+const text = (data: string): ExportResult => ({kind: 'file', data});
+
+export const exporters = {
+	pstats: {
+		id: 'pstats', flag: 'pstats', description: 'pstats-style table', extension: 'pstats', prefix: 'pstats',
+		needsTimeline: false, html: false,
+		export: (profile, options) => text(pstatsText(profile, options)),
+	},
+	collapsed: {
+		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
+		needsTimeline: false, html: false,
+		export: profile => text(collapsedText(profile)),
+	},
+} as const satisfies Record<string, Exporter>;
+
+export type FormatId = keyof typeof exporters;
+export const formatIds = Object.keys(exporters) as FormatId[];
+
+export function defaultOutputName(format: Exporter, pid: number): string {
+	return format.extension ? `${format.prefix}_${pid}.${format.extension}` : `${format.prefix}_${pid}`;
+}

@@ -1,0 +1,284 @@
+// The one profile model. Sampler batches go in; every exporter and the live view read it.
+//
+// Stacks are a prefix tree (stack id → parent stack, frame), root first. Samples are kept
+// aggregated per (thread, stack, status) cell, with the number of samples and the real
+// time they stand for, so memory grows with distinct stacks, not with samples. Exporters
+// that need each sample's timestamp (gecko) ask for a timeline when the profile is created.
+import {type FrameDef, type ProfilingMode, type SampleBatch, type SamplerStats, ThreadStatus} from '../sampler/protocol.js';
+
+export type {FrameDef, ProfilingMode} from '../sampler/protocol.js';
+export {ThreadStatus} from '../sampler/protocol.js';
+
+export type ProfileMeta = {
+	pid: number;
+	pythonVersion: string;
+	command: string[];
+	mode: ProfilingMode;
+	/** Requested µs between samples. */
+	intervalUs: number;
+	/** Wall clock at the start of sampling, ms since the epoch. */
+	startedAt: number;
+	allThreads: boolean;
+	gc: boolean;
+	native: boolean;
+	opcodes: boolean;
+	asyncAware: boolean;
+};
+
+export type ThreadInfo = {
+	readonly tid: number;
+	readonly name: string;
+	/** Order of first appearance, 0-based. */
+	readonly index: number;
+};
+
+/** All samples of one thread with one stack and one status. */
+export type Cell = {
+	readonly tid: number;
+	readonly stack: number;
+	readonly status: number;
+	count: number;
+	/** µs of real time these samples stand for (each tick stands for the time since the previous one). */
+	timeUs: number;
+};
+
+/** Which samples to look at: a mode keeps the samples whose thread status fits it. */
+export type View = {
+	readonly mode?: ProfilingMode;
+	/** Only this thread; undefined for all. */
+	readonly tid?: number;
+};
+
+export type Timeline = {
+	length: number;
+	/** µs since the start of sampling. */
+	time: Float64Array;
+	tid: Uint32Array;
+	status: Uint8Array;
+	stack: Int32Array;
+};
+
+export const emptyStats: SamplerStats = {attempts: 0, errors: 0, missed: 0, elapsedUs: 0, reads: 0, bytesRead: 0, cpuUs: 0};
+
+export function statusFitsMode(status: number, mode: ProfilingMode | undefined): boolean {
+	switch (mode) {
+		case 'cpu': {
+			return (status & ThreadStatus.onCpu) !== 0;
+		}
+
+		case 'gil': {
+			return (status & ThreadStatus.hasGil) !== 0;
+		}
+
+		case 'exception': {
+			return (status & ThreadStatus.hasException) !== 0;
+		}
+
+		default: {
+			return true;
+		}
+	}
+}
+
+export function isSynthetic(frame: FrameDef): boolean {
+	return frame.kind !== 'python';
+}
+
+export class Profile {
+	readonly meta: ProfileMeta;
+	readonly frames: FrameDef[] = [];
+	readonly threads = new Map<number, ThreadInfo>();
+	stats: SamplerStats = emptyStats;
+	/** Sampling ticks that produced a sample (at least one thread or none). */
+	ticks = 0;
+	/** Thread samples: one per thread per tick. */
+	samples = 0;
+	/** µs covered by the ticks seen. */
+	timeUs = 0;
+	/** Why sampling ended, once it has. */
+	endReason: 'duration' | 'stopped' | 'exited' | undefined;
+	timeline: Timeline | undefined;
+	private stackParent = new Int32Array(1024);
+	private stackFrame = new Int32Array(1024);
+	private stackCount = 0;
+	private readonly cellMap = new Map<number, Cell>();
+	/** Counts of the samples added since the last reset, for "reset" in the live view. */
+	private generation = 0;
+
+	constructor(meta: ProfileMeta, options: {timeline?: boolean} = {}) {
+		this.meta = meta;
+		if (options.timeline) {
+			this.timeline = {length: 0, time: new Float64Array(4096), tid: new Uint32Array(4096), status: new Uint8Array(4096), stack: new Int32Array(4096)};
+		}
+	}
+
+	get stackCountTotal(): number {
+		return this.stackCount;
+	}
+
+	/** Bumped whenever samples are added or cleared: cheap change detection for the UI. */
+	get version(): number {
+		return this.generation;
+	}
+
+	get cells(): Iterable<Cell> {
+		return this.cellMap.values();
+	}
+
+	/** Adds one batch from the sampler. */
+	ingest(batch: SampleBatch): void {
+		for (const frame of batch.frames) {
+			this.frames.push(frame);
+		}
+
+		for (const thread of batch.threads) {
+			if (!this.threads.has(thread.tid)) {
+				this.threads.set(thread.tid, {tid: thread.tid, name: thread.name, index: this.threads.size});
+			}
+		}
+
+		for (let index = 0; index < batch.stacks.length; index += 2) {
+			this.addStack(batch.stacks[index]!, batch.stacks[index + 1]!);
+		}
+
+		const {ticks, records} = batch;
+		let record = 0;
+		for (let tick = 0; tick < ticks.length; tick += 3) {
+			const time = ticks[tick]!;
+			const standsFor = ticks[tick + 1]!;
+			const count = ticks[tick + 2]!;
+			this.ticks++;
+			this.timeUs += standsFor;
+			for (let thread = 0; thread < count; thread++, record += 3) {
+				this.addSample(records[record]!, records[record + 1]!, records[record + 2]!, standsFor, time);
+			}
+		}
+
+		this.stats = batch.stats;
+		this.generation++;
+	}
+
+	/** Adds `count` samples of one stack; used by ingest and by replay. */
+	addSample(tid: number, status: number, stack: number, timeUs: number, at: number, count = 1): void {
+		const key = (((stack + 1) * 4096) + (this.threadIndex(tid) & 4095)) * 256 + (status & 255);
+		let cell = this.cellMap.get(key);
+		if (cell === undefined) {
+			cell = {tid, stack, status, count: 0, timeUs: 0};
+			this.cellMap.set(key, cell);
+		}
+
+		cell.count += count;
+		cell.timeUs += timeUs * count;
+		this.samples += count;
+		if (this.timeline) {
+			for (let index = 0; index < count; index++) {
+				this.pushTimeline(at, tid, status, stack);
+			}
+		}
+	}
+
+	/** Interns a stack from outside the sampler (replay): returns the id of (parent, frame). */
+	addStack(parent: number, frame: number): number {
+		if (this.stackCount === this.stackParent.length) {
+			this.stackParent = grow(this.stackParent);
+			this.stackFrame = grow(this.stackFrame);
+		}
+
+		this.stackParent[this.stackCount] = parent;
+		this.stackFrame[this.stackCount] = frame;
+		return this.stackCount++;
+	}
+
+	addThread(tid: number, name: string): void {
+		if (!this.threads.has(tid)) {
+			this.threads.set(tid, {tid, name, index: this.threads.size});
+		}
+	}
+
+	stackParentOf(stack: number): number {
+		return this.stackParent[stack]!;
+	}
+
+	stackFrameOf(stack: number): number {
+		return this.stackFrame[stack]!;
+	}
+
+	/** Frame ids of a stack, root first. */
+	stackFrames(stack: number): number[] {
+		const frames: number[] = [];
+		for (let id = stack; id >= 0; id = this.stackParent[id]!) {
+			frames.push(this.stackFrame[id]!);
+		}
+
+		return frames.reverse();
+	}
+
+	/** The cells a view selects. */
+	*select(view: View = {}): Iterable<Cell> {
+		for (const cell of this.cellMap.values()) {
+			if ((view.tid === undefined || cell.tid === view.tid) && statusFitsMode(cell.status, view.mode ?? this.meta.mode)) {
+				yield cell;
+			}
+		}
+	}
+
+	/** Forgets every sample (the live view's reset); frames, stacks and threads stay interned. */
+	reset(): void {
+		this.cellMap.clear();
+		this.samples = 0;
+		this.ticks = 0;
+		this.timeUs = 0;
+		if (this.timeline) {
+			this.timeline.length = 0;
+		}
+
+		this.generation++;
+	}
+
+	/** The sampling statistics a report shows: rate achieved, error rate, missed samples. */
+	summary(): {durationS: number; attempts: number; rate: number; errorRate: number; missedRate: number; missed: number} {
+		const durationS = this.stats.elapsedUs / 1e6;
+		const attempts = this.stats.attempts;
+		const expected = this.stats.elapsedUs / this.meta.intervalUs;
+		return {
+			durationS,
+			attempts,
+			rate: durationS > 0 ? attempts / durationS : 0,
+			errorRate: attempts > 0 ? (this.stats.errors / attempts) * 100 : 0,
+			missed: this.stats.missed,
+			missedRate: expected > 0 ? (this.stats.missed / expected) * 100 : 0,
+		};
+	}
+
+	private threadIndex(tid: number): number {
+		let thread = this.threads.get(tid);
+		if (thread === undefined) {
+			thread = {tid, name: '', index: this.threads.size};
+			this.threads.set(tid, thread);
+		}
+
+		return thread.index;
+	}
+
+	private pushTimeline(time: number, tid: number, status: number, stack: number): void {
+		const timeline = this.timeline!;
+		if (timeline.length === timeline.time.length) {
+			timeline.time = grow(timeline.time);
+			timeline.tid = grow(timeline.tid);
+			timeline.status = grow(timeline.status);
+			timeline.stack = grow(timeline.stack);
+		}
+
+		const index = timeline.length++;
+		timeline.time[index] = time;
+		timeline.tid[index] = tid;
+		timeline.status[index] = status;
+		timeline.stack[index] = stack;
+	}
+}
+
+function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(array: T): T {
+	const bigger = new (array.constructor as new (length: number) => T)(array.length * 2);
+	bigger.set(array);
+	return bigger;
+}

@@ -1,0 +1,29 @@
+// Errors meant for the person at the terminal: printed as one line, never with a stack trace.
+import fs from 'node:fs';
+
+export class UserError extends Error {
+	readonly exitCode: number;
+	constructor(message: string, exitCode = 1) {
+		super(message);
+		this.exitCode = exitCode;
+		this.name = 'UserError';
+	}
+}
+
+/** The value of kernel.yama.ptrace_scope, or undefined where Yama is not enabled. */
+export function ptraceScope(): number | undefined {
+	try {
+		return Number(fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim());
+	} catch {
+		return undefined;
+	}
+}
+
+/** The one-line advice for a process we may not read. */
+export function permissionError(pid: number, what: string): UserError {
+	const scope = ptraceScope();
+	const yama = scope === undefined
+		? 'kernel.yama.ptrace_scope is not set on this machine'
+		: `kernel.yama.ptrace_scope is ${scope}${scope >= 1 ? ` (try: sudo sysctl kernel.yama.ptrace_scope=0${scope === 3 ? ', needs a reboot at 3' : ''})` : ''}`;
+	return new UserError(`permission denied ${what} process ${pid}: run tachyon-top as the target's user or as root, or grant it CAP_SYS_PTRACE (sudo setcap cap_sys_ptrace+ep $(which node)); ${yama}`);
+}

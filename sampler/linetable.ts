@@ -1,0 +1,95 @@
+// Decodes CPython 3.11+'s location table (co_linetable, PEP 626/657): the source position
+// of an instruction. The format is the same in 3.11–3.15.
+
+export type Location = {
+	line: number;
+	endLine: number;
+	/** Columns are UTF-8 byte offsets, as CPython stores them; -1 when unknown. */
+	col: number;
+	endCol: number;
+};
+
+export const noLocation: Readonly<Location> = {line: -1, endLine: -1, col: -1, endCol: -1};
+
+/**
+ * The location of the instruction at code-unit index `addrq`. `firstLine` is co_firstlineno.
+ * Returns noLocation where the table says the instruction has none, or ends before it.
+ */
+export function locationOf(table: Uint8Array, firstLine: number, addrq: number): Location {
+	if (addrq < 0) {
+		return noLocation;
+	}
+
+	let index = 0;
+	let line = firstLine;
+	let address = 0;
+	const varint = () => {
+		let byte = table[index++] ?? 0;
+		let value = byte & 63;
+		let shift = 0;
+		while (byte & 64) {
+			byte = table[index++] ?? 0;
+			shift += 6;
+			value |= (byte & 63) << shift;
+		}
+
+		return value;
+	};
+
+	const signedVarint = () => {
+		const value = varint();
+		return value & 1 ? -(value >>> 1) : value >>> 1;
+	};
+
+	while (index < table.length) {
+		const head = table[index++]!;
+		const code = (head >> 3) & 15;
+		const length = (head & 7) + 1;
+		let result: Location | undefined;
+		switch (code) {
+			case 15: { // No location.
+				result = noLocation;
+				break;
+			}
+
+			case 14: { // Long form.
+				line += signedVarint();
+				const endLine = line + varint();
+				const col = varint() - 1;
+				const endCol = varint() - 1;
+				result = {line, endLine, col, endCol};
+				break;
+			}
+
+			case 13: { // Line only.
+				line += signedVarint();
+				result = {line, endLine: line, col: -1, endCol: -1};
+				break;
+			}
+
+			case 10:
+			case 11:
+			case 12: { // One line, with columns.
+				line += code - 10;
+				const col = table[index++] ?? 0;
+				const endCol = table[index++] ?? 0;
+				result = {line, endLine: line, col, endCol};
+				break;
+			}
+
+			default: { // Short form: same line, columns packed.
+				const second = table[index++] ?? 0;
+				const col = (code * 8) + (second >> 4);
+				result = {line, endLine: line, col, endCol: col + (second & 15)};
+			}
+		}
+
+		if (addrq >= address && addrq < address + length) {
+			return result;
+		}
+
+		address += length;
+	}
+
+	return noLocation;
+}

@@ -1,0 +1,145 @@
+// Everything tachyon-top learns from /proc: which files a process maps, its threads,
+// their run state, its command line. Pure reads of small text files.
+import fs from 'node:fs';
+
+export type Mapping = {
+	readonly start: bigint;
+	readonly end: bigint;
+	readonly offset: bigint;
+	readonly perms: string;
+	readonly path: string;
+};
+
+export function processExists(pid: number): boolean {
+	return fs.existsSync(`/proc/${pid}`);
+}
+
+export function readMaps(pid: number): Mapping[] {
+	const text = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+	const maps: Mapping[] = [];
+	for (const line of text.split('\n')) {
+		// 55d0c0a00000-55d0c0a2a000 r--p 00000000 fe:01 1234   /usr/bin/python3.11
+		const match = /^([\da-f]+)-([\da-f]+) (\S+) ([\da-f]+) \S+ \d+\s*(.*)$/.exec(line);
+		if (!match) {
+			continue;
+		}
+
+		maps.push({
+			start: BigInt('0x' + match[1]!),
+			end: BigInt('0x' + match[2]!),
+			perms: match[3]!,
+			offset: BigInt('0x' + match[4]!),
+			path: match[5]!.replace(/ \(deleted\)$/, ''),
+		});
+	}
+
+	return maps;
+}
+
+export function readCmdline(pid: number): string[] {
+	try {
+		return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part, index, all) => part !== '' || index < all.length - 1);
+	} catch {
+		return [];
+	}
+}
+
+export function readComm(pid: number, tid = pid): string {
+	try {
+		return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+	} catch {
+		return '';
+	}
+}
+
+/** The fields of /proc/PID/status we use, by name. */
+export function readStatus(pid: number): Map<string, string> {
+	const fields = new Map<string, string>();
+	for (const line of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+		const colon = line.indexOf(':');
+		if (colon > 0) {
+			fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+		}
+	}
+
+	return fields;
+}
+
+export type Stat = {
+	readonly state: string;
+	readonly ppid: number;
+	readonly utimeTicks: number;
+	readonly stimeTicks: number;
+	readonly startTicks: number;
+	readonly rssPages: number;
+};
+
+/** Parses a /proc stat line. The command may hold spaces and parentheses, so fields start after the last ')'. */
+export function parseStat(text: string): Stat | undefined {
+	const close = text.lastIndexOf(')');
+	if (close < 0) {
+		return undefined;
+	}
+
+	const fields = text.slice(close + 2).split(' ');
+	return {
+		state: fields[0] ?? '?',
+		ppid: Number(fields[1]),
+		utimeTicks: Number(fields[11]),
+		stimeTicks: Number(fields[12]),
+		startTicks: Number(fields[19]),
+		rssPages: Number(fields[21]),
+	};
+}
+
+export function readStat(pid: number, tid?: number): Stat | undefined {
+	try {
+		return parseStat(fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8'));
+	} catch {
+		return undefined;
+	}
+}
+
+export function listTasks(pid: number): number[] {
+	try {
+		return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger);
+	} catch {
+		return [];
+	}
+}
+
+export function listPids(): number[] {
+	return fs.readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number);
+}
+
+/** Clock ticks per second for stat times; 100 on every Linux we target. */
+export const clockTicks = 100;
+
+export function bootTimeSeconds(): number {
+	const match = /^btime (\d+)/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+	return match ? Number(match[1]) : 0;
+}
+
+/** Descendants of pid, breadth first, from one scan of /proc. */
+export function descendants(pid: number): number[] {
+	const children = new Map<number, number[]>();
+	for (const other of listPids()) {
+		const stat = readStat(other);
+		if (stat) {
+			const list = children.get(stat.ppid) ?? [];
+			list.push(other);
+			children.set(stat.ppid, list);
+		}
+	}
+
+	const found: number[] = [];
+	const queue = [pid];
+	while (queue.length > 0) {
+		for (const child of children.get(queue.shift()!) ?? []) {
+			found.push(child);
+			queue.push(child);
+		}
+	}
+
+	return found;
+}

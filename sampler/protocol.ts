@@ -1,0 +1,109 @@
+// What the sampler worker and the main thread say to each other, and the shapes both sides share.
+
+/** One distinct frame: a source position in a function, or a synthetic marker. */
+export type FrameDef = {
+	readonly filename: string;
+	readonly funcname: string;
+	/** Current line of the frame; 0 for synthetic frames, -1 when the instruction has no line. */
+	readonly line: number;
+	readonly endLine: number;
+	/** UTF-8 byte columns, -1 when unknown. */
+	readonly col: number;
+	readonly endCol: number;
+	/** The instruction being executed (with --opcodes), else -1. */
+	readonly opcode: number;
+	readonly kind: FrameKind;
+};
+
+export type FrameKind = 'python' | 'gc' | 'native' | 'task';
+
+/** Thread status bits, the same values as Tachyon's (and its binary format's status byte). */
+export const ThreadStatus = {
+	hasGil: 1,
+	onCpu: 2,
+	unknown: 4,
+	gilRequested: 8,
+	hasException: 16,
+	mainThread: 32,
+	/** Ours: the collector was running in this thread's interpreter when sampled. */
+	inGc: 64,
+} as const;
+
+export const profilingModes = ['wall', 'cpu', 'gil', 'exception'] as const;
+export type ProfilingMode = typeof profilingModes[number];
+
+export type SamplerOptions = {
+	readonly pid: number;
+	/** Microseconds between samples. */
+	readonly intervalUs: number;
+	/** Seconds, or 0 for no limit. */
+	readonly durationS: number;
+	readonly allThreads: boolean;
+	readonly gc: boolean;
+	readonly native: boolean;
+	readonly opcodes: boolean;
+	/** Read each thread's run state from /proc (cpu mode, live view). */
+	readonly cpuState: boolean;
+	/** Read each thread's exception state (exception mode, live view). */
+	readonly exceptionState: boolean;
+	/** How often the worker sends a batch, in milliseconds. */
+	readonly batchMs: number;
+	/** Wait this long for a just-started process to become a readable Python (run mode). */
+	readonly waitForRuntimeMs: number;
+};
+
+export type ThreadDef = {readonly tid: number; readonly name: string};
+
+/**
+ * A batch of samples. `ticks` holds, per sampling tick: timestamp (µs since start),
+ * the µs this tick stands for, and the number of thread records that follow in `records`.
+ * `records` holds per thread record: tid, status, stack id. Stacks are interned as a
+ * prefix tree: `stacks` holds (parent stack id or -1, frame id) pairs for new stack ids.
+ */
+export type SampleBatch = {
+	readonly type: 'batch';
+	readonly frames: FrameDef[];
+	readonly threads: ThreadDef[];
+	readonly stacks: Int32Array;
+	readonly ticks: Float64Array;
+	readonly records: Uint32Array;
+	readonly stats: SamplerStats;
+};
+
+export type SamplerStats = {
+	/** Sampling ticks attempted, successful or not. */
+	readonly attempts: number;
+	readonly errors: number;
+	/** Ticks that were due but could not be taken in time. */
+	readonly missed: number;
+	/** µs since sampling started. */
+	readonly elapsedUs: number;
+	readonly lastError?: string;
+	readonly reads: number;
+	readonly bytesRead: number;
+	/** Worker CPU time in µs (user + system), for the bench. */
+	readonly cpuUs: number;
+};
+
+export type TargetInfo = {
+	readonly pid: number;
+	readonly version: string;
+	readonly binary: string;
+	readonly command: string[];
+	/** Wall-clock time sampling started, ms since the epoch. */
+	readonly startedAt: number;
+};
+
+export type WorkerMessage =
+	| {readonly type: 'attached'; readonly target: TargetInfo}
+	| SampleBatch
+	| {readonly type: 'done'; readonly reason: 'duration' | 'stopped' | 'exited'}
+	| {readonly type: 'error'; readonly message: string; readonly userError: boolean; readonly exitCode: number};
+
+/** Control words shared with the worker through a SharedArrayBuffer. */
+export const Control = {
+	/** Set to 1 to stop sampling. */
+	stop: 0,
+	/** Set to 1 to pause sampling (live view pause keeps sampling; this is for tests). */
+	length: 2,
+} as const;

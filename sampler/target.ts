@@ -1,0 +1,192 @@
+// Finds a Python process's runtime: which mapped file holds `_PyRuntime`, where it sits in
+// memory, which CPython it is, and the layout to read it with. Read-only, done once per attach.
+import fs from 'node:fs';
+import path from 'node:path';
+import {readElf} from './elf.js';
+import {permissionError, UserError} from './errors.js';
+import {SyscallError, errno} from './libc.js';
+import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, type Layout, type PythonVersion} from './layouts.js';
+import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
+import {RemoteMemory, TargetGoneError} from './remote-memory.js';
+
+export type Target = {
+	readonly pid: number;
+	readonly version: PythonVersion;
+	readonly layout: Layout;
+	readonly runtimeAddress: number;
+	/** Address of PyCode_Type in the target: a frame whose executable has another type is not a Python frame. */
+	readonly codeType: number;
+	/** Address of Py_None, to tell "no exception" from an exception object. */
+	readonly none: number;
+	/** The file that holds the runtime (the python executable or libpython). */
+	readonly binary: string;
+	readonly command: string[];
+	/** Offsets of the asyncio debug table (3.14+), when the target maps it. */
+	readonly asyncioDebug?: Buffer;
+};
+
+/** Looks for the runtime in a file mapped by the process; undefined if that file has none. */
+function findRuntime(pid: number, mapping: Mapping, maps: Mapping[]) {
+	// /proc/PID/root/... reaches the file as the target sees it, also inside containers.
+	const elf = readElf(`/proc/${pid}/root${mapping.path}`) ?? readElf(mapping.path);
+	if (!elf) {
+		return undefined;
+	}
+
+	const section = elf.sections.get('.PyRuntime');
+	const symbol = elf.symbols.get('_PyRuntime');
+	const runtimeVaddr = section?.addr ?? symbol;
+	if (runtimeVaddr === undefined) {
+		return undefined;
+	}
+
+	// The first mapping of this file (offset 0) is its load base.
+	const base = maps.find(other => other.path === mapping.path && other.offset === 0n)?.start ?? mapping.start;
+	const bias = base - elf.loadVaddr;
+	const at = (vaddr: bigint | undefined) => vaddr === undefined ? 0 : Number(vaddr + bias);
+	const versionWord = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;
+	return {
+		runtime: at(runtimeVaddr),
+		codeType: at(elf.symbols.get('PyCode_Type')),
+		none: at(elf.symbols.get('_Py_NoneStruct')),
+		versionWord,
+		binary: mapping.path,
+		asyncio: elf.sections.get('.AsyncioDebug'),
+	};
+}
+
+function pythonCandidates(maps: Mapping[]): Mapping[] {
+	const seen = new Set<string>();
+	const candidates: Mapping[] = [];
+	for (const mapping of maps) {
+		const name = path.basename(mapping.path);
+		if (mapping.path.startsWith('/') && /python/i.test(name) && !name.includes('cpython-3') && !seen.has(mapping.path)) {
+			seen.add(mapping.path);
+			candidates.push(mapping);
+		}
+	}
+
+	// libpython first: where a shared build maps both, the runtime lives in the library.
+	return candidates.sort((a, b) => Number(b.path.includes('libpython')) - Number(a.path.includes('libpython')));
+}
+
+export function checkProcess(pid: number): void {
+	if (!Number.isInteger(pid) || pid <= 0) {
+		throw new UserError(`Expected a process id, got \`${pid}\``, 2);
+	}
+
+	if (!processExists(pid)) {
+		throw new UserError(`No such process: ${pid}`);
+	}
+}
+
+/**
+ * Reads everything needed to sample `pid`. Throws UserError with a one-line reason for a
+ * missing process, a process that is not Python, an unsupported version or missing permission.
+ */
+export function openTarget(pid: number): Target {
+	checkProcess(pid);
+	let maps: Mapping[];
+	try {
+		maps = readMaps(pid);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'EACCES' || (error as NodeJS.ErrnoException).code === 'EPERM') {
+			throw permissionError(pid, 'reading the memory map of');
+		}
+
+		throw new UserError(`No such process: ${pid}`);
+	}
+
+	const command = readCmdline(pid);
+	let found: ReturnType<typeof findRuntime>;
+	for (const candidate of pythonCandidates(maps)) {
+		found = findRuntime(pid, candidate, maps);
+		if (found) {
+			break;
+		}
+	}
+
+	if (!found) {
+		const exe = safeReadlink(`/proc/${pid}/exe`) ?? command[0] ?? '?';
+		throw new UserError(`Process ${pid} (${path.basename(exe)}) is not a Python process: no CPython runtime is mapped in it`);
+	}
+
+	const memory = new RemoteMemory(pid, 4096);
+	let head: Buffer;
+	try {
+		head = Buffer.from(memory.read(found.runtime, 24));
+	} catch (error) {
+		throw describeReadError(pid, error);
+	}
+
+	let layout: Layout;
+	if (head.toString('latin1', 0, 8) === debugCookie) {
+		const version = versionFromHex(Number(head.readBigUInt64LE(8)));
+		if (version.minor < 13 || version.minor > 15 || version.major !== 3) {
+			throw unsupportedVersion(version);
+		}
+
+		if (head.readBigUInt64LE(16) !== 0n) {
+			throw new UserError(`Python ${version.text} is a free-threaded build, which tachyon-top does not read yet`);
+		}
+
+		const table = Buffer.from(memory.read(found.runtime, debugTableSize(version.minor)));
+		layout = layoutFromDebugOffsets(table, version);
+	} else {
+		const version = found.versionWord === undefined ? versionFromBinaryName(found.binary) : versionFromHex(found.versionWord);
+		if (!version) {
+			throw new UserError(`Cannot tell which Python process ${pid} runs (${found.binary})`);
+		}
+
+		layout = builtinLayout(version);
+	}
+
+	let asyncioDebug: Buffer | undefined;
+	return {
+		pid,
+		version: layout.version,
+		layout,
+		runtimeAddress: found.runtime,
+		codeType: found.codeType,
+		none: found.none,
+		binary: found.binary,
+		command,
+		...(asyncioDebug ? {asyncioDebug} : {}),
+	};
+}
+
+function versionFromBinaryName(binary: string): PythonVersion | undefined {
+	const match = /python(\d)\.(\d+)/.exec(path.basename(binary));
+	if (!match) {
+		return undefined;
+	}
+
+	const major = Number(match[1]);
+	const minor = Number(match[2]);
+	if (minor < 11) {
+		throw unsupportedVersion({major, minor});
+	}
+
+	return versionFromHex((major << 24) | (minor << 16) | 0xF0);
+}
+
+function safeReadlink(file: string): string | undefined {
+	try {
+		return fs.readlinkSync(file);
+	} catch {
+		return undefined;
+	}
+}
+
+/** Turns a failed first read into the message a person needs. */
+export function describeReadError(pid: number, error: unknown): Error {
+	if (error instanceof SyscallError && error.code === errno.EPERM) {
+		return permissionError(pid, 'reading');
+	}
+
+	if (error instanceof TargetGoneError) {
+		return new UserError(`No such process: ${pid}`);
+	}
+
+	return error instanceof Error ? error : new Error(String(error));
+}

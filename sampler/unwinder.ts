@@ -1,0 +1,710 @@
+// Reads the Python stacks of every sampled thread of a target, once per call to sample().
+//
+// Cost model: a system call costs ~1 µs here, so the walk is built around doing as few as
+// possible. For each thread the reads of the previous sample (thread state, the used part of
+// its data-stack chunks, frames that live outside them) are replayed speculatively in ONE
+// process_vm_readv; the walk then checks each assumption against what it read and fetches
+// only what moved. Code objects are cached by address, (code, instruction) → frame id too.
+// Every walk is guarded (frame cap, self-loop, type check), so a torn read costs one sample.
+import fs from 'node:fs';
+import {FrameTable} from './frame-table.js';
+import {locationOf} from './linetable.js';
+import {ThreadStatus} from './protocol.js';
+import {readPointer, RemoteMemory, TornReadError} from './remote-memory.js';
+import type {Target} from './target.js';
+
+export type UnwindOptions = {
+	readonly allThreads: boolean;
+	readonly gc: boolean;
+	readonly native: boolean;
+	readonly opcodes: boolean;
+	readonly cpuState: boolean;
+	readonly exceptionState: boolean;
+};
+
+export type ThreadSample = {
+	tid: number;
+	tstate: number;
+	status: number;
+	depth: number;
+	/** Frame ids, innermost first; only [0, depth) is valid. */
+	readonly frames: number[];
+};
+
+type CodeInfo = {
+	readonly filename: string;
+	readonly qualname: string;
+	readonly firstLine: number;
+	readonly linetable: Buffer;
+	readonly bytecode: number;
+	/** The pointers the entry was built from, to re-validate it cheaply. */
+	readonly signature: string;
+	/** (instruction index × 256 + opcode + 1) → frame id. */
+	readonly frames: Map<number, number>;
+	checkedAt: number;
+};
+
+/** Where a remote range was copied to in scratch, for this sample. */
+type Region = {address: number; length: number; at: number};
+
+/** What was read for a thread last time; replayed speculatively next time. */
+type ThreadPlan = {cframe: number; chunks: Array<{address: number; length: number; capacity: number}>; extras: number[]};
+
+export const maxFrames = 4096;
+const maxThreads = 4096;
+const chunkHeaderSize = 24;
+const maxChunkSize = 16 << 20;
+const stringPeek = 256;
+/** Code-cache entries older than this are re-validated before use (3.11–3.13 have no generation counter). */
+const codeRecheckMs = 1000;
+const interpWordsAt = 0;
+const threadRegionAt = 4096;
+
+export class Unwinder {
+	readonly memory: RemoteMemory;
+	readonly samples: ThreadSample[] = [];
+	private readonly layout: Target['layout'];
+	private readonly interp: number;
+	private readonly gilStruct: number;
+	private readonly codeCache = new Map<number, CodeInfo>();
+	private codeGeneration = -1;
+	private mainTstate = 0;
+	private readonly plans = new Map<number, ThreadPlan>();
+	private regions: Region[] = [];
+	private cursor = threadRegionAt;
+	private readonly gcFrame: number;
+	private readonly nativeFrame: number;
+	private readonly statFiles = new Map<number, number>();
+	private readonly statBuffer = Buffer.alloc(512);
+	private now = 0;
+	// Per-walk scratch, reused: code info, instruction index and pointer, or a fixed frame id.
+	private readonly walkCode: Array<CodeInfo | undefined> = [];
+	private readonly walkAddrq: number[] = [];
+	private readonly walkIp: number[] = [];
+	private readonly walkFixed: number[] = [];
+
+	readonly target: Target;
+	readonly frameTable: FrameTable;
+	readonly options: UnwindOptions;
+	constructor(target: Target, frameTable: FrameTable, options: UnwindOptions) {
+		this.target = target;
+		this.frameTable = frameTable;
+		this.options = options;
+		this.memory = new RemoteMemory(target.pid, 4 << 20);
+		this.layout = target.layout;
+		this.gcFrame = frameTable.synthetic('gc', '<GC>');
+		this.nativeFrame = frameTable.synthetic('native', '<native>');
+		this.interp = this.memory.pointer(target.runtimeAddress + this.layout.runtime.interpretersHead);
+		// 3.12 keeps a pointer to the GIL in the interpreter; it does not move once set.
+		this.gilStruct = this.layout.interp.gilPointer >= 0 && this.interp !== 0
+			? this.memory.pointer(this.interp + this.layout.interp.gilPointer)
+			: 0;
+	}
+
+	/** True once the target has an interpreter (a just-started process may not yet). */
+	get ready(): boolean {
+		return this.interp !== 0;
+	}
+
+	/**
+	 * Takes one sample of the target. Fills this.samples[0, n) and returns n. Throws
+	 * TornReadError for an inconsistent read (count it, go on) and TargetGoneError when the
+	 * process is gone.
+	 */
+	sample(nowMs: number): number {
+		this.now = nowMs;
+		const {layout, memory} = this;
+		const scratch = memory.scratch;
+		const interp = this.interp;
+		// Interpreter-wide words: thread list head, GIL, GC, code generation, main thread.
+		memory.queue(interp + layout.interp.threadsHead, 8, interpWordsAt);
+		if (layout.interp.gilLocked >= 0 && this.gilStruct === 0) {
+			memory.queue(interp + layout.interp.gilLocked, 4, interpWordsAt + 8);
+			memory.queue(interp + layout.interp.gilHolder, 8, interpWordsAt + 16);
+		} else if (this.gilStruct !== 0) {
+			memory.queue(this.gilStruct + layout.interp.gilLocked, 4, interpWordsAt + 8);
+			memory.queue(this.gilStruct + layout.interp.gilHolder, 8, interpWordsAt + 16);
+		} else {
+			memory.queue(this.target.runtimeAddress + layout.runtime.gilLocked, 4, interpWordsAt + 8);
+			memory.queue(this.target.runtimeAddress + layout.runtime.gilHolder, 8, interpWordsAt + 16);
+		}
+
+		memory.queue(interp + layout.interp.gc + layout.gc.collecting, 4, interpWordsAt + 24);
+		if (layout.gc.frame >= 0) {
+			memory.queue(interp + layout.interp.gc + layout.gc.frame, 8, interpWordsAt + 32);
+		}
+
+		if (layout.interp.codeObjectGeneration >= 0) {
+			memory.queue(interp + layout.interp.codeObjectGeneration, 8, interpWordsAt + 40);
+		}
+
+		if (layout.interp.threadsMain >= 0) {
+			memory.queue(interp + layout.interp.threadsMain, 8, interpWordsAt + 48);
+		}
+
+		// Main-thread-only sampling: the main thread's speculative reads ride along.
+		this.regions = [];
+		this.cursor = threadRegionAt;
+		const singleThread = !this.options.allThreads && this.mainTstate !== 0;
+		if (singleThread) {
+			this.queueThread(this.mainTstate);
+		}
+
+		memory.flush();
+		const threadsHead = readPointer(scratch, interpWordsAt);
+		const gilLocked = scratch.readInt32LE(interpWordsAt + 8) > 0;
+		const gilHolder = readPointer(scratch, interpWordsAt + 16);
+		const gcCollecting = scratch.readInt32LE(interpWordsAt + 24) !== 0;
+		const gcFrame = layout.gc.frame >= 0 ? readPointer(scratch, interpWordsAt + 32) : 0;
+		if (layout.interp.codeObjectGeneration >= 0) {
+			const generation = readPointer(scratch, interpWordsAt + 40);
+			if (generation !== this.codeGeneration) {
+				this.codeCache.clear();
+				this.codeGeneration = generation;
+			}
+		}
+
+		const threadsMain = layout.interp.threadsMain >= 0 ? readPointer(scratch, interpWordsAt + 48) : 0;
+		const shared = {gilLocked, gilHolder, gcCollecting, gcFrame, threadsMain};
+
+		if (!this.options.allThreads) {
+			if (singleThread) {
+				const ok = this.walkThread(this.mainTstate, 0, shared, true);
+				if (ok) {
+					return 1;
+				}
+			}
+
+			// First sample, or the main thread state moved: find it again.
+			this.mainTstate = this.findMainThread(threadsHead, threadsMain);
+			if (this.mainTstate === 0) {
+				return 0;
+			}
+
+			this.regions = [];
+			this.cursor = threadRegionAt;
+			return this.walkThread(this.mainTstate, 0, shared, false) ? 1 : 0;
+		}
+
+		let count = 0;
+		let tstate = threadsHead;
+		const seen = new Set<number>();
+		while (tstate !== 0 && count < maxThreads) {
+			if (seen.has(tstate)) {
+				throw new TornReadError('thread list loops');
+			}
+
+			seen.add(tstate);
+			this.regions = [];
+			this.cursor = threadRegionAt;
+			if (this.walkThread(tstate, count, shared, false)) {
+				count++;
+			}
+
+			tstate = readPointer(scratch, this.regions[0]!.at + layout.tstate.next);
+		}
+
+		return count;
+	}
+
+	/** Releases /proc file descriptors. */
+	close(): void {
+		for (const fd of this.statFiles.values()) {
+			fs.closeSync(fd);
+		}
+
+		this.statFiles.clear();
+	}
+
+	private findMainThread(threadsHead: number, threadsMain: number): number {
+		if (threadsMain !== 0) {
+			return threadsMain;
+		}
+
+		// 3.11–3.13: the main thread is the one whose OS thread id is the process id.
+		let tstate = threadsHead;
+		for (let index = 0; tstate !== 0 && index < maxThreads; index++) {
+			const words = this.memory.read(tstate, this.layout.tstate.size, threadRegionAt);
+			if (readPointer(words, this.layout.tstate.nativeThreadId) === this.target.pid) {
+				return tstate;
+			}
+
+			tstate = readPointer(words, this.layout.tstate.next);
+		}
+
+		return 0;
+	}
+
+	private allocate(length: number): number {
+		const at = this.cursor;
+		this.cursor += (length + 15) & ~15;
+		if (this.cursor > this.memory.scratch.length) {
+			throw new TornReadError('stack too large for one sample');
+		}
+
+		return at;
+	}
+
+	private queueRegion(address: number, length: number): Region {
+		const region = {address, length, at: this.allocate(length)};
+		this.memory.queue(address, length, region.at);
+		this.regions.push(region);
+		return region;
+	}
+
+	/** Queues the thread state and, speculatively, whatever was read for this thread last time. */
+	private queueThread(tstate: number): void {
+		this.queueRegion(tstate, this.layout.tstate.size);
+		const plan = this.plans.get(tstate);
+		if (!plan) {
+			return;
+		}
+
+		if (plan.cframe !== 0) {
+			this.queueRegion(plan.cframe, 16);
+		}
+
+		// Ask for a little more of each chunk than was used last time: the stack may have grown.
+		for (const chunk of plan.chunks) {
+			this.queueRegion(chunk.address, Math.min(chunk.capacity, chunk.length + 1024));
+		}
+
+		for (const extra of plan.extras) {
+			this.queueRegion(extra, this.layout.frame.size);
+		}
+	}
+
+	/** The scratch offset holding [address, address + length), if this sample read it. */
+	private locate(address: number, length: number): number {
+		for (const region of this.regions) {
+			if (address >= region.address && address + length <= region.address + region.length) {
+				return region.at + (address - region.address);
+			}
+		}
+
+		return -1;
+	}
+
+	/** Reads a range now unless this sample already has it; returns its scratch offset. */
+	private fetch(address: number, length: number): number {
+		const at = this.locate(address, length);
+		if (at >= 0) {
+			return at;
+		}
+
+		if (address <= 0) {
+			throw new TornReadError('null pointer in stack');
+		}
+
+		const region = this.queueRegion(address, length);
+		this.memory.flush();
+		return region.at;
+	}
+
+	private walkThread(tstate: number, index: number, shared: {gilLocked: boolean; gilHolder: number; gcCollecting: boolean; gcFrame: number; threadsMain: number}, queued: boolean): boolean {
+		const {layout, memory} = this;
+		const scratch = memory.scratch;
+		if (!queued) {
+			this.queueThread(tstate);
+			memory.flush();
+		}
+
+		const ts = this.regions[0]!.at;
+		if (readPointer(scratch, ts + layout.tstate.interp) !== this.interp) {
+			this.plans.delete(tstate);
+			if (this.options.allThreads) {
+				throw new TornReadError('thread state does not belong to the interpreter');
+			}
+
+			return false;
+		}
+
+		const tid = readPointer(scratch, ts + layout.tstate.nativeThreadId);
+		const sample = this.samples[index] ?? (this.samples[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
+		sample.tid = tid;
+		sample.tstate = tstate;
+		let status = 0;
+		if (shared.threadsMain === 0 ? tid === this.target.pid : shared.threadsMain === tstate) {
+			status |= ThreadStatus.mainThread;
+		}
+
+		const hasGil = layout.tstate.holdsGil >= 0
+			? scratch.readInt32LE(ts + layout.tstate.holdsGil) !== 0
+			: shared.gilLocked && shared.gilHolder === tstate;
+		if (hasGil) {
+			status |= ThreadStatus.hasGil;
+		} else if (layout.tstate.gilRequested >= 0 && scratch.readInt32LE(ts + layout.tstate.gilRequested) !== 0) {
+			status |= ThreadStatus.gilRequested;
+		}
+
+		status |= this.options.cpuState ? this.cpuState(tid) : ThreadStatus.unknown;
+		if (this.options.exceptionState && this.hasException(ts)) {
+			status |= ThreadStatus.hasException;
+		}
+
+		// The current frame: directly in 3.13+, through the C-level cframe in 3.11/3.12.
+		let cframe = 0;
+		let frame: number;
+		if (layout.tstate.currentFrame >= 0) {
+			frame = readPointer(scratch, ts + layout.tstate.currentFrame);
+		} else {
+			cframe = readPointer(scratch, ts + layout.tstate.cframe);
+			frame = cframe === 0 ? 0 : readPointer(scratch, this.fetch(cframe, 16) + layout.tstate.cframeCurrentFrame);
+		}
+
+		// The used part of the current data-stack chunk: [chunk, datastack_top).
+		const chunk = readPointer(scratch, ts + layout.tstate.datastackChunk);
+		const top = readPointer(scratch, ts + layout.tstate.datastackTop);
+		const chunks: ThreadPlan['chunks'] = [];
+		if (chunk !== 0 && top > chunk && top - chunk <= maxChunkSize) {
+			const used = top - chunk;
+			if (this.locate(chunk, used) < 0) {
+				this.queueRegion(chunk, used);
+				memory.flush();
+			}
+
+			chunks.push({address: chunk, length: used, capacity: readPointer(scratch, this.locate(chunk, chunkHeaderSize) + 8)});
+		}
+
+		const extras: number[] = [];
+		const walkCode = this.walkCode;
+		const walkAddrq = this.walkAddrq;
+		const walkIp = this.walkIp;
+		const walkFixed = this.walkFixed;
+		let depth = 0;
+		const inGcHere = shared.gcCollecting && (shared.gcFrame === 0 ? hasGil : false);
+		if (this.options.gc && inGcHere) {
+			walkFixed[depth] = this.gcFrame;
+			walkCode[depth++] = undefined;
+		}
+
+		let sawGcFrame = false;
+		const frameSize = layout.frame.size;
+		let steps = 0;
+		while (frame !== 0) {
+			if (++steps > maxFrames) {
+				throw new TornReadError('too many frames (loop in the frame chain?)');
+			}
+
+			let at = this.locate(frame, frameSize);
+			if (at < 0) {
+				at = this.frameFromOlderChunk(frame, chunks) ?? -1;
+				if (at < 0) {
+					at = this.fetch(frame, frameSize);
+					extras.push(frame);
+				}
+			}
+
+			const previous = readPointer(scratch, at + layout.frame.previous);
+			if (previous === frame) {
+				throw new TornReadError('frame points at itself');
+			}
+
+			if (shared.gcFrame !== 0 && frame === shared.gcFrame) {
+				sawGcFrame = true;
+				if (this.options.gc) {
+					walkFixed[depth] = this.gcFrame;
+					walkCode[depth++] = undefined;
+				}
+			}
+
+			let executable = readPointer(scratch, at + layout.frame.executable);
+			if (layout.frame.taggedExecutable) {
+				executable -= executable % 8; // Clear _PyStackRef tag bits (numbers, not 32-bit ops).
+			}
+
+			const owner = scratch[at + layout.frame.owner]!;
+			const code = executable === 0 || executable === this.target.none || owner >= layout.firstNonPythonOwner
+				? undefined
+				: this.codeInfo(executable);
+			if (code === undefined) {
+				// An entry frame: C code sits between the Python frames around it.
+				if (this.options.native && depth > 0 && previous !== 0 && walkFixed[depth - 1] !== this.nativeFrame && walkFixed[depth - 1] !== this.gcFrame) {
+					walkFixed[depth] = this.nativeFrame;
+					walkCode[depth++] = undefined;
+				}
+			} else {
+				if (depth >= maxFrames) {
+					throw new TornReadError('too many frames');
+				}
+
+				const ip = readPointer(scratch, at + layout.frame.instrPtr);
+				walkCode[depth] = code;
+				walkIp[depth] = ip;
+				walkAddrq[depth] = Math.floor((ip - code.bytecode) / 2);
+				walkFixed[depth++] = -1;
+				// 3.11 has no entry frames; the Python frame entered from C is flagged instead.
+				if (this.options.native && layout.frame.isEntry >= 0 && scratch[at + layout.frame.isEntry] !== 0 && previous !== 0) {
+					walkFixed[depth] = this.nativeFrame;
+					walkCode[depth++] = undefined;
+				}
+			}
+
+			frame = previous;
+		}
+
+		if (sawGcFrame) {
+			status |= ThreadStatus.inGc;
+		} else if (inGcHere) {
+			status |= ThreadStatus.inGc;
+		}
+
+		sample.status = status;
+		this.resolveFrames(sample, depth);
+		this.plans.set(tstate, {cframe, chunks, extras});
+		return true;
+	}
+
+	/** Deep stacks span several chunks: copy older ones (linked by `previous`) on demand. */
+	private frameFromOlderChunk(frame: number, chunks: ThreadPlan['chunks']): number | undefined {
+		const scratch = this.memory.scratch;
+		for (let guard = 0; guard < 4096 && chunks.length > 0; guard++) {
+			const newest = chunks.at(-1)!;
+			const newestAt = this.locate(newest.address, chunkHeaderSize);
+			if (newestAt < 0) {
+				return undefined;
+			}
+
+			const older = readPointer(scratch, newestAt);
+			if (older === 0) {
+				return undefined;
+			}
+
+			// An older chunk's saved `top` tells how much of it is in use.
+			const headerAt = this.fetch(older, chunkHeaderSize);
+			const size = readPointer(scratch, headerAt + 8);
+			const top = readPointer(scratch, headerAt + 16);
+			const used = top > older && top - older <= size && size <= maxChunkSize ? top - older : Math.min(size, maxChunkSize);
+			if (used <= chunkHeaderSize) {
+				return undefined;
+			}
+
+			if (this.locate(older, used) < 0) {
+				this.queueRegion(older, used);
+				this.memory.flush();
+			}
+
+			chunks.push({address: older, length: used, capacity: size});
+			const at = this.locate(frame, this.layout.frame.size);
+			if (at >= 0) {
+				return at;
+			}
+		}
+
+		return undefined;
+	}
+
+	/** Reads at least `need` and, where mapped, up to `want` bytes: peeking past an object may cross into an unmapped page. */
+	private peek(address: number, need: number, want: number): number {
+		try {
+			return this.fetch(address, want);
+		} catch (error) {
+			if (!(error instanceof TornReadError)) {
+				throw error;
+			}
+
+			return this.fetch(address, need);
+		}
+	}
+
+	/** Turns the walk's (code, instruction) pairs into interned frame ids, reading opcodes if asked. */
+	private resolveFrames(sample: ThreadSample, depth: number): void {
+		const {walkCode, walkAddrq, walkIp, walkFixed} = this;
+		const frames = sample.frames;
+		let opcodeAt = -1;
+		if (this.options.opcodes) {
+			// One gather read for the instruction words of every Python frame.
+			opcodeAt = this.allocate(depth * 2);
+			let queued = 0;
+			for (let index = 0; index < depth; index++) {
+				if (walkFixed[index] === -1 && walkIp[index]! > 0) {
+					this.memory.queue(walkIp[index]!, 2, opcodeAt + (index * 2));
+					queued++;
+				}
+			}
+
+			if (queued > 0) {
+				this.memory.flush();
+			}
+		}
+
+		for (let index = 0; index < depth; index++) {
+			const fixed = walkFixed[index]!;
+			if (fixed !== -1) {
+				frames[index] = fixed;
+				continue;
+			}
+
+			const code = walkCode[index]!;
+			const opcode = opcodeAt >= 0 ? this.memory.scratch[opcodeAt + (index * 2)]! : -1;
+			const key = (walkAddrq[index]! * 256) + opcode + 1;
+			let id = code.frames.get(key);
+			if (id === undefined) {
+				const location = locationOf(code.linetable, code.firstLine, walkAddrq[index]!);
+				id = this.frameTable.intern({
+					filename: code.filename,
+					funcname: code.qualname,
+					line: location.line,
+					endLine: location.endLine,
+					col: location.col,
+					endCol: location.endCol,
+					opcode,
+					kind: 'python',
+				});
+				code.frames.set(key, id);
+			}
+
+			frames[index] = id;
+		}
+
+		sample.depth = depth;
+	}
+
+	private codeInfo(address: number): CodeInfo | undefined {
+		const cached = this.codeCache.get(address);
+		if (cached && (this.codeGeneration >= 0 || this.now - cached.checkedAt < codeRecheckMs)) {
+			return cached;
+		}
+
+		const {layout, memory} = this;
+		const at = this.fetch(address, layout.code.size);
+		const scratch = memory.scratch;
+		const type = readPointer(scratch, at + layout.object.type);
+		if (this.target.codeType !== 0 && type !== this.target.codeType) {
+			return undefined;
+		}
+
+		const filenamePointer = readPointer(scratch, at + layout.code.filename);
+		const qualnamePointer = readPointer(scratch, at + layout.code.qualname);
+		const linetablePointer = readPointer(scratch, at + layout.code.linetable);
+		const firstLine = scratch.readInt32LE(at + layout.code.firstlineno);
+		const signature = `${filenamePointer}:${qualnamePointer}:${linetablePointer}:${firstLine}`;
+		if (cached && cached.signature === signature) {
+			cached.checkedAt = this.now;
+			return cached;
+		}
+
+		const info: CodeInfo = {
+			filename: this.readString(filenamePointer),
+			qualname: this.readString(qualnamePointer),
+			firstLine,
+			linetable: this.readBytes(linetablePointer),
+			bytecode: address + layout.code.codeAdaptive,
+			signature,
+			frames: new Map(),
+			checkedAt: this.now,
+		};
+		this.codeCache.set(address, info);
+		return info;
+	}
+
+	/** Decodes a remote str (compact ASCII, latin-1, UCS-2 or UCS-4). */
+	readString(address: number): string {
+		const {layout, memory} = this;
+		const header = layout.unicode.compactSize;
+		let at = this.peek(address, header, header + stringPeek);
+		const scratch = memory.scratch;
+		const length = readPointer(scratch, at + layout.unicode.length);
+		const state = scratch.readUInt32LE(at + layout.unicode.state);
+		const kind = (state >> 2) & 7;
+		const compact = (state >> 5) & 1;
+		const ascii = (state >> 6) & 1;
+		if (length > 1_000_000 || (kind !== 1 && kind !== 2 && kind !== 4)) {
+			throw new TornReadError('not a str object');
+		}
+
+		let dataOffset: number;
+		let dataAddress: number;
+		if (compact === 0) {
+			// A legacy (non-compact) string keeps its characters behind a pointer.
+			dataAddress = readPointer(scratch, at + header);
+			dataOffset = -1;
+		} else {
+			dataOffset = ascii ? layout.unicode.asciiSize : header;
+			dataAddress = address + dataOffset;
+		}
+
+		const size = length * (ascii ? 1 : kind);
+		if (dataOffset < 0 || this.locate(dataAddress, size) < 0) {
+			at = this.fetch(dataAddress, size);
+		} else {
+			at = this.locate(dataAddress, size);
+		}
+
+		const data = scratch.subarray(at, at + size);
+		if (ascii || kind === 1) {
+			return data.toString('latin1');
+		}
+
+		if (kind === 2) {
+			return data.toString('utf16le');
+		}
+
+		let text = '';
+		for (let offset = 0; offset < size; offset += 4) {
+			text += String.fromCodePoint(data.readUInt32LE(offset));
+		}
+
+		return text;
+	}
+
+	/** Copies a remote bytes object's contents. */
+	private readBytes(address: number): Buffer {
+		const {layout, memory} = this;
+		let at = this.peek(address, layout.bytes.data, layout.bytes.data + stringPeek);
+		const size = readPointer(memory.scratch, at + layout.bytes.size);
+		if (size > 16 << 20) {
+			throw new TornReadError('not a bytes object');
+		}
+
+		if (this.locate(address + layout.bytes.data, size) < 0) {
+			at = this.fetch(address + layout.bytes.data, size) - layout.bytes.data;
+		}
+
+		return Buffer.from(memory.scratch.subarray(at + layout.bytes.data, at + layout.bytes.data + size));
+	}
+
+	/** On-CPU state from /proc/PID/task/TID/stat, kept open and re-read from offset 0. */
+	private cpuState(tid: number): number {
+		let fd = this.statFiles.get(tid);
+		try {
+			if (fd === undefined) {
+				fd = fs.openSync(`/proc/${this.target.pid}/task/${tid}/stat`, 'r');
+				this.statFiles.set(tid, fd);
+			}
+
+			const length = fs.readSync(fd, this.statBuffer, 0, this.statBuffer.length, 0);
+			const close = this.statBuffer.lastIndexOf(0x29, length); // ')'
+			return close >= 0 && this.statBuffer[close + 2] === 0x52 ? ThreadStatus.onCpu : 0; // 'R'
+		} catch {
+			if (fd !== undefined) {
+				fs.closeSync(fd);
+				this.statFiles.delete(tid);
+			}
+
+			return ThreadStatus.unknown;
+		}
+	}
+
+	/** Like sys.exception(): an exception is being raised or handled in this thread. */
+	private hasException(ts: number): boolean {
+		const {layout, memory} = this;
+		const scratch = memory.scratch;
+		if (readPointer(scratch, ts + layout.tstate.currentException) !== 0) {
+			return true;
+		}
+
+		let item = readPointer(scratch, ts + layout.tstate.excInfo);
+		for (let guard = 0; item !== 0 && guard < 64; guard++) {
+			const at = this.fetch(item, 16);
+			const value = readPointer(scratch, at);
+			if (value !== 0 && value !== this.target.none) {
+				return true;
+			}
+
+			item = readPointer(scratch, at + 8);
+		}
+
+		return false;
+	}
+}

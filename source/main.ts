@@ -1,0 +1,171 @@
+// Parses the command line and runs a command. Every failure the user can fix ends here as
+// one line on stderr and a non-zero exit, never a stack trace.
+import meow from 'meow';
+import {exporters, formatIds, type Exporter} from '../exporters/index.js';
+import type {SortKey} from '../exporters/function-stats.js';
+import {UserError} from '../sampler/errors.js';
+import type {ProfilingMode} from '../sampler/protocol.js';
+import {samplerDefaults} from '../sampler/sampler.js';
+import {pidFrom, splitArgs} from './argv.js';
+import {dumpText} from './commands/dump.js';
+import {record} from './commands/record.js';
+import {startScript} from './commands/run.js';
+import {flags, formatFlags} from './flags.js';
+import {intervalFromRate, parseDuration, parseRate} from './rate.js';
+
+const help = `
+	Usage
+	  $ tachyon-top                                   pick a Python process and watch it live
+	  $ tachyon-top run [options] script.py [args...] run a script under the profiler
+	  $ tachyon-top run [options] -m module [args...]
+	  $ tachyon-top attach [options] PID              profile a running process
+	  $ tachyon-top dump [-a] PID                     print its stacks now
+	  $ tachyon-top replay [format] FILE.bin          convert a binary capture
+
+	Sampling
+	  -r, --sampling-rate RATE  1000, 10khz, 10k, 1mhz (default 1khz)
+	  -d, --duration SECONDS    stop after this long (run: when the script ends; attach: Ctrl-C)
+	  -a, --all-threads         every thread, not just the main one
+	  --mode MODE               wall (default), cpu, gil or exception
+	  --realtime-stats          print the achieved rate on stderr while sampling
+	  --native, --no-gc, --opcodes, --async-aware, --subprocesses, --blocking
+	  --python PATH             run: the interpreter (default python3, or $TACHYON_TOP_PYTHON)
+	  --live                    the live view instead of a report
+
+	Output (one of)
+	  ${formatIds.map(id => `--${exporters[id].flag}`).join(', ')}
+	  -o, --output PATH         where to write (default: as Tachyon names it)
+	  --sort KEY                nsamples, tottime, cumtime, sample-pct, cumul-pct, nsamples-cumul, name
+	  -l, --limit N             rows in the pstats table (default 15)
+
+	Examples
+	  $ tachyon-top run examples/workload.py
+	  $ tachyon-top attach --collapsed 12345 -d 10 -o stacks.txt
+	  $ tachyon-top dump -a 12345
+`;
+
+function parse(argv: string[]) {
+	// Format flags come from the exporter registry, so meow cannot type them: one strict parse
+	// with every flag (unknown flags end here with meow's message), one typed parse without them.
+	const formats = meow(help, {importMeta: import.meta, argv, flags: {...flags, ...formatFlags}, allowUnknownFlags: false});
+	const cli = meow(help, {importMeta: import.meta, argv, flags, allowUnknownFlags: true});
+	return {...cli, formats: formats.flags as Record<string, unknown>};
+}
+
+type Cli = ReturnType<typeof parse>;
+
+function chosenFormat(cli: Cli): Exporter {
+	const chosen = formatIds.filter(id => cli.formats[exporters[id].flag] === true);
+	if (chosen.length > 1) {
+		throw new UserError(`Choose one output format, got ${chosen.map(id => `--${exporters[id].flag}`).join(' and ')}`, 2);
+	}
+
+	return exporters[chosen[0] ?? 'pstats'];
+}
+
+function notYet(cli: Cli): void {
+	const pending = (['live', 'native', 'opcodes', 'asyncAware', 'subprocesses', 'blocking', 'browser'] as const)
+		.filter(name => cli.flags[name] === true);
+	if (cli.flags.diffFlamegraph !== undefined) {
+		pending.push('diffFlamegraph' as never);
+	}
+
+	if (pending.length > 0) {
+		const name = pending[0]!.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
+		throw new UserError(`--${name} is not available in this build yet`, 2);
+	}
+}
+
+async function main(): Promise<number> {
+	const {command, options, target} = splitArgs(process.argv.slice(2));
+	if (command === undefined) {
+		throw new UserError('The process picker is not available in this build yet; use `tachyon-top attach PID`', 2);
+	}
+
+	if (command === '--help' || command === '-h' || command === 'help') {
+		process.stdout.write(help.replaceAll(/^\t/gm, '') + '\n');
+		return 0;
+	}
+
+	if (command === '--version' || command === '-v') {
+		process.stdout.write('0.1.0\n');
+		return 0;
+	}
+
+	if (!['run', 'attach', 'dump', 'replay'].includes(command)) {
+		throw new UserError(`Unknown command \`${command}\`: use run, attach, dump or replay (tachyon-top --help)`, 2);
+	}
+
+	const cli = parse(options);
+	notYet(cli);
+	if (command === 'replay') {
+		throw new UserError('replay is not available in this build yet', 2);
+	}
+
+	const allThreads = cli.flags.allThreads;
+	if (command === 'dump') {
+		const pid = pidFrom(cli.input, 'dump');
+		process.stdout.write(dumpText({pid, allThreads, native: cli.flags.native, gc: cli.flags.gc, opcodes: cli.flags.opcodes}));
+		return 0;
+	}
+
+	const format = chosenFormat(cli);
+	const hz = cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate);
+	const durationS = cli.flags.duration === undefined ? 0 : parseDuration(cli.flags.duration);
+	const mode = (cli.flags.mode ?? 'wall') as ProfilingMode;
+	if (cli.flags.limit !== undefined && (!Number.isInteger(cli.flags.limit) || cli.flags.limit < 0)) {
+		throw new UserError(`Expected \`--limit\` to be a whole number >= 0, got \`${cli.flags.limit}\``, 2);
+	}
+
+	let pid: number;
+	let child: ReturnType<typeof startScript> | undefined;
+	if (command === 'attach') {
+		pid = pidFrom(cli.input, 'attach');
+	} else {
+		if (target.length === 0) {
+			throw new UserError('Expected a script to run: tachyon-top run [options] script.py [args...] (or -m module)', 2);
+		}
+
+		child = startScript({target, module: cli.flags.module, python: cli.flags.python});
+		pid = child.pid;
+	}
+
+	try {
+		await record({
+			sampler: {
+				...samplerDefaults,
+				pid,
+				intervalUs: intervalFromRate(hz),
+				durationS,
+				allThreads,
+				gc: cli.flags.gc,
+				cpuState: mode === 'cpu',
+				exceptionState: mode === 'exception',
+				waitForRuntimeMs: child ? 5000 : 0,
+			},
+			meta: {pid, mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: false, opcodes: false, asyncAware: false},
+			format,
+			exportOptions: {sort: cli.flags.sort as SortKey | undefined, ...(cli.flags.limit === undefined ? {} : {limit: cli.flags.limit})},
+			output: cli.flags.output,
+			realtimeStats: cli.flags.realtimeStats,
+			targetIsChild: child !== undefined,
+		});
+	} finally {
+		child?.stop();
+	}
+
+	return child ? await child.exitCode() : 0;
+}
+
+try {
+	process.exitCode = await main();
+} catch (error) {
+	if (error instanceof UserError) {
+		process.stderr.write(`tachyon-top: ${error.message}\n`);
+		process.exitCode = error.exitCode;
+	} else {
+		const message = error instanceof Error ? error.message : String(error);
+		process.stderr.write(`tachyon-top: ${message}${process.env['TACHYON_TOP_DEBUG'] && error instanceof Error ? `\n${error.stack}` : ''}\n`);
+		process.exitCode = 1;
+	}
+}
