@@ -1,0 +1,49 @@
+// Opcode names per CPython minor version. The numbering of instructions, and above all of
+// their specialised forms (BINARY_OP_ADD_INT, LOAD_ATTR_INSTANCE_VALUE, ...), changes with
+// every minor version, so each version's table is generated from that interpreter
+// (scripts/generate-opcodes.py) and shipped as data: the target's own table, never a guess.
+import table311 from './opcodes/3.11.json' with {type: 'json'};
+import table312 from './opcodes/3.12.json' with {type: 'json'};
+import table313 from './opcodes/3.13.json' with {type: 'json'};
+import table314 from './opcodes/3.14.json' with {type: 'json'};
+import table315 from './opcodes/3.15.json' with {type: 'json'};
+
+type OpcodeTable = {
+	readonly version: string;
+	/** Opcode number → name, for base, specialised and instrumented instructions. */
+	readonly names: Readonly<Record<string, string>>;
+	/** Specialised opcode number → the base opcode it stands in for. */
+	readonly deopt: Readonly<Record<string, number>>;
+};
+
+const tables = new Map<string, OpcodeTable>([table311, table312, table313, table314, table315].map(table => [table.version, table as OpcodeTable]));
+
+/** "3.13" from "3.13", "3.13.1" or "3.13.0rc2+". */
+function minorOf(version: string): string {
+	return /^(\d+\.\d+)/.exec(version)?.[1] ?? version;
+}
+
+export function hasOpcodeTable(version: string): boolean {
+	return tables.has(minorOf(version));
+}
+
+/** The instruction's name as that version's interpreter names it; `<N>` when it has none. */
+export function opcodeName(version: string, opcode: number): string {
+	return tables.get(minorOf(version))?.names[opcode] ?? `<${opcode}>`;
+}
+
+/** The base (deoptimised) opcode of a specialised one; the opcode itself otherwise. */
+export function opcodeBase(version: string, opcode: number): number {
+	return tables.get(minorOf(version))?.deopt[opcode] ?? opcode;
+}
+
+export function isSpecialized(version: string, opcode: number): boolean {
+	return opcodeBase(version, opcode) !== opcode;
+}
+
+/** Tachyon's display form: `SPECIALIZED (BASE)` for a specialised opcode, else just the name. */
+export function formatOpcode(version: string, opcode: number): string {
+	const name = opcodeName(version, opcode);
+	const base = opcodeBase(version, opcode);
+	return base === opcode ? name : `${name} (${opcodeName(version, base)})`;
+}
