@@ -1,6 +1,7 @@
 // dump: one look at every thread's stack, most recent call last, with source lines.
 import {FrameTable} from '../../sampler/frame-table.js';
-import {ThreadStatus} from '../../sampler/protocol.js';
+import {formatOpcode} from '../../sampler/opcodes.js';
+import {type FrameDef, ThreadStatus} from '../../sampler/protocol.js';
 import {readComm} from '../../sampler/proc.js';
 import {TargetGoneError, TornReadError} from '../../sampler/remote-memory.js';
 import {UserError} from '../../sampler/errors.js';
@@ -49,8 +50,37 @@ export function statusWords(status: number): string[] {
 	return words;
 }
 
-export function dumpText(options: DumpOptions, opcodeName: (opcode: number) => string = opcode => String(opcode)): string {
+/** One frame as the dump shows it; `source` is the line's text when the file is readable. */
+export type DumpFrame = {
+	readonly kind: FrameDef['kind'];
+	readonly filename: string;
+	readonly funcname: string;
+	readonly line: number;
+	/** The instruction's name (with --opcodes), else undefined. */
+	readonly opcode: string | undefined;
+	readonly source: string | undefined;
+};
+
+export type DumpThread = {
+	readonly tid: number;
+	readonly name: string;
+	readonly status: number;
+	/** Most recent call last, as printed. */
+	readonly frames: DumpFrame[];
+};
+
+/** What one look at a process found: the data behind `dump` and the live view's dump screen. */
+export type DumpData = {
+	readonly pid: number;
+	readonly version: string;
+	readonly command: string[];
+	readonly threads: DumpThread[];
+};
+
+export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) => string): DumpData {
 	const target = openTarget(options.pid);
+	// Named with the target's own opcode table (specialised forms as `NAME (BASE)`, like Tachyon).
+	const nameOpcode = opcodeName ?? ((opcode: number) => formatOpcode(target.version.text, opcode));
 	const frames = new FrameTable();
 	const unwinder = new Unwinder(target, frames, {
 		allThreads: options.allThreads, gc: options.gc, native: options.native, opcodes: options.opcodes, cpuState: true, exceptionState: true,
@@ -78,27 +108,48 @@ export function dumpText(options: DumpOptions, opcodeName: (opcode: number) => s
 
 	unwinder.close();
 	const sources = new SourceLines(options.pid);
-	const sections: string[] = [`Stack dump for PID ${options.pid} (Python ${target.version.text}: ${target.command.join(' ')})`];
-	if (count === 0) {
-		sections.push(`No Python stacks found for PID ${options.pid}`);
-	}
-
+	const threads: DumpThread[] = [];
 	for (let index = 0; index < count; index++) {
 		const sample = unwinder.samples[index]!;
-		const name = readComm(options.pid, sample.tid) || '?';
-		const lines = [`Thread ${sample.tid} (${[name, ...statusWords(sample.status)].join(', ')}; most recent call last):`];
+		const threadFrames: DumpFrame[] = [];
 		for (let depth = sample.depth - 1; depth >= 0; depth--) {
 			const frame = frames.defs[sample.frames[depth]!]!;
+			const python = frame.kind === 'python';
+			threadFrames.push({
+				kind: frame.kind,
+				filename: frame.filename,
+				funcname: frame.funcname,
+				line: frame.line,
+				opcode: python && frame.opcode >= 0 ? nameOpcode(frame.opcode) : undefined,
+				source: python ? (sources.line(frame.filename, frame.line) || undefined) : undefined,
+			});
+		}
+
+		threads.push({tid: sample.tid, name: readComm(options.pid, sample.tid) || '?', status: sample.status, frames: threadFrames});
+	}
+
+	return {pid: options.pid, version: target.version.text, command: target.command, threads};
+}
+
+/** The dump as text, most recent call last, as `tachyon-top dump` prints it. */
+export function formatDump(data: DumpData): string {
+	const sections: string[] = [`Stack dump for PID ${data.pid} (Python ${data.version}: ${data.command.join(' ')})`];
+	if (data.threads.length === 0) {
+		sections.push(`No Python stacks found for PID ${data.pid}`);
+	}
+
+	for (const thread of data.threads) {
+		const lines = [`Thread ${thread.tid} (${[thread.name, ...statusWords(thread.status)].join(', ')}; most recent call last):`];
+		for (const frame of thread.frames) {
 			if (frame.kind !== 'python') {
 				lines.push(`  ${frame.funcname}`);
 				continue;
 			}
 
-			const opcode = frame.opcode >= 0 ? `  opcode=${opcodeName(frame.opcode)}` : '';
+			const opcode = frame.opcode === undefined ? '' : `  opcode=${frame.opcode}`;
 			lines.push(`  File "${frame.filename}", line ${frame.line}, in ${frame.funcname}${opcode}`);
-			const source = sources.line(frame.filename, frame.line);
-			if (source) {
-				lines.push(`    ${source}`);
+			if (frame.source) {
+				lines.push(`    ${frame.source}`);
 			}
 		}
 
@@ -106,4 +157,8 @@ export function dumpText(options: DumpOptions, opcodeName: (opcode: number) => s
 	}
 
 	return sections.join('\n\n') + '\n';
+}
+
+export function dumpText(options: DumpOptions, opcodeName?: (opcode: number) => string): string {
+	return formatDump(collectDump(options, opcodeName));
 }

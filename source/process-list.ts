@@ -1,0 +1,213 @@
+// The picker's process list: every Python process this user may read, from /proc, fast.
+// A process is Python when it maps a file with `python` in its basename that holds a
+// CPython runtime (`.PyRuntime` section or `_PyRuntime` symbol). Reading an ELF file is the
+// slow part, so results are cached by the file's path and inode: a machine with a thousand
+// Python processes running the same interpreter reads it once.
+import fs from 'node:fs';
+import path from 'node:path';
+import {readElf} from '../sampler/elf.js';
+import {clockTicks, parseStat} from '../sampler/proc.js';
+
+export type ProcessEntry = {
+	readonly pid: number;
+	readonly user: string;
+	/** "3.15.2", or "3.x" when only the file name tells. */
+	readonly version: string;
+	/** Share of one core since the previous listing; 0 on the first. */
+	readonly cpuPercent: number;
+	readonly rssBytes: number;
+	readonly uptimeS: number;
+	readonly command: string;
+	/** Set when the process looks like Python but cannot be read: shown dimmed with this reason. */
+	readonly unreadable?: string;
+};
+
+type RuntimeFile = {readonly version: string} | undefined;
+
+export type ProcessListerOptions = {
+	/** Where /proc is (tests and the bench point this at a fake tree). */
+	readonly procRoot?: string;
+	/** Leave this process out (tachyon-top itself). */
+	readonly selfPid?: number;
+};
+
+/** Lists Python processes; keep one lister and call list() every second so CPU % can be computed. */
+export class ProcessLister {
+	private readonly procRoot: string;
+	private readonly selfPid: number;
+	private readonly runtimeFiles = new Map<string, RuntimeFile>();
+	private readonly users = new Map<number, string>();
+	private previousCpu = new Map<number, {ticks: number; at: number}>();
+	private bootTime: number | undefined;
+
+	constructor(options: ProcessListerOptions = {}) {
+		this.procRoot = options.procRoot ?? '/proc';
+		this.selfPid = options.selfPid ?? process.pid;
+	}
+
+	list(): ProcessEntry[] {
+		const now = Date.now();
+		const cpu = new Map<number, {ticks: number; at: number}>();
+		const entries: ProcessEntry[] = [];
+		let names: string[];
+		try {
+			names = fs.readdirSync(this.procRoot);
+		} catch {
+			return [];
+		}
+
+		for (const name of names) {
+			const code = name.codePointAt(0)!;
+			if (code < 48 || code > 57) {
+				continue; // Not a pid directory.
+			}
+
+			const pid = Number(name);
+			if (pid === this.selfPid) {
+				continue;
+			}
+
+			const entry = this.entry(pid, now, cpu);
+			if (entry) {
+				entries.push(entry);
+			}
+		}
+
+		this.previousCpu = cpu;
+		return entries.sort((a, b) => Number(a.unreadable !== undefined) - Number(b.unreadable !== undefined) || b.cpuPercent - a.cpuPercent || a.pid - b.pid);
+	}
+
+	private entry(pid: number, now: number, cpu: Map<number, {ticks: number; at: number}>): ProcessEntry | undefined {
+		const base = `${this.procRoot}/${pid}`;
+		let version: string | undefined;
+		let unreadable: string | undefined;
+		try {
+			version = this.pythonVersion(pid, fs.readFileSync(`${base}/maps`, 'latin1'));
+			if (version === undefined) {
+				return undefined;
+			}
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			if (code !== 'EACCES' && code !== 'EPERM') {
+				return undefined; // Gone since readdir, or a kernel thread.
+			}
+
+			// We may not read it; offer it dimmed only if it looks like Python by name.
+			if (!/python/i.test(readText(`${base}/comm`) ?? '')) {
+				return undefined;
+			}
+
+			unreadable = 'no permission to read its memory';
+			version = '?';
+		}
+
+		const statText = readText(`${base}/stat`);
+		const stat = statText === undefined ? undefined : parseStat(statText);
+		if (!stat) {
+			return undefined;
+		}
+
+		const ticks = stat.utimeTicks + stat.stimeTicks;
+		cpu.set(pid, {ticks, at: now});
+		const before = this.previousCpu.get(pid);
+		const cpuPercent = before && now > before.at ? (((ticks - before.ticks) / clockTicks) / ((now - before.at) / 1000)) * 100 : 0;
+		const command = (readText(`${base}/cmdline`) ?? '').replaceAll('\0', ' ').trim() || `[${readText(`${base}/comm`)?.trim() ?? '?'}]`;
+		return {
+			pid,
+			user: this.userOf(base),
+			version,
+			cpuPercent: Math.max(0, cpuPercent),
+			rssBytes: stat.rssPages * 4096,
+			uptimeS: Math.max(0, (now / 1000) - (this.boot() + (stat.startTicks / clockTicks))),
+			command,
+			...(unreadable ? {unreadable} : {}),
+		};
+	}
+
+	/** The version of the CPython runtime mapped by this process, or undefined if none is. */
+	private pythonVersion(pid: number, maps: string): string | undefined {
+		// Only lines naming a python file matter: find them by substring, not by parsing every line.
+		let found: string | undefined;
+		for (let at = maps.indexOf('python'); at >= 0; at = maps.indexOf('python', at + 6)) {
+			const lineStart = maps.lastIndexOf('\n', at) + 1;
+			let lineEnd = maps.indexOf('\n', at);
+			if (lineEnd < 0) {
+				lineEnd = maps.length;
+			}
+
+			const line = maps.slice(lineStart, lineEnd);
+			at = lineEnd;
+			// 55d0c0a00000-55d0c0a2a000 r--p 00000000 fe:01 1234   /usr/bin/python3.11
+			const fields = /^\S+ \S+ \S+ \S+ (\d+)\s+(\/.*)$/.exec(line);
+			if (!fields) {
+				continue;
+			}
+
+			const file = fields[2]!.replace(/ \(deleted\)$/, '');
+			const basename = path.basename(file);
+			if (!/python/i.test(basename) || basename.includes('cpython-3')) {
+				continue; // Extension modules (foo.cpython-311-x86_64.so) hold no runtime.
+			}
+
+			const runtime = this.runtimeFile(pid, file, fields[1]!);
+			if (runtime) {
+				found = runtime.version;
+				if (basename.includes('libpython')) {
+					break;
+				}
+			}
+		}
+
+		return found;
+	}
+
+	private runtimeFile(pid: number, file: string, inode: string): RuntimeFile {
+		const key = `${file}\0${inode}`;
+		if (this.runtimeFiles.has(key)) {
+			return this.runtimeFiles.get(key);
+		}
+
+		const elf = readElf(`${this.procRoot}/${pid}/root${file}`) ?? readElf(file);
+		let runtime: RuntimeFile;
+		if (elf && (elf.sections.has('.PyRuntime') || elf.symbols.has('_PyRuntime'))) {
+			const word = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;
+			const byName = /python(\d\.\d+)/.exec(path.basename(file))?.[1];
+			runtime = {version: word === undefined ? (byName ?? '3.x') : `${word >>> 24}.${(word >>> 16) & 0xFF}.${(word >>> 8) & 0xFF}`};
+		}
+
+		this.runtimeFiles.set(key, runtime);
+		return runtime;
+	}
+
+	private userOf(base: string): string {
+		const status = readText(`${base}/status`) ?? '';
+		const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+		if (this.users.size === 0) {
+			for (const line of (readText('/etc/passwd') ?? '').split('\n')) {
+				const [name, , id] = line.split(':');
+				if (name && id !== undefined) {
+					this.users.set(Number(id), name);
+				}
+			}
+		}
+
+		return this.users.get(uid) ?? (uid >= 0 ? String(uid) : '?');
+	}
+
+	private boot(): number {
+		if (this.bootTime === undefined) {
+			const match = /^btime (\d+)/m.exec(readText(`${this.procRoot}/stat`) ?? readText('/proc/stat') ?? '');
+			this.bootTime = match ? Number(match[1]) : 0;
+		}
+
+		return this.bootTime;
+	}
+}
+
+function readText(file: string): string | undefined {
+	try {
+		return fs.readFileSync(file, 'latin1');
+	} catch {
+		return undefined;
+	}
+}
