@@ -1,0 +1,584 @@
+// Reads CPython 3.15's binary profile format (version 1) — Tachyon's `--binary` files and ours —
+// into the one profile model, so every exporter can convert an archive without resampling.
+// Every check of a length or an index is explicit: a truncated, corrupted or foreign file ends in
+// one BinaryFormatError, never in a stack trace, an endless loop or a huge allocation.
+import {
+	Compression, Encoding, extensionMagic, footerSize, formatVersion, Header, headerSize, magic, modeIds, noOpcode,
+	statsBlockSize, statsMagic, swappedMagic, zstdBinding,
+} from './binary-spec.js';
+import type {BinaryExtension} from './binary-writer.js';
+import {Profile, type FrameDef, type ProfilingMode} from './model.js';
+import {UserError} from '../sampler/errors.js';
+import type {SamplerStats} from '../sampler/protocol.js';
+
+export class BinaryFormatError extends UserError {}
+
+export type BinaryInfo = {
+	readonly pythonVersion: string;
+	readonly intervalUs: number;
+	readonly samples: number;
+	readonly threads: number;
+	readonly compression: 'zstd' | 'none';
+	readonly mode: ProfilingMode | 'all' | undefined;
+	readonly fileSize: number;
+	/** Written by tachyon-top (our extension block is present). */
+	readonly ours: boolean;
+};
+
+export type ReadOptions = {
+	/** Keep every sample's timestamp (gecko, binary output). */
+	readonly timeline?: boolean;
+	/** Called now and then with the share of the sample stream decoded (0–1). */
+	readonly onProgress?: (fraction: number) => void;
+};
+
+const modeById = new Map<number, ProfilingMode | 'all'>(Object.entries(modeIds).map(([name, id]) => [id, name as ProfilingMode | 'all']));
+const utf8 = new TextDecoder('utf-8', {fatal: false});
+const ascii = (bytes: Uint8Array, start: number, length: number) => String.fromCharCode(...bytes.subarray(start, start + length));
+
+function fail(reason: string): never {
+	throw new BinaryFormatError(reason);
+}
+
+/** Cursor over the tables, with bounds checks. */
+class TableCursor {
+	position: number;
+	private readonly bytes: Uint8Array;
+	private readonly end: number;
+
+	constructor(bytes: Uint8Array, start: number, end: number) {
+		this.bytes = bytes;
+		this.position = start;
+		this.end = end;
+	}
+
+	varint(what: string): number {
+		let value = 0;
+		let scale = 1;
+		for (;;) {
+			if (this.position >= this.end) {
+				fail(`truncated ${what}`);
+			}
+
+			const byte = this.bytes[this.position++]!;
+			value += (byte & 0x7F) * scale;
+			if (byte < 0x80) {
+				return value;
+			}
+
+			scale *= 128;
+			if (scale > 2 ** 56) {
+				fail(`bad number in ${what}`);
+			}
+		}
+	}
+
+	signed(what: string): number {
+		const value = this.varint(what);
+		return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+	}
+
+	u8(what: string): number {
+		if (this.position >= this.end) {
+			fail(`truncated ${what}`);
+		}
+
+		return this.bytes[this.position++]!;
+	}
+
+	bytesOf(length: number, what: string): Uint8Array {
+		if (this.position + length > this.end) {
+			fail(`truncated ${what}`);
+		}
+
+		const slice = this.bytes.subarray(this.position, this.position + length);
+		this.position += length;
+		return slice;
+	}
+}
+
+type Layout = {
+	readonly view: DataView;
+	readonly little: boolean;
+	readonly info: BinaryInfo;
+	readonly startTimeUs: number;
+	readonly stringTableOffset: number;
+	readonly frameTableOffset: number;
+	readonly stringCount: number;
+	readonly frameCount: number;
+	readonly config: number;
+	readonly statsOffset: number | undefined;
+};
+
+function u64(view: DataView, offset: number, little: boolean): number {
+	const value = view.getBigUint64(offset, little);
+	if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+		fail(`a 64-bit field at byte ${offset} is out of range`);
+	}
+
+	return Number(value);
+}
+
+function readLayout(bytes: Uint8Array): Layout {
+	if (bytes.length < headerSize + footerSize) {
+		fail(bytes.length < 4 ? 'empty or truncated file' : `too short for a binary profile (${bytes.length} bytes)`);
+	}
+
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const word = view.getUint32(Header.magic, true);
+	if (word !== magic && word !== swappedMagic) {
+		fail('not a Tachyon binary profile (bad magic)');
+	}
+
+	const little = word === magic;
+	const version = view.getUint32(Header.version, little);
+	if (version !== formatVersion) {
+		fail(`unsupported binary format version ${version} (this reader knows version ${formatVersion})`);
+	}
+
+	const footer = bytes.length - footerSize;
+	const stringCount = view.getUint32(footer, little);
+	const frameCount = view.getUint32(footer + 4, little);
+	const fileSize = u64(view, footer + 8, little);
+	if (fileSize !== bytes.length) {
+		fail(fileSize === 0 || fileSize > bytes.length
+			? `truncated: the footer says ${fileSize} bytes, the file has ${bytes.length} (was the capture finalized?)`
+			: `corrupted footer (says ${fileSize} bytes, the file has ${bytes.length})`);
+	}
+
+	const stringTableOffset = u64(view, Header.stringTableOffset, little);
+	const frameTableOffset = u64(view, Header.frameTableOffset, little);
+	if (stringTableOffset < headerSize || frameTableOffset < stringTableOffset || frameTableOffset > footer) {
+		fail('corrupted header (table offsets out of range)');
+	}
+
+	const compression = view.getUint32(Header.compression, little);
+	if (compression !== Compression.none && compression !== Compression.zstd) {
+		fail(`unknown compression ${compression}`);
+	}
+
+	const config = view.getUint32(Header.config, little);
+	const statsAt = footer - statsBlockSize;
+	const statsOffset = statsAt >= frameTableOffset && ascii(bytes, footer - 16, 8) === statsMagic ? statsAt : undefined;
+	const intervalUs = u64(view, Header.intervalUs, little);
+	if (intervalUs <= 0) {
+		fail('corrupted header (sampling interval 0)');
+	}
+
+	const modeId = (config & 7) - 1;
+	return {
+		view,
+		little,
+		startTimeUs: u64(view, Header.startTimeUs, little),
+		stringTableOffset,
+		frameTableOffset,
+		stringCount,
+		frameCount,
+		config,
+		statsOffset,
+		info: {
+			pythonVersion: `${bytes[8]}.${bytes[9]}.${bytes[10]}`,
+			intervalUs,
+			samples: u64(view, Header.sampleCount, little),
+			threads: view.getUint32(Header.threadCount, little),
+			compression: compression === Compression.zstd ? 'zstd' : 'none',
+			mode: modeId >= 0 ? modeById.get(modeId) : undefined,
+			fileSize,
+			ours: false,
+		},
+	};
+}
+
+/** What a file says about itself, without decoding the samples (replay's first line). */
+export function binaryInfo(bytes: Uint8Array): BinaryInfo {
+	const layout = readLayout(bytes);
+	return {...layout.info, ours: readExtension(bytes, layout, readTables(bytes, layout).end) !== undefined};
+}
+
+function readTables(bytes: Uint8Array, layout: Layout): {frames: FrameDef[]; end: number} {
+	const limit = layout.statsOffset ?? bytes.length - footerSize;
+	if (layout.stringCount > limit || layout.frameCount > limit) {
+		fail('corrupted footer (table sizes out of range)');
+	}
+
+	const strings: string[] = [];
+	const cursor = new TableCursor(bytes, layout.stringTableOffset, layout.frameTableOffset);
+	for (let index = 0; index < layout.stringCount; index++) {
+		const length = cursor.varint('string table');
+		strings.push(utf8.decode(cursor.bytesOf(length, 'string table')));
+	}
+
+	const frames: FrameDef[] = [];
+	const frameCursor = new TableCursor(bytes, layout.frameTableOffset, limit);
+	const string = (index: number) => strings[index] ?? fail(`frame table names string ${index} of ${strings.length}`);
+	for (let index = 0; index < layout.frameCount; index++) {
+		const filename = string(frameCursor.varint('frame table'));
+		const funcname = string(frameCursor.varint('frame table'));
+		const line = frameCursor.signed('frame table');
+		const endDelta = frameCursor.signed('frame table');
+		const col = frameCursor.signed('frame table');
+		const endColDelta = frameCursor.signed('frame table');
+		const opcode = frameCursor.u8('frame table');
+		frames.push(frameDef(filename, funcname, line, endDelta, col, endColDelta, opcode));
+	}
+
+	return {frames, end: frameCursor.position};
+}
+
+function frameDef(filename: string, funcname: string, line: number, endDelta: number, col: number, endColDelta: number, opcode: number): FrameDef {
+	const op = opcode === noOpcode ? -1 : opcode;
+	if (line === -1) {
+		// No location: a synthetic frame (<GC>, <native>) — or a Python frame whose line is unknown.
+		if (filename === '~') {
+			return {filename, funcname, line: 0, endLine: 0, col: -1, endCol: -1, opcode: op, kind: funcname === '<GC>' ? 'gc' : 'native'};
+		}
+
+		return {filename, funcname, line: -1, endLine: -1, col: -1, endCol: -1, opcode: op, kind: 'python'};
+	}
+
+	return {
+		filename, funcname, line, endLine: line + endDelta, col, endCol: col < 0 ? -1 : col + endColDelta, opcode: op,
+		kind: filename === '<task>' ? 'task' : 'python',
+	};
+}
+
+function readExtension(bytes: Uint8Array, layout: Layout, tablesEnd: number): BinaryExtension | undefined {
+	const limit = layout.statsOffset ?? bytes.length - footerSize;
+	if (tablesEnd + 12 > limit || ascii(bytes, tablesEnd, 8) !== extensionMagic) {
+		return undefined;
+	}
+
+	const length = layout.view.getUint32(tablesEnd + 8, true);
+	if (tablesEnd + 12 + length > limit) {
+		return undefined;
+	}
+
+	try {
+		return JSON.parse(utf8.decode(bytes.subarray(tablesEnd + 12, tablesEnd + 12 + length))) as BinaryExtension;
+	} catch {
+		return undefined;
+	}
+}
+
+function statsFrom(layout: Layout, extension: BinaryExtension | undefined, lastTs: number): SamplerStats {
+	if (extension?.stats) {
+		return extension.stats;
+	}
+
+	const base = {reads: 0, bytesRead: 0, cpuUs: 0};
+	if (layout.statsOffset === undefined) {
+		return {...base, attempts: layout.info.samples, errors: 0, missed: 0, elapsedUs: Math.max(0, lastTs - layout.startTimeUs)};
+	}
+
+	const {view} = layout;
+	const at = layout.statsOffset;
+	const durationS = view.getFloat64(at, layout.little);
+	const rate = view.getFloat64(at + 8, layout.little);
+	const errorRate = view.getFloat64(at + 16, layout.little);
+	const missedPct = view.getFloat64(at + 24, layout.little);
+	const attempts = Math.round(rate * durationS);
+	const expected = (durationS * 1e6) / layout.info.intervalUs;
+	return {
+		...base,
+		attempts,
+		errors: Math.round((errorRate / 100) * attempts),
+		missed: Math.max(0, Math.round((missedPct / 100) * expected)),
+		elapsedUs: durationS * 1e6,
+	};
+}
+
+function sampleStream(bytes: Uint8Array, layout: Layout): Uint8Array {
+	const region = bytes.subarray(headerSize, layout.stringTableOffset);
+	if (layout.info.compression === 'none') {
+		return region;
+	}
+
+	const binding = zstdBinding() ?? fail('the file is zstd-compressed and zstd-napi is not available here');
+	const context = new binding.DCtx();
+	const chunks: Uint8Array[] = [];
+	const out = new Uint8Array(Math.max(binding.dStreamOutSize(), 1 << 20));
+	let input = region;
+	let total = 0;
+	try {
+		for (;;) {
+			const [remaining, produced, consumed] = context.decompressStream(out, input);
+			if (produced > 0) {
+				chunks.push(out.slice(0, produced));
+				total += produced;
+			}
+
+			input = input.subarray(consumed);
+			if (remaining === 0 && input.length === 0) {
+				break;
+			}
+
+			if (consumed === 0 && produced === 0) {
+				fail('truncated zstd sample stream');
+			}
+		}
+	} catch (error) {
+		if (error instanceof BinaryFormatError) {
+			throw error;
+		}
+
+		fail(`corrupted zstd sample stream (${error instanceof Error ? error.message : String(error)})`);
+	}
+
+	const stream = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		stream.set(chunk, offset);
+		offset += chunk.length;
+	}
+
+	return stream;
+}
+
+type ThreadState = {
+	/** Root-first frame indices of the thread's current stack. */
+	frames: number[];
+	/** Root-first: profile stack id of the stack made of frames[0..i]. */
+	ids: number[];
+	lastTs: number;
+};
+
+/** Reads a whole binary profile into a Profile. */
+export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}): {profile: Profile; info: BinaryInfo} {
+	const layout = readLayout(bytes);
+	const {frames, end} = readTables(bytes, layout);
+	const extension = readExtension(bytes, layout, end);
+	const info = {...layout.info, ours: extension !== undefined};
+	const mode = info.mode === undefined || info.mode === 'all' ? 'wall' : info.mode;
+	const features = layout.config & 8 ? layout.config >>> 4 : 0;
+	const profile = new Profile({
+		pid: extension?.pid ?? 0,
+		pythonVersion: extension?.pythonVersion ?? info.pythonVersion,
+		command: extension?.command ?? [],
+		mode,
+		intervalUs: info.intervalUs,
+		startedAt: extension?.startedAt ?? 0,
+		allThreads: (features & 1) !== 0,
+		native: (features & 2) !== 0,
+		gc: (features & 4) !== 0,
+		opcodes: (features & 8) !== 0,
+		asyncAware: false,
+	}, {timeline: options.timeline === true});
+	profile.frames.push(...frames);
+	for (const [tid, name] of extension?.threads ?? []) {
+		profile.addThread(tid, name);
+	}
+
+	const stream = sampleStream(bytes, layout);
+	// Our files start the clock one interval before the first tick (see the writer).
+	const origin = layout.startTimeUs + (extension ? info.intervalUs : 0);
+	const lastTs = decodeSamples(stream, profile, frames.length, layout.startTimeUs, origin, options);
+	if (profile.samples !== info.samples) {
+		fail(`corrupted: the header says ${info.samples} samples, the stream holds ${profile.samples}`);
+	}
+
+	profile.stats = statsFrom(layout, extension, lastTs);
+	profile.ticks = extension?.ticks ?? profile.samples;
+	profile.timeUs = profile.stats.elapsedUs;
+	if (extension?.endReason === 'duration' || extension?.endReason === 'stopped' || extension?.endReason === 'exited') {
+		profile.endReason = extension.endReason;
+	}
+
+	return {profile, info};
+}
+
+/**
+ * Tachyon's launcher (`python -m profiling.sampling run`) runs the script from
+ * profiling/sampling/_sync_coordinator.py; its collectors hide those frames, and so do we.
+ */
+function isProfilerFrame(frame: FrameDef): boolean {
+	return frame.filename.endsWith('_sync_coordinator.py');
+}
+
+function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number, startTimeUs: number, origin: number, options: ReadOptions): number {
+	const hidden = new Set<number>();
+	for (const [index, frame] of profile.frames.entries()) {
+		if (isProfilerFrame(frame)) {
+			hidden.add(index);
+		}
+	}
+
+	const threads = new Map<number, ThreadState>();
+	const stackIds = new Map<number, number>();
+	const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+	const end = stream.length;
+	const timeline = options.timeline === true;
+	let position = 0;
+	let maxTs = startTimeUs;
+	let nextProgress = 1 << 20;
+
+	const varint = (): number => {
+		let value = 0;
+		let scale = 1;
+		for (;;) {
+			if (position >= end) {
+				fail('truncated sample record');
+			}
+
+			const byte = stream[position++]!;
+			value += (byte & 0x7F) * scale;
+			if (byte < 0x80) {
+				return value;
+			}
+
+			scale *= 128;
+			if (scale > 2 ** 49) {
+				fail('bad number in a sample record');
+			}
+		}
+	};
+
+	const u8 = (): number => {
+		if (position >= end) {
+			fail('truncated sample record');
+		}
+
+		return stream[position++]!;
+	};
+
+	const intern = (parent: number, frame: number): number => {
+		if (frame >= frameCount) {
+			fail(`a sample names frame ${frame} of ${frameCount}`);
+		}
+
+		if (hidden.has(frame)) {
+			return parent;
+		}
+
+		const key = ((parent + 1) * 4_194_304) + frame;
+		let id = stackIds.get(key);
+		if (id === undefined) {
+			id = profile.addStack(parent, frame);
+			stackIds.set(key, id);
+		}
+
+		return id;
+	};
+
+	/** Replaces all but the `keep` root-most frames by `count` new frames (given leaf first). */
+	const push = (state: ThreadState, keep: number, count: number) => {
+		if (keep > state.frames.length) {
+			fail('a sample record reuses more frames than the previous stack has');
+		}
+
+		if (count > 1 << 16) {
+			fail('a sample record claims an impossible stack depth');
+		}
+
+		state.frames.length = keep;
+		state.ids.length = keep;
+		const added = new Array<number>(count);
+		for (let index = 0; index < count; index++) {
+			added[index] = varint();
+		}
+
+		for (let index = count - 1; index >= 0; index--) {
+			const frame = added[index]!;
+			state.ids.push(intern(state.ids.at(-1) ?? -1, frame));
+			state.frames.push(frame);
+		}
+	};
+
+	const add = (tid: number, state: ThreadState, status: number, timeUs: number, count: number) => {
+		profile.addSample(tid, status, state.ids.at(-1) ?? -1, timeUs, state.lastTs - origin, count);
+	};
+
+	while (position < end) {
+		if (position + 13 > end) {
+			fail('truncated sample record');
+		}
+
+		const tidBig = view.getBigUint64(position, true);
+		const tid = Number(tidBig & 0xFF_FF_FF_FFn);
+		position += 12; // The interpreter id (u32) is not kept: we profile the main interpreter.
+		const encoding = stream[position++]!;
+		let state = threads.get(tid);
+		if (state === undefined) {
+			state = {frames: [], ids: [], lastTs: startTimeUs};
+			threads.set(tid, state);
+		}
+
+		if (encoding === Encoding.repeat) {
+			const count = varint();
+			if (count > end - position) {
+				fail('a repeat record claims more samples than the file holds');
+			}
+
+			// Runs of equal status become one cell update (unless every timestamp is kept).
+			let runStatus = -1;
+			let runCount = 0;
+			let runTime = 0;
+			for (let index = 0; index < count; index++) {
+				const delta = varint();
+				const status = u8();
+				state.lastTs += delta;
+				if (timeline) {
+					add(tid, state, status, delta, 1);
+					continue;
+				}
+
+				if (status !== runStatus && runCount > 0) {
+					add(tid, state, runStatus, runTime / runCount, runCount);
+					runCount = 0;
+					runTime = 0;
+				}
+
+				runStatus = status;
+				runCount++;
+				runTime += delta;
+			}
+
+			if (runCount > 0) {
+				add(tid, state, runStatus, runTime / runCount, runCount);
+			}
+		} else {
+			const delta = varint();
+			const status = u8();
+			state.lastTs += delta;
+			switch (encoding) {
+				case Encoding.full: {
+					push(state, 0, varint());
+					break;
+				}
+
+				case Encoding.suffix: {
+					const shared = varint();
+					push(state, shared, varint());
+					break;
+				}
+
+				case Encoding.popPush: {
+					const pop = varint();
+					if (pop > state.frames.length) {
+						fail('a sample record pops more frames than the previous stack has');
+					}
+
+					push(state, state.frames.length - pop, varint());
+					break;
+				}
+
+				default: {
+					fail(`unknown sample record encoding ${encoding}`);
+				}
+			}
+
+			add(tid, state, status, delta, 1);
+		}
+
+		if (state.lastTs > maxTs) {
+			maxTs = state.lastTs;
+		}
+
+		if (options.onProgress && position >= nextProgress) {
+			nextProgress = position + (1 << 20);
+			options.onProgress(position / end);
+		}
+	}
+
+	options.onProgress?.(1);
+	return maxTs;
+}

@@ -1,0 +1,566 @@
+// Writes CPython 3.15's binary profile format (version 1), so `python3.15 -m profiling.sampling
+// replay` reads our captures. It streams: record.ts feeds each sampler batch as it arrives and
+// the sample records go through zstd to the file at once, so memory stays flat at 1 MHz. The
+// header, string table, frame table and stats are written by finish(), on every way out.
+import fs from 'node:fs';
+import {
+	Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds,
+	noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, type ZstdBinding,
+} from './binary-spec.js';
+import type {FrameDef, Profile, ProfileMeta} from './model.js';
+import type {SampleBatch, SamplerStats} from '../sampler/protocol.js';
+
+export type CompressionChoice = 'auto' | 'zstd' | 'none';
+
+/** Where the bytes go: a file (streaming) or memory (export of a finished profile). */
+export type BinarySink = {
+	/** Appends bytes after the header. */
+	append(bytes: Uint8Array): void;
+	/** Writes the 64-byte header at offset 0 and closes. */
+	close(header: Uint8Array): void;
+};
+
+export function fileSink(path: string): BinarySink {
+	const fd = fs.openSync(path, 'w');
+	fs.writeSync(fd, new Uint8Array(headerSize));
+	return {
+		append(bytes) {
+			let done = 0;
+			while (done < bytes.length) {
+				done += fs.writeSync(fd, bytes, done, bytes.length - done);
+			}
+		},
+		close(header) {
+			fs.writeSync(fd, header, 0, header.length, 0);
+			fs.closeSync(fd);
+		},
+	};
+}
+
+export function memorySink(): BinarySink & {bytes(): Uint8Array} {
+	const chunks: Uint8Array[] = [new Uint8Array(headerSize)];
+	let result: Uint8Array | undefined;
+	return {
+		append(bytes) {
+			chunks.push(bytes.slice());
+		},
+		close(header) {
+			chunks[0] = header;
+			result = Buffer.concat(chunks);
+		},
+		bytes() {
+			return result!;
+		},
+	};
+}
+
+/** A growable byte buffer with the varint writers the format uses. */
+class ByteBuffer {
+	bytes = new Uint8Array(1 << 16);
+	length = 0;
+
+	reserve(extra: number): void {
+		if (this.length + extra > this.bytes.length) {
+			const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
+			bigger.set(this.bytes.subarray(0, this.length));
+			this.bytes = bigger;
+		}
+	}
+
+	u8(value: number): void {
+		this.reserve(1);
+		this.bytes[this.length++] = value;
+	}
+
+	varint(value: number): void {
+		this.reserve(10);
+		let rest = value;
+		while (rest >= 0x80) {
+			this.bytes[this.length++] = (rest % 0x80) | 0x80;
+			rest = Math.floor(rest / 0x80);
+		}
+
+		this.bytes[this.length++] = rest;
+	}
+
+	/** Zigzag for the signed i32 fields of the frame table. */
+	signed(value: number): void {
+		this.varint(value >= 0 ? value * 2 : (-value * 2) - 1);
+	}
+
+	u32(value: number): void {
+		this.reserve(4);
+		new DataView(this.bytes.buffer).setUint32(this.length, value >>> 0, true);
+		this.length += 4;
+	}
+
+	u64(value: number): void {
+		this.reserve(8);
+		new DataView(this.bytes.buffer).setBigUint64(this.length, BigInt(Math.max(0, Math.round(value))), true);
+		this.length += 8;
+	}
+
+	f64(value: number): void {
+		this.reserve(8);
+		new DataView(this.bytes.buffer).setFloat64(this.length, value, true);
+		this.length += 8;
+	}
+
+	raw(bytes: Uint8Array): void {
+		this.reserve(bytes.length);
+		this.bytes.set(bytes, this.length);
+		this.length += bytes.length;
+	}
+
+	take(): Uint8Array {
+		const out = this.bytes.slice(0, this.length);
+		this.length = 0;
+		return out;
+	}
+}
+
+type ThreadState = {
+	readonly tid: number;
+	/** The previous stack, leaf first, as frame-table indices. */
+	stack: Int32Array;
+	stackId: number;
+	/** Last timestamp written for this thread (absolute µs). */
+	lastTs: number;
+	/** The pending REPEAT group: (varint delta, u8 status) pairs of samples with the same stack. */
+	repeat: ByteBuffer | undefined;
+	repeatCount: number;
+};
+
+/** Extra facts we keep in our extension block (Tachyon's reader does not look at it). */
+export type BinaryExtension = {
+	readonly tool: string;
+	readonly pid: number;
+	readonly pythonVersion: string;
+	readonly command: string[];
+	readonly startedAt: number;
+	readonly threads: Array<[number, string]>;
+	readonly stats: SamplerStats;
+	readonly ticks: number;
+	readonly endReason?: string;
+};
+
+export type BinaryWriterOptions = {
+	readonly intervalUs: number;
+	readonly meta: Pick<ProfileMeta, 'mode' | 'allThreads' | 'gc' | 'native' | 'opcodes'>;
+	readonly compression: CompressionChoice;
+	/** Monotonic µs of the sampling clock's origin (header start_time). */
+	readonly startTimeUs?: number;
+};
+
+export type BinaryWriteSummary = {readonly samples: number; readonly threads: number; readonly rawBytes: number; readonly records: number};
+
+const flushBytes = 1 << 16;
+const repeatFlushBytes = 16 * 1024;
+const utf8 = new TextEncoder();
+
+export class BinaryWriter {
+	readonly compressed: boolean;
+	private readonly sink: BinarySink;
+	private readonly options: BinaryWriterOptions;
+	private readonly startTimeUs: number;
+	private readonly out = new ByteBuffer();
+	private readonly zstd: {binding: ZstdBinding; context: InstanceType<ZstdBinding['CCtx']>; buffer: Uint8Array} | undefined;
+	private readonly strings = new Map<string, number>();
+	private readonly stringList: string[] = [];
+	private readonly frameKeys = new Map<string, number>();
+	private readonly frameTable = new ByteBuffer();
+	private frameCount = 0;
+	/** Profile frame id → frame-table index. */
+	private readonly frameIndex: number[] = [];
+	/** Profile stack id → leaf-first frame-table indices (at most 256). */
+	private readonly stackCache = new Map<number, Int32Array>();
+	private readonly threads = new Map<number, ThreadState>();
+	private samples = 0;
+	private rawBytes = 0;
+	private records = 0;
+	/** Bytes of the (compressed) sample stream written so far. */
+	private written = 0;
+	private finished = false;
+
+	constructor(sink: BinarySink, options: BinaryWriterOptions) {
+		this.sink = sink;
+		this.options = options;
+		// One interval before the clock's origin: each thread's first delta then equals the time
+		// its first sample stands for, as every later delta does.
+		this.startTimeUs = Math.round((options.startTimeUs ?? performance.now() * 1000) - options.intervalUs);
+		const binding = options.compression === 'none' ? null : zstdBinding();
+		if (options.compression === 'zstd' && binding === null) {
+			throw new Error('zstd compression is not available on this machine (zstd-napi did not load); use --compression none');
+		}
+
+		if (binding) {
+			const context = new binding.CCtx();
+			context.setParameter(binding.CParameter.compressionLevel, 5);
+			this.zstd = {binding, context, buffer: new Uint8Array(binding.cStreamOutSize())};
+		}
+
+		this.compressed = this.zstd !== undefined;
+	}
+
+	/** Timestamps given to addSample are µs since this origin. */
+	get clockOrigin(): number {
+		return this.startTimeUs + this.options.intervalUs;
+	}
+
+	/** Writes one sampler batch; `profile` has already ingested it (it resolves the stack ids). */
+	addBatch(batch: SampleBatch, profile: Profile): void {
+		const {ticks, records} = batch;
+		let record = 0;
+		for (let tick = 0; tick < ticks.length; tick += 3) {
+			const time = ticks[tick]!;
+			const count = ticks[tick + 2]!;
+			for (let thread = 0; thread < count; thread++, record += 3) {
+				this.addSample(profile, records[record]!, records[record + 1]!, records[record + 2]!, time);
+			}
+		}
+	}
+
+	/** One thread sample: `time` is µs since the sampling clock's origin. */
+	addSample(profile: Profile, tid: number, status: number, stackId: number, time: number): void {
+		const ts = Math.round(this.clockOrigin + time);
+		let state = this.threads.get(tid);
+		if (state === undefined) {
+			state = {tid, stack: new Int32Array(0), stackId: -1, lastTs: this.startTimeUs, repeat: undefined, repeatCount: 0};
+			this.threads.set(tid, state);
+		}
+
+		const delta = Math.max(0, ts - state.lastTs);
+		state.lastTs = Math.max(ts, state.lastTs);
+		this.samples++;
+		const stack = this.binaryStack(profile, stackId);
+		if (stackId === state.stackId || sameStack(stack, state.stack)) {
+			state.repeat ??= new ByteBuffer();
+			state.repeat.varint(delta);
+			state.repeat.u8(status & 0xFF);
+			state.repeatCount++;
+			state.stackId = stackId;
+			if (state.repeat.length >= repeatFlushBytes) {
+				this.flushRepeat(state);
+			}
+
+			return;
+		}
+
+		this.flushRepeat(state);
+		this.writeChange(state, stack, delta, status & 0xFF);
+		state.stack = stack;
+		state.stackId = stackId;
+		this.maybeFlush();
+	}
+
+	/** Ends the file: pending repeats, the end of the zstd stream, tables, stats, footer, header. */
+	finish(profile: Profile | undefined, extension?: BinaryExtension): BinaryWriteSummary {
+		if (this.finished) {
+			return this.summary();
+		}
+
+		this.finished = true;
+		for (const state of this.threads.values()) {
+			this.flushRepeat(state);
+		}
+
+		this.flushOut(true);
+		const stringTableOffset = headerSize + this.written;
+		const tables = new ByteBuffer();
+		for (const text of this.stringList) {
+			const bytes = utf8.encode(text);
+			tables.varint(bytes.length);
+			tables.raw(bytes);
+		}
+
+		const frameTableOffset = stringTableOffset + tables.length;
+		tables.raw(this.frameTable.take());
+		if (extension) {
+			const json = utf8.encode(JSON.stringify(extension));
+			tables.raw(utf8.encode(extensionMagic));
+			tables.u32(json.length);
+			tables.raw(json);
+		}
+
+		const stats = profile?.stats;
+		if (stats && stats.attempts > 0) {
+			const durationS = stats.elapsedUs / 1e6;
+			const expected = stats.elapsedUs / this.options.intervalUs;
+			tables.f64(durationS);
+			tables.f64(durationS > 0 ? stats.attempts / durationS : 0);
+			tables.f64((stats.errors / stats.attempts) * 100);
+			tables.f64(expected > 0 ? (stats.missed / expected) * 100 : 0);
+			tables.u32(StatsPresent.errorRate | StatsPresent.missedSamples);
+			tables.u32(0);
+			tables.raw(utf8.encode(statsMagic));
+			tables.u32(1);
+			tables.u32(statsBlockSize);
+		}
+
+		const fileSize = stringTableOffset + tables.length + 32;
+		tables.u32(this.stringList.length);
+		tables.u32(this.frameCount);
+		tables.u64(fileSize);
+		tables.raw(new Uint8Array(16));
+		this.sink.append(tables.take());
+
+		const header = new ByteBuffer();
+		header.u32(magic);
+		header.u32(formatVersion);
+		header.raw(new Uint8Array([3, 15, 2, 0]));
+		header.u64(this.startTimeUs);
+		header.u64(this.options.intervalUs);
+		header.u64(this.samples);
+		header.u32(this.threads.size);
+		header.u64(stringTableOffset);
+		header.u64(frameTableOffset);
+		header.u32(this.compressed ? Compression.zstd : Compression.none);
+		header.u32(configWord(this.options.meta));
+		this.sink.close(header.take());
+		return this.summary();
+	}
+
+	private summary(): BinaryWriteSummary {
+		return {samples: this.samples, threads: this.threads.size, rawBytes: this.rawBytes, records: this.records};
+	}
+
+	private string(text: string): number {
+		let index = this.strings.get(text);
+		if (index === undefined) {
+			index = this.stringList.length;
+			this.stringList.push(text);
+			this.strings.set(text, index);
+		}
+
+		return index;
+	}
+
+	private frame(def: FrameDef): number {
+		// Synthetic frames (<GC>, <native>) carry no location: lineno -1, as Tachyon writes them.
+		const synthetic = def.kind !== 'python' && def.kind !== 'task';
+		const line = synthetic ? -1 : def.line;
+		const endLine = line === -1 ? 0 : def.endLine - line;
+		const col = line === -1 ? 0 : def.col;
+		const endCol = line === -1 ? 0 : def.endCol - def.col;
+		const opcode = def.opcode >= 0 && def.opcode < noOpcode ? def.opcode : noOpcode;
+		const file = this.string(def.filename);
+		const func = this.string(def.funcname);
+		const key = `${file},${func},${line},${endLine},${col},${endCol},${opcode}`;
+		let index = this.frameKeys.get(key);
+		if (index === undefined) {
+			index = this.frameCount++;
+			this.frameKeys.set(key, index);
+			const table = this.frameTable;
+			table.varint(file);
+			table.varint(func);
+			table.signed(line);
+			table.signed(endLine);
+			table.signed(col);
+			table.signed(endCol);
+			table.u8(opcode);
+		}
+
+		return index;
+	}
+
+	private binaryStack(profile: Profile, stackId: number): Int32Array {
+		if (stackId < 0) {
+			return emptyStack;
+		}
+
+		let stack = this.stackCache.get(stackId);
+		if (stack === undefined) {
+			const frames: number[] = [];
+			for (let id = stackId; id >= 0 && frames.length < maxStackDepth; id = profile.stackParentOf(id)) {
+				const frameId = profile.stackFrameOf(id);
+				let index = this.frameIndex[frameId];
+				if (index === undefined) {
+					index = this.frame(profile.frames[frameId]!);
+					this.frameIndex[frameId] = index;
+				}
+
+				frames.push(index);
+			}
+
+			stack = Int32Array.from(frames);
+			this.stackCache.set(stackId, stack);
+		}
+
+		return stack;
+	}
+
+	private recordHeader(tid: number, encoding: number): void {
+		this.out.u64(tid);
+		this.out.u32(0);
+		this.out.u8(encoding);
+		this.records++;
+	}
+
+	private flushRepeat(state: ThreadState): void {
+		if (state.repeat === undefined || state.repeatCount === 0) {
+			return;
+		}
+
+		this.recordHeader(state.tid, Encoding.repeat);
+		this.out.varint(state.repeatCount);
+		this.out.raw(state.repeat.take());
+		state.repeatCount = 0;
+		this.maybeFlush();
+	}
+
+	/** A stack that differs from the thread's previous one: FULL, SUFFIX or POP_PUSH, as Tachyon picks. */
+	private writeChange(state: ThreadState, stack: Int32Array, delta: number, status: number): void {
+		const previous = state.stack;
+		let shared = 0;
+		while (shared < previous.length && shared < stack.length
+			&& previous[previous.length - 1 - shared] === stack[stack.length - 1 - shared]) {
+			shared++;
+		}
+
+		const fresh = stack.length - shared;
+		let encoding: number = Encoding.full;
+		if (shared > 0 && shared === previous.length) {
+			encoding = Encoding.suffix;
+		} else if (shared > 0 && shared * 2 >= stack.length) {
+			encoding = Encoding.popPush;
+		}
+
+		const out = this.out;
+		this.recordHeader(state.tid, encoding);
+		out.varint(delta);
+		out.u8(status);
+		if (encoding === Encoding.full) {
+			out.varint(stack.length);
+			for (const frame of stack) {
+				out.varint(frame);
+			}
+
+			return;
+		}
+
+		out.varint(encoding === Encoding.suffix ? shared : previous.length - shared);
+		out.varint(fresh);
+		for (let index = 0; index < fresh; index++) {
+			out.varint(stack[index]!);
+		}
+	}
+
+	private maybeFlush(): void {
+		if (this.out.length >= flushBytes) {
+			this.flushOut(false);
+		}
+	}
+
+	private flushOut(end: boolean): void {
+		const raw = this.out.take();
+		this.rawBytes += raw.length;
+		if (!this.zstd) {
+			this.emit(raw);
+			return;
+		}
+
+		const {binding, context, buffer} = this.zstd;
+		const directive = end ? binding.EndDirective.end : binding.EndDirective.continue;
+		let input = raw;
+		for (;;) {
+			const [remaining, produced, consumed] = context.compressStream2(buffer, input, directive);
+			if (produced > 0) {
+				this.emit(buffer.slice(0, produced));
+			}
+
+			input = input.subarray(consumed);
+			if (end ? remaining === 0 : input.length === 0) {
+				break;
+			}
+		}
+	}
+
+	private emit(bytes: Uint8Array): void {
+		if (bytes.length > 0) {
+			this.written += bytes.length;
+			this.sink.append(bytes);
+		}
+	}
+}
+
+const emptyStack = new Int32Array(0);
+
+function sameStack(a: Int32Array, b: Int32Array): boolean {
+	if (a.length !== b.length) {
+		return false;
+	}
+
+	for (let index = 0; index < a.length; index++) {
+		if (a[index] !== b[index]) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+export function configWord(meta: BinaryWriterOptions['meta']): number {
+	let word = (modeIds[meta.mode] + 1) | Feature.known;
+	if (meta.allThreads) {
+		word |= Feature.allThreads;
+	}
+
+	if (meta.native) {
+		word |= Feature.native;
+	}
+
+	if (meta.gc) {
+		word |= Feature.gc;
+	}
+
+	if (meta.opcodes) {
+		word |= Feature.opcodes;
+	}
+
+	return word;
+}
+
+export function extensionOf(profile: Profile): BinaryExtension {
+	return {
+		tool: 'tachyon-top',
+		pid: profile.meta.pid,
+		pythonVersion: profile.meta.pythonVersion,
+		command: profile.meta.command,
+		startedAt: profile.meta.startedAt,
+		threads: [...profile.threads.values()].map(thread => [thread.tid, thread.name]),
+		stats: profile.stats,
+		ticks: profile.ticks,
+		...(profile.endReason ? {endReason: profile.endReason} : {}),
+	};
+}
+
+/**
+ * The whole profile as a binary file in memory (replay → binary, the live view's export).
+ * Uses the timeline when the profile kept one; else each (thread, stack, status) cell becomes
+ * a run of samples spread evenly over the time it stands for.
+ */
+export function binaryFile(profile: Profile, compression: CompressionChoice = 'auto'): Uint8Array {
+	const sink = memorySink();
+	const writer = new BinaryWriter(sink, {intervalUs: profile.meta.intervalUs, meta: profile.meta, compression, startTimeUs: profile.meta.intervalUs});
+	const timeline = profile.timeline;
+	if (timeline && timeline.length === profile.samples) {
+		for (let index = 0; index < timeline.length; index++) {
+			writer.addSample(profile, timeline.tid[index]!, timeline.status[index]!, timeline.stack[index]!, timeline.time[index]!);
+		}
+	} else {
+		const clock = new Map<number, number>();
+		for (const cell of profile.cells) {
+			const each = cell.count > 0 ? cell.timeUs / cell.count : 0;
+			let time = clock.get(cell.tid) ?? 0;
+			for (let index = 0; index < cell.count; index++) {
+				time += each;
+				writer.addSample(profile, cell.tid, cell.status, cell.stack, time - profile.meta.intervalUs);
+			}
+
+			clock.set(cell.tid, time);
+		}
+	}
+
+	writer.finish(profile, extensionOf(profile));
+	return sink.bytes();
+}
