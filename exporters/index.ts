@@ -1,6 +1,9 @@
 // Every output format, by id. The CLI's format flags and the live view's export menu both
 // read this registry; each exporter is a pure function of the profile model.
 import {collapsedText} from './collapsed.js';
+import {diffFlamegraphHtml} from './diff-flamegraph.js';
+import {flamegraphHtml} from './flamegraph.js';
+import {heatmapFiles} from './heatmap.js';
 import type {SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
 import {pstatsText} from './pstats.js';
@@ -45,6 +48,22 @@ export const exporters = {
 		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
 		needsTimeline: false, html: false,
 		export: profile => text(collapsedText(profile)),
+	},
+	flamegraph: {
+		id: 'flamegraph', flag: 'flamegraph', description: 'flame graph (HTML)', extension: 'html', prefix: 'flamegraph',
+		needsTimeline: false, html: true,
+		export: profile => text(flamegraphHtml(profile)),
+	},
+	heatmap: {
+		id: 'heatmap', flag: 'heatmap', description: 'per-line heatmap (HTML directory)', extension: undefined, prefix: 'heatmap',
+		needsTimeline: false, html: true,
+		export: profile => ({kind: 'directory', files: heatmapFiles(profile)}),
+	},
+	'diff-flamegraph': {
+		// Its flag takes the baseline file; the CLI loads it into options.baseline.
+		id: 'diff-flamegraph', flag: 'diffFlamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
+		needsTimeline: false, html: true,
+		export: (profile, options) => text(diffFlamegraphHtml(profile, options.baseline)),
 	},
 } as const satisfies Record<string, Exporter>;
 

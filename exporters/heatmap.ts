@@ -1,0 +1,218 @@
+// --heatmap: a directory with index.html (source files ranked by samples) and one page per
+// file (file_0000.html is the hottest) showing its source, read from disk, with per-line self
+// and cumulative sample counts on a log colour scale and a jump to the hottest line.
+// Frames without a real source file (`<frozen …>`, `<string>`, synthetic markers, line 0) are
+// left out, as Tachyon's heatmap does.
+import fs from 'node:fs';
+import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
+import type {FrameDef, Profile} from './model.js';
+
+type LineCounts = {self: number; cumulative: number};
+
+type FileCounts = {
+	readonly filename: string;
+	/** Samples whose stack runs through this file (once per stack). */
+	samples: number;
+	/** Samples whose innermost frame is in this file. */
+	self: number;
+	readonly lines: Map<number, LineCounts>;
+};
+
+function hasSource(frame: FrameDef): boolean {
+	return frame.kind === 'python' && frame.line > 0 && !frame.filename.startsWith('<') && !frame.filename.startsWith('[') && frame.filename !== '__init__';
+}
+
+export function lineCounts(profile: Profile): {files: FileCounts[]; total: number} {
+	const files = new Map<string, FileCounts>();
+	const seenLines = new Set<string>();
+	const seenFiles = new Set<string>();
+	let total = 0;
+	for (const cell of profile.select()) {
+		total += cell.count;
+		if (cell.stack < 0) {
+			continue;
+		}
+
+		const frames = profile.stackFrames(cell.stack);
+		seenLines.clear();
+		seenFiles.clear();
+		for (let index = 0; index < frames.length; index++) {
+			const frame = profile.frames[frames[index]!]!;
+			if (!hasSource(frame)) {
+				continue;
+			}
+
+			let file = files.get(frame.filename);
+			if (file === undefined) {
+				file = {filename: frame.filename, samples: 0, self: 0, lines: new Map()};
+				files.set(frame.filename, file);
+			}
+
+			let line = file.lines.get(frame.line);
+			if (line === undefined) {
+				line = {self: 0, cumulative: 0};
+				file.lines.set(frame.line, line);
+			}
+
+			// Recursion must not count a line (or file) twice for one sample.
+			const lineKey = `${frame.line}\0${frame.filename}`;
+			if (!seenLines.has(lineKey)) {
+				seenLines.add(lineKey);
+				line.cumulative += cell.count;
+			}
+
+			if (!seenFiles.has(frame.filename)) {
+				seenFiles.add(frame.filename);
+				file.samples += cell.count;
+			}
+
+			if (index === frames.length - 1) {
+				line.self += cell.count;
+				file.self += cell.count;
+			}
+		}
+	}
+
+	const ranked = [...files.values()].sort((a, b) => b.samples - a.samples || b.self - a.self || (a.filename < b.filename ? -1 : 1));
+	return {files: ranked, total};
+}
+
+export function heatmapPageName(rank: number): string {
+	return `file_${String(rank).padStart(4, '0')}.html`;
+}
+
+function fileKind(filename: string): string {
+	if (filename.includes('/site-packages/') || filename.includes('/dist-packages/')) {
+		return 'site-packages';
+	}
+
+	return /\/lib\/python3\.\d+\//.test(filename) ? 'stdlib' : 'project';
+}
+
+function intensity(value: number, max: number): number {
+	return max > 0 && value > 0 ? Math.log(value + 1) / Math.log(max + 1) : 0;
+}
+
+function hottestLine(file: FileCounts): number {
+	let best = 0;
+	let bestCount = -1;
+	for (const [line, counts] of file.lines) {
+		if (counts.self > bestCount || (counts.self === bestCount && line < best)) {
+			best = line;
+			bestCount = counts.self;
+		}
+	}
+
+	// A file with no self time (only calls out of it): its busiest line by cumulative.
+	if (bestCount === 0) {
+		for (const [line, counts] of file.lines) {
+			if (counts.cumulative > bestCount) {
+				best = line;
+				bestCount = counts.cumulative;
+			}
+		}
+	}
+
+	return best;
+}
+
+function statsLine(profile: Profile): string {
+	const stats = pageStats(profile);
+	return escapeHtml([
+		`Python ${stats.pythonVersion}`, `pid ${stats.pid}`, `${stats.mode} mode`, `${stats.samples.toLocaleString('en-US')} samples`,
+		`${stats.durationS.toFixed(2)} s`, `${Math.round(stats.rate).toLocaleString('en-US')} Hz`,
+		`errors ${stats.errorRate.toFixed(2)}%`, `missed ${stats.missedRate.toFixed(2)}%`,
+	].join('  ·  '));
+}
+
+function indexPage(profile: Profile, files: FileCounts[], total: number): string {
+	const rows = files.map((file, rank) => {
+		const hot = hottestLine(file);
+		const share = total > 0 ? (file.samples / total) * 100 : 0;
+		return `<tr class="file-row" data-rank="${rank}" data-samples="${file.samples}">
+<td class="number">${rank + 1}</td>
+<td><a href="${heatmapPageName(rank)}">${escapeHtml(file.filename)}</a></td>
+<td>${fileKind(file.filename)}</td>
+<td class="number">${file.samples.toLocaleString('en-US')}</td>
+<td><span class="bar" style="width:${share.toFixed(1)}%"></span> ${percent(file.samples, total)}</td>
+<td class="number">${file.self.toLocaleString('en-US')}</td>
+<td><a href="${heatmapPageName(rank)}#L${hot}">line ${hot}</a></td>
+</tr>`;
+	}).join('\n');
+	const body = `<header><h1>tachyon-top heatmap</h1><div class="stats">${statsLine(profile)}</div></header>
+<main>
+${files.length === 0 ? '<p>No samples in files with source.</p>' : ''}
+<table id="files">
+<thead><tr><th class="number">#</th><th>File</th><th>Kind</th><th class="number">Samples</th><th>Share</th><th class="number">Self</th><th>Hottest</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</main>`;
+	return htmlPage({title: 'tachyon-top heatmap', styles: [assetFile('page.css'), assetFile('heatmap.css')], body});
+}
+
+function readSource(filename: string): string[] | undefined {
+	try {
+		return fs.readFileSync(filename, 'utf8').split(/\r?\n/);
+	} catch {
+		return undefined;
+	}
+}
+
+function filePage(profile: Profile, file: FileCounts, total: number): string {
+	const source = readSource(file.filename);
+	const maxLine = Math.max(0, ...file.lines.keys());
+	const lines = source ?? Array.from({length: maxLine}, () => '');
+	let maxSelf = 0;
+	let maxCumulative = 0;
+	for (const counts of file.lines.values()) {
+		maxSelf = Math.max(maxSelf, counts.self);
+		maxCumulative = Math.max(maxCumulative, counts.cumulative);
+	}
+
+	const hot = hottestLine(file);
+	const rows: string[] = [];
+	const count = Math.max(lines.length, maxLine);
+	for (let number = 1; number <= count; number++) {
+		const counts = file.lines.get(number);
+		const self = counts?.self ?? 0;
+		const cumulative = counts?.cumulative ?? 0;
+		const selfHeat = intensity(self, maxSelf).toFixed(3);
+		const cumulativeHeat = intensity(cumulative, maxCumulative).toFixed(3);
+		const title = counts ? ` title="Self: ${self}, Total: ${cumulative}"` : '';
+		rows.push(`<div class="code-line${number === hot ? ' hottest' : ''}" id="L${number}" data-self="${self}" data-cumulative="${cumulative}" style="--self:${selfHeat};--cumulative:${cumulativeHeat}"${title}>`
+			+ `<a class="number" href="#L${number}">${number}</a><span class="count">${self || ''}</span><span class="count">${cumulative || ''}</span>`
+			+ `<span class="code">${escapeHtml(lines[number - 1] ?? '')}</span></div>`);
+	}
+
+	const missing = source === undefined ? `<p class="missing"># Source file not available: ${escapeHtml(file.filename)}</p>` : '';
+	const body = `<header>
+<h1>${escapeHtml(file.filename)}</h1>
+<div class="stats">${file.samples.toLocaleString('en-US')} samples in this file (${percent(file.samples, total)} of ${total.toLocaleString('en-US')}), ${file.self.toLocaleString('en-US')} self · ${statsLine(profile)}</div>
+<div class="toolbar">
+<a href="index.html">← all files</a>
+<a href="#L${hot}" id="jump-hottest">Jump to hottest line (${hot})</a>
+<label>Colour by <select id="colour-by"><option value="cumulative">cumulative</option><option value="self">self</option></select></label>
+<span class="legend"><span class="scale"></span> 0 → max (log scale)</span>
+</div>
+</header>
+<main>
+${missing}
+<div class="code-header"><span class="number">line</span><span class="count">self</span><span class="count">total</span><span class="code"></span></div>
+<div id="source" class="by-cumulative">
+${rows.join('\n')}
+</div>
+</main>`;
+	return htmlPage({title: `${file.filename} — tachyon-top heatmap`, styles: [assetFile('page.css'), assetFile('heatmap.css')], body, scripts: [assetFile('heatmap.js')]});
+}
+
+export function heatmapFiles(profile: Profile): Map<string, string> {
+	const {files, total} = lineCounts(profile);
+	const pages = new Map<string, string>([['index.html', indexPage(profile, files, total)]]);
+	for (const [rank, file] of files.entries()) {
+		pages.set(heatmapPageName(rank), filePage(profile, file, total));
+	}
+
+	return pages;
+}

@@ -1,0 +1,179 @@
+// Shared by the HTML exporters: escaping, embedding data in a page, reading vendored
+// browser builds from node_modules, and the page frame. Every name, path and source line
+// that reaches HTML goes through escapeHtml (markup) or embedJson (script data); page
+// scripts only ever put such text into the DOM with textContent.
+import fs from 'node:fs';
+import {createRequire} from 'node:module';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {Profile} from './model.js';
+
+const require = createRequire(import.meta.url);
+const htmlEscapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;'};
+
+export function escapeHtml(text: string): string {
+	return text.replaceAll(/[&<>"']/g, character => htmlEscapes[character]!);
+}
+
+/**
+ * JSON that is safe inside a <script> element: `<` can never open `</script>` or `<!--`,
+ * and U+2028/U+2029 (line terminators in old JS parsers) are escaped too.
+ */
+export function embedJson(value: unknown): string {
+	return JSON.stringify(value)
+		.replaceAll('<', String.raw`\u003c`)
+		.replaceAll('>', String.raw`\u003e`)
+		.replaceAll('&', String.raw`\u0026`)
+		.replaceAll('\u2028', String.raw`\u2028`)
+		.replaceAll('\u2029', String.raw`\u2029`);
+}
+
+/** Keeps an inlined script or style from closing its element early. */
+function inlineSafe(code: string, element: 'script' | 'style'): string {
+	return code.replaceAll(new RegExp(`</(${element})`, 'gi'), String.raw`<\/$1`);
+}
+
+const vendorCache = new Map<string, string>();
+
+/** A file of an installed npm package (the d3-flame-graph build), found from dist/ or the sources. */
+export function vendorFile(specifier: string): string {
+	let text = vendorCache.get(specifier);
+	if (text === undefined) {
+		// Packages' "exports" maps hide their dist/ files from require.resolve: look in the
+		// node_modules directories Node would search instead.
+		const [name] = specifier.split('/');
+		const file = (require.resolve.paths(name!) ?? [])
+			.map(directory => path.join(directory, specifier))
+			.find(candidate => fs.existsSync(candidate));
+		if (file === undefined) {
+			throw new Error(`Cannot find ${specifier}: is the package installed?`);
+		}
+
+		text = fs.readFileSync(file, 'utf8');
+		vendorCache.set(specifier, text);
+	}
+
+	return text;
+}
+
+const assetsDirectory = (() => {
+	// exporters/assets is not compiled: from dist/exporters look in the source tree.
+	const here = path.dirname(fileURLToPath(import.meta.url));
+	const candidates = [path.join(here, 'assets'), path.join(here, '..', '..', 'exporters', 'assets')];
+	return candidates.find(candidate => fs.existsSync(candidate)) ?? candidates[0]!;
+})();
+
+/** One of our own page scripts or styles under exporters/assets/. */
+export function assetFile(name: string): string {
+	let text = vendorCache.get(`asset:${name}`);
+	if (text === undefined) {
+		text = fs.readFileSync(path.join(assetsDirectory, name), 'utf8');
+		vendorCache.set(`asset:${name}`, text);
+	}
+
+	return text;
+}
+
+export type PageParts = {
+	readonly title: string;
+	readonly styles?: readonly string[];
+	/** Markup, already escaped by the caller. */
+	readonly body: string;
+	/** Data the scripts read as `window.PROFILE_DATA`. */
+	readonly data?: unknown;
+	readonly scripts?: readonly string[];
+};
+
+/**
+ * A self-contained page: everything inline, and a Content-Security-Policy that forbids any
+ * request (no network, no CDN) while allowing the inline code.
+ */
+export function htmlPage(parts: PageParts): string {
+	const styles = (parts.styles ?? []).map(style => `<style>${inlineSafe(style, 'style')}</style>`).join('\n');
+	const data = parts.data === undefined ? '' : `<script>window.PROFILE_DATA = ${embedJson(parts.data)};</script>\n`;
+	const scripts = (parts.scripts ?? []).map(script => `<script>${inlineSafe(script, 'script')}</script>`).join('\n');
+	return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(parts.title)}</title>
+${styles}
+</head>
+<body>
+${parts.body}
+${data}${scripts}
+</body>
+</html>
+`;
+}
+
+/** "12.3%": shares shown on every page the same way. */
+export function percent(part: number, whole: number): string {
+	return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '0.0%';
+}
+
+export type PageStats = {
+	readonly pid: number;
+	readonly pythonVersion: string;
+	readonly mode: string;
+	readonly samples: number;
+	readonly durationS: number;
+	readonly rate: number;
+	readonly errorRate: number;
+	readonly missedRate: number;
+	readonly intervalUs: number;
+};
+
+/** The sampling facts every report shows in its header. */
+export function pageStats(profile: Profile): PageStats {
+	const summary = profile.summary();
+	return {
+		pid: profile.meta.pid,
+		pythonVersion: profile.meta.pythonVersion,
+		mode: profile.meta.mode,
+		samples: profile.samples,
+		durationS: summary.durationS > 0 ? summary.durationS : profile.timeUs / 1e6,
+		rate: summary.rate,
+		errorRate: summary.errorRate,
+		missedRate: summary.missedRate,
+		intervalUs: profile.meta.intervalUs,
+	};
+}
+
+export type FlamePageParts = {
+	readonly title: string;
+	/** Extra toolbar markup (the diff's legend), already escaped. */
+	readonly toolbarExtra?: string;
+	/** Markup after the chart (the diff's removed frames), already escaped. */
+	readonly after?: string;
+	readonly data: unknown;
+};
+
+/** The flame graph page shared by --flamegraph and --diff-flamegraph: d3 + d3-flame-graph inline. */
+export function flamePage(parts: FlamePageParts): string {
+	const body = `<header>
+<h1>${escapeHtml(parts.title)}</h1>
+<div class="stats" id="stats"></div>
+<div class="toolbar">
+<input type="search" id="search" placeholder="Search functions, files…" aria-label="Search">
+<span id="search-result"></span>
+<label>Thread <select id="thread"><option value="-1">All threads</option></select></label>
+<button id="reset" disabled>Reset zoom</button>
+${parts.toolbarExtra ?? ''}
+</div>
+</header>
+<main>
+<div id="chart"></div>
+${parts.after ?? ''}
+</main>
+<div id="tooltip" role="tooltip"></div>`;
+	return htmlPage({
+		title: parts.title,
+		styles: [vendorFile('d3-flame-graph/dist/d3-flamegraph.css'), assetFile('page.css')],
+		body,
+		data: parts.data,
+		scripts: [vendorFile('d3/dist/d3.min.js'), vendorFile('d3-flame-graph/dist/d3-flamegraph.min.js'), assetFile('flamegraph.js')],
+	});
+}

@@ -1,0 +1,57 @@
+// Opens report pages in headless Chromium (Debian's, through playwright-core) and records what
+// a test must check about every page: console errors, page errors and any request that is
+// not for a local file or inline data.
+import fs from 'node:fs';
+import {pathToFileURL} from 'node:url';
+import {chromium, type Browser, type Page} from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Why browser tests cannot run here, or undefined when they can. */
+export function browserMissing(): string | undefined {
+	return fs.existsSync(chromiumPath) ? undefined : `${chromiumPath} is not installed; skipping browser checks`;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: chromiumPath,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+	});
+}
+
+export type OpenedPage = {
+	readonly page: Page;
+	/** Console errors and uncaught exceptions, in order. */
+	readonly errors: string[];
+	/** URLs of requests other than file: and data: (each one was blocked). */
+	readonly requests: string[];
+	/** ms from navigation start to the load event. */
+	readonly loadMs: number;
+};
+
+/** Opens a local file with every non-local request blocked and recorded. */
+export async function openFile(browser: Browser, file: string, options: {width?: number; height?: number} = {}): Promise<OpenedPage> {
+	const page = await browser.newPage({viewport: {width: options.width ?? 1400, height: options.height ?? 900}});
+	const errors: string[] = [];
+	const requests: string[] = [];
+	page.on('console', message => {
+		if (message.type() === 'error') {
+			errors.push(message.text());
+		}
+	});
+	page.on('pageerror', error => {
+		errors.push(error.message);
+	});
+	await page.route('**', async route => {
+		const url = route.request().url();
+		if (url.startsWith('file:') || url.startsWith('data:')) {
+			await route.continue();
+		} else {
+			requests.push(url);
+			await route.abort();
+		}
+	});
+	const started = Date.now();
+	await page.goto(pathToFileURL(file).href, {waitUntil: 'load'});
+	return {page, errors, requests, loadMs: Date.now() - started};
+}
