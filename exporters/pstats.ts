@@ -1,6 +1,8 @@
 // The pstats-style text table (Tachyon's default output), with a header on how sampling went.
 import {functionStats, sortRows, type SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
+import {opcodeCounts} from './opcode-stats.js';
+import {formatOpcode} from '../sampler/opcodes.js';
 import {shortFilename} from './paths.js';
 
 export type PstatsTextOptions = {
@@ -35,6 +37,29 @@ export function samplingHeader(profile: Profile): string {
 	return lines.join('\n');
 }
 
+/** With --opcodes: the instructions the samples were executing, by share, as the article shows. */
+function opcodeRows(profile: Profile, limit: number): string[] {
+	const counts = opcodeCounts(profile);
+	const total = counts.reduce((sum, entry) => sum + entry.samples, 0);
+	if (total === 0) {
+		return ['Opcodes: none recorded.'];
+	}
+
+	const shown = counts.slice(0, limit > 0 ? limit : undefined);
+	const names = shown.map(entry => formatOpcode(profile.meta.pythonVersion, entry.opcode));
+	const width = Math.max(...names.map(name => name.length));
+	const lines = ['Opcodes (the instruction each sample\'s innermost Python frame was executing):', `  ${'opcode'.padEnd(width)}  ${'sample%'.padStart(8)}  ${'nsamples'.padStart(9)}`];
+	for (const [index, entry] of shown.entries()) {
+		lines.push(`  ${names[index]!.padEnd(width)}  ${((entry.samples / total) * 100).toFixed(1).padStart(7)}%  ${String(entry.samples).padStart(9)}`);
+	}
+
+	if (counts.length > shown.length) {
+		lines.push(`  (${counts.length - shown.length} more opcodes)`);
+	}
+
+	return lines;
+}
+
 export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): string {
 	const {rows, totalSamples} = functionStats(profile);
 	const header = samplingHeader(profile);
@@ -67,6 +92,10 @@ export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): s
 			(row.cumulativeTimeUs / cum.divisor).toFixed(3).padStart(cumWidth),
 			location,
 		].join('  '));
+	}
+
+	if (profile.meta.opcodes) {
+		lines.push('', ...opcodeRows(profile, limit));
 	}
 
 	lines.push(

@@ -47,3 +47,23 @@ export function formatOpcode(version: string, opcode: number): string {
 	const base = opcodeBase(version, opcode);
 	return base === opcode ? name : `${name} (${opcodeName(version, base)})`;
 }
+
+/**
+ * Per opcode number, 1 where the instruction calls something (CALL and its specialised and
+ * instrumented forms, 3.11's PRECALL): a top frame stopped on one is waiting for its callee,
+ * which is C code when no Python frame sits above it.
+ */
+export function callOpcodes(version: string): Uint8Array {
+	const calls = new Uint8Array(256);
+	const table = tables.get(minorOf(version));
+	if (table) {
+		for (const [number, name] of Object.entries(table.names)) {
+			const base = table.names[table.deopt[number] ?? Number(number)] ?? name;
+			if (/^(INSTRUMENTED_)?(CALL|PRECALL)/.test(base)) {
+				calls[Number(number)] = 1;
+			}
+		}
+	}
+
+	return calls;
+}

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import {FrameTable} from './frame-table.js';
 import {locationOf} from './linetable.js';
+import {callOpcodes} from './opcodes.js';
 import {ThreadStatus} from './protocol.js';
 import {readPointer, RemoteMemory, TornReadError} from './remote-memory.js';
 import type {Target} from './target.js';
@@ -50,6 +51,16 @@ type Region = {address: number; length: number; at: number};
 /** What was read for a thread last time; replayed speculatively next time. */
 type ThreadPlan = {cframe: number; chunks: Array<{address: number; length: number; capacity: number}>; extras: number[]};
 
+function withinChunks(address: number, chunks: ThreadPlan['chunks']): boolean {
+	for (const chunk of chunks) {
+		if (address >= chunk.address && address < chunk.address + chunk.length) {
+			return true;
+		}
+	}
+
+	return false;
+}
+
 export const maxFrames = 4096;
 const maxThreads = 4096;
 const chunkHeaderSize = 24;
@@ -74,6 +85,8 @@ export class Unwinder {
 	private cursor = threadRegionAt;
 	private readonly gcFrame: number;
 	private readonly nativeFrame: number;
+	/** Per opcode, 1 for the call instructions of the target's version (leaf `<native>`). */
+	private readonly callOps: Uint8Array;
 	private readonly statFiles = new Map<number, number>();
 	private readonly statBuffer = Buffer.alloc(512);
 	private now = 0;
@@ -94,6 +107,7 @@ export class Unwinder {
 		this.layout = target.layout;
 		this.gcFrame = frameTable.synthetic('gc', '<GC>');
 		this.nativeFrame = frameTable.synthetic('native', '<native>');
+		this.callOps = callOpcodes(target.version.text);
 		this.interp = this.memory.pointer(target.runtimeAddress + this.layout.runtime.interpretersHead);
 		// 3.12 keeps a pointer to the GIL in the interpreter; it does not move once set.
 		this.gilStruct = this.layout.interp.gilPointer >= 0 && this.interp !== 0
@@ -393,6 +407,10 @@ export class Unwinder {
 					at = this.fetch(frame, frameSize);
 					extras.push(frame);
 				}
+			} else if (!withinChunks(frame, chunks)) {
+				// Found in last sample's speculative read of a frame outside the data stack (3.12+
+				// entry frames live on the C stack): keep it in the plan, or every other sample refetches it.
+				extras.push(frame);
 			}
 
 			const previous = readPointer(scratch, at + layout.frame.previous);
@@ -418,8 +436,9 @@ export class Unwinder {
 				? undefined
 				: this.codeInfo(executable);
 			if (code === undefined) {
-				// An entry frame: C code sits between the Python frames around it.
-				if (this.options.native && depth > 0 && previous !== 0 && walkFixed[depth - 1] !== this.nativeFrame && walkFixed[depth - 1] !== this.gcFrame) {
+				// An entry frame: C code called the Python frames above it (at the root too: the
+				// interpreter's or thread bootstrap's C code, as 3.15's base frame makes Tachyon show).
+				if (this.options.native && depth > 0 && walkFixed[depth - 1] !== this.nativeFrame && walkFixed[depth - 1] !== this.gcFrame) {
 					walkFixed[depth] = this.nativeFrame;
 					walkCode[depth++] = undefined;
 				}
@@ -434,7 +453,7 @@ export class Unwinder {
 				walkAddrq[depth] = Math.floor((ip - code.bytecode) / 2);
 				walkFixed[depth++] = -1;
 				// 3.11 has no entry frames; the Python frame entered from C is flagged instead.
-				if (this.options.native && layout.frame.isEntry >= 0 && scratch[at + layout.frame.isEntry] !== 0 && previous !== 0) {
+				if (this.options.native && layout.frame.isEntry >= 0 && scratch[at + layout.frame.isEntry] !== 0) {
 					walkFixed[depth] = this.nativeFrame;
 					walkCode[depth++] = undefined;
 				}
@@ -449,10 +468,44 @@ export class Unwinder {
 			status |= ThreadStatus.inGc;
 		}
 
+		if (this.options.native && depth > 0 && walkFixed[0] === -1 && this.inCCall(tid, status)) {
+			status |= ThreadStatus.onCpu;
+			depth = this.pushLeaf(this.nativeFrame, depth);
+		}
+
 		sample.status = status;
 		this.resolveFrames(sample, depth);
 		this.plans.set(tstate, {cframe, chunks, extras});
 		return true;
+	}
+
+	/**
+	 * The thread runs C code called by its top Python frame: it is on a CPU while that frame
+	 * stands on a call instruction (a Python callee would have pushed a frame of its own).
+	 */
+	private inCCall(tid: number, status: number): boolean {
+		const onCpu = (status & ThreadStatus.unknown) === 0 ? (status & ThreadStatus.onCpu) !== 0 : this.cpuState(tid) === ThreadStatus.onCpu;
+		const ip = this.walkIp[0]!;
+		if (!onCpu || ip <= 0) {
+			return false;
+		}
+
+		return this.callOps[this.memory.scratch[this.fetch(ip, 2)]!] === 1;
+	}
+
+	/** Puts a synthetic frame at the leaf end of the walk; returns the new depth. */
+	private pushLeaf(frameId: number, depth: number): number {
+		const {walkCode, walkAddrq, walkIp, walkFixed} = this;
+		for (let index = depth; index > 0; index--) {
+			walkCode[index] = walkCode[index - 1];
+			walkAddrq[index] = walkAddrq[index - 1]!;
+			walkIp[index] = walkIp[index - 1]!;
+			walkFixed[index] = walkFixed[index - 1]!;
+		}
+
+		walkCode[0] = undefined;
+		walkFixed[0] = frameId;
+		return depth + 1;
 	}
 
 	/** Deep stacks span several chunks: copy older ones (linked by `previous`) on demand. */

@@ -48,7 +48,8 @@ function parse(argv: string[]) {
 	// Format flags come from the exporter registry, so meow cannot type them: one strict parse
 	// with every flag (unknown flags end here with meow's message), one typed parse without them.
 	const formats = meow(help, {importMeta: import.meta, argv, flags: {...flags, ...formatFlags}, allowUnknownFlags: false});
-	const cli = meow(help, {importMeta: import.meta, argv, flags, allowUnknownFlags: true});
+	const formatNames = new Set(Object.keys(formatFlags).map(name => `--${name}`));
+	const cli = meow(help, {importMeta: import.meta, argv: argv.filter(arg => !formatNames.has(arg)), flags, allowUnknownFlags: true});
 	return {...cli, formats: formats.flags as Record<string, unknown>};
 }
 
@@ -64,7 +65,7 @@ function chosenFormat(cli: Cli): Exporter {
 }
 
 function notYet(cli: Cli): void {
-	const pending = (['live', 'native', 'opcodes', 'asyncAware', 'subprocesses', 'blocking', 'browser'] as const)
+	const pending = (['live', 'asyncAware', 'subprocesses', 'blocking', 'browser'] as const)
 		.filter(name => cli.flags[name] === true);
 	if (cli.flags.diffFlamegraph !== undefined) {
 		pending.push('diffFlamegraph' as never);
@@ -139,11 +140,13 @@ async function main(): Promise<number> {
 				durationS,
 				allThreads,
 				gc: cli.flags.gc,
+				native: cli.flags.native,
+				opcodes: cli.flags.opcodes,
 				cpuState: mode === 'cpu',
 				exceptionState: mode === 'exception',
 				waitForRuntimeMs: child ? 5000 : 0,
 			},
-			meta: {pid, mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: false, opcodes: false, asyncAware: false},
+			meta: {pid, mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: false},
 			format,
 			exportOptions: {sort: cli.flags.sort as SortKey | undefined, ...(cli.flags.limit === undefined ? {} : {limit: cli.flags.limit})},
 			output: cli.flags.output,
