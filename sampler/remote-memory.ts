@@ -29,73 +29,85 @@ export function readPointer(buffer: Buffer, offset: number): number {
 	return buffer.readUInt32LE(offset) + (buffer.readUInt32LE(offset + 4) * twoTo32);
 }
 
+/**
+ * Ranges closer than this are read as one span: measured here, each extra iovec costs about
+ * 0.4 µs inside process_vm_readv while copying 4 KiB more costs about 0.25 µs.
+ */
+const coalesceGap = 4096;
+/** The largest span one coalesced read may cover, so a merge never copies much for little. */
+const maxSpan = 64 << 10;
+const bounceSize = 256 << 10;
+
 export class RemoteMemory {
 	/** Scratch space that gather reads land in; callers pick offsets inside it. */
 	readonly scratch: Buffer;
 	private readonly scratchAddress: number;
+	/** Where coalesced spans land before their pieces are copied to the callers' offsets. */
+	private readonly bounce = Buffer.alloc(bounceSize);
+	private readonly bounceAddress: number;
 	private readonly local = new Uint32Array(maxIovecs * 4);
 	private readonly remote = new Uint32Array(maxIovecs * 4);
+	// The queued reads, in queue order: remote address, length, scratch offset.
+	private readonly queuedAddress = new Float64Array(maxIovecs);
+	private readonly queuedLength = new Uint32Array(maxIovecs);
+	private readonly queuedAt = new Uint32Array(maxIovecs);
+	/** Queue indices sorted by remote address (reused). */
+	private readonly order = new Uint16Array(maxIovecs);
+	/** Per queued read: the bounce offset it was read to, or -1 when read straight to scratch. */
+	private readonly bounceAt = new Int32Array(maxIovecs);
 	private pending = 0;
-	private pendingBytes = 0;
 	private readonly call = libc().processVmReadv;
 	/** How many process_vm_readv calls and bytes: for --realtime-stats and the bench. */
 	calls = 0;
 	bytes = 0;
+	/** Ranges read (after coalescing), for the bench's cost model. */
+	iovecs = 0;
 
 	readonly pid: number;
 	constructor(pid: number, scratchSize = 1 << 20) {
 		this.pid = pid;
 		this.scratch = Buffer.alloc(scratchSize);
 		this.scratchAddress = Number(libc().address(this.scratch));
+		this.bounceAddress = Number(libc().address(this.bounce));
 	}
 
 	/** Queues a read of `length` bytes at `address` into scratch[at, at + length). */
 	queue(address: number, length: number, at: number): void {
-		const slot = this.pending * 4;
-		const local = this.scratchAddress + at;
-		this.local[slot] = local % twoTo32;
-		this.local[slot + 1] = Math.floor(local / twoTo32);
-		this.local[slot + 2] = length;
-		this.local[slot + 3] = 0;
-		this.remote[slot] = address % twoTo32;
-		this.remote[slot + 1] = Math.floor(address / twoTo32);
-		this.remote[slot + 2] = length;
-		this.remote[slot + 3] = 0;
-		this.pending++;
-		this.pendingBytes += length;
+		if (this.pending === maxIovecs) {
+			this.flush();
+		}
+
+		const index = this.pending++;
+		this.queuedAddress[index] = address;
+		this.queuedLength[index] = length;
+		this.queuedAt[index] = at;
 	}
 
-	/** Performs every queued read in one system call. Throws TornReadError on a short read. */
+	/**
+	 * Performs every queued read in one system call, reading ranges that lie close together
+	 * as one span. Throws TornReadError on a short read.
+	 */
 	flush(): void {
 		const count = this.pending;
-		const expected = this.pendingBytes;
 		this.pending = 0;
-		this.pendingBytes = 0;
 		if (count === 0) {
 			return;
 		}
 
-		this.calls++;
-		const got = this.call(this.pid, this.local, count, this.remote, count, 0);
-		if (got === expected) {
-			this.bytes += got;
+		if (count > 1 && this.readCoalesced(count)) {
 			return;
 		}
 
-		if (got < 0) {
-			const code = libc().errno();
-			if (code === errno.ESRCH) {
-				throw new TargetGoneError(this.pid);
-			}
-
-			if (code === errno.EPERM) {
-				throw new SyscallError('process_vm_readv', this.pid, code);
-			}
-
-			throw new TornReadError(`process_vm_readv(pid ${this.pid}): ${libc().strerror(code)}`);
+		// One iovec per read: the first try for a single range, the fallback when a span that
+		// bridged two ranges crossed an unmapped page.
+		let expected = 0;
+		for (let index = 0; index < count; index++) {
+			const length = this.queuedLength[index]!;
+			this.setIovec(index, this.scratchAddress + this.queuedAt[index]!, this.queuedAddress[index]!, length);
+			expected += length;
 		}
 
-		throw new TornReadError(`short read from process ${this.pid}: ${got} of ${expected} bytes`);
+		this.check(this.syscall(count), expected);
 	}
 
 	/** Reads one range into scratch at `at` and returns that slice (valid until the next read there). */
@@ -116,5 +128,129 @@ export class RemoteMemory {
 
 	pointer(address: number): number {
 		return readPointer(this.read(address, 8, this.scratch.length - 8), 0);
+	}
+
+	/** One process_vm_readv over the first `count` iovecs. */
+	private syscall(count: number): number {
+		this.calls++;
+		this.iovecs += count;
+		return this.call(this.pid, this.local, count, this.remote, count, 0);
+	}
+
+	private setIovec(slot: number, local: number, address: number, length: number): void {
+		const at = slot * 4;
+		this.local[at] = local % twoTo32;
+		this.local[at + 1] = Math.floor(local / twoTo32);
+		this.local[at + 2] = length;
+		this.local[at + 3] = 0;
+		this.remote[at] = address % twoTo32;
+		this.remote[at + 1] = Math.floor(address / twoTo32);
+		this.remote[at + 2] = length;
+		this.remote[at + 3] = 0;
+	}
+
+	/**
+	 * Sorts the queued reads by address and reads each run of nearby ranges as one span into
+	 * the bounce buffer, then copies the pieces where the callers want them. Returns false,
+	 * having read nothing useful, when a span could not be read whole or nothing merged.
+	 */
+	private readCoalesced(count: number): boolean {
+		const {order, queuedAddress, queuedLength} = this;
+		// Insertion sort: a sample queues a dozen reads at most, mostly in order already.
+		for (let index = 0; index < count; index++) {
+			const address = queuedAddress[index]!;
+			let position = index;
+			while (position > 0 && queuedAddress[order[position - 1]!]! > address) {
+				order[position] = order[position - 1]!;
+				position--;
+			}
+
+			order[position] = index;
+		}
+
+		let slots = 0;
+		let expected = 0;
+		let bounceUsed = 0;
+		let merged = false;
+		for (let first = 0; first < count;) {
+			const start = queuedAddress[order[first]!]!;
+			let end = start + queuedLength[order[first]!]!;
+			let last = first;
+			while (last + 1 < count) {
+				const next = order[last + 1]!;
+				const nextStart = queuedAddress[next]!;
+				const nextEnd = Math.max(end, nextStart + queuedLength[next]!);
+				if (nextStart - end > coalesceGap || nextEnd - start > maxSpan || bounceUsed + (nextEnd - start) > bounceSize) {
+					break;
+				}
+
+				end = nextEnd;
+				last++;
+			}
+
+			if (last === first) {
+				const index = order[first]!;
+				this.bounceAt[index] = -1;
+				this.setIovec(slots++, this.scratchAddress + this.queuedAt[index]!, start, end - start);
+			} else {
+				merged = true;
+				for (let member = first; member <= last; member++) {
+					const index = order[member]!;
+					this.bounceAt[index] = bounceUsed + (queuedAddress[index]! - start);
+				}
+
+				this.setIovec(slots++, this.bounceAddress + bounceUsed, start, end - start);
+				bounceUsed += (end - start + 15) & ~15;
+			}
+
+			expected += end - start;
+			first = last + 1;
+		}
+
+		if (!merged) {
+			// Nothing to gain; the plain path sets the same iovecs in queue order.
+			return false;
+		}
+
+		const got = this.syscall(slots);
+		if (got !== expected) {
+			if (got < 0 && libc().errno() === errno.ESRCH) {
+				throw new TargetGoneError(this.pid);
+			}
+
+			return false;
+		}
+
+		this.bytes += got;
+		for (let index = 0; index < count; index++) {
+			const from = this.bounceAt[index]!;
+			if (from >= 0) {
+				this.bounce.copy(this.scratch, this.queuedAt[index]!, from, from + queuedLength[index]!);
+			}
+		}
+
+		return true;
+	}
+
+	private check(got: number, expected: number): void {
+		if (got === expected) {
+			this.bytes += got;
+			return;
+		}
+
+		if (got < 0) {
+			const code = libc().errno();
+			if (code === errno.ESRCH) {
+				throw new TargetGoneError(this.pid);
+			}
+
+			if (code === errno.EPERM) {
+				throw new SyscallError('process_vm_readv', this.pid, code);
+			}
+
+			throw new TornReadError(`process_vm_readv(pid ${this.pid}): ${libc().strerror(code)}`);
+		}
+
+		throw new TornReadError(`short read from process ${this.pid}: ${got} of ${expected} bytes`);
 	}
 }
