@@ -1,15 +1,19 @@
 // Parses the command line and runs a command. Every failure the user can fix ends here as
 // one line on stderr and a non-zero exit, never a stack trace.
 import meow from 'meow';
-import {exporters, formatIds, type Exporter} from '../exporters/index.js';
+import type {CompressionChoice} from '../exporters/binary-writer.js';
+import {exporters, formatIds, type Exporter, type ExportOptions} from '../exporters/index.js';
 import type {SortKey} from '../exporters/function-stats.js';
 import {UserError} from '../sampler/errors.js';
 import type {ProfilingMode} from '../sampler/protocol.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {pidFrom, splitArgs} from './argv.js';
 import {dumpText} from './commands/dump.js';
+import {runLive} from './commands/live.js';
 import {record} from './commands/record.js';
+import {loadBaseline, replay} from './commands/replay.js';
 import {startScript} from './commands/run.js';
+import {openInBrowser} from './browser.js';
 import {flags, formatFlags} from './flags.js';
 import {intervalFromRate, parseDuration, parseRate} from './rate.js';
 
@@ -35,6 +39,9 @@ const help = `
 	Output (one of)
 	  ${formatIds.map(id => `--${exporters[id].flag}`).join(', ')}
 	  -o, --output PATH         where to write (default: as Tachyon names it)
+	  --diff-flamegraph BASE.bin  flame graph of the differences from a binary capture
+	  --compression C           --binary: auto (default), zstd or none
+	  --browser                 open HTML outputs in a browser
 	  --sort KEY                nsamples, tottime, cumtime, sample-pct, cumul-pct, nsamples-cumul, name
 	  -l, --limit N             rows in the pstats table (default 15)
 
@@ -56,7 +63,8 @@ function parse(argv: string[]) {
 type Cli = ReturnType<typeof parse>;
 
 function chosenFormat(cli: Cli): Exporter {
-	const chosen = formatIds.filter(id => cli.formats[exporters[id].flag] === true);
+	// --diff-flamegraph takes the baseline file, so it is a string flag rather than a format switch.
+	const chosen = formatIds.filter(id => id === 'diff-flamegraph' ? cli.flags.diffFlamegraph !== undefined : cli.formats[exporters[id].flag] === true);
 	if (chosen.length > 1) {
 		throw new UserError(`Choose one output format, got ${chosen.map(id => `--${exporters[id].flag}`).join(' and ')}`, 2);
 	}
@@ -65,22 +73,32 @@ function chosenFormat(cli: Cli): Exporter {
 }
 
 function notYet(cli: Cli): void {
-	const pending = (['live', 'asyncAware', 'subprocesses', 'blocking', 'browser'] as const)
+	const pending = (['asyncAware', 'subprocesses', 'blocking'] as const)
 		.filter(name => cli.flags[name] === true);
-	if (cli.flags.diffFlamegraph !== undefined) {
-		pending.push('diffFlamegraph' as never);
-	}
-
 	if (pending.length > 0) {
 		const name = pending[0]!.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
 		throw new UserError(`--${name} is not available in this build yet`, 2);
 	}
 }
 
+/** What the exporters need from the flags: table options, --compression, the diff baseline. */
+function exportOptionsFor(cli: Cli): ExportOptions {
+	if (cli.flags.limit !== undefined && (!Number.isInteger(cli.flags.limit) || cli.flags.limit < 0)) {
+		throw new UserError(`Expected \`--limit\` to be a whole number >= 0, got \`${cli.flags.limit}\``, 2);
+	}
+
+	return {
+		sort: cli.flags.sort as SortKey | undefined,
+		...(cli.flags.limit === undefined ? {} : {limit: cli.flags.limit}),
+		compression: (cli.flags.compression ?? 'auto') as CompressionChoice,
+		...(cli.flags.diffFlamegraph === undefined ? {} : {baseline: loadBaseline(cli.flags.diffFlamegraph)}),
+	};
+}
+
 async function main(): Promise<number> {
 	const {command, options, target} = splitArgs(process.argv.slice(2));
 	if (command === undefined) {
-		throw new UserError('The process picker is not available in this build yet; use `tachyon-top attach PID`', 2);
+		return runLive({intervalUs: intervalFromRate(1000)});
 	}
 
 	if (command === '--help' || command === '-h' || command === 'help') {
@@ -100,7 +118,11 @@ async function main(): Promise<number> {
 	const cli = parse(options);
 	notYet(cli);
 	if (command === 'replay') {
-		throw new UserError('replay is not available in this build yet', 2);
+		if (cli.input.length !== 1) {
+			throw new UserError('Expected one binary file: tachyon-top replay [format flag] [-o PATH] FILE.bin', 2);
+		}
+
+		return replay({file: cli.input[0]!, format: chosenFormat(cli), exportOptions: exportOptionsFor(cli), output: cli.flags.output, browser: cli.flags.browser});
 	}
 
 	const allThreads = cli.flags.allThreads;
@@ -110,14 +132,28 @@ async function main(): Promise<number> {
 		return 0;
 	}
 
+	if (cli.flags.live) {
+		if (command !== 'run' && command !== 'attach') {
+			throw new UserError(`--live works with run and attach, not ${command}`, 2);
+		}
+
+		const intervalUs = intervalFromRate(cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate));
+		if (command === 'attach') {
+			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs});
+		}
+
+		if (target.length === 0) {
+			throw new UserError('Expected a script to run: tachyon-top run --live [options] script.py [args...] (or -m module)', 2);
+		}
+
+		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs});
+	}
+
 	const format = chosenFormat(cli);
 	const hz = cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate);
 	const durationS = cli.flags.duration === undefined ? 0 : parseDuration(cli.flags.duration);
 	const mode = (cli.flags.mode ?? 'wall') as ProfilingMode;
-	if (cli.flags.limit !== undefined && (!Number.isInteger(cli.flags.limit) || cli.flags.limit < 0)) {
-		throw new UserError(`Expected \`--limit\` to be a whole number >= 0, got \`${cli.flags.limit}\``, 2);
-	}
-
+	const exportOptions = exportOptionsFor(cli);
 	let pid: number;
 	let child: ReturnType<typeof startScript> | undefined;
 	if (command === 'attach') {
@@ -132,7 +168,7 @@ async function main(): Promise<number> {
 	}
 
 	try {
-		await record({
+		const recorded = await record({
 			sampler: {
 				...samplerDefaults,
 				pid,
@@ -142,17 +178,21 @@ async function main(): Promise<number> {
 				gc: cli.flags.gc,
 				native: cli.flags.native,
 				opcodes: cli.flags.opcodes,
-				cpuState: mode === 'cpu',
+				// Gecko's CPU markers need each thread's run state (Tachyon samples gecko in mode "all").
+				cpuState: mode === 'cpu' || format.id === 'gecko',
 				exceptionState: mode === 'exception',
 				waitForRuntimeMs: child ? 5000 : 0,
 			},
 			meta: {pid, mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: false},
 			format,
-			exportOptions: {sort: cli.flags.sort as SortKey | undefined, ...(cli.flags.limit === undefined ? {} : {limit: cli.flags.limit})},
+			exportOptions,
 			output: cli.flags.output,
 			realtimeStats: cli.flags.realtimeStats,
 			targetIsChild: child !== undefined,
 		});
+		if (cli.flags.browser && format.html && recorded.path) {
+			openInBrowser(recorded.path);
+		}
 	} finally {
 		child?.stop();
 	}

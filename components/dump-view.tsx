@@ -1,0 +1,71 @@
+// `d`: a stack dump of every thread (most recent call last), scrollable; Esc goes back.
+import {Box, Text, useInput} from 'ink';
+import {useState} from 'react';
+import {statusWords, type DumpData} from '../source/commands/dump.js';
+import {fit} from './format.js';
+import {theme} from './theme.js';
+
+export type DumpViewProps = {
+	readonly dump: DumpData | {readonly error: string};
+	readonly width: number;
+	readonly height: number;
+	readonly onClose: () => void;
+};
+
+type Line = {readonly text: string; readonly kind: 'thread' | 'frame' | 'source' | 'plain'};
+
+export function dumpLines(dump: DumpData): Line[] {
+	const lines: Line[] = [];
+	if (dump.threads.length === 0) {
+		lines.push({text: `No Python stacks found for PID ${dump.pid}`, kind: 'plain'});
+	}
+
+	for (const thread of dump.threads) {
+		lines.push({text: `Thread ${thread.tid} (${[thread.name, ...statusWords(thread.status)].join(', ')}; most recent call last):`, kind: 'thread'});
+		for (const frame of thread.frames) {
+			if (frame.kind !== 'python') {
+				lines.push({text: `  ${frame.funcname}`, kind: 'frame'});
+				continue;
+			}
+
+			lines.push({text: `  File "${frame.filename}", line ${frame.line}, in ${frame.funcname}${frame.opcode === undefined ? '' : `  opcode=${frame.opcode}`}`, kind: 'frame'});
+			if (frame.source) {
+				lines.push({text: `    ${frame.source}`, kind: 'source'});
+			}
+		}
+
+		lines.push({text: '', kind: 'plain'});
+	}
+
+	return lines;
+}
+
+export function DumpView({dump, width, height, onClose}: DumpViewProps) {
+	const [top, setTop] = useState(0);
+	const lines = 'error' in dump ? [{text: dump.error, kind: 'plain' as const}] : dumpLines(dump);
+	const visible = Math.max(1, height - 2);
+	const last = Math.max(0, lines.length - visible);
+	useInput((input, key) => {
+		if (key.escape || input === 'q' || input === 'd') {
+			onClose();
+		} else if (key.upArrow || input === 'k') {
+			setTop(value => Math.max(0, value - 1));
+		} else if (key.downArrow || input === 'j') {
+			setTop(value => Math.min(last, value + 1));
+		} else if (key.pageUp) {
+			setTop(value => Math.max(0, value - visible));
+		} else if (key.pageDown) {
+			setTop(value => Math.min(last, value + visible));
+		}
+	});
+	const title = 'error' in dump ? 'Stack dump failed' : `Stack dump for PID ${dump.pid} (Python ${dump.version}: ${dump.command.join(' ')})`;
+	return (
+		<Box flexDirection='column'>
+			<Text {...theme.title()}>{fit(title, width - 1)}</Text>
+			{lines.slice(top, top + visible).map((line, index) => (
+				<Text key={top + index} {...(line.kind === 'thread' ? theme.value() : line.kind === 'source' ? theme.dim() : {})}>{fit(line.text, width - 1)}</Text>
+			))}
+			<Text {...theme.dim()}>{fit(`lines ${Math.min(lines.length, top + 1)}–${Math.min(lines.length, top + visible)} of ${lines.length} · ↑/↓ PgUp/PgDn scroll · Esc back`, width - 1)}</Text>
+		</Box>
+	);
+}

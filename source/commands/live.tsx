@@ -1,0 +1,110 @@
+// The TUI commands: `tachyon-top` (picker), `attach --live PID`, `run --live script.py`.
+// Ink draws on the alternate screen; leaving it is idempotent and happens on every way out
+// (q, Ctrl-C, SIGTERM, SIGHUP, a crash), so the terminal is always given back as it was.
+import {spawn, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import {render} from 'ink';
+import {App} from '../../components/app.js';
+import {UserError} from '../../sampler/errors.js';
+import {openTarget} from '../../sampler/target.js';
+import {LiveStore} from '../live-store.js';
+import {ProcessLister} from '../process-list.js';
+
+export type LiveOptions = {
+	/** attach --live; undefined with no script opens the picker. */
+	readonly pid?: number;
+	/** run --live: the script (or module) and its arguments. */
+	readonly script?: {readonly target: string[]; readonly module: boolean; readonly python: string | undefined};
+	readonly intervalUs: number;
+};
+
+const enterAlternateScreen = '\u001B[?1049h\u001B[H';
+const leaveAlternateScreen = '\u001B[?1049l\u001B[?25h';
+
+export async function runLive(options: LiveOptions): Promise<number> {
+	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+		throw new UserError('The live view needs a terminal (stdin and stdout must be a TTY); use --pstats or another format to write a report instead', 2);
+	}
+
+	let child: ChildProcess | undefined;
+	let initial: LiveStore | undefined;
+	if (options.script) {
+		child = startQuietScript(options.script);
+		initial = new LiveStore({pid: child.pid!, intervalUs: options.intervalUs, waitForRuntimeMs: 5000}).start();
+	} else if (options.pid !== undefined) {
+		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
+		initial = new LiveStore({pid: options.pid, intervalUs: options.intervalUs}).start();
+	}
+
+	let current = initial;
+	let restored = false;
+	const restore = () => {
+		if (!restored) {
+			restored = true;
+			current?.stop();
+			if (child && child.exitCode === null && child.signalCode === null) {
+				child.kill('SIGTERM');
+			}
+
+			process.stdout.write(leaveAlternateScreen);
+		}
+	};
+
+	const onSignal = () => {
+		restore();
+		process.exit(130);
+	};
+
+	process.on('SIGTERM', onSignal);
+	process.on('SIGHUP', onSignal);
+	process.on('exit', restore);
+	process.stdout.write(enterAlternateScreen);
+	try {
+		const lister = new ProcessLister();
+		const app = render(
+			<App
+				store={initial}
+				lister={lister}
+				attach={entry => new LiveStore({pid: entry.pid, intervalUs: options.intervalUs}).start()}
+				onStore={store => {
+					current = store;
+				}}
+			/>,
+			{
+				maxFps: 10,
+				// Off: Ink 6.8's incremental writer moves the cursor up one line too few after a
+				// frame that ends in a newline, so every frame after the first landed one line low
+				// (seen in tmux at 120×30). Full frames are ~4 KB at 10 Hz.
+				incrementalRendering: false,
+				patchConsole: false,
+				exitOnCtrlC: true,
+			},
+		);
+		await app.waitUntilExit();
+	} finally {
+		restore();
+		process.off('SIGTERM', onSignal);
+		process.off('SIGHUP', onSignal);
+	}
+
+	return 0;
+}
+
+/** run --live: the script's output would scribble over the view, so it goes nowhere (as Tachyon's). */
+function startQuietScript(script: NonNullable<LiveOptions['script']>): ChildProcess {
+	const [first, ...rest] = script.target;
+	if (!script.module && !fs.existsSync(first!)) {
+		throw new UserError(`No such script: ${first}`, 2);
+	}
+
+	const python = script.python ?? process.env['TACHYON_TOP_PYTHON'] ?? 'python3';
+	const child = spawn(python, script.module ? ['-m', first!, ...rest] : [first!, ...rest], {stdio: 'ignore'});
+	child.on('error', () => {
+		// Reported by the view: the sampler finds no process to read.
+	});
+	if (child.pid === undefined) {
+		throw new UserError(`Cannot start ${python}: not found (set --python or TACHYON_TOP_PYTHON)`, 2);
+	}
+
+	return child;
+}

@@ -1,0 +1,316 @@
+// The live view's data: the sampler worker feeds a Profile (without a timeline, so memory
+// stays flat) and this store turns it into one immutable snapshot per display tick (≤ 10 Hz),
+// which React reads with useSyncExternalStore. View settings (mode, thread, sort, filter)
+// live here too, so changing one re-aggregates the samples already taken: the sampler reads
+// every thread with its CPU and exception state, and nothing re-attaches.
+import {functionStats, sortRows, type FunctionRow, type SortKey} from '../exporters/function-stats.js';
+import type {ExportOptions, Exporter} from '../exporters/index.js';
+import {Profile, type ThreadInfo} from '../exporters/model.js';
+import {ThreadStatus, type ProfilingMode, type SamplerStats} from '../sampler/protocol.js';
+import {Sampler, samplerDefaults} from '../sampler/sampler.js';
+import {writeExport} from './output.js';
+
+/** Sort orders `s` cycles through, in Tachyon's order. */
+export const liveSortKeys = ['nsamples', 'sample-pct', 'tottime', 'cumul-pct', 'cumtime'] as const satisfies readonly SortKey[];
+export type LiveSortKey = typeof liveSortKeys[number];
+export const liveModes = ['wall', 'cpu', 'gil', 'exception'] as const satisfies readonly ProfilingMode[];
+
+export type LiveStatus = 'attaching' | 'sampling' | 'exited' | 'error';
+
+export type LiveSnapshot = {
+	readonly pid: number;
+	readonly command: string;
+	readonly version: string;
+	readonly status: LiveStatus;
+	/** Why sampling stopped (error or exit), for the header. */
+	readonly message: string | undefined;
+	/** Seconds since sampling started. */
+	readonly elapsedS: number;
+	readonly mode: ProfilingMode;
+	/** The thread shown, or undefined for all threads. */
+	readonly tid: number | undefined;
+	readonly threads: readonly ThreadInfo[];
+	readonly sort: LiveSortKey;
+	readonly filter: string;
+	readonly paused: boolean;
+	/** Rows of the view, filtered and sorted. */
+	readonly rows: readonly FunctionRow[];
+	/** Rows before the filter. */
+	readonly functionCount: number;
+	/** Every row of the view by id, to name callers and callees. */
+	readonly rowsById: ReadonlyMap<number, FunctionRow>;
+	/** Thread samples in the view (the % base). */
+	readonly totalSamples: number;
+	readonly intervalUs: number;
+	readonly requestedHz: number;
+	/** Achieved sampling rate over the last second or so. */
+	readonly achievedHz: number;
+	/** Failed ticks, % of attempts. */
+	readonly errorPercent: number;
+	/** Shares of the thread's (or all threads') samples, whatever the mode. */
+	readonly gilPercent: number;
+	readonly cpuPercent: number;
+	readonly gcPercent: number;
+	/** The sampler missed more than 5 % of its ticks lately: the machine is too busy for this rate. */
+	readonly behind: boolean;
+	/** Bumped per published snapshot. */
+	readonly sequence: number;
+};
+
+export type LiveStoreOptions = {
+	readonly pid: number;
+	readonly intervalUs: number;
+	/** The target was just started (run --live): wait for its runtime. */
+	readonly waitForRuntimeMs?: number;
+	/** Where `e` writes files (default: the current directory). */
+	readonly outputDir?: string;
+	/** Display ticks per second (default 10). */
+	readonly hz?: number;
+	readonly mode?: ProfilingMode;
+};
+
+type Listener = () => void;
+
+export class LiveStore {
+	readonly profile: Profile;
+	private readonly options: LiveStoreOptions;
+	private readonly listeners = new Set<Listener>();
+	private sampler: Sampler | undefined;
+	private timer: NodeJS.Timeout | undefined;
+	private snapshot: LiveSnapshot;
+	private status: LiveStatus = 'attaching';
+	private message: string | undefined;
+	private mode: ProfilingMode;
+	private tid: number | undefined;
+	private sort: LiveSortKey = 'tottime';
+	private filter = '';
+	private paused = false;
+	private publishedVersion = -1;
+	private sequence = 0;
+	/** Sampler stats about a second ago, for the recent rate and the falling-behind warning. */
+	private rateWindow: {at: SamplerStats; achievedHz: number; behind: boolean} = {at: {attempts: 0, errors: 0, missed: 0, elapsedUs: 0, reads: 0, bytesRead: 0, cpuUs: 0}, achievedHz: 0, behind: false};
+	private readonly finishedPromise: Promise<void>;
+	private resolveFinished!: () => void;
+
+	constructor(options: LiveStoreOptions) {
+		this.options = options;
+		this.mode = options.mode ?? 'wall';
+		this.profile = new Profile({
+			pid: options.pid, pythonVersion: '?', command: [], mode: this.mode, intervalUs: options.intervalUs, startedAt: Date.now(),
+			allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false,
+		});
+		this.finishedPromise = new Promise(resolve => {
+			this.resolveFinished = resolve;
+		});
+		this.snapshot = this.compute();
+	}
+
+	/** Resolves when sampling has ended (the target exited, an error, or stop()). */
+	get finished(): Promise<void> {
+		return this.finishedPromise;
+	}
+
+	/** Starts sampling and the display clock. */
+	start(): this {
+		const {pid, intervalUs} = this.options;
+		this.sampler = new Sampler({
+			...samplerDefaults, pid, intervalUs, allThreads: true, cpuState: true, exceptionState: true,
+			batchMs: 1000 / (this.options.hz ?? 10), waitForRuntimeMs: this.options.waitForRuntimeMs ?? 0,
+		}, {
+			onAttached: target => {
+				this.profile.meta.pythonVersion = target.version;
+				this.profile.meta.command = target.command;
+				this.profile.meta.startedAt = target.startedAt;
+				this.status = 'sampling';
+				this.publish(true);
+			},
+			onBatch: batch => {
+				this.profile.ingest(batch);
+			},
+		});
+		void this.sampler.finished.then(end => {
+			if (end.kind === 'error') {
+				this.status = 'error';
+				this.message = end.message;
+			} else if (end.reason === 'exited') {
+				this.status = 'exited';
+				this.message = `process ${pid} exited`;
+				this.profile.endReason = 'exited';
+			} else {
+				this.status = this.status === 'attaching' ? 'error' : 'exited';
+				this.message ??= 'sampling stopped';
+			}
+
+			clearInterval(this.timer);
+			this.publish(true);
+			this.resolveFinished();
+		});
+		// One clock: the display tick; batches arrive at the same rate and are coalesced here.
+		this.timer = setInterval(() => {
+			this.publish(false);
+		}, 1000 / (this.options.hz ?? 10));
+		return this;
+	}
+
+	/** Stops sampling; the data stays for exports. */
+	stop(): void {
+		clearInterval(this.timer);
+		this.sampler?.stop();
+	}
+
+	subscribe = (listener: Listener): (() => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+
+	getSnapshot = (): LiveSnapshot => this.snapshot;
+
+	cycleSort(step: 1 | -1): void {
+		const index = liveSortKeys.indexOf(this.sort);
+		this.sort = liveSortKeys[(index + step + liveSortKeys.length) % liveSortKeys.length]!;
+		this.publish(true);
+	}
+
+	cycleMode(): void {
+		this.mode = liveModes[(liveModes.indexOf(this.mode) + 1) % liveModes.length]!;
+		// Exports follow the mode on screen.
+		this.profile.meta.mode = this.mode;
+		this.publish(true);
+	}
+
+	/** `t`: all threads ↔ one thread (the first seen, or the one last chosen). */
+	toggleThread(): void {
+		this.tid = this.tid === undefined ? this.threadList()[0]?.tid : undefined;
+		this.publish(true);
+	}
+
+	/** ←/→: the previous or next thread (switches to one-thread view). */
+	cycleThread(step: 1 | -1): void {
+		const threads = this.threadList();
+		if (threads.length === 0) {
+			return;
+		}
+
+		const index = this.tid === undefined ? (step === 1 ? -1 : 0) : threads.findIndex(thread => thread.tid === this.tid);
+		this.tid = threads[(index + step + threads.length) % threads.length]!.tid;
+		this.publish(true);
+	}
+
+	setFilter(filter: string): void {
+		this.filter = filter;
+		this.publish(true);
+	}
+
+	/** `p`: freezes the display; sampling goes on. */
+	togglePause(): void {
+		this.paused = !this.paused;
+		this.publish(true);
+	}
+
+	/** `r`: forgets the samples so far. */
+	reset(): void {
+		this.profile.reset();
+		this.publish(true);
+	}
+
+	/** Writes what has been sampled so far in one format, without stopping sampling. Returns the path. */
+	exportTo(format: Exporter, options: ExportOptions = {}): string {
+		const sort = this.sort === 'sample-pct' ? 'nsamples' : this.sort;
+		const output = this.options.outputDir;
+		return writeExport(format, this.profile, {sort, ...options}, output, false)!;
+	}
+
+	/** Recomputes now, even when paused or unchanged (tests, and settings changes). */
+	publish(force: boolean): void {
+		if (!force && (this.paused || this.profile.version === this.publishedVersion)) {
+			return;
+		}
+
+		this.snapshot = this.compute();
+		for (const listener of this.listeners) {
+			listener();
+		}
+	}
+
+	private threadList(): ThreadInfo[] {
+		return [...this.profile.threads.values()].sort((a, b) => a.index - b.index);
+	}
+
+	private compute(): LiveSnapshot {
+		const profile = this.profile;
+		// A paused display keeps its rows; only the settings shown change.
+		const frozen = this.paused && this.sequence > 0 ? this.snapshot : undefined;
+		this.publishedVersion = profile.version;
+		const view = {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid})};
+		const stats = frozen ? undefined : functionStats(profile, view);
+		const needle = this.filter.toLowerCase();
+		const matching = stats === undefined ? frozen!.rows : stats.rows.filter(row => needle === ''
+			|| row.funcname.toLowerCase().includes(needle)
+			|| row.filename.toLowerCase().includes(needle)
+			|| `${row.filename}:${row.funcname}`.toLowerCase().includes(needle));
+		const rows = frozen ? matching : sortRows([...matching], this.sort);
+
+		let all = 0;
+		let gil = 0;
+		let cpu = 0;
+		let gc = 0;
+		for (const cell of profile.select({mode: 'wall', ...(this.tid === undefined ? {} : {tid: this.tid})})) {
+			all += cell.count;
+			gil += cell.status & ThreadStatus.hasGil ? cell.count : 0;
+			cpu += cell.status & ThreadStatus.onCpu ? cell.count : 0;
+			gc += cell.status & ThreadStatus.inGc ? cell.count : 0;
+		}
+
+		const share = (part: number) => (all > 0 ? (part / all) * 100 : 0);
+		this.updateRate(profile.stats);
+		const attempts = profile.stats.attempts;
+		return {
+			pid: this.options.pid,
+			command: profile.meta.command.join(' '),
+			version: profile.meta.pythonVersion,
+			status: this.status,
+			message: this.message,
+			elapsedS: profile.stats.elapsedUs / 1e6,
+			mode: this.mode,
+			tid: this.tid,
+			threads: this.threadList(),
+			sort: this.sort,
+			filter: this.filter,
+			paused: this.paused,
+			rows,
+			functionCount: stats?.rows.length ?? frozen!.functionCount,
+			rowsById: stats ? new Map(stats.rows.map(row => [row.id, row])) : frozen!.rowsById,
+			totalSamples: stats?.totalSamples ?? frozen!.totalSamples,
+			intervalUs: this.options.intervalUs,
+			requestedHz: 1e6 / this.options.intervalUs,
+			achievedHz: this.rateWindow.achievedHz,
+			errorPercent: attempts > 0 ? (profile.stats.errors / attempts) * 100 : 0,
+			gilPercent: share(gil),
+			cpuPercent: share(cpu),
+			gcPercent: share(gc),
+			behind: this.rateWindow.behind,
+			sequence: ++this.sequence,
+		};
+	}
+
+	/** Keeps a window of about a second for the achieved rate and the falling-behind warning. */
+	private updateRate(stats: SamplerStats): void {
+		const window = this.rateWindow;
+		const spanUs = stats.elapsedUs - window.at.elapsedUs;
+		if (spanUs < 1e6 && window.achievedHz > 0) {
+			return;
+		}
+
+		if (spanUs <= 0) {
+			return;
+		}
+
+		const attempts = stats.attempts - window.at.attempts;
+		const missed = stats.missed - window.at.missed;
+		this.rateWindow = {
+			at: stats,
+			achievedHz: (attempts / spanUs) * 1e6,
+			behind: attempts + missed > 0 && missed / (attempts + missed) > 0.05,
+		};
+	}
+}
