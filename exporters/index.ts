@@ -4,6 +4,10 @@ import {collapsedText} from './collapsed.js';
 import {diffFlamegraphHtml} from './diff-flamegraph.js';
 import {flamegraphHtml} from './flamegraph.js';
 import {heatmapFiles} from './heatmap.js';
+import {binaryFile, type CompressionChoice} from './binary-writer.js';
+import {geckoJson} from './gecko.js';
+import {jsonlText} from './jsonl.js';
+import {pstatsFile} from './pstats-file.js';
 import type {SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
 import {pstatsText} from './pstats.js';
@@ -13,6 +17,10 @@ export type ExportOptions = {
 	readonly limit?: number;
 	/** The baseline profile, for diff-flamegraph. */
 	readonly baseline?: Profile;
+	/** Written to a file rather than shown (pstats: the marshalled stats instead of the table). */
+	readonly toFile?: boolean;
+	/** --compression for --binary. */
+	readonly compression?: CompressionChoice;
 };
 
 /** What an exporter produces: a text or binary file, or a directory of files (heatmap). */
@@ -42,7 +50,7 @@ export const exporters = {
 	pstats: {
 		id: 'pstats', flag: 'pstats', description: 'pstats-style table', extension: 'pstats', prefix: 'pstats',
 		needsTimeline: false, html: false,
-		export: (profile, options) => text(pstatsText(profile, options)),
+		export: (profile, options) => options.toFile ? {kind: 'file', data: pstatsFile(profile)} : text(pstatsText(profile, options)),
 	},
 	collapsed: {
 		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
@@ -64,6 +72,22 @@ export const exporters = {
 		id: 'diff-flamegraph', flag: 'diffFlamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
 		needsTimeline: false, html: true,
 		export: (profile, options) => text(diffFlamegraphHtml(profile, options.baseline)),
+	},
+	gecko: {
+		id: 'gecko', flag: 'gecko', description: 'Firefox Profiler (Gecko) profile', extension: 'json', prefix: 'gecko',
+		needsTimeline: true, html: false,
+		export: profile => text(geckoJson(profile)),
+	},
+	jsonl: {
+		id: 'jsonl', flag: 'jsonl', description: 'JSON Lines profile', extension: 'jsonl', prefix: 'jsonl',
+		needsTimeline: false, html: false,
+		export: profile => text(jsonlText(profile)),
+	},
+	binary: {
+		// run/attach stream it while sampling (source/commands/record.ts); this is for replay.
+		id: 'binary', flag: 'binary', description: 'binary profile', extension: 'bin', prefix: 'binary',
+		needsTimeline: true, html: false,
+		export: (profile, options) => ({kind: 'file', data: binaryFile(profile, options.compression)}),
 	},
 } as const satisfies Record<string, Exporter>;
 

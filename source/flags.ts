@@ -7,6 +7,8 @@ const choices = (values: readonly string[]): string[] => [...values];
 
 /** One boolean flag per output format (--pstats, --collapsed, ...), from the exporter registry. */
 export const formatFlags = Object.fromEntries(Object.values(exporters)
+	// --diff-flamegraph takes the baseline file: it is a string flag in `flags` below.
+	.filter(format => format.id !== 'diff-flamegraph')
 	.map(format => [format.flag, {type: 'boolean' as const, default: false}]));
 
 export const flags = {

@@ -23,7 +23,7 @@ export function outputPathFor(format: Exporter, pid: number, output: string | un
  * (pstats without -o prints its table).
  */
 export function writeExport(format: Exporter, profile: Profile, options: ExportOptions, output: string | undefined, toStdout: boolean): string | undefined {
-	const result = format.export(profile, options);
+	const result = format.export(profile, {...options, toFile: !toStdout});
 	if (toStdout && result.kind === 'file' && typeof result.data === 'string') {
 		process.stdout.write(result.data);
 		return undefined;

@@ -1,11 +1,13 @@
 // run and attach: sample until the duration ends, the target exits or Ctrl-C, then write
 // the chosen format. Whatever was sampled is written on every way out.
+import fs from 'node:fs';
+import {BinaryWriter, extensionOf, fileSink} from '../../exporters/binary-writer.js';
 import {type Exporter, type ExportOptions} from '../../exporters/index.js';
 import {Profile, type ProfileMeta} from '../../exporters/model.js';
 import {UserError} from '../../sampler/errors.js';
 import type {SamplerOptions} from '../../sampler/protocol.js';
 import {Sampler} from '../../sampler/sampler.js';
-import {writeExport} from '../output.js';
+import {outputPathFor, writeExport} from '../output.js';
 import {RealtimeStats} from '../realtime-stats.js';
 
 export type RecordConfig = {
@@ -26,7 +28,13 @@ export type RecordResult = {
 };
 
 export async function record(config: RecordConfig): Promise<RecordResult> {
-	const profile = new Profile({...config.meta, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: config.format.needsTimeline});
+	// --binary streams to its file while sampling (memory stays flat at any rate), so it needs no timeline.
+	const streaming = config.format.id === 'binary';
+	const profile = new Profile({...config.meta, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: config.format.needsTimeline && !streaming});
+	const binaryPath = streaming ? outputPathFor(config.format, config.sampler.pid, config.output) : undefined;
+	const writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
+		intervalUs: config.meta.intervalUs, meta: config.meta, compression: config.exportOptions.compression ?? 'auto',
+	});
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
 	const sampler = new Sampler(config.sampler, {
 		onAttached(target) {
@@ -36,6 +44,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		},
 		onBatch(batch) {
 			profile.ingest(batch);
+			writer?.addBatch(batch, profile);
 			stats?.add(batch);
 		},
 	});
@@ -54,10 +63,19 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		process.off('SIGINT', stop);
 		process.off('SIGTERM', stop);
 		stats?.finish();
+		if (end === undefined) {
+			// The binary file is finalized on every way out, with everything sampled until then.
+			writer?.finish(profile, extensionOf(profile));
+		}
 	}
 
 	if (end.kind === 'error') {
 		if (profile.samples === 0) {
+			if (binaryPath !== undefined) {
+				writer?.finish(profile);
+				fs.rmSync(binaryPath, {force: true});
+			}
+
 			throw end.userError ? new UserError(end.message, end.exitCode) : new Error(end.message);
 		}
 
@@ -66,13 +84,14 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 
 	const reason = end.kind === 'done' ? end.reason : 'stopped';
 	profile.endReason = reason === 'exited' && config.targetIsChild ? 'duration' : reason;
-	const path = writeExport(config.format, profile, config.exportOptions, config.output, config.format.id === 'pstats' && config.output === undefined);
+	const written = writer?.finish(profile, extensionOf(profile));
+	const path = binaryPath ?? writeExport(config.format, profile, config.exportOptions, config.output, config.format.id === 'pstats' && config.output === undefined);
 	if (reason === 'exited' && !config.targetIsChild) {
 		process.stderr.write(`tachyon-top: process ${config.sampler.pid} exited during sampling; ${profile.samples} samples taken until then were written.\n`);
 	}
 
 	if (path) {
-		process.stderr.write(`Wrote ${config.format.description} to ${path}\n`);
+		process.stderr.write(`Wrote ${config.format.description} to ${path}${written ? ` (${written.samples} samples)` : ''}\n`);
 	}
 
 	return {profile, reason, path};

@@ -1,0 +1,290 @@
+// Firefox Profiler's processed ("Gecko") profile format, laid out as Tachyon 3.15 writes it:
+// one thread per sampled thread, samples with their real timestamps, stack/frame/func tables
+// and interval markers for the thread states we know (GIL, CPU, exception, GC).
+import os from 'node:os';
+import path from 'node:path';
+import {statusFitsMode, ThreadStatus, type FrameDef, type Profile} from './model.js';
+
+const categories = [
+	['Other', 'grey'], ['Python', 'yellow'], ['Native', 'blue'], ['GC', 'orange'], ['GIL', 'green'],
+	['CPU', 'purple'], ['Code Type', 'red'], ['Opcodes', 'magenta'], ['Exception', 'lightblue'],
+].map(([name, color]) => ({name, color, subcategories: ['Other']}));
+
+const Category = {other: 0, python: 1, native: 2, gc: 3, gil: 4, cpu: 5, codeType: 6, exception: 8} as const;
+
+/** A column-oriented table as the Firefox Profiler stores them: one array per column, then `length`. */
+type Table = {length: number; [column: string]: unknown[] | number};
+
+function table(columns: string[]): Table {
+	return Object.fromEntries([...columns.map(column => [column, []]), ['length', 0]]) as Table;
+}
+
+/** A state track: the marker a status (and whether the stack is collecting garbage) is in, or none. */
+type Track = {
+	readonly category: number;
+	readonly state: (status: number, inGc: boolean) => string | undefined;
+};
+
+const tracks: Track[] = [
+	{category: Category.gil, state: status => (status & ThreadStatus.hasGil) ? 'Has GIL' : 'No GIL'},
+	{category: Category.cpu, state: status => (status & ThreadStatus.unknown) ? undefined : ((status & ThreadStatus.onCpu) ? 'On CPU' : 'Off CPU')},
+	{
+		category: Category.codeType,
+		state(status) {
+			if (status & ThreadStatus.hasGil) {
+				return 'Python Code';
+			}
+
+			return (status & ThreadStatus.onCpu) && !(status & ThreadStatus.unknown) ? 'Native Code' : undefined;
+		},
+	},
+	{category: Category.gil, state: status => (status & ThreadStatus.gilRequested) ? 'Waiting for GIL' : undefined},
+	{category: Category.gc, state: (_status, inGc) => inGc ? 'GC Collecting' : undefined},
+];
+const exceptionTrack: Track = {category: Category.exception, state: status => (status & ThreadStatus.hasException) ? 'Has Exception' : 'No Exception'};
+
+/** Python code by Tachyon's rule: a real file, or code typed in (<stdin>, <string>). */
+function isPython(frame: FrameDef): boolean {
+	return frame.kind === 'python' && (!frame.filename.startsWith('<') || frame.filename === '<stdin>' || frame.filename === '<string>');
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+export type GeckoOptions = {
+	/** Process start, ms (meta.startTime); defaults to the profile's start. */
+	readonly startTime?: number;
+};
+
+export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Record<string, unknown> {
+	const strings: string[] = ['(root)'];
+	const stringIds = new Map<string, number>([['(root)', 0]]);
+	const string = (text: string) => {
+		let id = stringIds.get(text);
+		if (id === undefined) {
+			id = strings.length;
+			strings.push(text);
+			stringIds.set(text, id);
+		}
+
+		return id;
+	};
+
+	const timeline = profile.timeline;
+	const order: number[] = [];
+	if (timeline) {
+		for (let index = 0; index < timeline.length; index++) {
+			if (statusFitsMode(timeline.status[index]!, profile.meta.mode)) {
+				order.push(index);
+			}
+		}
+	}
+
+	const firstTime = timeline && order.length > 0 ? timeline.time[order[0]!]! : 0;
+	let lastTime = firstTime;
+	const perThread = new Map<number, number[]>();
+	for (const index of order) {
+		const tid = timeline!.tid[index]!;
+		let list = perThread.get(tid);
+		if (list === undefined) {
+			list = [];
+			perThread.set(tid, list);
+		}
+
+		list.push(index);
+		lastTime = Math.max(lastTime, timeline!.time[index]!);
+	}
+
+	const gcFrames = new Set(profile.frames.flatMap((frame, id) => frame.kind === 'gc' ? [id] : []));
+	const threads = [...perThread].map(([tid, indices]) => {
+		const funcTable = table(['name', 'isJS', 'relevantForJS', 'resource', 'fileName', 'lineNumber', 'columnNumber']);
+		const resourceTable = table(['lib', 'name', 'host', 'type']);
+		const frameTable = table(['address', 'category', 'subcategory', 'func', 'innerWindowID', 'implementation', 'optimizations',
+			'line', 'column', 'inlineDepth', 'nativeSymbol']);
+		const stackTable = table(['frame', 'category', 'subcategory', 'prefix']);
+		const funcIds = new Map<string, number>();
+		const resourceIds = new Map<string, number>();
+		const frameIds = new Map<string, number>();
+		const geckoFrameOf = new Map<number, number>();
+		const stackIds = new Map<string, number>();
+		const geckoStackOf = new Map<number, number | null>();
+		const push = (target: Table, row: Record<string, unknown>) => {
+			for (const [key, value] of Object.entries(row)) {
+				(target[key] as unknown[]).push(value);
+			}
+
+			return target.length++;
+		};
+
+		const frameFor = (frameId: number): number => {
+			let id = geckoFrameOf.get(frameId);
+			if (id !== undefined) {
+				return id;
+			}
+
+			const frame = profile.frames[frameId]!;
+			const python = isPython(frame);
+			const category = frame.kind === 'gc' ? Category.gc : (python ? Category.python : Category.native);
+			const funcKey = `${frame.filename}\0${frame.funcname}`;
+			let func = funcIds.get(funcKey);
+			if (func === undefined) {
+				const base = frame.kind === 'python' ? path.basename(frame.filename) : frame.filename;
+				let resource = resourceIds.get(frame.filename);
+				if (resource === undefined) {
+					resource = push(resourceTable, {lib: null, name: string(base), host: null, type: 1});
+					resourceIds.set(frame.filename, resource);
+				}
+
+				func = push(funcTable, {
+					name: string(frame.funcname), isJS: python, relevantForJS: python, resource,
+					fileName: python ? string(base) : null, lineNumber: python && frame.line > 0 ? frame.line : null, columnNumber: null,
+				});
+				funcIds.set(funcKey, func);
+			}
+
+			const line = frame.line > 0 ? frame.line : null;
+			const column = frame.col >= 0 ? frame.col : null;
+			const frameKey = `${func}\0${line}\0${column}`;
+			id = frameIds.get(frameKey);
+			if (id === undefined) {
+				id = push(frameTable, {
+					address: -1, category, subcategory: 0, func, innerWindowID: null, implementation: null, optimizations: null,
+					line, column, inlineDepth: 0, nativeSymbol: null,
+				});
+				frameIds.set(frameKey, id);
+			}
+
+			geckoFrameOf.set(frameId, id);
+			return id;
+		};
+
+		const stackFor = (stack: number): number | null => {
+			const known = geckoStackOf.get(stack);
+			if (known !== undefined) {
+				return known;
+			}
+
+			let prefix: number | null = null;
+			for (const frameId of profile.stackFrames(stack)) {
+				const frame = frameFor(frameId);
+				const key = `${frame}\0${prefix}`;
+				let id = stackIds.get(key);
+				if (id === undefined) {
+					id = push(stackTable, {frame, category: (frameTable['category'] as number[])[frame], subcategory: 0, prefix});
+					stackIds.set(key, id);
+				}
+
+				prefix = id;
+			}
+
+			geckoStackOf.set(stack, prefix);
+			return prefix;
+		};
+
+		const samples = {stack: [] as Array<number | null>, time: [] as number[], eventDelay: [] as null[], weight: null, weightType: 'samples', length: 0};
+		const markers = table(['data', 'name', 'startTime', 'endTime', 'phase', 'category']);
+		const threadTracks = [...tracks];
+		let isMainThread = false;
+		let sawException = false;
+		for (const index of indices) {
+			const status = timeline!.status[index]!;
+			isMainThread ||= (status & ThreadStatus.mainThread) !== 0;
+			sawException ||= (status & ThreadStatus.hasException) !== 0;
+		}
+
+		if (sawException) {
+			threadTracks.push(exceptionTrack);
+		}
+
+		const open: Array<{name: string; start: number} | undefined> = threadTracks.map(() => undefined);
+		const close = (track: number, end: number) => {
+			const marker = open[track];
+			if (marker) {
+				push(markers, {
+					data: {type: marker.name.replaceAll(' ', ''), duration: ms((end - marker.start) * 1000), tid},
+					name: string(marker.name), startTime: marker.start, endTime: end, phase: 1, category: threadTracks[track]!.category,
+				});
+				open[track] = undefined;
+			}
+		};
+
+		for (const index of indices) {
+			const stack = timeline!.stack[index]!;
+			const status = timeline!.status[index]!;
+			const time = ms(timeline!.time[index]! - firstTime);
+			samples.stack.push(stack < 0 ? null : stackFor(stack));
+			samples.time.push(time);
+			samples.eventDelay.push(null);
+			samples.length++;
+			const inGc = (status & ThreadStatus.inGc) !== 0 || (stack >= 0 && gcFrames.size > 0 && gcFrames.has(profile.stackFrameOf(stack)));
+			for (const [track, {state}] of threadTracks.entries()) {
+				const name = state(status, inGc);
+				if (name !== open[track]?.name) {
+					close(track, time);
+					if (name !== undefined) {
+						open[track] = {name, start: time};
+					}
+				}
+			}
+		}
+
+		for (const track of threadTracks.keys()) {
+			close(track, ms(lastTime - firstTime));
+		}
+
+		const name = profile.threads.get(tid)?.name;
+		return {
+			name: name ? `${name} (${tid})` : `Thread-${tid}`,
+			isMainThread,
+			processStartupTime: 0,
+			processShutdownTime: null,
+			registerTime: 0,
+			unregisterTime: null,
+			pausedRanges: [],
+			pid: String(profile.meta.pid),
+			tid,
+			processType: 'default',
+			processName: 'Python Process',
+			samples,
+			stackTable,
+			frameTable,
+			funcTable,
+			resourceTable,
+			nativeSymbols: {libIndex: [], address: [], name: [], functionSize: [], length: 0},
+			markers,
+		};
+	});
+
+	return {
+		meta: {
+			interval: order.length > 0 ? ms(lastTime - firstTime) / order.length || profile.meta.intervalUs / 1000 : profile.meta.intervalUs / 1000,
+			startTime: options.startTime ?? profile.meta.startedAt,
+			abi: os.machine(),
+			misc: 'Python profiler',
+			oscpu: os.machine(),
+			platform: os.platform() === 'linux' ? 'Linux' : os.platform(),
+			processType: 0,
+			categories,
+			stackwalk: 0,
+			toolkit: '',
+			version: 32,
+			preprocessedProfileVersion: 57,
+			appBuildID: '',
+			physicalCPUs: os.availableParallelism(),
+			logicalCPUs: os.availableParallelism(),
+			CPUName: '',
+			product: 'Python',
+			symbolicated: true,
+			markerSchema: [],
+			importedFrom: 'tachyon-top',
+			extensions: {id: [], name: [], baseURL: [], length: 0},
+		},
+		libs: [],
+		threads,
+		pages: [],
+		shared: {stringArray: strings, sources: {length: 0, uuid: [], filename: []}},
+	};
+}
+
+export function geckoJson(profile: Profile, options: GeckoOptions = {}): string {
+	return JSON.stringify(geckoProfile(profile, options));
+}

@@ -1,0 +1,92 @@
+// replay: converts a binary capture (ours or `python -m profiling.sampling --binary`) to any
+// format, without resampling. Also loads --diff-flamegraph baselines.
+import fs from 'node:fs';
+import {BinaryFormatError, binaryInfo, readBinaryProfile} from '../../exporters/binary-reader.js';
+import type {Exporter, ExportOptions} from '../../exporters/index.js';
+import type {Profile} from '../../exporters/model.js';
+import {UserError} from '../../sampler/errors.js';
+import {openInBrowser} from '../browser.js';
+import {outputPathFor, writeExport} from '../output.js';
+
+function readArchive(file: string, what: string): Uint8Array {
+	try {
+		const stat = fs.statSync(file);
+		if (stat.isDirectory()) {
+			throw new UserError(`${what} ${file} is a directory, not a binary profile`);
+		}
+
+		return fs.readFileSync(file);
+	} catch (error) {
+		if (error instanceof UserError) {
+			throw error;
+		}
+
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new UserError(code === 'ENOENT' ? `No such ${what}: ${file}` : `Cannot read ${what} ${file}: ${(error as Error).message}`);
+	}
+}
+
+function load(file: string, what: string, options: {timeline: boolean; onProgress?: (fraction: number) => void}): Profile {
+	const bytes = readArchive(file, what);
+	try {
+		return readBinaryProfile(bytes, options).profile;
+	} catch (error) {
+		if (error instanceof BinaryFormatError) {
+			throw new UserError(`${file}: ${error.message}`);
+		}
+
+		throw error;
+	}
+}
+
+/** A --diff-flamegraph baseline: a binary capture, as a profile. */
+export function loadBaseline(file: string): Profile {
+	return load(file, 'baseline file', {timeline: false});
+}
+
+/** A progress bar on stderr, only when it is a terminal. */
+function progressBar(total: number): ((fraction: number) => void) | undefined {
+	if (!process.stderr.isTTY) {
+		return undefined;
+	}
+
+	return fraction => {
+		const width = 40;
+		const done = Math.round(fraction * width);
+		process.stderr.write(`\r  [${'█'.repeat(done)}${'░'.repeat(width - done)}] ${(fraction * 100).toFixed(1).padStart(5)}% of ${total.toLocaleString('en-US')}${fraction >= 1 ? '\n' : ''}`);
+	};
+}
+
+export type ReplayConfig = {
+	readonly file: string;
+	readonly format: Exporter;
+	readonly exportOptions: ExportOptions;
+	readonly output: string | undefined;
+	readonly browser: boolean;
+};
+
+export function replay(config: ReplayConfig): number {
+	const bytes = readArchive(config.file, 'file');
+	let info;
+	try {
+		info = binaryInfo(bytes);
+	} catch (error) {
+		throw error instanceof BinaryFormatError ? new UserError(`${config.file}: ${error.message}`) : error;
+	}
+
+	process.stderr.write(`Replaying ${info.samples.toLocaleString('en-US')} samples from ${config.file}\n`
+		+ `  Sample interval: ${info.intervalUs} us\n  Compression: ${info.compression}\n`);
+	const profile = load(config.file, 'file', {timeline: config.format.needsTimeline, onProgress: progressBar(info.samples)});
+	// Default names carry our own pid, as Tachyon's replay does: the target is long gone.
+	const toStdout = config.format.id === 'pstats' && config.output === undefined;
+	const target = toStdout ? undefined : outputPathFor(config.format, process.pid, config.output);
+	const path = writeExport(config.format, profile, config.exportOptions, target, toStdout);
+	if (path) {
+		process.stderr.write(`Wrote ${config.format.description} to ${path}\n`);
+		if (config.browser && config.format.html) {
+			openInBrowser(path);
+		}
+	}
+
+	return 0;
+}
