@@ -9,6 +9,7 @@ import type {ProfilingMode} from '../sampler/protocol.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {pidFrom, splitArgs} from './argv.js';
 import {dumpText} from './commands/dump.js';
+import {runLive} from './commands/live.js';
 import {record} from './commands/record.js';
 import {loadBaseline, replay} from './commands/replay.js';
 import {startScript} from './commands/run.js';
@@ -72,7 +73,7 @@ function chosenFormat(cli: Cli): Exporter {
 }
 
 function notYet(cli: Cli): void {
-	const pending = (['live', 'asyncAware', 'subprocesses', 'blocking'] as const)
+	const pending = (['asyncAware', 'subprocesses', 'blocking'] as const)
 		.filter(name => cli.flags[name] === true);
 	if (pending.length > 0) {
 		const name = pending[0]!.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
@@ -97,7 +98,7 @@ function exportOptionsFor(cli: Cli): ExportOptions {
 async function main(): Promise<number> {
 	const {command, options, target} = splitArgs(process.argv.slice(2));
 	if (command === undefined) {
-		throw new UserError('The process picker is not available in this build yet; use `tachyon-top attach PID`', 2);
+		return runLive({intervalUs: intervalFromRate(1000)});
 	}
 
 	if (command === '--help' || command === '-h' || command === 'help') {
@@ -129,6 +130,23 @@ async function main(): Promise<number> {
 		const pid = pidFrom(cli.input, 'dump');
 		process.stdout.write(dumpText({pid, allThreads, native: cli.flags.native, gc: cli.flags.gc, opcodes: cli.flags.opcodes}));
 		return 0;
+	}
+
+	if (cli.flags.live) {
+		if (command !== 'run' && command !== 'attach') {
+			throw new UserError(`--live works with run and attach, not ${command}`, 2);
+		}
+
+		const intervalUs = intervalFromRate(cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate));
+		if (command === 'attach') {
+			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs});
+		}
+
+		if (target.length === 0) {
+			throw new UserError('Expected a script to run: tachyon-top run --live [options] script.py [args...] (or -m module)', 2);
+		}
+
+		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs});
 	}
 
 	const format = chosenFormat(cli);
