@@ -111,7 +111,7 @@ export async function startPython(interpreter: TestPython, script: string, args:
 export type CliResult = {readonly code: number | null; readonly stdout: string; readonly stderr: string};
 
 /** Runs the built CLI with no terminal and no stdin, as CI does. */
-export async function runCli(args: string[], options: {cwd?: string; env?: Record<string, string>; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void} = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: {cwd?: string; env?: Record<string, string>; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; onStderr?: (child: ChildProcess, stderr: string) => void} = {}): Promise<CliResult> {
 	const child = spawn(process.execPath, [cli, ...args], {
 		cwd: options.cwd ?? root,
 		env: {...process.env, ...options.env},
@@ -125,6 +125,7 @@ export async function runCli(args: string[], options: {cwd?: string; env?: Recor
 	});
 	child.stderr.on('data', (data: Buffer) => {
 		stderr += data.toString();
+		options.onStderr?.(child, stderr);
 	});
 	const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
 	const code = await new Promise<number | null>(resolve => {

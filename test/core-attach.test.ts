@@ -1,0 +1,111 @@
+// attach and run against real processes of every installed CPython: the profile holds the
+// functions and lines it should, in Tachyon's collapsed format and pstats table.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {fixtures, parseCollapsed, python, root, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+
+const running: PythonProcess[] = [];
+after(async () => {
+	await Promise.all(running.map(async target => target.stop()));
+});
+
+const collapsedLine = /^tid:\d+(;[^;\n]+)+ \d+$/;
+
+for (const python of testPythons()) {
+	describe(`attach on Python ${python.version}`, () => {
+		test('collapsed stacks with qualified and non-ASCII names, PID anywhere', async () => {
+			const target = await startPython(python, 'names.py');
+			running.push(target);
+			const out = path.join(tempDir(), 'names.txt');
+			// The PID stands between flags, which Tachyon rejects.
+			const {code, stderr} = await runCli(['attach', '--collapsed', String(target.pid), '-d', '1', '-o', out, '-a']);
+			assert.equal(code, 0, stderr);
+			const text = fs.readFileSync(out, 'utf8');
+			for (const line of text.trimEnd().split('\n')) {
+				assert.match(line, collapsedLine);
+			}
+
+			const stacks = parseCollapsed(text);
+			const spin = 'names.py:<module>:27;names.py:héllo_ünïcode:22;names.py:Outer.Inner.method:14;names.py:Outer.Inner.method.<locals>.closure:13';
+			assert.ok(shareOf(stacks, spin) > 30, `main thread spins: ${text}`);
+			assert.ok(shareOf(stacks, 'names.py:sleeper:18') > 30, `-a includes the sleeping thread: ${text}`);
+			assert.ok([...stacks.keys()].some(stack => stack.startsWith(`tid:${target.pid};`)), 'main thread is tid = pid');
+		});
+
+		test('<lambda>, <genexpr> and closures by their qualified names', async () => {
+			const target = await startPython(python, 'lambdas.py');
+			running.push(target);
+			const out = path.join(tempDir(), 'lambdas.txt');
+			const {code, stderr} = await runCli(['attach', String(target.pid), '--collapsed', '-o', out, '-d', '2']);
+			assert.equal(code, 0, stderr);
+			const text = fs.readFileSync(out, 'utf8');
+			assert.match(text, /lambdas\.py:make\.<locals>\.closure:\d+/);
+			assert.match(text, /lambdas\.py:<lambda>:13;lambdas\.py:<lambda>\.<locals>\.<genexpr>:13/);
+			assert.match(text, /lambdas\.py:gen:17;lambdas\.py:gen\.<locals>\.<genexpr>:17/);
+			await target.stop();
+		});
+
+		test('a target that exits mid-capture loses nothing', async () => {
+			const target = await startPython(python, 'short.py', ['4.0']);
+			const out = path.join(tempDir(), 'short.txt');
+			const {code, stderr} = await runCli(['attach', '-d', '10', '--collapsed', '-o', out, String(target.pid)]);
+			assert.equal(code, 0, stderr);
+			const reported = new RegExp(`process ${target.pid} exited during sampling; (\\d+) samples`).exec(stderr);
+			assert.ok(reported, stderr);
+			const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+			assert.ok(shareOf(stacks, 'short.py:busy:') > 50, 'busy() was sampled until the end');
+			const total = [...stacks.values()].reduce((a, b) => a + b, 0);
+			assert.equal(total, Number(reported[1]), 'every sample taken is in the file');
+			assert.ok(total > 100, `samples over four seconds, got ${total}`);
+		});
+	});
+}
+
+describe('run', () => {
+	const py = python('3.11') ?? testPythons()[0]!;
+
+	test('run script.py: pstats table with header, functions and lines', async () => {
+		const {code, stdout, stderr} = await runCli(['run', '--python', py.path, '-d', '2', '-r', '2khz', path.join(root, 'examples', 'workload.py')]);
+		assert.equal(code, 0, stderr);
+		assert.match(stdout, /\[workload\] pid=\d+/, 'the script runs with its output');
+		assert.match(stdout, /Captured [\d,]+ samples in [\d.]+ seconds/);
+		assert.match(stdout, /Sample rate: [\d.]+ samples\/sec/);
+		assert.match(stdout, /Error rate: [\d.]+%/);
+		assert.match(stdout, /Missed samples: /);
+		assert.match(stdout, /nsamples\s+sample%\s+tottime \((s|ms)\)\s+cumul%\s+cumtime \((s|ms)\)\s+filename:lineno\(function\)/);
+		for (const name of ['hot_cpu', 'hot_hash', 'io_wait']) {
+			assert.match(stdout, new RegExp(`^\\s+\\d+/\\d+\\s.*workload\\.py:\\d+\\(${name}\\)$`, 'm'), name);
+		}
+
+		assert.match(stdout, /workload\.py:13\(io_wait\)/, 'time.sleep line');
+	});
+
+	test('run -m module with its own arguments', async () => {
+		const out = path.join(tempDir(), 'module.txt');
+		const {code, stderr} = await runCli(['run', '--python', py.path, '--collapsed', '-o', out, '-m', 'short', '0.8'], {cwd: fixtures});
+		assert.equal(code, 0, stderr);
+		assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'short.py:busy:') > 50);
+	});
+
+	test('Ctrl-C stops sampling and still writes the result', async () => {
+		const target = await startPython(py, 'names.py');
+		running.push(target);
+		const out = path.join(tempDir(), 'interrupted.txt');
+		let interrupted = false;
+		const {code, stderr} = await runCli(['attach', '--realtime-stats', '--collapsed', '-o', out, String(target.pid)], {
+			// Interrupt once it reports a second of sampling (its realtime stats line).
+			onStderr(child, text) {
+				if (!interrupted && /Stats: [\d.]+Hz/.test(text)) {
+					interrupted = true;
+					child.kill('SIGINT');
+				}
+			},
+		});
+		assert.ok(interrupted, stderr);
+		assert.equal(code, 0, stderr);
+		assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'closure') > 50);
+		assert.equal(target.child.exitCode, null, 'the target runs on');
+	});
+});

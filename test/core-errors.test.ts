@@ -1,0 +1,92 @@
+// Bad input gets one clear line and a non-zero exit, never a stack trace.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {after, test} from 'node:test';
+import {cli, fixtures, root, runCli, startPython, testPythons, type CliResult, type PythonProcess} from './helpers.js';
+
+const running: PythonProcess[] = [];
+after(async () => {
+	await Promise.all(running.map(async target => target.stop()));
+});
+
+function assertOneLineError(result: CliResult, code: number, pattern: RegExp): void {
+	assert.equal(result.code, code, result.stderr);
+	assert.match(result.stderr, pattern);
+	assert.equal(result.stderr.trimEnd().split('\n').length, 1, `one line: ${result.stderr}`);
+	assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
+	assert.match(result.stderr, /^tachyon-top: /);
+}
+
+test('unknown PID', async () => {
+	assertOneLineError(await runCli(['attach', '-d', '1', '4194300']), 1, /No such process: 4194300/);
+	assertOneLineError(await runCli(['dump', '4194300']), 1, /No such process: 4194300/);
+});
+
+test('a process that is not Python', async () => {
+	const sleeper = spawn('sleep', ['30']);
+	try {
+		assertOneLineError(await runCli(['attach', '-d', '1', String(sleeper.pid)]), 1, new RegExp(`Process ${sleeper.pid} \\(sleep\\) is not a Python process`));
+	} finally {
+		sleeper.kill();
+	}
+});
+
+const python310 = ['3.10', '3.9'].map(version => {
+	const versions = path.join(os.homedir(), '.pyenv', 'versions');
+	const found = fs.existsSync(versions) ? fs.readdirSync(versions).find(name => name.startsWith(`${version}.`)) : undefined;
+	return found ? {version, path: path.join(versions, found, 'bin', `python${version}`)} : undefined;
+}).find(candidate => candidate !== undefined);
+
+test('an unsupported Python', {skip: python310 ? false : 'no Python older than 3.11 on this machine'}, async () => {
+	const target = await startPython(python310!, 'sleep.py');
+	running.push(target);
+	assertOneLineError(await runCli(['attach', '-d', '1', String(target.pid)]), 1, new RegExp(`Python ${python310!.version.replace('.', '\\.')} is not supported \\(3\\.11–3\\.15 are\\)`));
+});
+
+const canDropPrivileges = process.getuid?.() === 0 && fs.existsSync('/usr/sbin/runuser');
+test('missing permission says what to do', {skip: canDropPrivileges ? false : 'needs root and runuser to run as another user'}, async () => {
+	const target = await startPython(testPythons()[0]!, 'sleep.py');
+	running.push(target);
+	// As `nobody`, reading a root-owned process is refused.
+	const result = await new Promise<CliResult>(resolve => {
+		const child = spawn('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cli, 'attach', '-d', '1', String(target.pid)], {cwd: os.tmpdir()});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (data: Buffer) => {
+			stdout += data.toString();
+		});
+		child.stderr.on('data', (data: Buffer) => {
+			stderr += data.toString();
+		});
+		child.on('exit', code => {
+			resolve({code, stdout, stderr});
+		});
+	});
+	assertOneLineError(result, 1, /permission denied .*process \d+: run tachyon-top as the target's user or as root, or grant it CAP_SYS_PTRACE.*kernel\.yama\.ptrace_scope/);
+});
+
+test('bad rate, duration, limit and a missing PID are usage errors', async () => {
+	assertOneLineError(await runCli(['attach', '-r', 'fast', '1']), 2, /Expected `--sampling-rate` to be a rate like 1000, 10khz, 10k or 1mhz .*got `fast`/);
+	assertOneLineError(await runCli(['attach', '-d', '-3', '1']), 2, /duration/);
+	assertOneLineError(await runCli(['attach', '-d', 'soon', '1']), 2, /Expected `--duration` to be a number of seconds greater than 0, got `soon`/);
+	assertOneLineError(await runCli(['attach']), 2, /Expected one process id/);
+	assertOneLineError(await runCli(['attach', 'abc']), 2, /Expected one process id.*abc/);
+	assertOneLineError(await runCli(['frobnicate']), 2, /Unknown command `frobnicate`/);
+	assertOneLineError(await runCli(['attach', '--pstats', '--collapsed', '1']), 2, /Choose one output format/);
+});
+
+test('a script that does not exist', async () => {
+	assertOneLineError(await runCli(['run', path.join(fixtures, 'no-such-script.py')]), 2, /No such script: .*no-such-script\.py/);
+	assertOneLineError(await runCli(['run']), 2, /Expected a script to run/);
+});
+
+test('the help lists the commands', async () => {
+	const {code, stdout} = await runCli(['--help'], {cwd: root});
+	assert.equal(code, 0);
+	for (const word of ['run', 'attach', 'dump', 'replay', '--sampling-rate', '--all-threads', '--collapsed']) {
+		assert.ok(stdout.includes(word), word);
+	}
+});
