@@ -161,6 +161,7 @@ export function flamePage(parts: FlamePageParts): string {
 <span id="search-result"></span>
 <label>Thread <select id="thread"><option value="-1">All threads</option></select></label>
 <button id="reset" disabled>Reset zoom</button>
+<span id="detail-note" class="stats"></span>
 ${parts.toolbarExtra ?? ''}
 </div>
 </header>

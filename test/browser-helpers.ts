@@ -2,8 +2,12 @@
 // a test must check about every page: console errors, page errors and any request that is
 // not for a local file or inline data.
 import fs from 'node:fs';
+import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {chromium, type Browser, type Page} from 'playwright-core';
+import {Profile} from '../exporters/model.js';
+import {Sampler, samplerDefaults} from '../sampler/sampler.js';
+import {root} from './helpers.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -54,4 +58,35 @@ export async function openFile(browser: Browser, file: string, options: {width?:
 	const started = Date.now();
 	await page.goto(pathToFileURL(file).href, {waitUntil: 'load'});
 	return {page, errors, requests, loadMs: Date.now() - started};
+}
+
+/** The captured profile of a running process, through the real sampler (no CLI in between). */
+export async function captureProfile(pid: number, seconds: number, options: {allThreads?: boolean; intervalUs?: number} = {}): Promise<Profile> {
+	const intervalUs = options.intervalUs ?? 1000;
+	const allThreads = options.allThreads ?? false;
+	const profile = new Profile({
+		pid, pythonVersion: '?', command: [], mode: 'wall', intervalUs, startedAt: Date.now(),
+		allThreads, gc: true, native: false, opcodes: false, asyncAware: false,
+	});
+	const sampler = new Sampler({...samplerDefaults, pid, intervalUs, durationS: seconds, allThreads}, {
+		onAttached(target) {
+			profile.meta.pythonVersion = target.version;
+		},
+		onBatch(batch) {
+			profile.ingest(batch);
+		},
+	});
+	const end = await sampler.finished;
+	if (end.kind === 'error') {
+		throw new Error(`sampling ${pid} failed: ${end.message}`);
+	}
+
+	return profile;
+}
+
+/** Screenshots for the README are refreshed when UPDATE_SCREENSHOTS=1. */
+export async function maybeScreenshot(page: Page, name: string): Promise<void> {
+	if (process.env['UPDATE_SCREENSHOTS'] === '1') {
+		await page.screenshot({path: path.join(root, 'screenshots', name)});
+	}
 }

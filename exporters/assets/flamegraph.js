@@ -192,8 +192,42 @@
 		return d3.select(container).datum();
 	}
 
+	// SVG stays fast up to a few thousand frames: above that, frames narrower than the
+	// (DRAWN_LIMIT)th widest are left out until a zoom makes them wide enough to matter.
+	const DRAWN_LIMIT = 6000;
+	function fitDetail(tree) {
+		const values = [];
+		const stack = [tree];
+		while (stack.length > 0) {
+			const node = stack.pop();
+			values.push(node.value);
+			if (node.children) {
+				for (const child of node.children) {
+					stack.push(child);
+				}
+			}
+		}
+
+		const width = chart.width();
+		let minimum = 1;
+		if (values.length > DRAWN_LIMIT && tree.value > 0) {
+			values.sort((a, b) => b - a);
+			// Strictly wider than the cut: ties at the cut value are left out too.
+			minimum = Math.max(1, (values[DRAWN_LIMIT] / tree.value) * width * 1.0001);
+		}
+
+		$('detail-note').textContent = minimum > 1
+			? values.length.toLocaleString('en-US') + ' frames: the narrowest are hidden; click a frame to zoom in on them'
+			: '';
+
+		chart.minFrameSize(minimum);
+		// Animating thousands of frames costs more than it shows.
+		chart.transitionDuration(values.length > 2000 ? 0 : 200);
+	}
+
 	function draw() {
 		tooltip.style.display = 'none';
+		fitDetail(chartData(selectedThread));
 		if (d3.select(container).select('svg').empty()) {
 			d3.select(container).datum(chartData(selectedThread)).call(chart);
 		} else {

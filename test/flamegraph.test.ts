@@ -1,0 +1,199 @@
+// --flamegraph: a real capture of a real Python process, written by the CLI, opened in
+// headless Chromium: no console error, no request, click zooms, search highlights and tells
+// the matching share, the tooltip has samples / % / file:line, the thread selector switches
+// the view. Also: a 100k-frame synthetic profile stays drawable (rendering speed only).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, before, test} from 'node:test';
+import type {Browser, Page} from 'playwright-core';
+import {flamegraphHtml} from '../exporters/flamegraph.js';
+import {Profile} from '../exporters/model.js';
+import {browserMissing, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
+import {runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+
+const skip = browserMissing();
+const interpreter = testPythons().at(-1);
+let browser: Browser | undefined;
+let target: PythonProcess | undefined;
+let file = '';
+
+before(async () => {
+	if (skip || !interpreter) {
+		return;
+	}
+
+	browser = await launchBrowser();
+	target = await startPython(interpreter, 'html-flame.py');
+	file = path.join(tempDir(), 'flame.html');
+	const result = await runCli(['attach', String(target.pid), '-a', '-d', '2', '--flamegraph', '-o', file]);
+	assert.equal(result.code, 0, result.stderr);
+});
+
+after(async () => {
+	await target?.stop();
+	await browser?.close();
+});
+
+/** Width of the frame whose name starts with `prefix`, and of the whole chart, in px. */
+async function frameWidth(page: Page, prefix: string): Promise<{frame: number; chart: number}> {
+	return page.evaluate(prefix => {
+		const svg = document.querySelector('#chart svg')!;
+		const frame = [...svg.querySelectorAll('g.frame')].find(g => (g.getAttribute('name') ?? '').startsWith(prefix));
+		return {frame: frame ? Number(frame.querySelector('rect')!.getAttribute('width')) : 0, chart: Number(svg.getAttribute('width'))};
+	}, prefix);
+}
+
+async function frameCount(page: Page, prefix: string): Promise<number> {
+	return page.evaluate(prefix => [...document.querySelectorAll('#chart g.frame')]
+		.filter(g => (g.getAttribute('name') ?? '').startsWith(prefix) && Number(g.querySelector('rect')!.getAttribute('width')) > 0).length, prefix);
+}
+
+test('the flame graph of a real process loads with no error and no request, and shows its functions', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	const html = fs.readFileSync(file, 'utf8');
+	assert.ok(!/<script[^>]+src=|<link[^>]+href=/i.test(html), 'no external script or stylesheet');
+	const {page, errors, requests, loadMs} = await openFile(browser!, file);
+	await page.waitForSelector('#chart svg g.frame');
+	process.stdout.write(`# flame graph (${fs.statSync(file).size} bytes) loaded in ${loadMs} ms\n`);
+	assert.deepEqual(errors, []);
+	assert.deepEqual(requests, []);
+	for (const name of ['flame_middle', 'flame_leaf_alpha', 'flame_leaf_beta', 'worker_only_spin', 'Program Root']) {
+		assert.ok(await frameCount(page, name) > 0, `${name} is drawn`);
+	}
+
+	// alpha runs twice as long as beta under the same parent.
+	const alpha = await frameWidth(page, 'flame_leaf_alpha');
+	const beta = await frameWidth(page, 'flame_leaf_beta');
+	assert.ok(alpha.frame > beta.frame * 1.2, `alpha ${alpha.frame}px wider than beta ${beta.frame}px`);
+	await maybeScreenshot(page, 'flamegraph.png');
+	await page.close();
+});
+
+test('a click zooms: the clicked frame takes the full width, reset brings it back', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	const {page, errors} = await openFile(browser!, file);
+	await page.waitForSelector('#chart svg g.frame');
+	const before = await frameWidth(page, 'flame_leaf_beta');
+	assert.ok(before.frame < before.chart * 0.7, `beta starts narrow (${before.frame}px of ${before.chart}px)`);
+	await page.locator('#chart g.frame[name^="flame_leaf_beta"]').first().click();
+	await page.waitForTimeout(800);
+	const zoomed = await frameWidth(page, 'flame_leaf_beta');
+	assert.ok(zoomed.frame >= zoomed.chart * 0.99, `zoomed to ${zoomed.frame}px of ${zoomed.chart}px`);
+	assert.equal(await frameCount(page, 'flame_other'), 0, 'a sibling subtree is hidden');
+	await page.click('#reset');
+	await page.waitForTimeout(800);
+	assert.ok((await frameWidth(page, 'flame_leaf_beta')).frame < before.chart * 0.7);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+test('search highlights the matching frames and shows their share of samples', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	const {page, errors} = await openFile(browser!, file);
+	await page.waitForSelector('#chart svg g.frame');
+	await page.fill('#search', 'flame_leaf_alpha');
+	await page.waitForTimeout(400);
+	const text = await page.textContent('#search-result');
+	const match = /(\d+) frames? match, ([\d.]+)% of samples/.exec(text ?? '');
+	assert.ok(match, `search result: ${text}`);
+	// Main thread: alpha ≈ 2/3 of its busy loop; the worker thread has its own samples.
+	const share = Number(match[2]);
+	assert.ok(share > 3 && share < 80, `alpha's share ${share}%`);
+	const fills = await page.evaluate(() => [...document.querySelectorAll('#chart g.frame')]
+		.map(g => [g.getAttribute('name') ?? '', g.querySelector('rect')!.getAttribute('fill')]));
+	const highlighted = fills.filter(([, fill]) => fill?.toUpperCase() === '#E600E6').map(([name]) => name);
+	assert.ok(highlighted.length > 0 && highlighted.every(name => name!.includes('flame_leaf_alpha')), `highlighted: ${highlighted.join(', ')}`);
+	// A term with regular-expression characters is plain text, not an error.
+	await page.fill('#search', '(((');
+	await page.waitForTimeout(200);
+	assert.equal(await page.textContent('#search-result'), 'no match');
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+test('the tooltip shows samples, percentage and file:line', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	const {page, errors} = await openFile(browser!, file);
+	await page.waitForSelector('#chart svg g.frame');
+	await page.locator('#chart g.frame[name^="flame_leaf_alpha"]').first().hover();
+	await page.waitForSelector('#tooltip', {state: 'visible'});
+	const text = await page.textContent('#tooltip') ?? '';
+	assert.match(text, /flame_leaf_alpha/);
+	assert.match(text, /html-flame\.py:\d+/);
+	assert.match(text, /Samples[\d,]+ \([\d.]+%\)/);
+	assert.match(text, /Self[\d,]+ \([\d.]+%\)/);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+test('the thread selector shows one thread at a time', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	const {page, errors} = await openFile(browser!, file);
+	await page.waitForSelector('#chart svg g.frame');
+	const options = await page.$$eval('#thread option', elements => elements.map(element => [element.getAttribute('value'), element.textContent]));
+	assert.ok(options.length >= 3, `all threads + 2 threads: ${JSON.stringify(options)}`);
+	const worker = options.find(([, label]) => label?.includes('html-worker'));
+	assert.ok(worker, 'the worker thread is listed by name');
+	await page.selectOption('#thread', worker[0]!);
+	await page.waitForTimeout(600);
+	assert.ok(await frameCount(page, 'worker_only_spin') > 0);
+	assert.equal(await frameCount(page, 'flame_middle'), 0, 'main-thread frames are gone');
+	const main = options.find(([value, label]) => value !== '-1' && !label?.includes('html-worker'))!;
+	await page.selectOption('#thread', main[0]!);
+	await page.waitForTimeout(600);
+	assert.ok(await frameCount(page, 'flame_middle') > 0);
+	assert.equal(await frameCount(page, 'worker_only_spin'), 0);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+/** A synthetic profile with `count` distinct frames in wide and deep stacks (renderer check only). */
+function bigProfile(count: number): Profile {
+	const profile = new Profile({
+		pid: 1, pythonVersion: '3.15.0', command: [], mode: 'wall', intervalUs: 1000, startedAt: 0,
+		allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false,
+	});
+	for (let index = 0; index < count; index++) {
+		profile.frames.push({filename: `/srv/app/module_${index % 500}.py`, funcname: `function_${index}`, line: index % 900 + 1, endLine: 0, col: -1, endCol: -1, opcode: -1, kind: 'python'});
+	}
+
+	// 1000 chains of 100 frames, one stack each, with weights from 1 to 37: every chain is
+	// near Tachyon's 0.1% pruning line, so tens of thousands of frames reach the page.
+	let frame = 0;
+	let chain = 0;
+	while (frame < count) {
+		let stack = -1;
+		for (let depth = 0; depth < 100 && frame < count; depth++, frame++) {
+			stack = profile.addStack(stack, frame);
+		}
+
+		profile.addSample(1000, 4, stack, 1000, 0, 1 + ((chain * 11) % 37));
+		chain++;
+	}
+
+	return profile;
+}
+
+test('a 100k-frame profile stays readable', {skip: skip ?? false}, async () => {
+	const profile = bigProfile(100_000);
+	const started = Date.now();
+	const html = flamegraphHtml(profile);
+	const exportMs = Date.now() - started;
+	const big = path.join(tempDir(), 'big.html');
+	fs.writeFileSync(big, html);
+	const {page, errors, requests, loadMs} = await openFile(browser ?? await launchBrowser(), big);
+	await page.waitForSelector('#chart svg g.frame');
+	const drawn = await page.$$eval('#chart g.frame', elements => elements.length);
+	const labelled = await page.$$eval('#chart g.frame div', elements => elements.filter(element => (element as HTMLElement).style.display !== 'none').length);
+	process.stdout.write(`# 100k frames: export ${exportMs} ms, ${(html.length / 1e6).toFixed(1)} MB, load ${loadMs} ms, ${drawn} frames drawn, ${labelled} labelled\n`);
+	assert.deepEqual(errors, []);
+	assert.deepEqual(requests, []);
+	// Tens of thousands of frames survive pruning; the page draws the widest few thousand.
+	const exported = (html.match(/"n":/g) ?? []).length;
+	assert.ok(exported > 20_000, `${exported} frames exported`);
+	assert.ok(drawn >= 1000 && drawn <= 6001, `${drawn} frames drawn`);
+	assert.match(await page.textContent('#detail-note') ?? '', /narrowest are hidden/);
+	// A click still zooms promptly and draws the hidden detail of that subtree.
+	const clickStarted = Date.now();
+	await page.locator('#chart g.frame').nth(3).click({force: true});
+	await page.waitForFunction(() => [...document.querySelectorAll('#chart g.frame div')].filter(element => (element as HTMLElement).style.display !== 'none').length > 50);
+	process.stdout.write(`# 100k frames: zoom click to labelled subtree in ${Date.now() - clickStarted} ms (${labelled} labels before)\n`);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
