@@ -87,6 +87,8 @@ export async function captureProfile(pid: number, seconds: number, options: {all
 /** Screenshots for the README are refreshed when UPDATE_SCREENSHOTS=1. */
 export async function maybeScreenshot(page: Page, name: string): Promise<void> {
 	if (process.env['UPDATE_SCREENSHOTS'] === '1') {
+		// Let d3's transitions finish.
+		await page.waitForTimeout(1200);
 		await page.screenshot({path: path.join(root, 'screenshots', name)});
 	}
 }
