@@ -56,7 +56,7 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 			const baseline = baselinePath === undefined ? undefined : readBinaryProfile(fs.readFileSync(baselinePath)).profile;
 			const started = performance.now();
 			const written = store.exportTo(format, baseline ? {baseline} : {});
-			setMessage({text: `Wrote ${format.description} to ${written} (${Math.round(performance.now() - started)} ms)`, error: false});
+			setMessage({text: `Wrote ${format.id} to ${written} (${Math.round(performance.now() - started)} ms)`, error: false});
 		} catch (error) {
 			setMessage({text: `Export failed: ${error instanceof Error ? error.message : String(error)}`, error: true});
 		}

@@ -58,8 +58,14 @@ export function layoutColumns(width: number): Column[] {
 }
 
 export function headingCells(columns: readonly Column[], sort: LiveSortKey): string[] {
-	const marked = sortColumn[sort];
+	const marked = markedColumn(columns, sort);
 	return columns.map(column => fit(column.id === marked ? `▼${column.title}` : column.title, column.width, column.align));
+}
+
+/** The column that shows the sort order: cumulative % falls back to the cumulative count on narrow terminals. */
+export function markedColumn(columns: readonly Column[], sort: LiveSortKey): ColumnId {
+	const id = sortColumn[sort];
+	return columns.some(column => column.id === id) ? id : 'cumul';
 }
 
 /** The cell strings of one row, each exactly its column's width. */

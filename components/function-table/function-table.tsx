@@ -5,7 +5,7 @@ import {memo} from 'react';
 import type {FunctionRow} from '../../exporters/function-stats.js';
 import type {LiveSortKey} from '../../source/live-store.js';
 import {theme} from '../theme.js';
-import {headingCells, layoutColumns, rowCells, sortColumn, type Column} from './columns.js';
+import {headingCells, layoutColumns, markedColumn, rowCells, type Column} from './columns.js';
 
 export type FunctionTableProps = {
 	readonly rows: readonly FunctionRow[];
@@ -26,7 +26,7 @@ export function FunctionTable({rows, totalSamples, sort, selected, height, width
 	const columns = layoutColumns(width);
 	const start = windowStart(selected, height, rows.length);
 	const shown = rows.slice(start, start + Math.max(0, height));
-	const marked = sortColumn[sort];
+	const marked = markedColumn(columns, sort);
 	return (
 		<Box flexDirection='column'>
 			<Box>

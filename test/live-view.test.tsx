@@ -1,0 +1,190 @@
+// The live view against real Python processes (3.11 and 3.15), driven key by key with
+// ink-testing-library: every key changes what the table shows in the way it should.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {LiveView} from '../components/live-view.js';
+import {delay, python, type TestPython} from './helpers.js';
+import {directShare, keys, startLiveTarget, tableRows, waitForFrame, type LiveTarget} from './live-helpers.js';
+
+const versions = ['3.11', '3.15'].map(version => python(version)).filter((found): found is TestPython => found !== undefined);
+
+for (const interpreter of versions) {
+	describe(`live view on Python ${interpreter.version}`, () => {
+		let target: LiveTarget;
+		let view: ReturnType<typeof render>;
+		let quits = 0;
+		const press = async (key: string) => {
+			view.stdin.write(key);
+			await delay(150);
+		};
+
+		const frame = () => view.lastFrame() ?? '';
+		before(async () => {
+			target = await startLiveTarget(interpreter);
+			view = render(<LiveView store={target.store} onQuit={() => quits++} />);
+			await delay(100);
+		});
+		after(async () => {
+			view.unmount();
+			target.store.stop();
+			await target.python.stop();
+		});
+
+		test('the table shows the hot functions with their file and line, one line per row', async () => {
+			const shown = await waitForFrame(frame, text => text.includes('hot_loop_alpha') && text.includes('sleeper_beta'));
+			assert.match(shown, new RegExp(`PID ${target.python.pid} │ Python ${interpreter.version.replace('.', '\\.')}`));
+			assert.match(shown, /▼tottime/);
+			const rows = tableRows(shown);
+			assert.ok(rows.length >= 3, shown);
+			assert.match(rows.find(row => row.includes('hot_loop_alpha'))!, /live_workload\.py:\d+/);
+			assert.ok(rows[0]!.startsWith('›'), 'the first row is selected');
+			for (const line of shown.split('\n')) {
+				assert.ok(line.length <= 100, `line wider than the terminal: ${line}`);
+			}
+		});
+
+		test('s and S cycle the sort order, and the rows follow it', async () => {
+			await press('s');
+			let shown = await waitForFrame(frame, text => text.includes('sort: cumulative %'));
+			// Cumulative order: the outermost frames (<module>, thread bootstrap) come first with zero direct samples.
+			const first = tableRows(shown)[0]!;
+			assert.match(first, /^› +0 +\d+/, shown);
+			await press('S');
+			shown = await waitForFrame(frame, text => text.includes('sort: total time'));
+			assert.match(tableRows(shown)[0]!, /hot_loop_alpha|sleeper_beta/);
+		});
+
+		test('m switches mode and re-aggregates: the sleeping thread counts far less in cpu and gil mode', async () => {
+			const wallShare = directShare(target.store, 'sleeper_beta');
+			assert.ok(wallShare > 20, `the sleeper is a large share of wall time (${wallShare}%)`);
+			await press('m');
+			await waitForFrame(frame, text => text.includes(' CPU  │') && text.includes('hot_loop_alpha'));
+			const cpuShare = directShare(target.store, 'sleeper_beta');
+			assert.ok(cpuShare < wallShare / 2, `cpu mode: sleeper ${cpuShare}% vs wall ${wallShare}%`);
+			await press('m');
+			await waitForFrame(frame, text => text.includes(' GIL  │') && text.includes('hot_loop_alpha'));
+			const gilShare = directShare(target.store, 'sleeper_beta');
+			assert.ok(gilShare < wallShare / 2, `gil mode: sleeper ${gilShare}% vs wall ${wallShare}%`);
+			await press('m');
+			const shown = await waitForFrame(frame, text => text.includes(' EXCEPTION  │'));
+			assert.doesNotMatch(shown, /hot_loop_alpha/, 'nothing raises in the workload');
+			await press('m');
+			await waitForFrame(frame, text => text.includes(' WALL  │') && text.includes('sleeper_beta'));
+		});
+
+		test('t shows one thread, ←/→ cycle threads, t again shows all', async () => {
+			await press('t');
+			let shown = await waitForFrame(frame, text => /thread \d+ \S* ?\(1\/\d\)/.test(text));
+			const oneThread = (text: string) => text.includes('hot_loop_alpha') !== text.includes('sleeper_beta');
+			shown = await waitForFrame(frame, oneThread);
+			const firstHas = shown.includes('hot_loop_alpha') ? 'hot_loop_alpha' : 'sleeper_beta';
+			await press(keys.right);
+			shown = await waitForFrame(frame, text => /\(2\/\d\)/.test(text) && oneThread(text) && !text.includes(firstHas));
+			await press(keys.left);
+			await waitForFrame(frame, text => /\(1\/\d\)/.test(text) && text.includes(firstHas));
+			await press('t');
+			await waitForFrame(frame, text => text.includes('thread ALL') && text.includes('hot_loop_alpha') && text.includes('sleeper_beta'));
+		});
+
+		test('/ filters as you type, Enter keeps it, c clears it', async () => {
+			await press('/');
+			for (const char of 'alpha') {
+				await press(char);
+			}
+
+			let shown = await waitForFrame(frame, text => text.includes('Function filter: alpha_'));
+			await press(keys.enter);
+			shown = await waitForFrame(frame, text => text.includes('filter: alpha (c clears)'));
+			const rows = tableRows(shown);
+			assert.ok(rows.length > 0 && rows.every(row => row.includes('hot_loop_alpha')), shown);
+			await press('c');
+			shown = await waitForFrame(frame, text => !text.includes('filter: alpha') && text.includes('sleeper_beta'));
+		});
+
+		test('↓ and Enter show the callers and callees of a row; Esc goes back', async () => {
+			await press('/');
+			for (const char of 'sleeper') {
+				await press(char);
+			}
+
+			await press(keys.enter);
+			await waitForFrame(frame, text => tableRows(text).length > 0 && tableRows(text).every(row => row.includes('sleeper_beta')));
+			await press(keys.enter);
+			const shown = await waitForFrame(frame, text => text.includes('Callers'));
+			assert.match(shown, /Callers\n.*worker/);
+			await press(keys.escape);
+			await press('c');
+			await waitForFrame(frame, text => text.includes('hot_loop_alpha'));
+		});
+
+		test('p freezes the display while sampling goes on; r resets', async () => {
+			await press('p');
+			const paused = await waitForFrame(frame, text => text.includes('PAUSED'));
+			const rowsBefore = tableRows(paused).join('\n');
+			const samplesBefore = target.store.profile.samples;
+			await delay(600);
+			assert.ok(target.store.profile.samples > samplesBefore, 'sampling went on');
+			assert.equal(tableRows(frame()).join('\n'), rowsBefore, 'the rows stayed as they were');
+			await press('p');
+			await waitForFrame(frame, text => !text.includes('PAUSED') && tableRows(text).join('\n') !== rowsBefore);
+			const total = target.store.getSnapshot().totalSamples;
+			await press('r');
+			await waitForFrame(frame, text => text.includes('Statistics reset'));
+			assert.ok(target.store.getSnapshot().totalSamples < total, 'reset forgot the samples');
+		});
+
+		test('e then a letter writes that format from the samples so far, and shows its path', async () => {
+			await press('e');
+			let shown = await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
+			assert.match(shown, /collapsed/);
+			assert.match(shown, /pstats/);
+			await press('c');
+			shown = await waitForFrame(frame, text => text.includes('Wrote collapsed to'));
+			const file = path.join(target.dir, `collapsed_${target.python.pid}.txt`);
+			assert.ok(shown.includes(`collapsed_${target.python.pid}.txt`), shown);
+			assert.match(fs.readFileSync(file, 'utf8'), /hot_loop_alpha/);
+			await press('e');
+			await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
+			await press('f');
+			await waitForFrame(frame, text => text.includes('Wrote flamegraph to'));
+			assert.match(fs.readFileSync(path.join(target.dir, `flamegraph_${target.python.pid}.html`), 'utf8'), /hot_loop_alpha/);
+			assert.equal(target.store.getSnapshot().status, 'sampling', 'exporting did not stop sampling');
+		});
+
+		test('d shows a stack dump of every thread; Esc goes back', async () => {
+			await press('d');
+			const shown = await waitForFrame(frame, text => text.includes('Stack dump for PID'));
+			assert.match(shown, /Thread \d+ \(.*main thread/);
+			assert.match(shown, /in hot_loop_alpha|in sleeper_beta/);
+			assert.match(shown, /in worker/);
+			await press(keys.escape);
+			await waitForFrame(frame, text => text.includes('▼') && text.includes('hot_loop_alpha'));
+		});
+
+		test('h opens the help and any key closes it; q quits', async () => {
+			await press('h');
+			const shown = await waitForFrame(frame, text => text.includes('tachyon-top keys'));
+			assert.match(shown, /reset the statistics/);
+			await press('x');
+			await waitForFrame(frame, text => !text.includes('tachyon-top keys') && text.includes('▼'));
+			await press('?');
+			await waitForFrame(frame, text => text.includes('tachyon-top keys'));
+			await press(' ');
+			await press('q');
+			assert.equal(quits, 1);
+		});
+
+		test('when the target exits the view says so, keeps the rows and still exports', async () => {
+			await target.python.stop();
+			const shown = await waitForFrame(frame, text => text.includes('exited: data kept'), 10_000);
+			assert.match(shown, /hot_loop_alpha/);
+			await press('e');
+			await press('p');
+			await waitForFrame(frame, text => text.includes('Wrote pstats to'));
+			assert.match(fs.readFileSync(path.join(target.dir, `pstats_${target.python.pid}.pstats`), 'utf8'), /hot_loop_alpha/);
+		});
+	});
+}
