@@ -47,6 +47,26 @@ for (const python of testPythons()) {
 			await target.stop();
 		});
 
+		test('non-ASCII paths and a 1000-frame recursion come out exactly', async () => {
+			const dir = path.join(tempDir(), 'ünï cödé');
+			fs.mkdirSync(dir);
+			const script = path.join(dir, 'dëëp.py');
+			fs.copyFileSync(path.join(fixtures, 'deep.py'), script);
+			const target = await startPython(python, script, ['1000']);
+			running.push(target);
+			const out = path.join(tempDir(), 'deep.txt');
+			const {code, stderr} = await runCli(['attach', '-d', '1', '--collapsed', '-o', out, String(target.pid)]);
+			assert.equal(code, 0, stderr);
+			const [top] = [...parseCollapsed(fs.readFileSync(out, 'utf8'))].sort((a, b) => b[1] - a[1]);
+			assert.ok(top, 'some samples');
+			const frames = top[0].split(';').slice(1);
+			assert.equal(frames.filter(frame => frame.startsWith('dëëp.py:recurse:')).length, 1001, 'recurse(1000) … recurse(0)');
+			assert.equal(frames[0], 'dëëp.py:<module>:15');
+			const dump = await runCli(['dump', String(target.pid)]);
+			assert.ok(dump.stdout.includes(`File "${script}", line 12, in recurse`), dump.stdout.slice(0, 500));
+			await target.stop();
+		});
+
 		test('a target that exits mid-capture loses nothing', async () => {
 			const target = await startPython(python, 'short.py', ['4.0']);
 			const out = path.join(tempDir(), 'short.txt');
