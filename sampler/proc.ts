@@ -52,6 +52,20 @@ export function readComm(pid: number, tid = pid): string {
 	}
 }
 
+/**
+ * A thread's name as Python knows it, where the OS can tell: 3.14+ name OS threads after
+ * `Thread.name`; older versions leave every thread named after the interpreter, which says
+ * nothing, so those get '' (the main thread is always `MainThread`).
+ */
+export function threadName(pid: number, tid: number): string {
+	if (tid === pid) {
+		return 'MainThread';
+	}
+
+	const comm = readComm(pid, tid);
+	return comm === readComm(pid, pid) ? '' : comm;
+}
+
 /** The fields of /proc/PID/status we use, by name. */
 export function readStatus(pid: number): Map<string, string> {
 	const fields = new Map<string, string>();

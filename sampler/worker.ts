@@ -1,13 +1,16 @@
 // The sampling loop. Runs in a worker_thread so that rendering, exporting or a busy main
-// thread never delays a sample. It holds the rate by its own clock, sleeps precisely between
-// samples (Atomics.wait with the thread's timer slack lowered to 1 ns), counts samples it
-// could not take in time as missed, and sends compact batches to the main thread.
+// thread never delays a sample. It holds the rate by its own clock and sleeps between samples
+// (Atomics.wait with the thread's timer slack lowered to 1 ns), waking early by the overshoot
+// it has measured instead of spinning, so 10 kHz costs a wake-up per sample and no more.
+// Like Tachyon it catches up after a short stall by sampling back to back; a stall longer
+// than maxBacklogUs is skipped and counted as missed. Samples go into preallocated typed
+// arrays and leave as compact batches, so steady-state sampling allocates nothing per sample.
 import {parentPort, workerData} from 'node:worker_threads';
 import {UserError} from './errors.js';
 import {FrameTable} from './frame-table.js';
 import {libc} from './libc.js';
 import {Control, type SamplerOptions, type SamplerStats, type ThreadDef, type WorkerMessage} from './protocol.js';
-import {readComm, readStat} from './proc.js';
+import {readStat, threadName} from './proc.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {StackTable} from './stack-table.js';
 import {describeReadError, openTarget, type Target} from './target.js';
@@ -17,6 +20,56 @@ const {options, control} = workerData as {options: SamplerOptions; control: Shar
 const controlWords = new Int32Array(control);
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 const prSetTimerslack = 29;
+/** Behind schedule by more than this, the missed ticks are skipped rather than caught up. */
+const maxBacklogUs = 20_000;
+/** Atomics.wait oversleeps by ~20 µs here; start from that and follow what is measured. */
+const initialOvershootUs = 20;
+
+/** A growable typed array used as a push buffer; its storage is kept between batches. */
+class Float64Buffer {
+	data = new Float64Array(3 * 4096);
+	length = 0;
+	push3(a: number, b: number, c: number): void {
+		if (this.length + 3 > this.data.length) {
+			const bigger = new Float64Array(this.data.length * 2);
+			bigger.set(this.data);
+			this.data = bigger;
+		}
+
+		this.data[this.length++] = a;
+		this.data[this.length++] = b;
+		this.data[this.length++] = c;
+	}
+
+	/** A copy of the content in its own ArrayBuffer, ready to transfer; empties the buffer. */
+	take(): Float64Array {
+		const taken = this.data.slice(0, this.length);
+		this.length = 0;
+		return taken;
+	}
+}
+
+class Uint32Buffer {
+	data = new Uint32Array(3 * 4096);
+	length = 0;
+	push3(a: number, b: number, c: number): void {
+		if (this.length + 3 > this.data.length) {
+			const bigger = new Uint32Array(this.data.length * 2);
+			bigger.set(this.data);
+			this.data = bigger;
+		}
+
+		this.data[this.length++] = a;
+		this.data[this.length++] = b;
+		this.data[this.length++] = c;
+	}
+
+	take(): Uint32Array {
+		const taken = this.data.slice(0, this.length);
+		this.length = 0;
+		return taken;
+	}
+}
 
 function openWhenReady(): {target: Target; unwinder: Unwinder; frames: FrameTable} {
 	const deadline = performance.now() + options.waitForRuntimeMs;
@@ -56,8 +109,8 @@ function run(): void {
 	const stacks = new StackTable();
 	const knownThreads = new Set<number>();
 	let newThreads: ThreadDef[] = [];
-	let ticks: number[] = [];
-	let records: number[] = [];
+	const ticks = new Float64Buffer();
+	const records = new Uint32Buffer();
 	let attempts = 0;
 	let errors = 0;
 	let missed = 0;
@@ -69,10 +122,11 @@ function run(): void {
 	let lastBatch = start;
 	let lastLivenessCheck = start;
 	let consecutiveErrors = 0;
+	let overshootUs = initialOvershootUs;
 
 	const sendBatch = (now: number) => {
-		const tickArray = Float64Array.from(ticks);
-		const recordArray = Uint32Array.from(records);
+		const tickArray = ticks.take();
+		const recordArray = records.take();
 		const stackArray = stacks.takeNew();
 		const stats: SamplerStats = {
 			attempts, errors, missed, elapsedUs: now - start,
@@ -81,8 +135,6 @@ function run(): void {
 		};
 		post({type: 'batch', frames: frames.takeNew(), threads: newThreads, stacks: stackArray, ticks: tickArray, records: recordArray, stats},
 			[tickArray.buffer as ArrayBuffer, recordArray.buffer as ArrayBuffer, stackArray.buffer as ArrayBuffer]);
-		ticks = [];
-		records = [];
 		newThreads = [];
 		lastBatch = now;
 	};
@@ -106,13 +158,24 @@ function run(): void {
 		}
 
 		if (now < next) {
-			// Sleep until the next sample is due; a stop request wakes us early.
-			Atomics.wait(controlWords, 1, 0, (next - now) / 1000);
-			continue;
+			const early = next - now;
+			if (early > overshootUs) {
+				// Sleep until the next sample is due, less the usual oversleep; a stop request wakes us early.
+				Atomics.wait(controlWords, 1, 0, (early - overshootUs) / 1000);
+				const woke = performance.now() * 1000;
+				// Follow the oversleep slowly: one late wake-up on a busy machine must not make us spin.
+				const overslept = woke - (now + early - overshootUs);
+				overshootUs = Math.min(Math.max(overshootUs + ((overslept - overshootUs) / 16), 0), Math.max(interval / 4, 1));
+				if (woke < next - 1) {
+					continue;
+				}
+
+				now = woke;
+			}
 		}
 
-		// Fell behind by more than one interval (the machine was busy): skip, and count, those samples.
-		if (now - next >= interval) {
+		// Stalled for long (the machine was busy, or the rate is beyond us): skip, and count, those samples.
+		if (now - next > maxBacklogUs) {
 			const behind = Math.floor((now - next) / interval);
 			missed += behind;
 			next += behind * interval;
@@ -124,15 +187,15 @@ function run(): void {
 			const count = unwinder.sample(now / 1000);
 			const standsFor = now - previousTick;
 			previousTick = now;
-			ticks.push(now - start, standsFor, count);
+			ticks.push3(now - start, standsFor, count);
 			for (let index = 0; index < count; index++) {
 				const sample = unwinder.samples[index]!;
 				if (!knownThreads.has(sample.tid)) {
 					knownThreads.add(sample.tid);
-					newThreads.push({tid: sample.tid, name: readComm(target.pid, sample.tid)});
+					newThreads.push({tid: sample.tid, name: threadName(target.pid, sample.tid)});
 				}
 
-				records.push(sample.tid, sample.status, stacks.intern(sample.tid, sample.frames, sample.depth));
+				records.push3(sample.tid, sample.status, stacks.intern(sample.tid, sample.frames, sample.depth));
 			}
 
 			consecutiveErrors = 0;
@@ -165,7 +228,7 @@ function run(): void {
 			}
 		}
 
-		if (now - lastBatch >= options.batchMs * 1000 || ticks.length > 30_000) {
+		if (now - lastBatch >= options.batchMs * 1000 || ticks.length > 90_000) {
 			sendBatch(now);
 		}
 	}

@@ -24,7 +24,7 @@ for (const python of testPythons()) {
 			const sections = stdout.split('\n\n');
 			const main = sections.find(section => section.startsWith(`Thread ${target.pid} `));
 			assert.ok(main, stdout);
-			assert.match(main, /main thread/);
+			assert.match(main, /^Thread \d+ \(MainThread, /);
 			// Most recent call last: module, then héllo_ünïcode, method, closure spinning on line 13.
 			const calls = [...main.matchAll(/File "[^"]*names\.py", line (\d+), in (\S+)/g)].map(match => `${match[2]}:${match[1]}`);
 			assert.deepEqual(calls, ['<module>:27', 'héllo_ünïcode:22', 'Outer.Inner.method:14', 'Outer.Inner.method.<locals>.closure:13']);

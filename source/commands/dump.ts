@@ -2,7 +2,7 @@
 import {FrameTable} from '../../sampler/frame-table.js';
 import {formatOpcode} from '../../sampler/opcodes.js';
 import {type FrameDef, ThreadStatus} from '../../sampler/protocol.js';
-import {readComm} from '../../sampler/proc.js';
+import {threadName} from '../../sampler/proc.js';
 import {TargetGoneError, TornReadError} from '../../sampler/remote-memory.js';
 import {UserError} from '../../sampler/errors.js';
 import {describeReadError, openTarget} from '../../sampler/target.js';
@@ -125,7 +125,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 			});
 		}
 
-		threads.push({tid: sample.tid, name: readComm(options.pid, sample.tid) || '?', status: sample.status, frames: threadFrames});
+		threads.push({tid: sample.tid, name: threadName(options.pid, sample.tid), status: sample.status, frames: threadFrames});
 	}
 
 	return {pid: options.pid, version: target.version.text, command: target.command, threads};
@@ -139,7 +139,9 @@ export function formatDump(data: DumpData): string {
 	}
 
 	for (const thread of data.threads) {
-		const lines = [`Thread ${thread.tid} (${[thread.name, ...statusWords(thread.status)].join(', ')}; most recent call last):`];
+		// "MainThread" already says "main thread".
+		const words = statusWords(thread.status).filter(word => !(word === 'main thread' && thread.name === 'MainThread'));
+		const lines = [`Thread ${thread.tid} (${[thread.name, ...words].filter(Boolean).join(', ')}; most recent call last):`];
 		for (const frame of thread.frames) {
 			if (frame.kind !== 'python') {
 				lines.push(`  ${frame.funcname}`);
