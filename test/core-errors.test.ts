@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, test} from 'node:test';
-import {cli, fixtures, root, runCli, startPython, testPythons, type CliResult, type PythonProcess} from './helpers.js';
+import {fixtures, root, runCli, startPython, testPythons, type CliResult, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -51,20 +51,7 @@ test('missing permission says what to do', {skip: canDropPrivileges ? false : 'n
 	const target = await startPython(testPythons()[0]!, 'sleep.py');
 	running.push(target);
 	// As `nobody`, reading a root-owned process is refused.
-	const result = await new Promise<CliResult>(resolve => {
-		const child = spawn('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cli, 'attach', '-d', '1', String(target.pid)], {cwd: os.tmpdir()});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (data: Buffer) => {
-			stdout += data.toString();
-		});
-		child.stderr.on('data', (data: Buffer) => {
-			stderr += data.toString();
-		});
-		child.on('exit', code => {
-			resolve({code, stdout, stderr});
-		});
-	});
+	const result = await runCli(['attach', '-d', '1', String(target.pid)], {asUser: 'nobody', cwd: os.tmpdir()});
 	assertOneLineError(result, 1, /permission denied .*process \d+: run tachyon-top as the target's user or as root, or grant it CAP_SYS_PTRACE.*kernel\.yama\.ptrace_scope/);
 });
 

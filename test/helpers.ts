@@ -111,8 +111,10 @@ export async function startPython(interpreter: TestPython, script: string, args:
 export type CliResult = {readonly code: number | null; readonly stdout: string; readonly stderr: string};
 
 /** Runs the built CLI with no terminal and no stdin, as CI does. */
-export async function runCli(args: string[], options: {cwd?: string; env?: Record<string, string>; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; onStderr?: (child: ChildProcess, stderr: string) => void} = {}): Promise<CliResult> {
-	const child = spawn(process.execPath, [cli, ...args], {
+export async function runCli(args: string[], options: {cwd?: string; env?: Record<string, string>; timeoutMs?: number; asUser?: string; onSpawn?: (child: ChildProcess) => void; onStderr?: (child: ChildProcess, stderr: string) => void} = {}): Promise<CliResult> {
+	// asUser: run as another user (root only), to see what a less privileged user gets.
+	const [command, ...prefix] = options.asUser ? ['/usr/sbin/runuser', '-u', options.asUser, '--', process.execPath] : [process.execPath];
+	const child = spawn(command!, [...prefix, cli, ...args], {
 		cwd: options.cwd ?? root,
 		env: {...process.env, ...options.env},
 		stdio: ['ignore', 'pipe', 'pipe'],
