@@ -57,7 +57,6 @@ test('the index ranks source files by samples and links their pages', {skip: nee
 		assert.ok(rows[index - 1]!.samples >= rows[index]!.samples, 'ranked by samples');
 	}
 
-	await maybeScreenshot(page, 'heatmap-index.png');
 	await page.close();
 });
 
