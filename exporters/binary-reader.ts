@@ -113,7 +113,7 @@ type Layout = {
 function u64(view: DataView, offset: number, little: boolean): number {
 	const value = view.getBigUint64(offset, little);
 	if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-		fail(`a 64-bit field at byte ${offset} is out of range`);
+		fail(`corrupted: a 64-bit field at byte ${offset} is out of range`);
 	}
 
 	return Number(value);

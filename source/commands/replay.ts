@@ -74,9 +74,19 @@ export function replay(config: ReplayConfig): number {
 		throw error instanceof BinaryFormatError ? new UserError(`${config.file}: ${error.message}`) : error;
 	}
 
-	process.stderr.write(`Replaying ${info.samples.toLocaleString('en-US')} samples from ${config.file}\n`
-		+ `  Sample interval: ${info.intervalUs} us\n  Compression: ${info.compression}\n`);
-	const profile = load(config.file, 'file', {timeline: config.format.needsTimeline, onProgress: progressBar(info.samples)});
+	const banner = `Replaying ${info.samples.toLocaleString('en-US')} samples from ${config.file}\n`
+		+ `  Sample interval: ${info.intervalUs} us\n  Compression: ${info.compression}\n`;
+	// On a terminal the banner introduces the progress bar; elsewhere it follows a successful read,
+	// so a bad file gives exactly one line.
+	const progress = progressBar(info.samples);
+	if (progress) {
+		process.stderr.write(banner);
+	}
+
+	const profile = load(config.file, 'file', {timeline: config.format.needsTimeline, onProgress: progress});
+	if (!progress) {
+		process.stderr.write(banner);
+	}
 	// Default names carry our own pid, as Tachyon's replay does: the target is long gone.
 	const toStdout = config.format.id === 'pstats' && config.output === undefined;
 	const target = toStdout ? undefined : outputPathFor(config.format, process.pid, config.output);

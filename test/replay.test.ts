@@ -1,0 +1,130 @@
+// replay: converts a real capture to every format; bad files (truncated, corrupted, foreign,
+// missing) end in one clear line and a non-zero exit, never a stack trace or a hang.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {BinaryFormatError, readBinaryProfile} from '../exporters/binary-reader.js';
+import {formatIds} from '../exporters/index.js';
+import {runCli, startPython, tempDir, testPythons} from './helpers.js';
+
+const dir = tempDir('tachyon-top-replay-');
+const good = path.join(dir, 'good.bin');
+const raw = path.join(dir, 'raw.bin');
+
+before(async () => {
+	const target = await startPython(testPythons().at(-1)!, 'binary-workload.py');
+	try {
+		for (const [file, compression] of [[good, 'zstd'], [raw, 'none']] as const) {
+			const result = await runCli(['attach', '-a', '-d', '1', '--binary', '--compression', compression, '-o', file, String(target.pid)]);
+			assert.equal(result.code, 0, result.stderr);
+		}
+	} finally {
+		await target.stop();
+	}
+});
+
+after(() => {
+	fs.rmSync(dir, {recursive: true, force: true});
+});
+
+function assertOneLineError(result: {code: number | null; stderr: string}, needle: RegExp): void {
+	assert.notEqual(result.code, 0);
+	assert.notEqual(result.code, null, 'killed: the CLI hung');
+	const lines = result.stderr.trim().split('\n');
+	assert.equal(lines.length, 1, `one line expected:\n${result.stderr}`);
+	assert.match(lines[0]!, /^tachyon-top: /);
+	assert.match(lines[0]!, needle);
+	assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('replay', () => {
+	test('converts a capture to every format, with default names carrying our own pid', async () => {
+		const out = path.join(dir, 'formats');
+		fs.mkdirSync(out);
+		for (const id of formatIds.filter(format => format !== 'diff-flamegraph' && format !== 'pstats')) {
+			// A heatmap is itself a directory: -o names it.
+			const result = await runCli(['replay', `--${id}`, '-o', id === 'heatmap' ? path.join(out, 'heatmap_x') : out, good], {timeoutMs: 60_000});
+			assert.equal(result.code, 0, `${id}: ${result.stderr}`);
+			assert.match(result.stderr, /Replaying [\d,]+ samples from/);
+			assert.doesNotMatch(result.stderr, /█/, 'no progress bar without a terminal');
+		}
+
+		const names = fs.readdirSync(out).sort();
+		for (const prefix of ['binary_', 'collapsed_', 'flamegraph_', 'gecko_', 'heatmap_', 'jsonl_']) {
+			assert.ok(names.some(name => name.startsWith(prefix)), `${prefix}* in ${names.join(', ')}`);
+		}
+
+		const table = await runCli(['replay', good]);
+		assert.equal(table.code, 0, table.stderr);
+		assert.match(table.stdout, /binary-workload\.py:\d+\(crunch\)/);
+	});
+
+	test('replay --diff-flamegraph BASE.bin NEW.bin works', async () => {
+		const out = path.join(dir, 'diff.html');
+		const result = await runCli(['replay', '--diff-flamegraph', raw, '-o', out, good]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.ok(fs.readFileSync(out, 'utf8').includes('crunch'));
+	});
+
+	const bytes = () => fs.readFileSync(good);
+	const cases: Array<[string, () => Uint8Array | string, RegExp]> = [
+		['an empty file', () => new Uint8Array(0), /empty|too short/],
+		['a text file', () => 'def main():\n    pass\n'.repeat(20), /not a Tachyon binary profile/],
+		['a file cut in half', () => bytes().subarray(0, Math.floor(bytes().length / 2)), /truncated|corrupted|not a Tachyon/],
+		['a file without its footer', () => bytes().subarray(0, bytes().length - 32), /truncated|corrupted/],
+		['a corrupted sample stream', () => {
+			const copy = Buffer.from(bytes());
+			for (let index = 70; index < 90; index++) {
+				copy[index] = 0xFF - copy[index]!;
+			}
+
+			return copy;
+		}, /corrupted|truncated|sample/],
+		['a future format version', () => {
+			const copy = Buffer.from(bytes());
+			copy.writeUInt32LE(7, 4);
+			return copy;
+		}, /version 7/],
+	];
+	for (const [name, make, needle] of cases) {
+		test(`${name}: one line, non-zero exit, as replay input and as a diff baseline`, async () => {
+			const file = path.join(dir, `${name.replaceAll(' ', '-')}.bin`);
+			fs.writeFileSync(file, make());
+			assertOneLineError(await runCli(['replay', '--collapsed', '-o', path.join(dir, 'x.txt'), file], {timeoutMs: 30_000}), needle);
+			assertOneLineError(await runCli(['replay', '--diff-flamegraph', file, '-o', path.join(dir, 'x.html'), good], {timeoutMs: 30_000}), needle);
+		});
+	}
+
+	test('a missing file and a directory: one line each', async () => {
+		assertOneLineError(await runCli(['replay', path.join(dir, 'nope.bin')]), /No such file/);
+		assertOneLineError(await runCli(['replay', dir]), /directory/);
+		assertOneLineError(await runCli(['replay']), /Expected one binary file/);
+	});
+
+	test('random corruption never escapes as anything but a format error', () => {
+		// A deterministic fuzz: flip bytes anywhere, or cut anywhere; the reader either reads a
+		// (different) profile or names what is wrong.
+		let seed = 42;
+		const random = () => {
+			seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+			return seed / 2_147_483_648;
+		};
+
+		for (const source of [fs.readFileSync(good), fs.readFileSync(raw)]) {
+			for (let round = 0; round < 300; round++) {
+				const copy = Buffer.from(source);
+				const cut = round % 3 === 0 ? Math.floor(random() * copy.length) : copy.length;
+				for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+					copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+				}
+
+				try {
+					readBinaryProfile(copy.subarray(0, cut), {timeline: round % 2 === 0});
+				} catch (error) {
+					assert.ok(error instanceof BinaryFormatError, `round ${round}: ${String(error)}`);
+				}
+			}
+		}
+	});
+});
