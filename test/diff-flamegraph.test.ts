@@ -1,4 +1,5 @@
-// --diff-flamegraph: two real captures of the same program, before and after a change
+// --diff-flamegraph: two real captures of the same program through the CLI (a --binary
+// baseline, then --diff-flamegraph against it), before and after a change
 // (changing_work got 3× slower, steady_work 3× faster, old_only replaced by new_only), drawn
 // as a diff and checked in headless Chromium: colours, legend, before/after tooltip, the
 // frames only one side has.
@@ -9,22 +10,24 @@ import {after, before, test} from 'node:test';
 import type {Browser, Page} from 'playwright-core';
 import {diffFlamegraphHtml} from '../exporters/diff-flamegraph.js';
 import {exporters} from '../exporters/index.js';
-import type {Profile} from '../exporters/model.js';
+import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {UserError} from '../sampler/errors.js';
-import {browserMissing, captureProfile, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
-import {python, startPython, tempDir, testPythons} from './helpers.js';
+import {browserMissing, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
+import {python, runCli, startPython, tempDir, testPythons} from './helpers.js';
 
 const skip = browserMissing();
 const interpreter = python('3.13') ?? testPythons().at(-1);
 let browser: Browser | undefined;
-let baseline: Profile;
-let current: Profile;
-let file = '';
+const dir = tempDir();
+const baselineFile = path.join(dir, 'baseline.bin');
+const file = path.join(dir, 'diff.html');
 
-async function capture(mode: string): Promise<Profile> {
+/** Runs html-diff.py in a mode and has the CLI sample it for 2 s with these output flags. */
+async function capture(mode: string, output: string[]): Promise<void> {
 	const target = await startPython(interpreter!, 'html-diff.py', [mode]);
 	try {
-		return await captureProfile(target.pid, 2);
+		const result = await runCli(['attach', String(target.pid), '-d', '2', ...output]);
+		assert.equal(result.code, 0, result.stderr);
 	} finally {
 		await target.stop();
 	}
@@ -35,10 +38,9 @@ before(async () => {
 		return;
 	}
 
-	baseline = await capture('baseline');
-	current = await capture('current');
-	file = path.join(tempDir(), 'diff.html');
-	fs.writeFileSync(file, diffFlamegraphHtml(current, baseline));
+	// The whole user path: a binary baseline, then a capture diffed against it.
+	await capture('baseline', ['--binary', '-o', baselineFile]);
+	await capture('current', ['--diff-flamegraph', baselineFile, '-o', file]);
 	if (!skip) {
 		browser = await launchBrowser();
 	}
@@ -66,8 +68,11 @@ async function fillOf(page: Page, prefix: string): Promise<string> {
 	}, prefix);
 }
 
-test('without a baseline the exporter refuses with a clear message', () => {
-	assert.throws(() => exporters['diff-flamegraph'].export(current ?? baseline, {}), (error: unknown) => error instanceof UserError && /baseline/.test(error.message));
+test('without a baseline the exporter refuses with a clear message', {skip: interpreter ? false : 'no test Python'}, () => {
+	const {profile} = readBinaryProfile(fs.readFileSync(baselineFile));
+	assert.throws(() => exporters['diff-flamegraph'].export(profile, {}), (error: unknown) => error instanceof UserError && /baseline/.test(error.message));
+	// And the page is built from any two profiles (here the baseline against itself: no change).
+	assert.match(diffFlamegraphHtml(profile, profile), /changing_work/);
 });
 
 test('slower frames are red, faster blue, new ones marked, with a legend', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
