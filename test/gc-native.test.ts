@@ -1,0 +1,95 @@
+// <GC> frames while the collector runs (gone with --no-gc) and <native> frames where C code
+// runs between or under Python frames (--native), on every installed CPython.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {parseCollapsed, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+
+const running: PythonProcess[] = [];
+after(async () => {
+	await Promise.all(running.map(async target => target.stop()));
+});
+
+async function collapsed(args: string[]): Promise<Map<string, number>> {
+	const out = path.join(tempDir(), 'stacks.txt');
+	const {code, stderr} = await runCli(['attach', '--collapsed', '-o', out, '-d', '1.5', ...args]);
+	assert.equal(code, 0, stderr);
+	return parseCollapsed(fs.readFileSync(out, 'utf8'));
+}
+
+async function tachyonCollapsed(py: string, args: string[]): Promise<Map<string, number>> {
+	const out = path.join(tempDir(), 'tachyon.txt');
+	const child = spawn(py, ['-m', 'profiling.sampling', 'attach', '--collapsed', '-o', out, '-d', '2', ...args], {stdio: 'ignore'});
+	assert.equal(await new Promise(resolve => child.on('exit', resolve)), 0);
+	return parseCollapsed(fs.readFileSync(out, 'utf8'));
+}
+
+const dumpStacks = (stacks: Map<string, number>) => [...stacks].map(([stack, count]) => `${stack} ${count}`).join('\n');
+
+for (const py of testPythons()) {
+	describe(`<GC> and <native> on Python ${py.version}`, () => {
+		test('<GC> on top of the allocating frame while collecting; none with --no-gc or without garbage', async () => {
+			const target = await startPython(py, 'gc_heavy.py');
+			running.push(target);
+			const stacks = await collapsed([String(target.pid)]);
+			const gcShare = shareOf(stacks, '<GC>');
+			assert.ok(gcShare > 10, `the collector shows: ${gcShare}%\n${dumpStacks(stacks)}`);
+			assert.ok([...stacks.keys()].every(stack => !stack.includes('<GC>') || stack.endsWith('<GC>')), '<GC> is the leaf');
+			assert.ok(shareOf(stacks, 'gc_heavy.py:make_cycles:') > 50);
+			const without = await collapsed(['--no-gc', String(target.pid)]);
+			assert.equal(shareOf(without, '<GC>'), 0);
+			assert.ok(shareOf(without, 'gc_heavy.py:make_cycles:') > 50);
+			if (py.version === '3.15') {
+				const tachyon = shareOf(await tachyonCollapsed(py.path, [String(target.pid)]), '<GC>');
+				assert.ok(Math.abs(tachyon - gcShare) < 30, `Tachyon sees a like share of GC: ${tachyon}% vs ${gcShare}%`);
+			}
+
+			await target.stop();
+			// The collecting flag must fall again: a workload without garbage shows no <GC>.
+			const calm = await startPython(py, 'threads.py');
+			running.push(calm);
+			assert.equal(shareOf(await collapsed(['-a', String(calm.pid)]), '<GC>'), 0);
+			await calm.stop();
+		});
+
+		test('--native marks C called from Python and Python called back from C', async () => {
+			const target = await startPython(py, 'native_calls.py');
+			running.push(target);
+			const stacks = await collapsed(['--native', String(target.pid)]);
+			const text = dumpStacks(stacks);
+			// hashlib and json run in C under their Python callers.
+			assert.ok(shareOf(stacks, 'native_calls.py:hash_it:10;<native>') > 5, text);
+			assert.ok(shareOf(stacks, 'encoder.py:JSONEncoder.iterencode:') > 5, text);
+			// The interpreter's C entry is the root of every stack.
+			// (A rare sample caught between frames has no Python frame at all.)
+			assert.ok([...stacks.keys()].every(stack => /^tid:\d+;<native>;/.test(stack) || !stack.includes('.py:')), text);
+			const plain = await collapsed([String(target.pid)]);
+			assert.equal(shareOf(plain, '<native>'), 0, 'no <native> without --native');
+			await target.stop();
+		});
+
+		test('--native: sorted() calling a key function, and thread bootstrap', async () => {
+			const target = await startPython(py, 'native_calls.py');
+			running.push(target);
+			const stacks = await collapsed(['--native', '-r', '5khz', String(target.pid)]);
+			assert.ok(shareOf(stacks, 'native_calls.py:sort_with_key:22;<native>;native_calls.py:key_of:18') > 0, dumpStacks(stacks));
+			await target.stop();
+			const threads = await startPython(py, 'threads.py');
+			running.push(threads);
+			const threadStacks = await collapsed(['--native', '-a', String(threads.pid)]);
+			assert.ok(shareOf(threadStacks, ';<native>;threading.py:Thread._bootstrap:') > 50, dumpStacks(threadStacks));
+			if (py.version === '3.15') {
+				const tachyon = await tachyonCollapsed(py.path, ['--native', '-a', String(threads.pid)]);
+				// Tachyon marks C between Python frames the same way (it adds no leaf <native>).
+				for (const stack of ['<native>;threading.py:Thread._bootstrap:', 'Thread._bootstrap_inner:1219;<native>;threading.py:Thread.run:']) {
+					assert.ok(shareOf(tachyon, stack) > 50, `Tachyon: ${stack}`);
+					assert.ok(shareOf(threadStacks, stack) > 50, `ours: ${stack}`);
+				}
+			}
+
+			await threads.stop();
+		});
+	});
+}
