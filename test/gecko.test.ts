@@ -1,0 +1,163 @@
+// --gecko: the Firefox Profiler's processed format. Compared field by field with what Tachyon
+// 3.15 writes for the same capture, and checked against the format's invariants on live captures.
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {fixtures, python, runCli, startPython, tempDir, testPythons} from './helpers.js';
+
+const dir = tempDir('tachyon-top-gecko-');
+after(() => {
+	fs.rmSync(dir, {recursive: true, force: true});
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const read = (file: string): Json => JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+const tables = ['samples', 'stackTable', 'frameTable', 'funcTable', 'resourceTable', 'nativeSymbols', 'markers'];
+
+/** Leaf function:line of every sample of a thread. */
+function leaves(profile: Json, thread: Json): Array<string | null> {
+	const strings = profile['shared'].stringArray as string[];
+	return (thread['samples'].stack as Array<number | null>).map(stack => {
+		if (stack === null) {
+			return null;
+		}
+
+		const frame = thread['stackTable'].frame[stack] as number;
+		const func = thread['frameTable'].func[frame] as number;
+		return `${strings[thread['funcTable'].name[func]]}:${thread['frameTable'].line[frame]}`;
+	});
+}
+
+/** The invariants the Firefox Profiler relies on when it loads a processed profile. */
+function checkSchema(profile: Json): void {
+	const strings = profile['shared'].stringArray as string[];
+	assert.equal(strings[0], '(root)');
+	const categories = profile['meta'].categories as unknown[];
+	for (const thread of profile['threads'] as Json[]) {
+		for (const name of tables) {
+			const table = thread[name] as Json;
+			for (const [column, values] of Object.entries(table)) {
+				if (Array.isArray(values)) {
+					assert.equal(values.length, table['length'], `${name}.${column} has ${values.length} of ${table['length']}`);
+				}
+			}
+		}
+
+		const {samples, stackTable, frameTable, funcTable, resourceTable, markers} = thread as Record<string, Json>;
+		for (let index = 0; index < stackTable!['length']; index++) {
+			const prefix = stackTable!['prefix'][index] as number | null;
+			assert.ok(prefix === null || (prefix >= 0 && prefix < index), 'a stack\'s prefix comes before it');
+			assert.ok(stackTable!['frame'][index] < frameTable!['length']);
+			assert.ok(stackTable!['category'][index] < categories.length);
+		}
+
+		for (let index = 0; index < frameTable!['length']; index++) {
+			assert.ok(frameTable!['func'][index] < funcTable!['length']);
+		}
+
+		for (let index = 0; index < funcTable!['length']; index++) {
+			assert.ok(funcTable!['name'][index] < strings.length);
+			assert.ok(funcTable!['resource'][index] < resourceTable!['length']);
+		}
+
+		let previous = -Infinity;
+		for (let index = 0; index < samples!['length']; index++) {
+			const stack = samples!['stack'][index] as number | null;
+			assert.ok(stack === null || stack < stackTable!['length']);
+			assert.ok(samples!['time'][index] >= previous, 'sample times never go back');
+			previous = samples!['time'][index] as number;
+		}
+
+		for (let index = 0; index < markers!['length']; index++) {
+			assert.ok(markers!['startTime'][index] <= markers!['endTime'][index]);
+			assert.ok(markers!['name'][index] < strings.length);
+			assert.equal(markers!['phase'][index], 1);
+		}
+	}
+}
+
+describe('gecko', () => {
+	const py315 = python('3.15');
+	test('same structure, samples and GIL markers as Tachyon\'s gecko output for the same capture', {skip: py315 ? false : 'python3.15 not installed'}, async () => {
+		const bin = path.join(dir, 'capture.bin');
+		execFileSync(py315!.path, ['-m', 'profiling.sampling', 'run', '-d', '2', '-a', '--binary', '-o', bin, path.join(fixtures, 'binary-workload.py')], {stdio: 'pipe', timeout: 60_000});
+		const theirsFile = path.join(dir, 'theirs.json');
+		execFileSync(py315!.path, ['-m', 'profiling.sampling', 'replay', '--gecko', '-o', theirsFile, bin], {stdio: 'pipe', timeout: 60_000});
+		const oursFile = path.join(dir, 'ours.json');
+		const result = await runCli(['replay', '--gecko', '-o', oursFile, bin]);
+		assert.equal(result.code, 0, result.stderr);
+		const theirs = read(theirsFile);
+		const ours = read(oursFile);
+		checkSchema(theirs);
+		checkSchema(ours);
+		assert.deepEqual(Object.keys(ours), Object.keys(theirs));
+		assert.deepEqual(Object.keys(ours['meta']), Object.keys(theirs['meta']));
+		assert.deepEqual(ours['meta'].categories, theirs['meta'].categories);
+		for (const key of ['version', 'preprocessedProfileVersion', 'product', 'symbolicated', 'interval', 'abi', 'platform']) {
+			assert.deepEqual(ours['meta'][key], theirs['meta'][key], `meta.${key}`);
+		}
+
+		assert.deepEqual(ours['threads'].map((thread: Json) => thread['tid']), theirs['threads'].map((thread: Json) => thread['tid']));
+		const gilMarkers = (profile: Json, thread: Json) => {
+			const strings = profile['shared'].stringArray as string[];
+			return (thread['markers'].name as number[]).map((name, index) => [strings[name], thread['markers'].startTime[index], thread['markers'].endTime[index]])
+				.filter(([name]) => ['Has GIL', 'No GIL', 'Waiting for GIL', 'Python Code'].includes(name as string))
+				.map(marker => JSON.stringify(marker)).sort();
+		};
+
+		for (const [index, theirThread] of (theirs['threads'] as Json[]).entries()) {
+			const ourThread = ours['threads'][index] as Json;
+			assert.deepEqual(Object.keys(ourThread), Object.keys(theirThread));
+			for (const name of tables) {
+				assert.deepEqual(Object.keys(ourThread[name]), Object.keys(theirThread[name]), name);
+			}
+
+			for (const key of ['isMainThread', 'processType', 'processName', 'processStartupTime', 'registerTime']) {
+				assert.deepEqual(ourThread[key], theirThread[key], key);
+			}
+
+			assert.equal(typeof ourThread['pid'], 'string');
+			assert.deepEqual(ourThread['samples'].time, theirThread['samples'].time);
+			assert.deepEqual(leaves(ours, ourThread), leaves(theirs, theirThread));
+			for (const name of ['stackTable', 'frameTable', 'funcTable', 'resourceTable']) {
+				assert.equal(ourThread[name].length, theirThread[name].length, `${name}.length`);
+			}
+
+			assert.deepEqual(gilMarkers(ours, ourThread), gilMarkers(theirs, theirThread));
+		}
+	});
+
+	for (const interpreter of testPythons().filter(candidate => ['3.11', '3.15'].includes(candidate.version))) {
+		test(`a live capture of Python ${interpreter.version}: one thread per sampled thread, real times, CPU/GIL/GC markers`, async () => {
+			const target = await startPython(interpreter, 'binary-workload.py');
+			const file = path.join(dir, `live-${interpreter.version}.json`);
+			try {
+				const result = await runCli(['attach', '-a', '-d', '2', '--gecko', '-o', file, String(target.pid)]);
+				assert.equal(result.code, 0, result.stderr);
+			} finally {
+				await target.stop();
+			}
+
+			const profile = read(file);
+			checkSchema(profile);
+			const threads = profile['threads'] as Json[];
+			assert.equal(threads.length, 2, threads.map(thread => thread['name']).join(', '));
+			assert.equal(threads.filter(thread => thread['isMainThread']).length, 1);
+			const strings = profile['shared'].stringArray as string[];
+			const main = threads.find(thread => thread['isMainThread'])!;
+			const mainLeaves = leaves(profile, main);
+			assert.ok(mainLeaves.filter(leaf => leaf?.startsWith('crunch:')).length / mainLeaves.length > 0.2);
+			const times = main['samples'].time as number[];
+			assert.ok(times.at(-1)! > 1000 && times.at(-1)! < 4000, `last sample at ${times.at(-1)} ms`);
+			const names = new Set(threads.flatMap(thread => (thread['markers'].name as number[]).map(name => strings[name])));
+			for (const name of ['Has GIL', 'No GIL', 'On CPU', 'Off CPU', 'Python Code']) {
+				assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`);
+			}
+
+			const churner = threads.find(thread => !thread['isMainThread'])!;
+			assert.ok(leaves(profile, churner).some(leaf => leaf?.startsWith('<GC>') || leaf?.startsWith('churn:')));
+		});
+	}
+});
