@@ -78,7 +78,8 @@ test('a file page shows per-line counts from the source on disk and jumps to the
 	assert.equal(hot.code, source[hotLine - 1], 'the source text is shown as it is on disk');
 	assert.ok(hot.self > 0 && hot.cumulative >= hot.self, `hot line counts ${hot.self}/${hot.cumulative}`);
 	const call = await line(callLine);
-	assert.equal(call.self, 0, 'a line that only calls has no self samples');
+	// A line that only calls is almost never the innermost frame (a sample can land on the call instruction itself).
+	assert.ok(call.self * 10 < call.cumulative, `call line self ${call.self} of ${call.cumulative}`);
 	assert.ok(call.cumulative >= hot.cumulative, 'but it has the callee\'s samples cumulatively');
 	const definition = await line(defLine);
 	assert.equal(definition.cumulative, 0);
