@@ -30,7 +30,7 @@ sources="$apt_dir/sources.list"
 echo "deb [trusted=yes] $mirror sid main" > "$sources"
 apt_opts=(-o "Dir::Etc::SourceList=$sources" -o "Dir::Etc::SourceParts=/dev/null"
   -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "Debug::NoLocking=1"
-  -o "APT::Get::List-Cleanup=0" -o "Acquire::Check-Valid-Until=false")
+  -o "APT::Get::List-Cleanup=0" -o "Acquire::Check-Valid-Until=false" -o "APT::Sandbox::User=root")
 mkdir -p "$apt_dir/cache/archives/partial"
 
 versions=("$@"); [ ${#versions[@]} -gt 0 ] || versions=(3.13 3.14 3.15)
