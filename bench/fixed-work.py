@@ -1,6 +1,6 @@
 # A fixed amount of the article's workload (its CPU-bound part: hot_cpu + hot_hash), timed by
 # the target itself, to measure how much a sampler slows the process it samples. It prints
-# "ready", waits for a line on stdin (the sampler attaches in between), runs, prints its time.
+# "ready", waits for a line on stdin (the sampler attaches in between), runs, prints its wall and CPU time.
 import os
 import random
 import sys
@@ -15,7 +15,8 @@ buf = random.randbytes(4096)
 print("ready", flush=True)
 sys.stdin.readline()
 started = time.perf_counter()
+started_cpu = time.process_time()
 for _ in range(iterations):
     hot_cpu(20_000)
     hot_hash(buf)
-print(f"work {time.perf_counter() - started:.6f}", flush=True)
+print(f"work {time.perf_counter() - started:.6f} cpu {time.process_time() - started_cpu:.6f}", flush=True)

@@ -14,6 +14,7 @@ import {readStat, threadName} from './proc.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {StackTable} from './stack-table.js';
 import {describeReadError, openTarget, type Target} from './target.js';
+import {ThreadFreezer} from './ptrace.js';
 import {Unwinder} from './unwinder.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
@@ -106,6 +107,22 @@ function run(): void {
 	const startedAt = Date.now();
 	post({type: 'attached', target: {pid: target.pid, version: target.version.text, binary: target.binary, command: target.command, startedAt}});
 
+	// --blocking: the target's threads stand still while they are read and run on right after,
+	// whatever the read does (the finally), so no way out of the loop leaves them stopped.
+	const freezer = options.blocking ? new ThreadFreezer(target.pid) : undefined;
+	const sampleOnce = (nowMs: number): number => {
+		if (!freezer) {
+			return unwinder.sample(nowMs);
+		}
+
+		freezer.pause();
+		try {
+			return unwinder.sample(nowMs);
+		} finally {
+			freezer.resume();
+		}
+	};
+
 	const stacks = new StackTable();
 	const knownThreads = new Set<number>();
 	let newThreads: ThreadDef[] = [];
@@ -131,6 +148,7 @@ function run(): void {
 		const stats: SamplerStats = {
 			attempts, errors, missed, elapsedUs: now - start,
 			reads: unwinder.memory.calls, bytesRead: unwinder.memory.bytes, cpuUs: workerCpuUs(workerTid),
+			...(freezer ? {pauseUs: freezer.pauseUs, pauses: freezer.pauses} : {}),
 			...(lastError ? {lastError} : {}),
 		};
 		post({type: 'batch', frames: frames.takeNew(), threads: newThreads, stacks: stackArray, ticks: tickArray, records: recordArray, stats},
@@ -184,7 +202,7 @@ function run(): void {
 		next += interval;
 		attempts++;
 		try {
-			const count = unwinder.sample(now / 1000);
+			const count = sampleOnce(now / 1000);
 			const standsFor = now - previousTick;
 			previousTick = now;
 			ticks.push3(now - start, standsFor, count);
