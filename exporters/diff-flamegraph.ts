@@ -8,7 +8,7 @@
 // a path (same function, different lines) they split the baseline in proportion to their
 // own samples. Baseline counts are scaled by the ratio of sampling intervals, not by duration:
 // a run-to-completion workload that got slower simply has more samples.
-import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, StringTable, treeToJson} from './flame-tree.js';
+import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
 import {escapeHtml, flamePage, pageStats} from './html.js';
 import type {Profile} from './model.js';
 import {UserError} from '../sampler/errors.js';
@@ -98,10 +98,16 @@ export function diffFlamegraphHtml(profile: Profile, baseline: Profile | undefin
 	const after = totalsByPath(tree);
 	const strings = new StringTable();
 	const {threads, index: threadIndex} = pageThreads(profile, tree.threadTotals);
+	const source = new SourceLines();
 	const root = treeToJson<string>(tree, {
 		strings,
 		threadIndex,
 		decorate(node, json, parentPath) {
+			const text = source.line(node.frame.filename, node.frame.line);
+			if (text !== undefined) {
+				json['src'] = strings.intern(text);
+			}
+
 			if (parentPath === undefined) {
 				json['b'] = baselineTree.root.samples * scale;
 				json['bs'] = baselineTree.root.self * scale;

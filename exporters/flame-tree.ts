@@ -1,6 +1,7 @@
 // The call tree behind the flame graphs: built root → leaf from every thread stack, one node
 // per (file, current line, function) under its parent, as Tachyon's flame graph keys it,
 // with per-thread totals so a page can show one thread without another export.
+import fs from 'node:fs';
 import {isSynthetic, type FrameDef, type Profile, type View} from './model.js';
 
 export type PageThread = {readonly tid: number; readonly name: string; readonly samples: number};
@@ -208,4 +209,29 @@ export function pageThreads(profile: Profile, threadTotals: Map<number, number>)
 		.sort((a, b) => b[1] - a[1] || a[0] - b[0])
 		.map(([tid, samples]) => ({tid, name: profile.threads.get(tid)?.name ?? '', samples}));
 	return {threads, index: new Map(threads.map((thread, index) => [thread.tid, index]))};
+}
+
+/** Source lines read from disk once per file, for tooltips; undefined when unreadable. */
+export class SourceLines {
+	private readonly files = new Map<string, string[] | undefined>();
+
+	line(filename: string, line: number): string | undefined {
+		if (line <= 0 || filename.startsWith('<') || !filename.startsWith('/')) {
+			return undefined;
+		}
+
+		let lines = this.files.get(filename);
+		if (!this.files.has(filename)) {
+			try {
+				lines = fs.readFileSync(filename, 'utf8').split(/\r?\n/);
+			} catch {
+				lines = undefined;
+			}
+
+			this.files.set(filename, lines);
+		}
+
+		const text = lines?.[line - 1]?.trim();
+		return text ? text.slice(0, 200) : undefined;
+	}
 }

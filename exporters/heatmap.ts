@@ -122,6 +122,7 @@ function statsLine(profile: Profile): string {
 		`Python ${stats.pythonVersion}`, `pid ${stats.pid}`, `${stats.mode} mode`, `${stats.samples.toLocaleString('en-US')} samples`,
 		`${stats.durationS.toFixed(2)} s`, `${Math.round(stats.rate).toLocaleString('en-US')} Hz`,
 		`errors ${stats.errorRate.toFixed(2)}%`, `missed ${stats.missedRate.toFixed(2)}%`,
+		...stats.threadStates.map(state => `${state.label} ${state.percent.toFixed(1)}%`),
 	].join('  ·  '));
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {Profile} from './model.js';
+import {type Profile, ThreadStatus} from './model.js';
 
 const require = createRequire(import.meta.url);
 const htmlEscapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;'};
@@ -124,7 +124,44 @@ export type PageStats = {
 	readonly errorRate: number;
 	readonly missedRate: number;
 	readonly intervalUs: number;
+	/** Shares of thread samples in each state the sampler observed (GIL held, GC, …). */
+	readonly threadStates: Array<{label: string; percent: number}>;
 };
+
+/** What share of thread samples held the GIL, waited for it, ran on a CPU, had an exception, or ran GC. */
+function threadStates(profile: Profile): Array<{label: string; percent: number}> {
+	let total = 0;
+	let cpuKnown = 0;
+	const counts = {gil: 0, wanted: 0, cpu: 0, exception: 0, gc: 0};
+	for (const cell of profile.cells) {
+		total += cell.count;
+		counts.gil += cell.status & ThreadStatus.hasGil ? cell.count : 0;
+		counts.wanted += cell.status & ThreadStatus.gilRequested ? cell.count : 0;
+		counts.exception += cell.status & ThreadStatus.hasException ? cell.count : 0;
+		counts.gc += cell.status & ThreadStatus.inGc ? cell.count : 0;
+		if ((cell.status & ThreadStatus.unknown) === 0) {
+			cpuKnown += cell.count;
+			counts.cpu += cell.status & ThreadStatus.onCpu ? cell.count : 0;
+		}
+	}
+
+	if (total === 0) {
+		return [];
+	}
+
+	const states = [{label: 'GIL held', percent: (counts.gil / total) * 100}];
+	if (counts.wanted > 0) {
+		states.push({label: 'GIL wanted', percent: (counts.wanted / total) * 100});
+	}
+
+	// Run state is only read in some modes; without it every sample is "unknown".
+	if (cpuKnown > 0) {
+		states.push({label: 'on CPU', percent: (counts.cpu / cpuKnown) * 100});
+	}
+
+	states.push({label: 'exception', percent: (counts.exception / total) * 100}, {label: 'GC', percent: (counts.gc / total) * 100});
+	return states;
+}
 
 /** The sampling facts every report shows in its header. */
 export function pageStats(profile: Profile): PageStats {
@@ -139,6 +176,7 @@ export function pageStats(profile: Profile): PageStats {
 		errorRate: summary.errorRate,
 		missedRate: summary.missedRate,
 		intervalUs: profile.meta.intervalUs,
+		threadStates: threadStates(profile),
 	};
 }
 

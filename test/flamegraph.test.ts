@@ -10,7 +10,7 @@ import type {Browser, Page} from 'playwright-core';
 import {flamegraphHtml} from '../exporters/flamegraph.js';
 import {Profile} from '../exporters/model.js';
 import {browserMissing, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
-import {runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {fixtures, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const skip = browserMissing();
 const interpreter = testPythons().at(-1);
@@ -65,6 +65,8 @@ test('the flame graph of a real process loads with no error and no request, and 
 	const alpha = await frameWidth(page, 'flame_leaf_alpha');
 	const beta = await frameWidth(page, 'flame_leaf_beta');
 	assert.ok(alpha.frame > beta.frame * 1.2, `alpha ${alpha.frame}px wider than beta ${beta.frame}px`);
+	// The header tells how threads spent the samples.
+	assert.match(await page.textContent('#stats') ?? '', /GIL held [\d.]+%/);
 	await maybeScreenshot(page, 'flamegraph.png');
 	await page.close();
 });
@@ -119,6 +121,11 @@ test('the tooltip shows samples, percentage and file:line', {skip: skip ?? (inte
 	assert.match(text, /html-flame\.py:\d+/);
 	assert.match(text, /Samples[\d,]+ \([\d.]+%\)/);
 	assert.match(text, /Self[\d,]+ \([\d.]+%\)/);
+	// The sampled line's code, read from the script on disk.
+	// (File row "…html-flame.py:9" is followed by the code row "9: …".)
+	const line = Number(/html-flame\.py:(\d+)\1: /.exec(text)?.[1]);
+	const code = fs.readFileSync(path.join(fixtures, 'html-flame.py'), 'utf8').split('\n')[line - 1]!.trim();
+	assert.ok(text.includes(`${line}: ${code}`), `tooltip shows line ${line}: ${code}`);
 	assert.deepEqual(errors, []);
 	await page.close();
 });

@@ -28,7 +28,7 @@
 		formatCount(stats.rate) + ' Hz',
 		'errors ' + stats.errorRate.toFixed(2) + '%',
 		'missed ' + stats.missedRate.toFixed(2) + '%',
-	].join('  ·  ');
+	].concat(stats.threadStates.map(state => state.label + ' ' + state.percent.toFixed(1) + '%')).join('  ·  ');
 
 	const threadSelect = $('thread');
 	for (let index = 0; index < data.threads.length; index++) {
@@ -138,6 +138,13 @@
 		tooltip.append(title);
 		if (strings[json.f]) {
 			tooltip.append(tooltipLine('File', strings[json.f] + ':' + json.l));
+		}
+
+		if (json.src !== undefined) {
+			const code = document.createElement('div');
+			code.className = 'source';
+			code.textContent = json.l + ': ' + strings[json.src];
+			tooltip.append(code);
 		}
 
 		tooltip.append(tooltipLine('Samples', formatCount(value) + ' (' + formatPercent(value, total) + ')'));
