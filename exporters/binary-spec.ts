@@ -14,6 +14,8 @@ export const extensionMagic = 'TTOPEXT1';
 /** Tachyon keeps the 256 innermost frames of a stack. */
 export const maxStackDepth = 256;
 export const noOpcode = 255;
+/** zstd level of the sample stream (see docs/binary-format.md). */
+export const zstdLevel = 9;
 
 export const Encoding = {
 	repeat: 0,

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import {
 	Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds,
-	noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, type ZstdBinding,
+	noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding,
 } from './binary-spec.js';
 import type {FrameDef, Profile, ProfileMeta} from './model.js';
 import type {SampleBatch, SamplerStats} from '../sampler/protocol.js';
@@ -195,7 +195,9 @@ export class BinaryWriter {
 
 		if (binding) {
 			const context = new binding.CCtx();
-			context.setParameter(binding.CParameter.compressionLevel, 5);
+			// Tachyon uses level 5; 9 makes the stream ~9 % smaller for ~1.5× the (small) CPU, which
+			// keeps our files below Tachyon's per sample even with our extension block.
+			context.setParameter(binding.CParameter.compressionLevel, zstdLevel);
 			this.zstd = {binding, context, buffer: new Uint8Array(binding.cStreamOutSize())};
 		}
 

@@ -9,13 +9,15 @@ import type {ProfilingMode} from '../sampler/protocol.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {pidFrom, splitArgs} from './argv.js';
 import {dumpText} from './commands/dump.js';
-import {runLive} from './commands/live.js';
 import {record} from './commands/record.js';
 import {loadBaseline, replay} from './commands/replay.js';
 import {startScript} from './commands/run.js';
 import {openInBrowser} from './browser.js';
 import {flags, formatFlags} from './flags.js';
 import {intervalFromRate, parseDuration, parseRate} from './rate.js';
+
+// The live view pulls in Ink and React (~0.5 s to load): only commands that use it pay for it.
+const runLive: typeof import('./commands/live.js').runLive = async (...args) => (await import('./commands/live.js')).runLive(...args);
 
 const help = `
 	Usage
