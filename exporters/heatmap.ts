@@ -6,8 +6,19 @@
 import fs from 'node:fs';
 import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
 import type {FrameDef, Profile} from './model.js';
+import {shortFilename} from './paths.js';
 
-type LineCounts = {self: number; cumulative: number};
+/** A source position another line calls or is called from. */
+type LineRef = {readonly filename: string; readonly line: number; readonly funcname: string};
+
+type LineCounts = {
+	self: number;
+	cumulative: number;
+	/** Key of a (file, line, function) this line called → samples. */
+	readonly callees: Map<string, number>;
+	/** Key of a (file, line, function) that called into this line → samples. */
+	readonly callers: Map<string, number>;
+};
 
 type FileCounts = {
 	readonly filename: string;
@@ -22,8 +33,13 @@ function hasSource(frame: FrameDef): boolean {
 	return frame.kind === 'python' && frame.line > 0 && !frame.filename.startsWith('<') && !frame.filename.startsWith('[') && frame.filename !== '__init__';
 }
 
-export function lineCounts(profile: Profile): {files: FileCounts[]; total: number} {
+function refKey(frame: FrameDef): string {
+	return `${frame.filename}\0${frame.line}\0${frame.funcname}`;
+}
+
+export function lineCounts(profile: Profile): {files: FileCounts[]; total: number; refs: Map<string, LineRef>} {
 	const files = new Map<string, FileCounts>();
+	const refs = new Map<string, LineRef>();
 	const seenLines = new Set<string>();
 	const seenFiles = new Set<string>();
 	let total = 0;
@@ -50,8 +66,20 @@ export function lineCounts(profile: Profile): {files: FileCounts[]; total: numbe
 
 			let line = file.lines.get(frame.line);
 			if (line === undefined) {
-				line = {self: 0, cumulative: 0};
+				line = {self: 0, cumulative: 0, callees: new Map(), callers: new Map()};
 				file.lines.set(frame.line, line);
+			}
+
+			// Call edges between neighbouring frames that both have source, for navigation.
+			const caller = index > 0 ? profile.frames[frames[index - 1]!]! : undefined;
+			if (caller !== undefined && hasSource(caller)) {
+				const callerKey = refKey(caller);
+				line.callers.set(callerKey, (line.callers.get(callerKey) ?? 0) + cell.count);
+				refs.set(callerKey, {filename: caller.filename, line: caller.line, funcname: caller.funcname});
+				const callerLine = files.get(caller.filename)?.lines.get(caller.line);
+				const key = refKey(frame);
+				refs.set(key, {filename: frame.filename, line: frame.line, funcname: frame.funcname});
+				callerLine?.callees.set(key, (callerLine.callees.get(key) ?? 0) + cell.count);
 			}
 
 			// Recursion must not count a line (or file) twice for one sample.
@@ -74,7 +102,7 @@ export function lineCounts(profile: Profile): {files: FileCounts[]; total: numbe
 	}
 
 	const ranked = [...files.values()].sort((a, b) => b.samples - a.samples || b.self - a.self || (a.filename < b.filename ? -1 : 1));
-	return {files: ranked, total};
+	return {files: ranked, total, refs};
 }
 
 export function heatmapPageName(rank: number): string {
@@ -161,7 +189,25 @@ function readSource(filename: string): string[] | undefined {
 	}
 }
 
-function filePage(profile: Profile, file: FileCounts, total: number): string {
+/** Where a call edge leads: its file's page and line, when that file has a page. */
+type Links = {readonly pageOf: Map<string, string>; readonly refs: Map<string, LineRef>};
+
+/** Up to three callees (→) and callers (←) of a line, busiest first, as links to their lines. */
+function navigation(counts: LineCounts, links: Links): string {
+	const chips = (edges: Map<string, number>, arrow: string, kind: string) => [...edges]
+		.sort((a, b) => b[1] - a[1])
+		.slice(0, 3)
+		.map(([key, samples]) => {
+			const ref = links.refs.get(key)!;
+			const page = links.pageOf.get(ref.filename);
+			const label = `${arrow} ${ref.funcname} (${shortFilename(ref.filename)}:${ref.line}) ${samples}`;
+			return page === undefined ? '' : `<a class="nav ${kind}" href="${page}#L${ref.line}">${escapeHtml(label)}</a>`;
+		})
+		.join('');
+	return chips(counts.callees, '→', 'callee') + chips(counts.callers, '←', 'caller');
+}
+
+function filePage(profile: Profile, file: FileCounts, total: number, links: Links): string {
 	const source = readSource(file.filename);
 	const maxLine = Math.max(0, ...file.lines.keys());
 	const lines = source ?? Array.from({length: maxLine}, () => '');
@@ -184,7 +230,7 @@ function filePage(profile: Profile, file: FileCounts, total: number): string {
 		const title = counts ? ` title="Self: ${self}, Total: ${cumulative}"` : '';
 		rows.push(`<div class="code-line${number === hot ? ' hottest' : ''}" id="L${number}" data-self="${self}" data-cumulative="${cumulative}" style="--self:${selfHeat};--cumulative:${cumulativeHeat}"${title}>`
 			+ `<a class="number" href="#L${number}">${number}</a><span class="count">${self || ''}</span><span class="count">${cumulative || ''}</span>`
-			+ `<span class="code">${escapeHtml(lines[number - 1] ?? '')}</span></div>`);
+			+ `<span class="code">${escapeHtml(lines[number - 1] ?? '')}</span>${counts ? navigation(counts, links) : ''}</div>`);
 	}
 
 	const missing = source === undefined ? `<p class="missing"># Source file not available: ${escapeHtml(file.filename)}</p>` : '';
@@ -209,10 +255,11 @@ ${rows.join('\n')}
 }
 
 export function heatmapFiles(profile: Profile): Map<string, string> {
-	const {files, total} = lineCounts(profile);
+	const {files, total, refs} = lineCounts(profile);
+	const links: Links = {pageOf: new Map(files.map((file, rank) => [file.filename, heatmapPageName(rank)])), refs};
 	const pages = new Map<string, string>([['index.html', indexPage(profile, files, total)]]);
 	for (const [rank, file] of files.entries()) {
-		pages.set(heatmapPageName(rank), filePage(profile, file, total));
+		pages.set(heatmapPageName(rank), filePage(profile, file, total, links));
 	}
 
 	return pages;

@@ -100,6 +100,13 @@ test('a file page shows per-line counts from the source on disk and jumps to the
 		return box.top >= 0 && box.bottom <= window.innerHeight;
 	});
 	assert.ok(visible, 'the hottest line is scrolled into view');
+	// Call navigation: the call line links to the hot line it calls, and back.
+	const callees = await page.$$eval(`#L${callLine} a.nav.callee`, elements => elements.map(element => element.getAttribute('href')));
+	assert.ok(callees.includes(`file_0000.html#L${hotLine}`), `callees of line ${callLine}: ${callees.join(', ')}`);
+	const callers = await page.$$eval(`#L${hotLine} a.nav.caller`, elements => elements.map(element => element.getAttribute('href')));
+	assert.deepEqual(callers, [`file_0000.html#L${callLine}`]);
+	await page.click(`#L${hotLine} a.nav.caller`);
+	assert.equal(await page.evaluate(() => location.hash), `#L${callLine}`);
 	await page.selectOption('#colour-by', 'self');
 	assert.equal(await page.getAttribute('#source', 'class'), 'by-self');
 	await maybeScreenshot(page, 'heatmap.png');
