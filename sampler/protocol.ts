@@ -48,6 +48,8 @@ export type SamplerOptions = {
 	readonly exceptionState: boolean;
 	/** How often the worker sends a batch, in milliseconds. */
 	readonly batchMs: number;
+	/** Stop the target's threads (ptrace) around each sample. */
+	readonly blocking?: boolean;
 	/** Wait this long for a just-started process to become a readable Python (run mode). */
 	readonly waitForRuntimeMs: number;
 };
@@ -83,6 +85,9 @@ export type SamplerStats = {
 	readonly bytesRead: number;
 	/** Worker CPU time in µs (user + system), for the bench. */
 	readonly cpuUs: number;
+	/** --blocking: µs spent stopping and resuming the target, and over how many samples. */
+	readonly pauseUs?: number;
+	readonly pauses?: number;
 };
 
 export type TargetInfo = {

@@ -115,6 +115,9 @@ export class Unwinder {
 			: 0;
 	}
 
+	/** --blocking: each thread's on-CPU state from just before its threads were stopped. */
+	runningBeforePause: ReadonlyMap<number, boolean> | undefined;
+
 	/** True once the target has an interpreter (a just-started process may not yet). */
 	get ready(): boolean {
 		return this.interp !== 0;
@@ -719,6 +722,11 @@ export class Unwinder {
 
 	/** On-CPU state from /proc/PID/task/TID/stat, kept open and re-read from offset 0. */
 	private cpuState(tid: number): number {
+		const before = this.runningBeforePause?.get(tid);
+		if (before !== undefined) {
+			return before ? ThreadStatus.onCpu : 0;
+		}
+
 		let fd = this.statFiles.get(tid);
 		try {
 			if (fd === undefined) {

@@ -110,12 +110,14 @@ function run(): void {
 	// --blocking: the target's threads stand still while they are read and run on right after,
 	// whatever the read does (the finally), so no way out of the loop leaves them stopped.
 	const freezer = options.blocking ? new ThreadFreezer(target.pid) : undefined;
+	unwinder.runningBeforePause = freezer?.runningBefore;
+	const needStates = options.cpuState || options.native;
 	const sampleOnce = (nowMs: number): number => {
 		if (!freezer) {
 			return unwinder.sample(nowMs);
 		}
 
-		freezer.pause();
+		freezer.pause(needStates);
 		try {
 			return unwinder.sample(nowMs);
 		} finally {

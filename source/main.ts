@@ -75,7 +75,7 @@ function chosenFormat(cli: Cli): Exporter {
 }
 
 function notYet(cli: Cli): void {
-	const pending = (['asyncAware', 'subprocesses', 'blocking'] as const)
+	const pending = (['asyncAware', 'subprocesses'] as const)
 		.filter(name => cli.flags[name] === true);
 	if (pending.length > 0) {
 		const name = pending[0]!.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
@@ -130,7 +130,7 @@ async function main(): Promise<number> {
 	const allThreads = cli.flags.allThreads;
 	if (command === 'dump') {
 		const pid = pidFrom(cli.input, 'dump');
-		process.stdout.write(dumpText({pid, allThreads, native: cli.flags.native, gc: cli.flags.gc, opcodes: cli.flags.opcodes}));
+		process.stdout.write(dumpText({pid, allThreads, native: cli.flags.native, gc: cli.flags.gc, opcodes: cli.flags.opcodes, blocking: cli.flags.blocking}));
 		return 0;
 	}
 
@@ -165,6 +165,12 @@ async function main(): Promise<number> {
 			throw new UserError('Expected a script to run: tachyon-top run [options] script.py [args...] (or -m module)', 2);
 		}
 
+		if (cli.flags.blocking) {
+			// A child of this Node process: libuv's SIGCHLD handling would take the stop reports
+			// ptrace relies on and mistake them for the script's exit.
+			throw new UserError('--blocking works with attach and dump, not run: start the script, then `tachyon-top attach --blocking PID`', 2);
+		}
+
 		child = startScript({target, module: cli.flags.module, python: cli.flags.python});
 		pid = child.pid;
 	}
@@ -180,6 +186,7 @@ async function main(): Promise<number> {
 				gc: cli.flags.gc,
 				native: cli.flags.native,
 				opcodes: cli.flags.opcodes,
+				blocking: cli.flags.blocking,
 				// Gecko's CPU markers need each thread's run state (Tachyon samples gecko in mode "all").
 				cpuState: mode === 'cpu' || format.id === 'gecko',
 				exceptionState: mode === 'exception',

@@ -1,6 +1,12 @@
 // --realtime-stats: once a second, the achieved rate (mean, min, max) on stderr.
 import type {SampleBatch} from '../sampler/protocol.js';
 
+/** --blocking: what stopping the target costs per sample. */
+function pauseCost(batch: SampleBatch): string {
+	const {pauseUs, pauses} = batch.stats;
+	return pauses ? ` Pause: ${(pauseUs! / pauses).toFixed(1)}µs/sample` : '';
+}
+
 export class RealtimeStats {
 	private ticks = 0;
 	private windowUs = 0;
@@ -24,7 +30,7 @@ export class RealtimeStats {
 			const meanUs = this.windowUs / this.ticks;
 			const hz = (us: number) => (us > 0 ? 1e6 / us : 0).toFixed(1);
 			const errors = batch.stats.attempts > 0 ? (batch.stats.errors / batch.stats.attempts) * 100 : 0;
-			const line = `Stats: ${hz(meanUs)}Hz (${meanUs.toFixed(1)}µs) Min: ${hz(this.longestUs)}Hz Max: ${hz(this.shortestUs)}Hz N=${this.total} Errors: ${errors.toFixed(2)}% Missed: ${batch.stats.missed}`;
+			const line = `Stats: ${hz(meanUs)}Hz (${meanUs.toFixed(1)}µs) Min: ${hz(this.longestUs)}Hz Max: ${hz(this.shortestUs)}Hz N=${this.total} Errors: ${errors.toFixed(2)}% Missed: ${batch.stats.missed}${pauseCost(batch)}`;
 			process.stderr.write(process.stderr.isTTY ? `\r\u001B[K${line}` : `${line}\n`);
 			this.lastPrint = now;
 			this.ticks = 0;

@@ -1,6 +1,7 @@
 // dump: one look at every thread's stack, most recent call last, with source lines.
 import {FrameTable} from '../../sampler/frame-table.js';
 import {formatOpcode} from '../../sampler/opcodes.js';
+import {ThreadFreezer} from '../../sampler/ptrace.js';
 import {type FrameDef, ThreadStatus} from '../../sampler/protocol.js';
 import {threadName} from '../../sampler/proc.js';
 import {TargetGoneError, TornReadError} from '../../sampler/remote-memory.js';
@@ -15,6 +16,8 @@ export type DumpOptions = {
 	readonly native: boolean;
 	readonly gc: boolean;
 	readonly opcodes: boolean;
+	/** Stop the target's threads (ptrace) while reading them. */
+	readonly blocking?: boolean;
 };
 
 export function statusWords(status: number): string[] {
@@ -77,6 +80,22 @@ export type DumpData = {
 	readonly threads: DumpThread[];
 };
 
+/** One sample; with --blocking the threads stand still for it and always run on after. */
+function sampleStill(unwinder: Unwinder, blocking: boolean): number {
+	if (!blocking) {
+		return unwinder.sample(performance.now());
+	}
+
+	const freezer = new ThreadFreezer(unwinder.target.pid);
+	unwinder.runningBeforePause = freezer.runningBefore;
+	freezer.pause(true);
+	try {
+		return unwinder.sample(performance.now());
+	} finally {
+		freezer.resume();
+	}
+}
+
 export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) => string): DumpData {
 	const target = openTarget(options.pid);
 	// Named with the target's own opcode table (specialised forms as `NAME (BASE)`, like Tachyon).
@@ -88,7 +107,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 	let count = 0;
 	for (let attempt = 0; ; attempt++) {
 		try {
-			count = unwinder.sample(performance.now());
+			count = sampleStill(unwinder, options.blocking === true);
 			break;
 		} catch (error) {
 			if (error instanceof TargetGoneError) {

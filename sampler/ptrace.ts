@@ -1,0 +1,126 @@
+// --blocking: stops every thread of the target around one sample, so the stacks read are
+// exactly the stacks it had. PTRACE_SEIZE + PTRACE_INTERRUPT, never PTRACE_ATTACH: a seized
+// thread is not SIGSTOPped, so if we die the kernel detaches it and it simply runs on.
+//
+// ptrace requests are bound to the OS thread that seized: everything here runs in the
+// sampler worker, synchronously (no koffi async). Every pause is undone by resume() before
+// the worker does anything else; close() resumes too, for the ways out of the loop.
+import fs from 'node:fs';
+import {errno, libc} from './libc.js';
+import {permissionError} from './errors.js';
+
+const ptraceSeize = 0x42_06;
+const ptraceInterrupt = 0x42_07;
+const ptraceDetach = 17;
+const waitAll = 0x40_00_00_00; // __WALL: clone()d threads too
+const waitNoHang = 1;
+/** A thread that does not reach its stop in this long is left running (it is exiting, most likely). */
+const stopTimeoutMs = 50;
+
+export class ThreadFreezer {
+	readonly pid: number;
+	/** Threads seized by the current pause, to detach on resume. */
+	private readonly seized: number[] = [];
+	private readonly status = new Int32Array(1);
+	/**
+	 * Which threads were running on a CPU just before the pause (filled when pause() is asked
+	 * to): once stopped, /proc shows every thread as stopped, so on-CPU state is taken first.
+	 */
+	readonly runningBefore = new Map<number, boolean>();
+	private readonly statBuffer = Buffer.alloc(512);
+	/** Total time spent pausing and resuming, and how often: the cost --blocking adds per sample. */
+	pauseUs = 0;
+	pauses = 0;
+
+	constructor(pid: number) {
+		this.pid = pid;
+	}
+
+	/** Stops every thread of the target; returns how many were stopped. */
+	pause(readStates = false): number {
+		const started = performance.now();
+		const {ptrace, waitpid} = libc();
+		let tids: string[];
+		try {
+			tids = fs.readdirSync(`/proc/${this.pid}/task`);
+		} catch {
+			return 0; // The process is gone; the unwinder will say so.
+		}
+
+		this.runningBefore.clear();
+		if (readStates) {
+			for (const name of tids) {
+				this.runningBefore.set(Number(name), this.isRunning(name));
+			}
+		}
+
+		try {
+			for (const name of tids) {
+				const tid = Number(name);
+				if (ptrace(ptraceSeize, tid, 0, 0) !== 0) {
+					const code = libc().errno();
+					if (code === errno.ESRCH) {
+						continue; // The thread ended since we listed it.
+					}
+
+					if (code === errno.EPERM && this.seized.length === 0) {
+						throw permissionError(this.pid, 'stopping (--blocking, ptrace) the threads of');
+					}
+
+					continue;
+				}
+
+				this.seized.push(tid);
+				ptrace(ptraceInterrupt, tid, 0, 0);
+			}
+
+			// Wait for each seized thread to reach its stop, without ever blocking for good.
+			for (const tid of this.seized) {
+				const deadline = performance.now() + stopTimeoutMs;
+				while (waitpid(tid, this.status, waitAll | waitNoHang) === 0 && performance.now() < deadline) {
+					// A stop takes microseconds; spin rather than sleep.
+				}
+			}
+		} catch (error) {
+			this.resume();
+			throw error;
+		}
+
+		this.pauseUs += (performance.now() - started) * 1000;
+		return this.seized.length;
+	}
+
+	private isRunning(tid: string): boolean {
+		try {
+			const fd = fs.openSync(`/proc/${this.pid}/task/${tid}/stat`, 'r');
+			const length = fs.readSync(fd, this.statBuffer, 0, this.statBuffer.length, 0);
+			fs.closeSync(fd);
+			const close = this.statBuffer.lastIndexOf(0x29, length); // ')'
+			return close >= 0 && this.statBuffer[close + 2] === 0x52; // 'R'
+		} catch {
+			return false;
+		}
+	}
+
+	/** Lets every stopped thread run again. Safe to call when nothing is paused. */
+	resume(): void {
+		const started = performance.now();
+		const {ptrace} = libc();
+		for (const tid of this.seized) {
+			// ESRCH: the thread exited while stopped; nothing to resume.
+			ptrace(ptraceDetach, tid, 0, 0);
+		}
+
+		if (this.seized.length > 0) {
+			this.pauses++;
+			this.pauseUs += (performance.now() - started) * 1000;
+		}
+
+		this.seized.length = 0;
+	}
+
+	/** True while threads are stopped (between pause and resume). */
+	get paused(): boolean {
+		return this.seized.length > 0;
+	}
+}
