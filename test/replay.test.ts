@@ -39,7 +39,7 @@ function assertOneLineError(result: {code: number | null; stderr: string}, needl
 }
 
 describe('replay', () => {
-	test('converts a capture to every format, with default names carrying our own pid', async () => {
+	test('converts a capture to every format', async () => {
 		const out = path.join(dir, 'formats');
 		fs.mkdirSync(out);
 		for (const id of formatIds.filter(format => format !== 'diff-flamegraph' && format !== 'pstats')) {
@@ -65,6 +65,43 @@ describe('replay', () => {
 		const result = await runCli(['replay', '--diff-flamegraph', raw, '-o', out, good]);
 		assert.equal(result.code, 0, result.stderr);
 		assert.ok(fs.readFileSync(out, 'utf8').includes('crunch'));
+	});
+
+	test('--browser opens HTML outputs with $BROWSER, and prints the path where no browser exists', async () => {
+		const opened = path.join(dir, 'opened.txt');
+		const fakeBrowser = path.join(dir, 'fake-browser.sh');
+		fs.writeFileSync(fakeBrowser, `#!/bin/sh\necho "$@" > ${opened}\n`, {mode: 0o755});
+		const html = path.join(dir, 'open-me.html');
+		const withBrowser = await runCli(['replay', '--flamegraph', '--browser', '-o', html, good], {env: {BROWSER: fakeBrowser}});
+		assert.equal(withBrowser.code, 0, withBrowser.stderr);
+		for (let wait = 0; wait < 50 && !fs.existsSync(opened); wait++) {
+			await new Promise(resolve => {
+				setTimeout(resolve, 100);
+			});
+		}
+
+		assert.match(fs.readFileSync(opened, 'utf8'), /^file:\/\/.*open-me\.html/);
+		const without = await runCli(['replay', '--flamegraph', '--browser', '-o', html, good], {env: {BROWSER: '', PATH: path.join(dir, 'no-such-dir')}});
+		assert.equal(without.code, 0, without.stderr);
+		assert.match(without.stdout, /No browser found; open file:\/\/.*open-me\.html/);
+		// Not an HTML format: nothing to open.
+		const text = await runCli(['replay', '--collapsed', '--browser', '-o', path.join(dir, 'c.txt'), good], {env: {BROWSER: '', PATH: path.join(dir, 'no-such-dir')}});
+		assert.equal(text.code, 0, text.stderr);
+		assert.equal(text.stdout, '');
+	});
+
+	test('attach --diff-flamegraph BASE.bin compares a live capture with a binary baseline', async () => {
+		const target = await startPython(testPythons().at(-1)!, 'binary-workload.py');
+		const out = path.join(dir, 'live-diff.html');
+		try {
+			const result = await runCli(['attach', '-a', '-d', '1', '--diff-flamegraph', good, '-o', out, String(target.pid)]);
+			assert.equal(result.code, 0, result.stderr);
+		} finally {
+			await target.stop();
+		}
+
+		assert.ok(fs.readFileSync(out, 'utf8').includes('crunch'));
+		assertOneLineError(await runCli(['attach', '-d', '1', '--diff-flamegraph', path.join(dir, 'missing.bin'), '1']), /No such baseline file/);
 	});
 
 	const bytes = () => fs.readFileSync(good);
