@@ -111,7 +111,9 @@ export class ProcessLister {
 		cpu.set(pid, {ticks, at: now});
 		const before = this.previousCpu.get(pid);
 		const cpuPercent = before && now > before.at ? (((ticks - before.ticks) / clockTicks) / ((now - before.at) / 1000)) * 100 : 0;
-		const command = (readText(`${base}/cmdline`) ?? '').replaceAll('\0', ' ').trim() || `[${readText(`${base}/comm`)?.trim() ?? '?'}]`;
+		// The interpreter by its name only: its path is long and the PYTHON column has the version.
+		const [program = '', ...args] = (readText(`${base}/cmdline`) ?? '').split('\0').filter(Boolean);
+		const command = program ? [path.basename(program), ...args].join(' ') : `[${readText(`${base}/comm`)?.trim() ?? '?'}]`;
 		return {
 			pid,
 			user: this.userOf(base),
