@@ -204,3 +204,12 @@ test('a 100k-frame profile stays readable', {skip: skip ?? false}, async () => {
 	assert.deepEqual(errors, []);
 	await page.close();
 });
+
+test('an empty profile gives a page that says so', {skip: skip ?? false}, async () => {
+	const empty = path.join(tempDir(), 'empty.html');
+	fs.writeFileSync(empty, flamegraphHtml(bigProfile(0)));
+	const {page, errors} = await openFile(browser ?? await launchBrowser(), empty);
+	assert.equal((await page.textContent('#chart'))?.trim(), 'No samples were collected.');
+	assert.deepEqual(errors, []);
+	await page.close();
+});

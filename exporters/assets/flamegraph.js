@@ -248,6 +248,11 @@
 		}
 	}
 
+	if (data.tree.v === 0) {
+		$('chart').textContent = 'No samples were collected.';
+		return;
+	}
+
 	container.addEventListener('mouseleave', () => {
 		tooltip.style.display = 'none';
 	});
