@@ -19,11 +19,15 @@ let target: PythonProcess | undefined;
 let file = '';
 
 before(async () => {
-	if (skip || !interpreter) {
+	if (skip) {
 		return;
 	}
 
 	browser = await launchBrowser();
+	if (!interpreter) {
+		return;
+	}
+
 	target = await startPython(interpreter, 'html-flame.py');
 	file = path.join(tempDir(), 'flame.html');
 	const result = await runCli(['attach', String(target.pid), '-a', '-d', '2', '--flamegraph', '-o', file]);
@@ -184,7 +188,7 @@ test('a 100k-frame profile stays readable', {skip: skip ?? false}, async () => {
 	const exportMs = Date.now() - started;
 	const big = path.join(tempDir(), 'big.html');
 	fs.writeFileSync(big, html);
-	const {page, errors, requests, loadMs} = await openFile(browser ?? await launchBrowser(), big);
+	const {page, errors, requests, loadMs} = await openFile(browser!, big);
 	await page.waitForSelector('#chart svg g.frame');
 	const drawn = await page.$$eval('#chart g.frame', elements => elements.length);
 	const labelled = await page.$$eval('#chart g.frame div', elements => elements.filter(element => (element as HTMLElement).style.display !== 'none').length);
@@ -208,7 +212,7 @@ test('a 100k-frame profile stays readable', {skip: skip ?? false}, async () => {
 test('an empty profile gives a page that says so', {skip: skip ?? false}, async () => {
 	const empty = path.join(tempDir(), 'empty.html');
 	fs.writeFileSync(empty, flamegraphHtml(bigProfile(0)));
-	const {page, errors} = await openFile(browser ?? await launchBrowser(), empty);
+	const {page, errors} = await openFile(browser!, empty);
 	assert.equal((await page.textContent('#chart'))?.trim(), 'No samples were collected.');
 	assert.deepEqual(errors, []);
 	await page.close();
