@@ -114,7 +114,7 @@ export type ToolRun = {
 	readonly windowCpuPercent: number | undefined;
 	/** CPU of the whole run, start-up and writing the result included, % of one core over wallS. */
 	readonly totalCpuPercent: number | undefined;
-	/** (seconds since spawn, RSS kB), once a second. */
+	/** (seconds since spawn, RSS kB), twice a second. */
 	readonly rss: Array<[number, number]>;
 };
 
@@ -134,7 +134,7 @@ export type ToolSpec = {
 
 /** The tool process under a bash that reports the CPU its child used (`times`). */
 async function childOf(shell: number): Promise<number | undefined> {
-	for (let attempt = 0; attempt < 200; attempt++) {
+	for (let attempt = 0; attempt < 1000; attempt++) {
 		try {
 			const children = fs.readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim();
 			if (children) {
@@ -206,7 +206,7 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 				rss.push([now, kb]);
 			}
 
-			nextRss++;
+			nextRss += 0.5;
 		}
 
 		await delay(10);

@@ -18,17 +18,24 @@ function available(tool: ToolName): boolean {
 }
 
 /** One tool attached to a fresh workload for `durationS` at `rateHz` (0: as fast as it goes). */
-async function measure(tool: ToolName, rateHz: number, durationS: number, python = pythonFor(tool)!): Promise<Measured> {
+async function measure(tool: ToolName, rateHz: number, durationS: number, log: (line: string) => void, python = pythonFor(tool)!): Promise<Measured> {
 	const target = await startTarget(python, [workloadLoop], ready);
 	try {
 		const {command, args} = invocation(tool, target.pid, rateHz, durationS);
+		// The steady-state window skips start-up (Node and Python both take a while to load on a
+		// busy machine) and ends before the tool stops sampling.
 		const run = await runTool({
 			command, args,
-			windowFrom: Math.min(1, durationS * 0.35),
-			windowTo: durationS - 0.3,
+			windowFrom: Math.min(2, durationS * 0.4),
+			windowTo: durationS - 0.2,
 			timeoutS: durationS + 30,
 		});
-		return {capture: parseCapture(tool, run.output), run};
+		const capture = parseCapture(tool, run.output);
+		if (!capture || run.windowCpuPercent === undefined) {
+			log(`${tool} at ${rateHz || 'max'} Hz: no ${capture ? 'CPU window' : 'sample count'} (exit ${run.code}): ${run.output.trim().split('\n').slice(-3).join(' | ')}`);
+		}
+
+		return {capture, run};
 	} finally {
 		await target.stop();
 	}
@@ -73,17 +80,17 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		throw new Error('the bench needs the test Pythons: run scripts/setup.sh (python3.15 not found in .cache/pythons)');
 	}
 
-	const seconds = short ? 2 : 5;
+	const seconds = short ? 3 : 5;
 	const each = async (rateHz: number, label: string) => {
 		const results: Partial<Record<ToolName | 'ours313', Measured>> = {};
 		for (const tool of tools) {
 			log(`${label}: ${tool}`);
-			results[tool] = await measure(tool, rateHz, seconds);
+			results[tool] = await measure(tool, rateHz, seconds, log);
 		}
 
 		if (tools.includes('austin') && python313) {
 			log(`${label}: ours on 3.13 (austin's target)`);
-			results.ours313 = await measure('ours', rateHz, seconds, python313);
+			results.ours313 = await measure('ours', rateHz, seconds, log, python313);
 		}
 
 		return results;
@@ -179,7 +186,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 	const memory: Partial<Record<ToolName, Measured>> = {};
 	for (const tool of tools) {
 		log(`memory, ${memorySeconds} s at the highest rate: ${tool}`);
-		memory[tool] = await measure(tool, 0, memorySeconds);
+		memory[tool] = await measure(tool, 0, memorySeconds, log);
 	}
 
 	const lastRss = (measured: Measured | undefined) => {
@@ -197,7 +204,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		unit: 'MB',
 		ours: lastRss(memory.ours), tachyon: lastRss(memory.tachyon), austin: lastRss(memory.austin),
 		ratio: ratio(lastRss(memory.ours), lastRss(memory.tachyon)),
-		note: `ours took ${fixed(memory.ours?.capture?.samples, 0)} samples, Tachyon ${fixed(memory.tachyon?.capture?.samples, 0)}; our RSS each second: ${ourRss.map(([, kb]) => (kb / 1024).toFixed(0)).join(' ')}`,
+		note: `ours took ${fixed(memory.ours?.capture?.samples, 0)} samples, Tachyon ${fixed(memory.tachyon?.capture?.samples, 0)}; our RSS over time: ${ourRss.filter((_, index) => index % Math.max(1, Math.round(ourRss.length / 12)) === 0).map(([at, kb]) => `${at.toFixed(0)} s ${(kb / 1024).toFixed(0)}`).join(', ')}`,
 	}, {
 		metric: 'memory: our RSS growth, 2nd half vs 1st (peaks)',
 		unit: 'MB',
