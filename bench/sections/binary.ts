@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {readBinaryProfile} from '../../exporters/binary-reader.js';
+import {BinaryWriter, fileSink} from '../../exporters/binary-writer.js';
 import {pstatsFile} from '../../exporters/pstats-file.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
 import {startTarget} from '../processes.js';
@@ -31,12 +32,35 @@ async function capture(tool: 'ours' | 'tachyon', file: string, durationS: number
 	}
 }
 
+/**
+ * A replay input big enough that the work, not process start-up, dominates: the samples of a
+ * real capture, repeated in time until there are at least `minimum`.
+ */
+function tiledCapture(source: string, file: string, minimum: number): void {
+	const {profile} = readBinaryProfile(fs.readFileSync(source), {timeline: true});
+	const timeline = profile.timeline!;
+	const span = (timeline.time[timeline.length - 1] ?? 0) + profile.meta.intervalUs;
+	const writer = new BinaryWriter(fileSink(file), {intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: 'auto', startTimeUs: 0});
+	for (let round = 0; round * timeline.length < minimum; round++) {
+		for (let index = 0; index < timeline.length; index++) {
+			writer.addSample(profile, timeline.tid[index]!, timeline.status[index]!, timeline.stack[index]!, timeline.time[index]! + (round * span));
+		}
+	}
+
+	writer.finish(profile);
+}
+
 /** Seconds a command takes, best of `runs`. */
 function seconds(command: string, args: string[], runs: number): number {
 	let best = Infinity;
 	for (let run = 0; run < runs; run++) {
 		const start = performance.now();
-		execFileSync(command, args, {stdio: 'pipe', timeout: 300_000});
+		try {
+			execFileSync(command, args, {stdio: 'pipe', timeout: 300_000});
+		} catch (error) {
+			throw new Error(`${command} ${args.join(' ')} failed: ${String((error as {stderr?: unknown}).stderr ?? error)}`);
+		}
+
 		best = Math.min(best, (performance.now() - start) / 1000);
 	}
 
@@ -77,16 +101,18 @@ const section: BenchSection = {
 			execFileSync(process.execPath, [cli, 'replay', '--binary', '-o', reencoded, file], {stdio: 'pipe', timeout: 300_000});
 			const sameCaptureRatio = fs.statSync(reencoded).size / tachyon.bytes;
 
-			options.log('binary: replaying Tachyon\'s capture to pstats with each tool');
+			options.log('binary: replaying a large capture to pstats with each tool');
 			const runs = options.short ? 1 : 3;
-			const samples = sampleCount(file);
-			const ours_ = replayTimes('ours', file, path.join(dir, 'ours.pstats'), runs);
-			const theirs = replayTimes('tachyon', file, path.join(dir, 'tachyon.pstats'), runs);
-			const net = (times: {whole: number; startup: number}) => samples / Math.max(1e-3, times.whole - times.startup);
-			const oursRate = net(ours_);
-			const tachyonRate = net(theirs);
+			const large = path.join(dir, 'large.bin');
+			tiledCapture(file, large, options.short ? 1e6 : 3e6);
+			const samples = sampleCount(large);
+			const ours_ = replayTimes('ours', large, path.join(dir, 'ours.pstats'), runs);
+			const theirs = replayTimes('tachyon', large, path.join(dir, 'tachyon.pstats'), runs);
+			// Whole commands, start-up included, as the issue's reference figure (Tachyon: 1.2 M/s) was taken.
+			const oursRate = samples / ours_.whole;
+			const tachyonRate = samples / theirs.whole;
 			// The same work in-process (warm): what the reader itself sustains.
-			const bytes = fs.readFileSync(file);
+			const bytes = fs.readFileSync(large);
 			let inProcess = 0;
 			for (let run = 0; run < runs + 1; run++) {
 				const start = performance.now();
@@ -115,14 +141,14 @@ const section: BenchSection = {
 					note: `different samplers, different captures (ours ${ours.samples} samples in ${ours.bytes} B; Tachyon ${tachyon.samples} in ${tachyon.bytes} B): fewer samples per second means shorter repeat runs`,
 				},
 				{
-					metric: 'replay to pstats, net of process start-up',
+					metric: 'replay to pstats -o (whole command)',
 					ours: Math.round(oursRate),
 					tachyon: Math.round(tachyonRate),
 					unit: 'samples/s',
 					ratio: round(oursRate / tachyonRate, 2),
 					target: '≥ 2,000,000 samples/s',
 					met: oursRate >= 2e6,
-					note: `${samples} samples; whole command ${round(ours_.whole, 3)} s vs ${round(theirs.whole, 3)} s (start-up ${round(ours_.startup, 3)} s vs ${round(theirs.startup, 3)} s); in-process reader + pstats ${Math.round(inProcess)} samples/s`,
+					note: `${samples} samples (Tachyon's capture tiled in time); ${round(ours_.whole, 3)} s vs ${round(theirs.whole, 3)} s, of which start-up ${round(ours_.startup, 3)} s vs ${round(theirs.startup, 3)} s; in-process reader + pstats ${Math.round(inProcess)} samples/s`,
 				},
 			];
 		} finally {
