@@ -1,6 +1,6 @@
 // The sampling loop. Runs in a worker_thread so that rendering, exporting or a busy main
 // thread never delays a sample. It holds the rate by its own clock and sleeps between samples
-// (Atomics.wait with the thread's timer slack lowered to 1 ns), waking early by the overshoot
+// (clock_nanosleep with the thread's timer slack lowered to 1 ns), waking early by the overshoot
 // it has measured instead of spinning, so 10 kHz costs a wake-up per sample and no more.
 // Like Tachyon it catches up after a short stall by sampling back to back; a stall longer
 // than maxBacklogUs is skipped and counted as missed. Samples go into preallocated typed
@@ -12,6 +12,7 @@ import {libc} from './libc.js';
 import {Control, type SamplerOptions, type SamplerStats, type ThreadDef, type WorkerMessage} from './protocol.js';
 import {readStat, threadName} from './proc.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
+import {maxSliceUs, sleepUs} from './sleep.js';
 import {StackTable} from './stack-table.js';
 import {describeReadError, openTarget, type Target} from './target.js';
 import {ThreadFreezer} from './ptrace.js';
@@ -180,12 +181,17 @@ function run(): void {
 		if (now < next) {
 			const early = next - now;
 			if (early > overshootUs) {
-				// Sleep until the next sample is due, less the usual oversleep; a stop request wakes us early.
-				Atomics.wait(controlWords, 1, 0, (early - overshootUs) / 1000);
+				// Sleep until the next sample is due, less the usual oversleep; long sleeps come in
+				// slices so that a stop request is seen soon.
+				const sleepFor = early - overshootUs;
+				sleepUs(sleepFor);
 				const woke = performance.now() * 1000;
-				// Follow the oversleep slowly: one late wake-up on a busy machine must not make us spin.
-				const overslept = woke - (now + early - overshootUs);
-				overshootUs = Math.min(Math.max(overshootUs + ((overslept - overshootUs) / 16), 0), Math.max(interval / 4, 1));
+				if (sleepFor <= maxSliceUs) {
+					// Follow the oversleep slowly: one late wake-up on a busy machine must not make us spin.
+					const overslept = woke - (now + sleepFor);
+					overshootUs = Math.min(Math.max(overshootUs + ((overslept - overshootUs) / 16), 0), Math.max(interval / 4, 1));
+				}
+
 				if (woke < next - 1) {
 					continue;
 				}
