@@ -39,12 +39,14 @@ after(async () => {
 	await browser?.close();
 });
 
-/** Width of the frame whose name starts with `prefix`, and of the whole chart, in px. */
-async function frameWidth(page: Page, prefix: string): Promise<{frame: number; chart: number}> {
+/** Widest frame whose name starts with `prefix` (a function has one per sampled line), and the chart's width, in px. */
+async function frameWidth(page: Page, prefix: string): Promise<{frame: number; all: number; chart: number}> {
 	return page.evaluate(prefix => {
 		const svg = document.querySelector('#chart svg')!;
-		const frame = [...svg.querySelectorAll('g.frame')].find(g => (g.getAttribute('name') ?? '').startsWith(prefix));
-		return {frame: frame ? Number(frame.querySelector('rect')!.getAttribute('width')) : 0, chart: Number(svg.getAttribute('width'))};
+		const widths = [...svg.querySelectorAll('g.frame')]
+			.filter(g => (g.getAttribute('name') ?? '').startsWith(prefix))
+			.map(g => Number(g.querySelector('rect')!.getAttribute('width')));
+		return {frame: Math.max(0, ...widths), all: widths.reduce((sum, width) => sum + width, 0), chart: Number(svg.getAttribute('width'))};
 	}, prefix);
 }
 
@@ -65,10 +67,18 @@ test('the flame graph of a real process loads with no error and no request, and 
 		assert.ok(await frameCount(page, name) > 0, `${name} is drawn`);
 	}
 
+	// The page's tree holds every sample exactly once: the root is the total, threads add up to it.
+	const totals = await page.evaluate(() => {
+		const data = (window as unknown as {PROFILE_DATA: {tree: {v: number}; stats: {samples: number}; threads: Array<{samples: number}>}}).PROFILE_DATA;
+		return {root: data.tree.v, samples: data.stats.samples, threads: data.threads.reduce((sum, thread) => sum + thread.samples, 0)};
+	});
+	assert.ok(totals.root > 500, `${totals.root} samples`);
+	assert.equal(totals.root, totals.samples);
+	assert.equal(totals.threads, totals.root);
 	// alpha runs twice as long as beta under the same parent.
 	const alpha = await frameWidth(page, 'flame_leaf_alpha');
 	const beta = await frameWidth(page, 'flame_leaf_beta');
-	assert.ok(alpha.frame > beta.frame * 1.2, `alpha ${alpha.frame}px wider than beta ${beta.frame}px`);
+	assert.ok(alpha.all > beta.all * 1.2, `alpha ${alpha.all}px wider than beta ${beta.all}px`);
 	// The header tells how threads spent the samples.
 	assert.match(await page.textContent('#stats') ?? '', /GIL held [\d.]+%/);
 	await maybeScreenshot(page, 'flamegraph.png');
@@ -80,7 +90,12 @@ test('a click zooms: the clicked frame takes the full width, reset brings it bac
 	await page.waitForSelector('#chart svg g.frame');
 	const before = await frameWidth(page, 'flame_leaf_beta');
 	assert.ok(before.frame < before.chart * 0.7, `beta starts narrow (${before.frame}px of ${before.chart}px)`);
-	await page.locator('#chart g.frame[name^="flame_leaf_beta"]').first().click();
+	// The widest beta frame (its main line): a real mouse click on it.
+	const name = await page.evaluate(() => [...document.querySelectorAll('#chart g.frame')]
+		.filter(g => (g.getAttribute('name') ?? '').startsWith('flame_leaf_beta'))
+		.sort((a, b) => Number(b.querySelector('rect')!.getAttribute('width')) - Number(a.querySelector('rect')!.getAttribute('width')))[0]!
+		.getAttribute('name')!);
+	await page.locator(`#chart g.frame[name=${JSON.stringify(name)}]`).click();
 	await page.waitForTimeout(800);
 	const zoomed = await frameWidth(page, 'flame_leaf_beta');
 	assert.ok(zoomed.frame >= zoomed.chart * 0.99, `zoomed to ${zoomed.frame}px of ${zoomed.chart}px`);
