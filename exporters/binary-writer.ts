@@ -8,6 +8,7 @@ import {
 	noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding,
 } from './binary-spec.js';
 import type {FrameDef, Profile, ProfileMeta} from './model.js';
+import {UserError} from '../sampler/errors.js';
 import type {SampleBatch, SamplerStats} from '../sampler/protocol.js';
 
 export type CompressionChoice = 'auto' | 'zstd' | 'none';
@@ -190,7 +191,7 @@ export class BinaryWriter {
 		this.startTimeUs = Math.round((options.startTimeUs ?? performance.now() * 1000) - options.intervalUs);
 		const binding = options.compression === 'none' ? null : zstdBinding();
 		if (options.compression === 'zstd' && binding === null) {
-			throw new Error('zstd compression is not available on this machine (zstd-napi did not load); use --compression none');
+			throw new UserError('zstd compression is not available on this machine (zstd-napi did not load); use --compression none', 2);
 		}
 
 		if (binding) {
