@@ -69,33 +69,21 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 		return id;
 	};
 
-	const timeline = profile.timeline;
-	const order: number[] = [];
-	if (timeline) {
-		for (let index = 0; index < timeline.length; index++) {
-			if (statusFitsMode(timeline.status[index]!, profile.meta.mode)) {
-				order.push(index);
-			}
-		}
+	const {perThread, total} = threadSamples(profile);
+	let firstTime = Infinity;
+	let lastTime = -Infinity;
+	for (const samples of perThread.values()) {
+		firstTime = Math.min(firstTime, samples.time[0] ?? Infinity);
+		lastTime = Math.max(lastTime, samples.time.at(-1) ?? -Infinity);
 	}
 
-	const firstTime = timeline && order.length > 0 ? timeline.time[order[0]!]! : 0;
-	let lastTime = firstTime;
-	const perThread = new Map<number, number[]>();
-	for (const index of order) {
-		const tid = timeline!.tid[index]!;
-		let list = perThread.get(tid);
-		if (list === undefined) {
-			list = [];
-			perThread.set(tid, list);
-		}
-
-		list.push(index);
-		lastTime = Math.max(lastTime, timeline!.time[index]!);
+	if (total === 0) {
+		firstTime = 0;
+		lastTime = 0;
 	}
 
 	const gcFrames = new Set(profile.frames.flatMap((frame, id) => frame.kind === 'gc' ? [id] : []));
-	const threads = [...perThread].map(([tid, indices]) => {
+	const threads = [...perThread].map(([tid, thread]) => {
 		const funcTable = table(['name', 'isJS', 'relevantForJS', 'resource', 'fileName', 'lineNumber', 'columnNumber']);
 		const resourceTable = table(['lib', 'name', 'host', 'type']);
 		const frameTable = table(['address', 'category', 'subcategory', 'func', 'innerWindowID', 'implementation', 'optimizations',
@@ -185,8 +173,7 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 		const threadTracks = [...tracks];
 		let isMainThread = false;
 		let sawException = false;
-		for (const index of indices) {
-			const status = timeline!.status[index]!;
+		for (const status of thread.status) {
 			isMainThread ||= (status & ThreadStatus.mainThread) !== 0;
 			sawException ||= (status & ThreadStatus.hasException) !== 0;
 		}
@@ -207,10 +194,10 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 			}
 		};
 
-		for (const index of indices) {
-			const stack = timeline!.stack[index]!;
-			const status = timeline!.status[index]!;
-			const time = ms(timeline!.time[index]! - firstTime);
+		for (let index = 0; index < thread.time.length; index++) {
+			const stack = thread.stack[index]!;
+			const status = thread.status[index]!;
+			const time = ms(thread.time[index]! - firstTime);
 			samples.stack.push(stack < 0 ? null : stackFor(stack));
 			samples.time.push(time);
 			samples.eventDelay.push(null);
@@ -256,7 +243,7 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 
 	return {
 		meta: {
-			interval: order.length > 0 ? ms(lastTime - firstTime) / order.length || profile.meta.intervalUs / 1000 : profile.meta.intervalUs / 1000,
+			interval: total > 0 ? ms(lastTime - firstTime) / total || profile.meta.intervalUs / 1000 : profile.meta.intervalUs / 1000,
 			startTime: options.startTime ?? profile.meta.startedAt,
 			abi: os.machine(),
 			misc: 'Python profiler',
@@ -283,6 +270,55 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 		pages: [],
 		shared: {stringArray: strings, sources: {length: 0, uuid: [], filename: []}},
 	};
+}
+
+type ThreadSamples = {time: number[]; status: number[]; stack: number[]};
+
+/**
+ * Each thread's samples in time order (µs since the start), in the profile's mode. Profiles
+ * without a timeline (the live view's) are laid out from their aggregated cells: each stack's
+ * samples side by side, spaced by the time they stand for — right totals, made-up order.
+ */
+function threadSamples(profile: Profile): {perThread: Map<number, ThreadSamples>; total: number} {
+	const perThread = new Map<number, ThreadSamples>();
+	let total = 0;
+	const add = (tid: number, time: number, status: number, stack: number) => {
+		let thread = perThread.get(tid);
+		if (thread === undefined) {
+			thread = {time: [], status: [], stack: []};
+			perThread.set(tid, thread);
+		}
+
+		thread.time.push(time);
+		thread.status.push(status);
+		thread.stack.push(stack);
+		total++;
+	};
+
+	const timeline = profile.timeline;
+	if (timeline && timeline.length === profile.samples) {
+		for (let index = 0; index < timeline.length; index++) {
+			if (statusFitsMode(timeline.status[index]!, profile.meta.mode)) {
+				add(timeline.tid[index]!, timeline.time[index]!, timeline.status[index]!, timeline.stack[index]!);
+			}
+		}
+
+		return {perThread, total};
+	}
+
+	const clock = new Map<number, number>();
+	for (const cell of profile.select()) {
+		const each = cell.count > 0 ? cell.timeUs / cell.count : 0;
+		let time = clock.get(cell.tid) ?? 0;
+		for (let index = 0; index < cell.count; index++) {
+			add(cell.tid, time, cell.status, cell.stack);
+			time += each;
+		}
+
+		clock.set(cell.tid, time);
+	}
+
+	return {perThread, total};
 }
 
 export function geckoJson(profile: Profile, options: GeckoOptions = {}): string {

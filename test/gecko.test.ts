@@ -5,6 +5,8 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
+import {readBinaryProfile} from '../exporters/binary-reader.js';
+import {geckoProfile} from '../exporters/gecko.js';
 import {fixtures, python, runCli, startPython, tempDir, testPythons} from './helpers.js';
 
 const dir = tempDir('tachyon-top-gecko-');
@@ -126,6 +128,24 @@ describe('gecko', () => {
 			}
 
 			assert.deepEqual(gilMarkers(ours, ourThread), gilMarkers(theirs, theirThread));
+		}
+
+		// A profile without a timeline (the live view's) still exports every sample, laid out per stack.
+		const {profile} = readBinaryProfile(fs.readFileSync(bin));
+		assert.equal(profile.timeline, undefined);
+		const fallback = geckoProfile(profile) as Json;
+		checkSchema(fallback);
+		const count = (profile: Json, thread: Json) => {
+			const counts = new Map<string | null, number>();
+			for (const leaf of leaves(profile, thread)) {
+				counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
+			}
+
+			return [...counts].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+		};
+
+		for (const [index, thread] of (fallback['threads'] as Json[]).entries()) {
+			assert.deepEqual(count(fallback, thread), count(ours, ours['threads'][index]));
 		}
 	});
 
