@@ -111,6 +111,17 @@ test('the tooltip gives before and after numbers', {skip: skip ?? (interpreter ?
 	const afterCount = Number(/After([\d,]+)/.exec(slow)![1]!.replaceAll(',', ''));
 	// 3× the work in the same 2 s of sampling: clearly more samples, whatever the machine load.
 	assert.ok(afterCount > before * 1.3, `after ${afterCount} vs before ${before}`);
+	// "Compare shares" scales the baseline to this run's sample count.
+	const factor = await page.evaluate(() => {
+		const {diff} = (window as unknown as {PROFILE_DATA: {diff: {currentSamples: number; baselineSamples: number; scale: number}}}).PROFILE_DATA;
+		return diff.currentSamples / (diff.baselineSamples * diff.scale);
+	});
+	await page.check('#normalise');
+	await page.mouse.move(0, 0);
+	await page.locator('#chart g.frame[name^="changing_work"]').first().hover();
+	await page.waitForTimeout(100);
+	const scaled = Number(/Before([\d,]+)/.exec(await page.textContent('#tooltip') ?? '')![1]!.replaceAll(',', ''));
+	assert.ok(Math.abs(scaled - (before * factor)) <= 1.5, `normalised before ${scaled} = ${before} × ${factor.toFixed(3)}`);
 	await page.locator('#chart g.frame[name^="new_only"]').first().hover();
 	await page.waitForTimeout(100);
 	assert.match(await page.textContent('#tooltip') ?? '', /not present \(new in this run\)/);
