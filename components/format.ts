@@ -3,6 +3,10 @@
 // number of distinct strings, because Ink 6 caches every text it measures and never evicts.
 import stringWidth from 'string-width';
 
+/** Printable ASCII is one column per character: the common case skips string-width. */
+const plainAscii = /^[\u0020-\u007E]*$/;
+const widthOf = (text: string) => (plainAscii.test(text) ? text.length : stringWidth(text));
+
 /** Cuts `text` to `width` columns, ending in `…` when cut, then pads it to exactly `width`. */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
 	if (width <= 0) {
@@ -10,10 +14,10 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 	}
 
 	let shown = text;
-	let shownWidth = stringWidth(shown);
+	let shownWidth = widthOf(shown);
 	if (shownWidth > width) {
 		shown = cutTo(shown, width - 1) + '…';
-		shownWidth = stringWidth(shown);
+		shownWidth = widthOf(shown);
 	}
 
 	const pad = ' '.repeat(Math.max(0, width - shownWidth));
@@ -22,8 +26,12 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 
 /** Keeps the end of `text` (for paths), starting with `…` when cut, padded to `width`. */
 export function fitEnd(text: string, width: number): string {
-	if (stringWidth(text) <= width) {
+	if (widthOf(text) <= width) {
 		return fit(text, width);
+	}
+
+	if (plainAscii.test(text)) {
+		return '…' + text.slice(text.length - width + 1);
 	}
 
 	const chars = [...text];
@@ -40,9 +48,15 @@ export function fitEnd(text: string, width: number): string {
 }
 
 function cutTo(text: string, width: number): string {
+	if (plainAscii.test(text)) {
+		return text.slice(0, width);
+	}
+
 	let out = '';
+	let used = 0;
 	for (const char of text) {
-		if (stringWidth(out + char) > width) {
+		used += stringWidth(char);
+		if (used > width) {
 			break;
 		}
 

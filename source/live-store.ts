@@ -115,7 +115,8 @@ export class LiveStore {
 		const {pid, intervalUs} = this.options;
 		this.sampler = new Sampler({
 			...samplerDefaults, pid, intervalUs, allThreads: true, cpuState: true, exceptionState: true,
-			batchMs: 1000 / (this.options.hz ?? 10), waitForRuntimeMs: this.options.waitForRuntimeMs ?? 0,
+			// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
+			batchMs: 500 / (this.options.hz ?? 10), waitForRuntimeMs: this.options.waitForRuntimeMs ?? 0,
 		}, {
 			onAttached: target => {
 				this.profile.meta.pythonVersion = target.version;
