@@ -69,7 +69,7 @@ export const exporters = {
 	},
 	'diff-flamegraph': {
 		// Its flag takes the baseline file; the CLI loads it into options.baseline.
-		id: 'diff-flamegraph', flag: 'diffFlamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
+		id: 'diff-flamegraph', flag: 'diff-flamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
 		needsTimeline: false, html: true,
 		export: (profile, options) => text(diffFlamegraphHtml(profile, options.baseline)),
 	},
