@@ -83,8 +83,11 @@ function notYet(cli: Cli): void {
 	}
 }
 
-/** What the exporters need from the flags: table options, --compression, the diff baseline. */
-function exportOptionsFor(cli: Cli): ExportOptions {
+/**
+ * What the exporters need from the flags: table options, --compression, the diff baseline
+ * (which must have been captured in `mode`, when the mode is known before reading).
+ */
+function exportOptionsFor(cli: Cli, mode?: ProfilingMode): ExportOptions {
 	if (cli.flags.limit !== undefined && (!Number.isInteger(cli.flags.limit) || cli.flags.limit < 0)) {
 		throw new UserError(`Expected \`--limit\` to be a whole number >= 0, got \`${cli.flags.limit}\``, 2);
 	}
@@ -93,7 +96,7 @@ function exportOptionsFor(cli: Cli): ExportOptions {
 		sort: cli.flags.sort as SortKey | undefined,
 		...(cli.flags.limit === undefined ? {} : {limit: cli.flags.limit}),
 		compression: (cli.flags.compression ?? 'auto') as CompressionChoice,
-		...(cli.flags.diffFlamegraph === undefined ? {} : {baseline: loadBaseline(cli.flags.diffFlamegraph)}),
+		...(cli.flags.diffFlamegraph === undefined ? {} : {baseline: loadBaseline(cli.flags.diffFlamegraph, mode)}),
 	};
 }
 
@@ -124,7 +127,10 @@ async function main(): Promise<number> {
 			throw new UserError('Expected one binary file: tachyon-top replay [format flag] [-o PATH] FILE.bin', 2);
 		}
 
-		return replay({file: cli.input[0]!, format: chosenFormat(cli), exportOptions: exportOptionsFor(cli), output: cli.flags.output, browser: cli.flags.browser});
+		return replay({
+			file: cli.input[0]!, format: chosenFormat(cli), exportOptions: exportOptionsFor(cli), output: cli.flags.output, browser: cli.flags.browser,
+			...(cli.flags.diffFlamegraph === undefined ? {} : {baselineFile: cli.flags.diffFlamegraph}),
+		});
 	}
 
 	const allThreads = cli.flags.allThreads;
@@ -155,7 +161,7 @@ async function main(): Promise<number> {
 	const hz = cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate);
 	const durationS = cli.flags.duration === undefined ? 0 : parseDuration(cli.flags.duration);
 	const mode = (cli.flags.mode ?? 'wall') as ProfilingMode;
-	const exportOptions = exportOptionsFor(cli);
+	const exportOptions = exportOptionsFor(cli, mode);
 	let pid: number;
 	let child: ReturnType<typeof startScript> | undefined;
 	if (command === 'attach') {

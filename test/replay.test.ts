@@ -90,6 +90,15 @@ describe('replay', () => {
 		assert.equal(text.stdout, '');
 	});
 
+	test('a baseline of another mode is refused, as Tachyon refuses it', async () => {
+		const cpu = Buffer.from(fs.readFileSync(raw));
+		cpu.writeUInt32LE((cpu.readUInt32LE(60) & ~7) | 2, 60); // Mode bits: cpu (id 1, stored + 1).
+		const file = path.join(dir, 'cpu-mode.bin');
+		fs.writeFileSync(file, cpu);
+		assertOneLineError(await runCli(['replay', '--diff-flamegraph', file, '-o', path.join(dir, 'm.html'), good]), /captured in cpu mode, this profile is in wall mode/);
+		assertOneLineError(await runCli(['attach', '-d', '1', '--diff-flamegraph', file, '1']), /captured in cpu mode/);
+	});
+
 	test('attach --diff-flamegraph BASE.bin compares a live capture with a binary baseline', async () => {
 		const target = await startPython(testPythons().at(-1)!, 'binary-workload.py');
 		const out = path.join(dir, 'live-diff.html');

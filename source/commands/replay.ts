@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import {BinaryFormatError, binaryInfo, readBinaryProfile} from '../../exporters/binary-reader.js';
 import type {Exporter, ExportOptions} from '../../exporters/index.js';
-import type {Profile} from '../../exporters/model.js';
+import type {Profile, ProfilingMode} from '../../exporters/model.js';
 import {UserError} from '../../sampler/errors.js';
 import {openInBrowser} from '../browser.js';
 import {outputPathFor, writeExport} from '../output.js';
@@ -39,9 +39,21 @@ function load(file: string, what: string, options: {timeline: boolean; onProgres
 	}
 }
 
-/** A --diff-flamegraph baseline: a binary capture, as a profile. */
-export function loadBaseline(file: string): Profile {
-	return load(file, 'baseline file', {timeline: false});
+/** Differences between captures of different modes mean nothing, so Tachyon refuses them; so do we. */
+function checkBaselineMode(file: string, baseline: Profile, mode: ProfilingMode): void {
+	if (baseline.meta.mode !== mode) {
+		throw new UserError(`baseline ${file} was captured in ${baseline.meta.mode} mode, this profile is in ${mode} mode: compare captures of the same mode`, 2);
+	}
+}
+
+/** A --diff-flamegraph baseline: a binary capture, as a profile (of `mode`, when given). */
+export function loadBaseline(file: string, mode?: ProfilingMode): Profile {
+	const baseline = load(file, 'baseline file', {timeline: false});
+	if (mode !== undefined) {
+		checkBaselineMode(file, baseline, mode);
+	}
+
+	return baseline;
 }
 
 /** A progress bar on stderr, only when it is a terminal. */
@@ -63,6 +75,8 @@ export type ReplayConfig = {
 	readonly exportOptions: ExportOptions;
 	readonly output: string | undefined;
 	readonly browser: boolean;
+	/** The --diff-flamegraph file, for messages. */
+	readonly baselineFile?: string;
 };
 
 export function replay(config: ReplayConfig): number {
@@ -84,6 +98,9 @@ export function replay(config: ReplayConfig): number {
 	}
 
 	const profile = load(config.file, 'file', {timeline: config.format.needsTimeline, onProgress: progress});
+	if (config.exportOptions.baseline && config.baselineFile !== undefined) {
+		checkBaselineMode(config.baselineFile, config.exportOptions.baseline, profile.meta.mode);
+	}
 	if (!progress) {
 		process.stderr.write(banner);
 	}
