@@ -1,12 +1,13 @@
 // replay: converts a real capture to every format; bad files (truncated, corrupted, foreign,
 // missing) end in one clear line and a non-zero exit, never a stack trace or a hang.
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {BinaryFormatError, readBinaryProfile} from '../exporters/binary-reader.js';
 import {formatIds} from '../exporters/index.js';
-import {runCli, startPython, tempDir, testPythons} from './helpers.js';
+import {cli, runCli, startPython, tempDir, testPythons} from './helpers.js';
 
 const dir = tempDir('tachyon-top-replay-');
 const good = path.join(dir, 'good.bin');
@@ -58,6 +59,13 @@ describe('replay', () => {
 		const table = await runCli(['replay', good]);
 		assert.equal(table.code, 0, table.stderr);
 		assert.match(table.stdout, /binary-workload\.py:\d+\(crunch\)/);
+	});
+
+	test('on a terminal replay shows its progress', {skip: fs.existsSync('/usr/bin/script') ? false : 'script(1) is not installed'}, () => {
+		// script(1) gives the CLI a pseudo-terminal, as a person running it has.
+		const shown = execFileSync('/usr/bin/script', ['-qec', `${process.execPath} ${cli} replay --collapsed -o ${path.join(dir, 'tty.txt')} ${good}`, '/dev/null'], {encoding: 'utf8', timeout: 60_000});
+		assert.match(shown, /Replaying [\d,]+ samples/);
+		assert.match(shown, /\[█+\] 100\.0% of [\d,]+/);
 	});
 
 	test('replay --diff-flamegraph BASE.bin NEW.bin works', async () => {
