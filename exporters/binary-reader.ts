@@ -248,7 +248,7 @@ function readExtension(bytes: Uint8Array, layout: Layout, tablesEnd: number): Bi
 		return undefined;
 	}
 
-	const length = layout.view.getUint32(tablesEnd + 8, true);
+	const length = layout.view.getUint32(tablesEnd + 8, layout.little);
 	if (tablesEnd + 12 + length > limit) {
 		return undefined;
 	}
@@ -371,7 +371,7 @@ export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}):
 	const stream = sampleStream(bytes, layout);
 	// Our files start the clock one interval before the first tick (see the writer).
 	const origin = layout.startTimeUs + (extension ? info.intervalUs : 0);
-	const lastTs = decodeSamples(stream, profile, frames.length, layout.startTimeUs, origin, options);
+	const lastTs = decodeSamples(stream, profile, frames.length, layout.startTimeUs, origin, layout.little, options);
 	if (profile.samples !== info.samples) {
 		fail(`corrupted: the header says ${info.samples} samples, the stream holds ${profile.samples}`);
 	}
@@ -394,7 +394,7 @@ function isProfilerFrame(frame: FrameDef): boolean {
 	return frame.filename.endsWith('_sync_coordinator.py');
 }
 
-function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number, startTimeUs: number, origin: number, options: ReadOptions): number {
+function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number, startTimeUs: number, origin: number, little: boolean, options: ReadOptions): number {
 	const hidden = new Set<number>();
 	for (const [index, frame] of profile.frames.entries()) {
 		if (isProfilerFrame(frame)) {
@@ -492,7 +492,8 @@ function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number,
 			fail('truncated sample record');
 		}
 
-		const tidBig = view.getBigUint64(position, true);
+		// Fixed-width fields follow the file's byte order (the magic tells it); varints have none.
+		const tidBig = view.getBigUint64(position, little);
 		const tid = Number(tidBig & 0xFF_FF_FF_FFn);
 		position += 12; // The interpreter id (u32) is not kept: we profile the main interpreter.
 		const encoding = stream[position++]!;
