@@ -179,9 +179,10 @@ for (const interpreter of versions) {
 
 		test('when the target exits the view says so, keeps the rows and still exports', async () => {
 			await target.python.stop();
-			const shown = await waitForFrame(frame, text => text.includes('exited: data kept'), 10_000);
+			const shown = await waitForFrame(frame, text => text.includes('exited: data kept'), 20_000);
 			assert.match(shown, /hot_loop_alpha/);
 			await press('e');
+			await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
 			await press('p');
 			await waitForFrame(frame, text => text.includes('Wrote pstats to'));
 			assert.match(fs.readFileSync(path.join(target.dir, `pstats_${target.python.pid}.pstats`), 'utf8'), /hot_loop_alpha/);
