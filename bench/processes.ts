@@ -213,8 +213,12 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 	}
 
 	if (!exited) {
-		if (pid !== undefined) {
-			process.kill(pid, stopped ? 'SIGINT' : 'SIGKILL');
+		try {
+			if (pid !== undefined) {
+				process.kill(pid, stopped ? 'SIGINT' : 'SIGKILL');
+			}
+		} catch {
+			// It ended on its own meanwhile (a sampler stops when its target exits).
 		}
 
 		await watched.exited;

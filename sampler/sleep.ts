@@ -1,6 +1,7 @@
-// Sleeping between samples. A timed Atomics.wait costs ~1.5 µs more CPU per wake-up than a
-// plain clock_nanosleep (measured here: 16.9 vs 15.4 µs, most of it the VM's timer exits), and
-// at 10 kHz wake-ups are most of the sampler's cost. The price of nanosleep is that a stop
+// Sleeping between samples. At 10 kHz wake-ups are most of the sampler's cost (~15 µs of CPU
+// each on this VM, mostly the hypervisor's timer exits). A plain clock_nanosleep is the
+// cheapest sleep there is: never dearer than a timed Atomics.wait, by up to 1.5 µs a wake-up
+// in some runs (`npm run bench -- --only floor` measures both). The price is that a stop
 // request cannot interrupt it, so callers sleep in slices of at most maxSliceUs.
 import koffi from 'koffi';
 
