@@ -12,6 +12,7 @@ import {dumpText} from './commands/dump.js';
 import {record} from './commands/record.js';
 import {loadBaseline, replay} from './commands/replay.js';
 import {startScript} from './commands/run.js';
+import {SubprocessFollower} from './commands/subprocesses.js';
 import {openInBrowser} from './browser.js';
 import {flags, formatFlags} from './flags.js';
 import {intervalFromRate, parseDuration, parseRate} from './rate.js';
@@ -75,7 +76,7 @@ function chosenFormat(cli: Cli): Exporter {
 }
 
 function notYet(cli: Cli): void {
-	const pending = (['asyncAware', 'subprocesses'] as const)
+	const pending = (['asyncAware'] as const)
 		.filter(name => cli.flags[name] === true);
 	if (pending.length > 0) {
 		const name = pending[0]!.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
@@ -181,34 +182,48 @@ async function main(): Promise<number> {
 		pid = child.pid;
 	}
 
+	const samplerOptions = {
+		...samplerDefaults,
+		pid,
+		intervalUs: intervalFromRate(hz),
+		durationS,
+		allThreads,
+		gc: cli.flags.gc,
+		native: cli.flags.native,
+		opcodes: cli.flags.opcodes,
+		blocking: cli.flags.blocking,
+		// Gecko's CPU markers need each thread's run state (Tachyon samples gecko in mode "all").
+		cpuState: mode === 'cpu' || format.id === 'gecko',
+		exceptionState: mode === 'exception',
+		waitForRuntimeMs: child ? 5000 : 0,
+	};
+	const meta = {mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: false};
+	// --subprocesses: each Python descendant gets a sampler of its own and a file of its own.
+	const follower = cli.flags.subprocesses
+		? new SubprocessFollower({rootPid: pid, sampler: samplerOptions, meta, timeline: format.needsTimeline === true})
+		: undefined;
 	try {
 		const recorded = await record({
-			sampler: {
-				...samplerDefaults,
-				pid,
-				intervalUs: intervalFromRate(hz),
-				durationS,
-				allThreads,
-				gc: cli.flags.gc,
-				native: cli.flags.native,
-				opcodes: cli.flags.opcodes,
-				blocking: cli.flags.blocking,
-				// Gecko's CPU markers need each thread's run state (Tachyon samples gecko in mode "all").
-				cpuState: mode === 'cpu' || format.id === 'gecko',
-				exceptionState: mode === 'exception',
-				waitForRuntimeMs: child ? 5000 : 0,
-			},
-			meta: {pid, mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: false},
+			sampler: samplerOptions,
+			meta: {pid, ...meta},
 			format,
 			exportOptions,
 			output: cli.flags.output,
 			realtimeStats: cli.flags.realtimeStats,
 			targetIsChild: child !== undefined,
 		});
+		if (follower) {
+			await follower.stop();
+			for (const written of follower.write(format, exportOptions, cli.flags.output)) {
+				process.stderr.write(`Wrote ${format.description} to ${written}\n`);
+			}
+		}
+
 		if (cli.flags.browser && format.html && recorded.path) {
 			openInBrowser(recorded.path);
 		}
 	} finally {
+		void follower?.stop();
 		child?.stop();
 	}
 
