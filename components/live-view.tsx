@@ -1,12 +1,11 @@
 // The live view: header, the dense function table, a message line and the keys. One mode at
 // a time owns the keyboard (table, filter prompt, help, export menu, baseline prompt, dump,
 // details), so a key never means two things.
-import fs from 'node:fs';
 import {Box, Text, useInput, type Key} from 'ink';
 import {useCallback, useMemo, useState, useSyncExternalStore} from 'react';
-import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {exporters, type Exporter} from '../exporters/index.js';
 import {collectDump, type DumpData} from '../source/commands/dump.js';
+import {loadBaseline} from '../source/commands/replay.js';
 import {commandFor} from '../source/key-bindings.js';
 import type {LiveStore} from '../source/live-store.js';
 import {DetailsView} from './details-view.js';
@@ -53,7 +52,8 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 
 	const runExport = useCallback((format: Exporter, baselinePath?: string) => {
 		try {
-			const baseline = baselinePath === undefined ? undefined : readBinaryProfile(fs.readFileSync(baselinePath)).profile;
+			// A baseline of another mode would compare nothing: loadBaseline refuses it, as the CLI does.
+			const baseline = baselinePath === undefined ? undefined : loadBaseline(baselinePath.trim(), store.getSnapshot().mode);
 			const started = performance.now();
 			const written = store.exportTo(format, baseline ? {baseline} : {});
 			setMessage({text: `Wrote ${format.id} to ${written} (${Math.round(performance.now() - started)} ms)`, error: false});

@@ -154,6 +154,31 @@ for (const interpreter of versions) {
 			assert.equal(target.store.getSnapshot().status, 'sampling', 'exporting did not stop sampling');
 		});
 
+		test('every format of the registry exports from the live profile; diff-flamegraph asks for a baseline', async () => {
+			const {exporters} = await import('../exporters/index.js');
+			for (const format of Object.values(exporters)) {
+				if (format.id === 'diff-flamegraph') {
+					continue;
+				}
+
+				const written = target.store.exportTo(format);
+				const size = fs.statSync(written).isDirectory() ? fs.readdirSync(written).length : fs.statSync(written).size;
+				assert.ok(size > 0, `${format.id}: ${written} is empty`);
+			}
+
+			const baseline = path.join(target.dir, `binary_${target.python.pid}.bin`);
+			assert.ok(fs.existsSync(baseline), fs.readdirSync(target.dir).join(', '));
+			await press('e');
+			await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
+			await press('d');
+			await waitForFrame(frame, text => text.includes('Baseline binary profile for the diff'));
+			view.stdin.write(baseline);
+			await delay(100);
+			await press(keys.enter);
+			await waitForFrame(frame, text => text.includes('Wrote diff-flamegraph to'));
+			assert.match(fs.readFileSync(path.join(target.dir, `diff_flamegraph_${target.python.pid}.html`), 'utf8'), /hot_loop_alpha/);
+		});
+
 		test('d shows a stack dump of every thread; Esc goes back', async () => {
 			await press('d');
 			const shown = await waitForFrame(frame, text => text.includes('Stack dump for PID'));
