@@ -182,6 +182,8 @@ export class BinaryWriter {
 	/** Bytes of the (compressed) sample stream written so far. */
 	private written = 0;
 	private finished = false;
+	/** The last batch, written once the next one (or the end) arrives: see addBatch. */
+	private held: SampleBatch | undefined;
 
 	constructor(sink: BinarySink, options: BinaryWriterOptions) {
 		this.sink = sink;
@@ -210,15 +212,28 @@ export class BinaryWriter {
 		return this.startTimeUs + this.options.intervalUs;
 	}
 
-	/** Writes one sampler batch; `profile` has already ingested it (it resolves the stack ids). */
+	/**
+	 * Takes one sampler batch; `profile` has already ingested it (it resolves the stack ids). Each
+	 * batch is written when the next one arrives, so a frame the sampler ships a batch late is
+	 * known by then; finish() writes the last one.
+	 */
 	addBatch(batch: SampleBatch, profile: Profile): void {
+		const previous = this.held;
+		this.held = batch;
+		if (previous) {
+			this.writeBatch(previous, profile);
+		}
+	}
+
+	private writeBatch(batch: SampleBatch, profile: Profile): void {
 		const {ticks, records} = batch;
 		let record = 0;
 		for (let tick = 0; tick < ticks.length; tick += 3) {
 			const time = ticks[tick]!;
 			const count = ticks[tick + 2]!;
 			for (let thread = 0; thread < count; thread++, record += 3) {
-				this.addSample(profile, records[record]!, records[record + 1]!, records[record + 2]!, time);
+				// A Uint32Array: an empty stack (-1) arrives as 2^32 − 1.
+				this.addSample(profile, records[record]!, records[record + 1]!, records[record + 2]! | 0, time);
 			}
 		}
 	}
@@ -263,6 +278,11 @@ export class BinaryWriter {
 		}
 
 		this.finished = true;
+		if (this.held && profile) {
+			this.writeBatch(this.held, profile);
+		}
+
+		this.held = undefined;
 		for (const state of this.threads.values()) {
 			this.flushRepeat(state);
 		}
@@ -378,7 +398,12 @@ export class BinaryWriter {
 				const frameId = profile.stackFrameOf(id);
 				let index = this.frameIndex[frameId];
 				if (index === undefined) {
-					index = this.frame(profile.frames[frameId]!);
+					const def = profile.frames[frameId];
+					if (def === undefined) {
+						throw new Error(`the sampler named frame ${frameId}, of ${profile.frames.length} known`);
+					}
+
+					index = this.frame(def);
 					this.frameIndex[frameId] = index;
 				}
 

@@ -150,7 +150,8 @@ export class Profile {
 			this.ticks++;
 			this.timeUs += standsFor;
 			for (let thread = 0; thread < count; thread++, record += 3) {
-				this.addSample(records[record]!, records[record + 1]!, records[record + 2]!, standsFor, time);
+				// `records` is a Uint32Array: an empty stack (-1) arrives as 2^32 − 1; `| 0` makes it -1 again.
+				this.addSample(records[record]!, records[record + 1]!, records[record + 2]! | 0, standsFor, time);
 			}
 		}
 

@@ -36,6 +36,8 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		intervalUs: config.meta.intervalUs, meta: config.meta, compression: config.exportOptions.compression ?? 'auto',
 	});
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
+	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
+	let writeError: Error | undefined;
 	const sampler = new Sampler(config.sampler, {
 		onAttached(target) {
 			profile.meta.pythonVersion = target.version;
@@ -44,8 +46,15 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		},
 		onBatch(batch) {
 			profile.ingest(batch);
-			writer?.addBatch(batch, profile);
 			stats?.add(batch);
+			if (writer && writeError === undefined) {
+				try {
+					writer.addBatch(batch, profile);
+				} catch (error) {
+					writeError = error instanceof Error ? error : new Error(String(error));
+					sampler.stop();
+				}
+			}
 		},
 	});
 
@@ -84,7 +93,17 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 
 	const reason = end.kind === 'done' ? end.reason : 'stopped';
 	profile.endReason = reason === 'exited' && config.targetIsChild ? 'duration' : reason;
-	const written = writer?.finish(profile, extensionOf(profile));
+	let written;
+	try {
+		written = writeError ? undefined : writer?.finish(profile, extensionOf(profile));
+	} catch (error) {
+		writeError = error instanceof Error ? error : new Error(String(error));
+	}
+
+	if (writeError) {
+		throw new UserError(`could not write ${binaryPath}: ${writeError.message}`);
+	}
+
 	const path = binaryPath ?? writeExport(config.format, profile, config.exportOptions, config.output, config.format.id === 'pstats' && config.output === undefined);
 	if (reason === 'exited' && !config.targetIsChild) {
 		process.stderr.write(`tachyon-top: process ${config.sampler.pid} exited during sampling; ${profile.samples} samples taken until then were written.\n`);
