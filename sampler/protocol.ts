@@ -48,6 +48,9 @@ export type SamplerOptions = {
 	readonly exceptionState: boolean;
 	/** How often the worker sends a batch, in milliseconds. */
 	readonly batchMs: number;
+	/** Sample asyncio task chains instead of threads (3.14+), of the running tasks or of all. */
+	readonly asyncAware?: boolean;
+	readonly asyncMode?: 'running' | 'all';
 	/** Stop the target's threads (ptrace) around each sample. */
 	readonly blocking?: boolean;
 	/** Wait this long for a just-started process to become a readable Python (run mode). */

@@ -30,6 +30,8 @@ export type ThreadSample = {
 	depth: number;
 	/** Frame ids, innermost first; only [0, depth) is valid. */
 	readonly frames: number[];
+	/** With recordAddresses: each frame's remote address (0 for synthetic ones), for --async-aware. */
+	addresses?: number[];
 };
 
 type CodeInfo = {
@@ -115,6 +117,9 @@ export class Unwinder {
 			: 0;
 	}
 
+	/** --async-aware: keep each frame's address in the samples, to cut a thread's stack at a task's coroutine. */
+	recordAddresses = false;
+	private readonly walkFrameAddress: number[] = [];
 	/** --blocking: each thread's on-CPU state from just before its threads were stopped. */
 	runningBeforePause: ReadonlyMap<number, boolean> | undefined;
 
@@ -454,6 +459,7 @@ export class Unwinder {
 				walkCode[depth] = code;
 				walkIp[depth] = ip;
 				walkAddrq[depth] = Math.floor((ip - code.bytecode) / 2);
+				this.walkFrameAddress[depth] = frame;
 				walkFixed[depth++] = -1;
 				// 3.11 has no entry frames; the Python frame entered from C is flagged instead.
 				if (this.options.native && layout.frame.isEntry >= 0 && scratch[at + layout.frame.isEntry] !== 0) {
@@ -478,6 +484,13 @@ export class Unwinder {
 
 		sample.status = status;
 		this.resolveFrames(sample, depth);
+		if (this.recordAddresses) {
+			const addresses = sample.addresses ?? (sample.addresses = []);
+			for (let index = 0; index < depth; index++) {
+				addresses[index] = walkFixed[index] === -1 ? this.walkFrameAddress[index]! : 0;
+			}
+		}
+
 		this.plans.set(tstate, {cframe, chunks, extras});
 		return true;
 	}
@@ -509,6 +522,41 @@ export class Unwinder {
 		walkCode[0] = undefined;
 		walkFixed[0] = frameId;
 		return depth + 1;
+	}
+
+	/**
+	 * The frame id of the interpreter frame at `address` (e.g. a coroutine's embedded frame),
+	 * or -1 when it holds no Python code. Call between samples, not during one.
+	 */
+	frameIdAt(address: number): number {
+		const {layout, memory} = this;
+		this.regions = [];
+		this.cursor = threadRegionAt;
+		const at = this.fetch(address, layout.frame.size);
+		let executable = readPointer(memory.scratch, at + layout.frame.executable);
+		if (layout.frame.taggedExecutable) {
+			executable -= executable % 8;
+		}
+
+		const owner = memory.scratch[at + layout.frame.owner]!;
+		const ip = readPointer(memory.scratch, at + layout.frame.instrPtr);
+		const code = executable === 0 || executable === this.target.none || owner >= layout.firstNonPythonOwner ? undefined : this.codeInfo(executable);
+		if (!code) {
+			return -1;
+		}
+
+		const addrq = Math.floor((ip - code.bytecode) / 2);
+		let id = code.frames.get(addrq * 256);
+		if (id === undefined) {
+			const location = locationOf(code.linetable, code.firstLine, addrq);
+			id = this.frameTable.intern({
+				filename: code.filename, funcname: code.qualname, line: location.line, endLine: location.endLine,
+				col: location.col, endCol: location.endCol, opcode: -1, kind: 'python',
+			});
+			code.frames.set(addrq * 256, id);
+		}
+
+		return id;
 	}
 
 	/** Deep stacks span several chunks: copy older ones (linked by `previous`) on demand. */

@@ -15,6 +15,7 @@ import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {maxSliceUs, sleepUs} from './sleep.js';
 import {StackTable} from './stack-table.js';
 import {describeReadError, openTarget, type Target} from './target.js';
+import {AsyncStacks} from './asyncio.js';
 import {ThreadFreezer} from './ptrace.js';
 import {Unwinder} from './unwinder.js';
 
@@ -111,6 +112,7 @@ function run(): void {
 	// --blocking: the target's threads stand still while they are read and run on right after,
 	// whatever the read does (the finally), so no way out of the loop leaves them stopped.
 	const freezer = options.blocking ? new ThreadFreezer(target.pid) : undefined;
+	const asyncStacks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'running') : undefined;
 	unwinder.runningBeforePause = freezer?.runningBefore;
 	const needStates = options.cpuState || options.native;
 	const sampleOnce = (nowMs: number): number => {
@@ -210,7 +212,7 @@ function run(): void {
 		next += interval;
 		attempts++;
 		try {
-			const count = sampleOnce(now / 1000);
+			const count = asyncStacks ? asyncStacks.rewrite(now / 1000, sampleOnce(now / 1000)) : sampleOnce(now / 1000);
 			const standsFor = now - previousTick;
 			previousTick = now;
 			ticks.push3(now - start, standsFor, count);

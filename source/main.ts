@@ -75,12 +75,14 @@ function chosenFormat(cli: Cli): Exporter {
 	return exporters[chosen[0] ?? 'pstats'];
 }
 
-function notYet(cli: Cli): void {
-	const pending = (['asyncAware'] as const)
-		.filter(name => cli.flags[name] === true);
-	if (pending.length > 0) {
-		const name = pending[0]!.replaceAll(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
-		throw new UserError(`--${name} is not available in this build yet`, 2);
+/** As in Tachyon: task chains are a view of their own, not combinable with a mode. */
+function checkAsyncFlags(cli: Cli): void {
+	if (cli.flags.asyncAware && cli.flags.mode !== undefined) {
+		throw new UserError('--mode cannot be used with --async-aware (task stacks are sampled in wall-clock time)', 2);
+	}
+
+	if (cli.flags.asyncMode !== undefined && !cli.flags.asyncAware) {
+		throw new UserError('--async-mode needs --async-aware', 2);
 	}
 }
 
@@ -122,7 +124,7 @@ async function main(): Promise<number> {
 	}
 
 	const cli = parse(options);
-	notYet(cli);
+	checkAsyncFlags(cli);
 	if (command === 'replay') {
 		if (cli.input.length !== 1) {
 			throw new UserError('Expected one binary file: tachyon-top replay [format flag] [-o PATH] FILE.bin', 2);
@@ -187,7 +189,10 @@ async function main(): Promise<number> {
 		pid,
 		intervalUs: intervalFromRate(hz),
 		durationS,
-		allThreads,
+		// Task chains may run in any thread: look at them all.
+		allThreads: allThreads || cli.flags.asyncAware,
+		asyncAware: cli.flags.asyncAware,
+		asyncMode: (cli.flags.asyncMode ?? 'running') as 'running' | 'all',
 		gc: cli.flags.gc,
 		native: cli.flags.native,
 		opcodes: cli.flags.opcodes,
@@ -197,7 +202,7 @@ async function main(): Promise<number> {
 		exceptionState: mode === 'exception',
 		waitForRuntimeMs: child ? 5000 : 0,
 	};
-	const meta = {mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: false};
+	const meta = {mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: cli.flags.asyncAware};
 	// --subprocesses: each Python descendant gets a sampler of its own and a file of its own.
 	const follower = cli.flags.subprocesses
 		? new SubprocessFollower({rootPid: pid, sampler: samplerOptions, meta, timeline: format.needsTimeline === true})
