@@ -53,7 +53,8 @@ export function layoutColumns(width: number): Column[] {
 	return [
 		...fixed,
 		{id: 'function', title: 'function', width: functionWidth, align: 'left'},
-		{id: 'file', title: 'file:line', width: Math.max(8, left - functionWidth), align: 'left'},
+		// Both flexible columns have a gutter too: a row one column too wide would make Ink wrap it on every frame.
+		{id: 'file', title: 'file:line', width: Math.max(8, left - functionWidth - 2), align: 'left'},
 	];
 }
 
