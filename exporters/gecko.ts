@@ -1,6 +1,10 @@
 // Firefox Profiler's processed ("Gecko") profile format, laid out as Tachyon 3.15 writes it:
 // one thread per sampled thread, samples with their real timestamps, stack/frame/func tables
 // and interval markers for the thread states we know (GIL, CPU, exception, GC).
+// Deliberate differences from Tachyon (test/gecko.test.ts compares the rest field by field):
+// `pid` is the target's, not the profiler's own; threads carry their names where known; CPU
+// markers are left out while the CPU state was not measured (Tachyon writes "Off CPU" then), and
+// exception markers only appear on threads that had one; meta.importedFrom is "tachyon-top".
 import os from 'node:os';
 import path from 'node:path';
 import {statusFitsMode, ThreadStatus, type FrameDef, type Profile} from './model.js';
