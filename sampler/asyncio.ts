@@ -80,6 +80,8 @@ export class AsyncStacks {
 	private lastLook = -1e9;
 	private readonly taskFrames = new Map<string, number>();
 	private readonly out: ThreadSample[] = [];
+	/** Per stack of the last rewrite: the name of its leaf task (dump's section headers). */
+	readonly leafNames: string[] = [];
 	/** Generator states of the target's version: suspended in `yield from`/`await`, and cleared. */
 	private readonly yieldFrom: number;
 	private readonly cleared: number;
@@ -174,6 +176,7 @@ export class AsyncStacks {
 		const sample = this.out[index] ?? (this.out[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
 		sample.tid = tid;
 		sample.status = status;
+		this.leafNames[index] = this.nameOf(leaf);
 		const frames = sample.frames;
 		let depth = 0;
 		for (const frame of own) {

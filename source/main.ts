@@ -139,7 +139,8 @@ async function main(): Promise<number> {
 	const allThreads = cli.flags.allThreads;
 	if (command === 'dump') {
 		const pid = pidFrom(cli.input, 'dump');
-		process.stdout.write(dumpText({pid, allThreads, native: cli.flags.native, gc: cli.flags.gc, opcodes: cli.flags.opcodes, blocking: cli.flags.blocking}));
+		process.stdout.write(dumpText({pid, allThreads, native: cli.flags.native, gc: cli.flags.gc, opcodes: cli.flags.opcodes, blocking: cli.flags.blocking,
+			asyncAware: cli.flags.asyncAware, asyncMode: (cli.flags.asyncMode ?? 'all') as 'running' | 'all'}));
 		return 0;
 	}
 

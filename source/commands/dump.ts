@@ -2,6 +2,7 @@
 import {FrameTable} from '../../sampler/frame-table.js';
 import {formatOpcode} from '../../sampler/opcodes.js';
 import {ThreadFreezer} from '../../sampler/ptrace.js';
+import {AsyncStacks, type AsyncMode} from '../../sampler/asyncio.js';
 import {type FrameDef, ThreadStatus} from '../../sampler/protocol.js';
 import {threadName} from '../../sampler/proc.js';
 import {TargetGoneError, TornReadError} from '../../sampler/remote-memory.js';
@@ -18,6 +19,9 @@ export type DumpOptions = {
 	readonly opcodes: boolean;
 	/** Stop the target's threads (ptrace) while reading them. */
 	readonly blocking?: boolean;
+	/** Each asyncio task's await chain instead of the threads (3.14+); Tachyon's dump shows all tasks. */
+	readonly asyncAware?: boolean;
+	readonly asyncMode?: AsyncMode;
 };
 
 export function statusWords(status: number): string[] {
@@ -102,12 +106,17 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 	const nameOpcode = opcodeName ?? ((opcode: number) => formatOpcode(target.version.text, opcode));
 	const frames = new FrameTable();
 	const unwinder = new Unwinder(target, frames, {
-		allThreads: options.allThreads, gc: options.gc, native: options.native, opcodes: options.opcodes, cpuState: true, exceptionState: true,
+		allThreads: options.allThreads || options.asyncAware === true, gc: options.gc, native: options.native, opcodes: options.opcodes, cpuState: true, exceptionState: true,
 	});
+	const tasks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'all') : undefined;
 	let count = 0;
 	for (let attempt = 0; ; attempt++) {
 		try {
 			count = sampleStill(unwinder, options.blocking === true);
+			if (tasks) {
+				count = tasks.rewrite(performance.now(), count);
+			}
+
 			break;
 		} catch (error) {
 			if (error instanceof TargetGoneError) {
@@ -144,7 +153,8 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 			});
 		}
 
-		threads.push({tid: sample.tid, name: threadName(options.pid, sample.tid), status: sample.status, frames: threadFrames});
+		const name = tasks ? `task ${tasks.leafNames[index]!}` : threadName(options.pid, sample.tid);
+		threads.push({tid: sample.tid, name, status: sample.status, frames: threadFrames});
 	}
 
 	return {pid: options.pid, version: target.version.text, command: target.command, threads};
@@ -163,7 +173,7 @@ export function formatDump(data: DumpData): string {
 		const lines = [`Thread ${thread.tid} (${[thread.name, ...words].filter(Boolean).join(', ')}; most recent call last):`];
 		for (const frame of thread.frames) {
 			if (frame.kind !== 'python') {
-				lines.push(`  ${frame.funcname}`);
+				lines.push(frame.kind === 'task' ? `  <task> ${frame.funcname}` : `  ${frame.funcname}`);
 				continue;
 			}
 
