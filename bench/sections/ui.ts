@@ -125,7 +125,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		const terminal = new FakeTerminal();
 		let renders = 0;
 		const app = render(createElement(LiveView, {store, onQuit() {}}), {
-			stdout: terminal as unknown as NodeJS.WriteStream, stdin: fakeStdin(), maxFps: 10, patchConsole: false, exitOnCtrlC: false,
+			stdout: terminal as unknown as NodeJS.WriteStream, stdin: fakeStdin(), maxFps: 20, patchConsole: false, exitOnCtrlC: false,
 			incrementalRendering: false,
 			onRender() {
 				renders++;
