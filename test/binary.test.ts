@@ -6,6 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
+import {BinaryWriter, extensionOf, fileSink} from '../exporters/binary-writer.js';
+import {geckoProfile} from '../exporters/gecko.js';
+import {Profile} from '../exporters/model.js';
+import {Sampler} from '../sampler/sampler.js';
 import {collapsedText} from '../exporters/collapsed.js';
 import {functionStats} from '../exporters/function-stats.js';
 import {exporters, formatIds, type ExportResult} from '../exporters/index.js';
@@ -151,6 +155,46 @@ describe('binary round trip', () => {
 			}
 		});
 	}
+
+	test('gecko from a replayed file equals gecko from direct capture (times to the µs)', async () => {
+		const interpreter = testPythons().at(-1)!;
+		const target = await startPython(interpreter, 'binary-workload.py');
+		const file = path.join(dir, 'gecko-round.bin');
+		const meta = {pid: target.pid, mode: 'wall' as const, intervalUs: 1000, allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false};
+		// What record.ts does for --binary, plus a timeline kept on the side for the direct gecko.
+		const direct = new Profile({...meta, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: true});
+		const writer = new BinaryWriter(fileSink(file), {intervalUs: meta.intervalUs, meta, compression: 'auto'});
+		try {
+			const sampler = new Sampler({...samplerDefaults, pid: target.pid, intervalUs: meta.intervalUs, durationS: 1.5, allThreads: true, cpuState: true}, {
+				onBatch(batch) {
+					direct.ingest(batch);
+					writer.addBatch(batch, direct);
+				},
+			});
+			assert.equal((await sampler.finished).kind, 'done');
+		} finally {
+			await target.stop();
+		}
+
+		writer.finish(direct, extensionOf(direct));
+		const {profile: replayed} = readBinaryProfile(fs.readFileSync(file), {timeline: true});
+		type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+		const a = geckoProfile(direct) as Json;
+		const b = geckoProfile(replayed) as Json;
+		assert.deepEqual(b['threads'].map((thread: Json) => thread['tid']), a['threads'].map((thread: Json) => thread['tid']));
+		for (const [index, thread] of (a['threads'] as Json[]).entries()) {
+			const other = b['threads'][index] as Json;
+			assert.deepEqual(other['samples'].stack, thread['samples'].stack);
+			const times = thread['samples'].time as number[];
+			assert.ok((other['samples'].time as number[]).every((time, sample) => Math.abs(time - times[sample]!) <= 0.0021), 'times within 2 µs');
+			assert.deepEqual(other['markers'].name, thread['markers'].name);
+			for (const table of ['stackTable', 'frameTable', 'funcTable', 'resourceTable']) {
+				assert.deepEqual(other[table], thread[table], table);
+			}
+		}
+
+		assert.deepEqual(b['shared'], a['shared']);
+	});
 
 	test('stacks deeper than 256 frames keep their 256 innermost frames', async () => {
 		const interpreter = python('3.15') ?? testPythons().at(-1)!;
