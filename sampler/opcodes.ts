@@ -14,6 +14,8 @@ type OpcodeTable = {
 	readonly names: Readonly<Record<string, string>>;
 	/** Specialised opcode number → the base opcode it stands in for. */
 	readonly deopt: Readonly<Record<string, number>>;
+	/** Base opcode number → inline cache words that follow the instruction (absent: none). */
+	readonly caches: Readonly<Record<string, number>>;
 };
 
 const tables = new Map<string, OpcodeTable>([table311, table312, table313, table314, table315].map(table => [table.version, table as OpcodeTable]));
@@ -46,6 +48,19 @@ export function formatOpcode(version: string, opcode: number): string {
 	const name = opcodeName(version, opcode);
 	const base = opcodeBase(version, opcode);
 	return base === opcode ? name : `${name} (${opcodeName(version, base)})`;
+}
+
+/** Per opcode number (specialised ones too), the inline cache words after the instruction. */
+export function inlineCaches(version: string): Uint8Array {
+	const caches = new Uint8Array(256);
+	const table = tables.get(minorOf(version));
+	if (table) {
+		for (let opcode = 0; opcode < 256; opcode++) {
+			caches[opcode] = table.caches[table.deopt[opcode] ?? opcode] ?? 0;
+		}
+	}
+
+	return caches;
 }
 
 /**

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import {FrameTable} from './frame-table.js';
 import {locationOf} from './linetable.js';
-import {callOpcodes} from './opcodes.js';
+import {callOpcodes, inlineCaches} from './opcodes.js';
 import {ThreadStatus} from './protocol.js';
 import {readPointer, RemoteMemory, TornReadError} from './remote-memory.js';
 import type {Target} from './target.js';
@@ -42,6 +42,8 @@ type CodeInfo = {
 	readonly bytecode: number;
 	/** The pointers the entry was built from, to re-validate it cheaply. */
 	readonly signature: string;
+	/** 3.11/3.12 --opcodes: instruction index (maybe a cache word) → index of its instruction. */
+	instructionStarts?: Map<number, number>;
 	/** (instruction index × 256 + opcode + 1) → frame id. */
 	readonly frames: Map<number, number>;
 	checkedAt: number;
@@ -89,6 +91,8 @@ export class Unwinder {
 	private readonly nativeFrame: number;
 	/** Per opcode, 1 for the call instructions of the target's version (leaf `<native>`). */
 	private readonly callOps: Uint8Array;
+	/** 3.11/3.12 with --opcodes: inline cache words per opcode, to step from a cache word back to its instruction. */
+	private readonly caches: Uint8Array | undefined;
 	private readonly statFiles = new Map<number, number>();
 	private readonly statBuffer = Buffer.alloc(512);
 	private now = 0;
@@ -110,6 +114,7 @@ export class Unwinder {
 		this.gcFrame = frameTable.synthetic('gc', '<GC>');
 		this.nativeFrame = frameTable.synthetic('native', '<native>');
 		this.callOps = callOpcodes(target.version.text);
+		this.caches = options.opcodes && target.version.minor <= 12 ? inlineCaches(target.version.text) : undefined;
 		this.interp = this.memory.pointer(target.runtimeAddress + this.layout.runtime.interpretersHead);
 		// 3.12 keeps a pointer to the GIL in the interpreter; it does not move once set.
 		this.gilStruct = this.layout.interp.gilPointer >= 0 && this.interp !== 0
@@ -525,6 +530,32 @@ export class Unwinder {
 	}
 
 	/**
+	 * 3.11/3.12 leave a calling frame's prev_instr on the last inline cache word of its call,
+	 * whose low byte is data, not an opcode. Decoding the code from its start (cache words
+	 * per instruction from the version's table) finds the instruction that word belongs to.
+	 */
+	private callerOpcode(code: CodeInfo, addrq: number, fallback: number): number {
+		const starts = code.instructionStarts ?? (code.instructionStarts = new Map());
+		let start = starts.get(addrq);
+		if (start === undefined) {
+			if (addrq < 0 || addrq > 1 << 20) {
+				return fallback;
+			}
+
+			const units = this.memory.copy(code.bytecode, (addrq + 1) * 2);
+			start = 0;
+			for (let unit = 0; unit <= addrq;) {
+				start = unit;
+				unit += 1 + this.caches![units[unit * 2]!]!;
+			}
+
+			starts.set(addrq, start);
+		}
+
+		return start === addrq ? fallback : this.memory.copy(code.bytecode + (start * 2), 1)[0]!;
+	}
+
+	/**
 	 * The frame id of the interpreter frame at `address` (e.g. a coroutine's embedded frame),
 	 * or -1 when it holds no Python code. Call between samples, not during one.
 	 */
@@ -640,7 +671,11 @@ export class Unwinder {
 			}
 
 			const code = walkCode[index]!;
-			const opcode = opcodeAt >= 0 ? this.memory.scratch[opcodeAt + (index * 2)]! : -1;
+			let opcode = opcodeAt >= 0 ? this.memory.scratch[opcodeAt + (index * 2)]! : -1;
+			if (this.caches && opcode >= 0 && index > 0) {
+				opcode = this.callerOpcode(code, walkAddrq[index]!, opcode);
+			}
+
 			const key = (walkAddrq[index]! * 256) + opcode + 1;
 			let id = code.frames.get(key);
 			if (id === undefined) {

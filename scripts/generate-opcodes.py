@@ -6,7 +6,8 @@ other Pythons must carry each version's own table instead of guessing.
 
 Output: {"version": "3.X", "names": {op: name}, "deopt": {op: base op}} where `names` holds
 every opcode the interpreter can have in its bytecode (base, specialised, instrumented)
-and `deopt` maps each specialised opcode to the base opcode it stands in for.
+`deopt` maps each specialised opcode to the base opcode it stands in for, and `caches`
+gives the inline cache words that follow each base instruction.
 
     for py in python3.11 python3.12 python3.13 python3.14 python3.15; do
         $py scripts/generate-opcodes.py > sampler/opcodes/$($py -c 'import sys; print("%d.%d" % sys.version_info[:2])').json
@@ -60,10 +61,18 @@ def main():
             number = opcode.opmap.get(name, special.get(name))
             if number is not None and number != base_number and base_number is not None:
                 deopt[number] = base_number
+    # Inline cache words after each base instruction (a specialised form has its base's):
+    # 3.11/3.12 leave a calling frame's prev_instr on the last of them.
+    entries = opcode._inline_cache_entries
+    if isinstance(entries, dict):
+        caches = {opcode.opmap[name]: count for name, count in entries.items() if count and name in opcode.opmap}
+    else:
+        caches = {number: count for number, count in enumerate(entries) if count}
     table = {
         "version": "%d.%d" % sys.version_info[:2],
         "names": {str(number): names[number] for number in sorted(names)},
         "deopt": {str(number): deopt[number] for number in sorted(deopt)},
+        "caches": {str(number): caches[number] for number in sorted(caches)},
     }
     json.dump(table, sys.stdout, indent="\t")
     sys.stdout.write("\n")
