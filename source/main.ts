@@ -40,7 +40,7 @@ const help = `
 	  --live                    the live view instead of a report
 
 	Output (one of)
-	  ${formatIds.map(id => `--${exporters[id].flag}`).join(', ')}
+	  ${formatIds.filter(id => id !== 'diff-flamegraph').map(id => `--${exporters[id].flag}`).join(', ')}
 	  -o, --output PATH         where to write (default: as Tachyon names it)
 	  --diff-flamegraph BASE.bin  flame graph of the differences from a binary capture
 	  --compression C           --binary: auto (default), zstd or none
