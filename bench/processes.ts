@@ -174,10 +174,9 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 	}
 
 	const rss: Array<[number, number]> = [];
-	let windowStart: number | undefined;
-	let windowEnd: number | undefined;
-	let windowStartAt = 0;
-	let windowEndAt = 0;
+	// (seconds since spawn, CPU seconds) every 100 ms; the window is cut from this afterwards, so
+	// a poll that comes late on a busy machine shortens the window instead of losing it.
+	const cpu: Array<[number, number]> = [];
 	let exited = false;
 	void watched.exited.then(() => {
 		exited = true;
@@ -187,17 +186,17 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 		stopped = true;
 	});
 	let nextRss = 1;
+	let nextCpu = 0;
 	const seconds = () => (performance.now() - started) / 1000;
 	while (!exited && !stopped && seconds() < spec.timeoutS && pid !== undefined) {
 		const now = seconds();
-		if (windowStart === undefined && now >= spec.windowFrom) {
-			windowStart = processCpuSeconds(pid);
-			windowStartAt = seconds();
-		}
+		if (now >= nextCpu && now <= spec.windowTo + 0.5) {
+			const used = processCpuSeconds(pid);
+			if (used !== undefined) {
+				cpu.push([seconds(), used]);
+			}
 
-		if (windowEnd === undefined && now >= spec.windowTo) {
-			windowEnd = processCpuSeconds(pid);
-			windowEndAt = seconds();
+			nextCpu = now + 0.1;
 		}
 
 		if (now >= nextRss) {
@@ -226,8 +225,11 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 
 	const wallS = seconds();
 	const total = parseTimes(watched.output());
-	const windowCpuPercent = windowStart !== undefined && windowEnd !== undefined && windowEndAt > windowStartAt
-		? ((windowEnd - windowStart) / (windowEndAt - windowStartAt)) * 100
+	const inWindow = cpu.filter(([at]) => at >= spec.windowFrom && at <= spec.windowTo);
+	const first = inWindow[0];
+	const last = inWindow.at(-1);
+	const windowCpuPercent = first && last && last[0] - first[0] >= 0.5
+		? ((last[1] - first[1]) / (last[0] - first[0])) * 100
 		: undefined;
 	return {
 		code: shell.exitCode,
