@@ -60,6 +60,8 @@ export type LiveSnapshot = {
 export type LiveStoreOptions = {
 	readonly pid: number;
 	readonly intervalUs: number;
+	/** Stop sampling after this many seconds (the view keeps its data); 0 or undefined for no limit. */
+	readonly durationS?: number | undefined;
 	/** The target was just started (run --live): wait for its runtime. */
 	readonly waitForRuntimeMs?: number;
 	/** Where `e` writes files (default: the current directory). */
@@ -114,7 +116,7 @@ export class LiveStore {
 	start(): this {
 		const {pid, intervalUs} = this.options;
 		this.sampler = new Sampler({
-			...samplerDefaults, pid, intervalUs, allThreads: true, cpuState: true, exceptionState: true,
+			...samplerDefaults, pid, intervalUs, durationS: this.options.durationS ?? 0, allThreads: true, cpuState: true, exceptionState: true,
 			// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
 			batchMs: 500 / (this.options.hz ?? 10), waitForRuntimeMs: this.options.waitForRuntimeMs ?? 0,
 		}, {
@@ -139,7 +141,7 @@ export class LiveStore {
 				this.profile.endReason = 'exited';
 			} else {
 				this.status = this.status === 'attaching' ? 'error' : 'exited';
-				this.message ??= 'sampling stopped';
+				this.message ??= end.reason === 'duration' ? 'sampling duration reached' : 'sampling stopped';
 			}
 
 			clearInterval(this.timer);

@@ -149,16 +149,24 @@ async function main(): Promise<number> {
 			throw new UserError(`--live works with run and attach, not ${command}`, 2);
 		}
 
+		// As Tachyon: the live view is its own output; formats are exported from it with `e`.
+		const format = chosenFormat(cli);
+		if (format.id !== 'pstats' || cli.flags.output !== undefined) {
+			throw new UserError('--live cannot be combined with an output format or -o: export from the live view with `e`', 2);
+		}
+
+		const liveDurationS = cli.flags.duration === undefined ? 0 : parseDuration(cli.flags.duration);
+
 		const intervalUs = intervalFromRate(cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate));
 		if (command === 'attach') {
-			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs});
+			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs, durationS: liveDurationS});
 		}
 
 		if (target.length === 0) {
 			throw new UserError('Expected a script to run: tachyon-top run --live [options] script.py [args...] (or -m module)', 2);
 		}
 
-		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs});
+		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs, durationS: liveDurationS});
 	}
 
 	const format = chosenFormat(cli);

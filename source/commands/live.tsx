@@ -16,6 +16,8 @@ export type LiveOptions = {
 	/** run --live: the script (or module) and its arguments. */
 	readonly script?: {readonly target: string[]; readonly module: boolean; readonly python: string | undefined};
 	readonly intervalUs: number;
+	/** -d: stop sampling after this many seconds (the view stays, with its data); 0 for no limit. */
+	readonly durationS?: number;
 };
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
@@ -30,10 +32,10 @@ export async function runLive(options: LiveOptions): Promise<number> {
 	let initial: LiveStore | undefined;
 	if (options.script) {
 		child = startQuietScript(options.script);
-		initial = new LiveStore({pid: child.pid!, intervalUs: options.intervalUs, waitForRuntimeMs: 5000}).start();
+		initial = new LiveStore({pid: child.pid!, intervalUs: options.intervalUs, durationS: options.durationS, waitForRuntimeMs: 5000}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
-		initial = new LiveStore({pid: options.pid, intervalUs: options.intervalUs}).start();
+		initial = new LiveStore({pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS}).start();
 	}
 
 	let current = initial;
