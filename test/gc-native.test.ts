@@ -63,8 +63,15 @@ for (const py of testPythons()) {
 			assert.ok(shareOf(stacks, 'native_calls.py:hash_it:10;<native>') > 5, text);
 			assert.ok(shareOf(stacks, 'encoder.py:JSONEncoder.iterencode:') > 5, text);
 			// The interpreter's C entry is the root of every stack.
-			// (A rare sample caught between frames has no Python frame at all.)
-			assert.ok([...stacks.keys()].every(stack => /^tid:\d+;<native>;/.test(stack) || !stack.includes('.py:')), text);
+			// (A rare sample caught mid-call is torn: no frames, or a chain cut short.)
+			let total = 0;
+			let rooted = 0;
+			for (const [stack, count] of stacks) {
+				total += count;
+				rooted += /^tid:\d+;<native>;/.test(stack) ? count : 0;
+			}
+
+			assert.ok(rooted / total > 0.97, text);
 			const plain = await collapsed([String(target.pid)]);
 			assert.equal(shareOf(plain, '<native>'), 0, 'no <native> without --native');
 			await target.stop();
