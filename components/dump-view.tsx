@@ -7,6 +7,8 @@ import {theme} from './theme.js';
 
 export type DumpViewProps = {
 	readonly dump: DumpData | {readonly error: string};
+	/** Each asyncio task's await chain, when the target runs asyncio (3.14+). */
+	readonly tasks?: DumpData | undefined;
 	readonly width: number;
 	readonly height: number;
 	readonly onClose: () => void;
@@ -14,35 +16,48 @@ export type DumpViewProps = {
 
 type Line = {readonly text: string; readonly kind: 'thread' | 'frame' | 'source' | 'plain'};
 
-export function dumpLines(dump: DumpData): Line[] {
+export function dumpLines(dump: DumpData, tasks?: DumpData): Line[] {
 	const lines: Line[] = [];
 	if (dump.threads.length === 0) {
 		lines.push({text: `No Python stacks found for PID ${dump.pid}`, kind: 'plain'});
 	}
 
 	for (const thread of dump.threads) {
-		lines.push({text: `Thread ${thread.tid} (${[thread.name, ...statusWords(thread.status)].join(', ')}; most recent call last):`, kind: 'thread'});
-		for (const frame of thread.frames) {
-			if (frame.kind !== 'python') {
-				lines.push({text: `  ${frame.funcname}`, kind: 'frame'});
-				continue;
-			}
+		const words = statusWords(thread.status).filter(word => !(word === 'main thread' && thread.name === 'MainThread'));
+		lines.push({text: `Thread ${thread.tid} (${[thread.name, ...words].filter(Boolean).join(', ')}; most recent call last):`, kind: 'thread'});
+		frameLines(thread.frames, lines);
+	}
 
-			lines.push({text: `  File "${frame.filename}", line ${frame.line}, in ${frame.funcname}${frame.opcode === undefined ? '' : `  opcode=${frame.opcode}`}`, kind: 'frame'});
-			if (frame.source) {
-				lines.push({text: `    ${frame.source}`, kind: 'source'});
-			}
+	if (tasks && tasks.threads.length > 0) {
+		lines.push({text: `asyncio tasks (${tasks.threads.length}): each task's await chain, most recent call last`, kind: 'thread'}, {text: '', kind: 'plain'});
+		for (const task of tasks.threads) {
+			lines.push({text: `${task.name.replace(/^task /, 'Task ')} (thread ${task.tid}):`, kind: 'thread'});
+			frameLines(task.frames, lines);
 		}
-
-		lines.push({text: '', kind: 'plain'});
 	}
 
 	return lines;
 }
 
-export function DumpView({dump, width, height, onClose}: DumpViewProps) {
+function frameLines(frames: DumpData['threads'][number]['frames'], lines: Line[]): void {
+	for (const frame of frames) {
+		if (frame.kind !== 'python') {
+			lines.push({text: frame.kind === 'task' ? `  <task> ${frame.funcname}` : `  ${frame.funcname}`, kind: 'frame'});
+			continue;
+		}
+
+		lines.push({text: `  File "${frame.filename}", line ${frame.line}, in ${frame.funcname}${frame.opcode === undefined ? '' : `  opcode=${frame.opcode}`}`, kind: 'frame'});
+		if (frame.source) {
+			lines.push({text: `    ${frame.source}`, kind: 'source'});
+		}
+	}
+
+	lines.push({text: '', kind: 'plain'});
+}
+
+export function DumpView({dump, tasks, width, height, onClose}: DumpViewProps) {
 	const [top, setTop] = useState(0);
-	const lines = 'error' in dump ? [{text: dump.error, kind: 'plain' as const}] : dumpLines(dump);
+	const lines = 'error' in dump ? [{text: dump.error, kind: 'plain' as const}] : dumpLines(dump, tasks);
 	const visible = Math.max(1, height - 2);
 	const last = Math.max(0, lines.length - visible);
 	useInput((input, key) => {

@@ -25,8 +25,8 @@ export type LiveViewProps = {
 	readonly onQuit: () => void;
 	/** Formats offered by `e` (default: the whole registry). */
 	readonly formats?: readonly Exporter[];
-	/** Takes the stack dump for `d` (default: a read of the target now). */
-	readonly takeDump?: (pid: number) => DumpData;
+	/** Takes the stack dump for `d` (default: a read of the target now, with its asyncio tasks). */
+	readonly takeDump?: (pid: number) => LiveDump;
 };
 
 type Mode = 'table' | 'filter' | 'help' | 'export' | 'baseline' | 'dump' | 'details';
@@ -34,7 +34,20 @@ type Mode = 'table' | 'filter' | 'help' | 'export' | 'baseline' | 'dump' | 'deta
 /** Lines that are not table rows: header, table heading, message line, footer, and one spare (Ink redraws everything once output reaches the terminal's height). */
 const chromeHeight = headerHeight + 4;
 
-const defaultDump = (pid: number) => collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false});
+export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};
+
+/** Every thread's stack and, where the target runs asyncio (3.14+), every task's await chain. */
+function defaultDump(pid: number): LiveDump {
+	const threads = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false});
+	let tasks: DumpData | undefined;
+	try {
+		tasks = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false, asyncAware: true, asyncMode: 'all'});
+	} catch {
+		// No asyncio here, or a Python before 3.14 (no task debug offsets): threads only.
+	}
+
+	return {threads, tasks};
+}
 
 export function LiveView({store, onQuit, formats = Object.values(exporters), takeDump = defaultDump}: LiveViewProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
@@ -43,7 +56,7 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 	const [selected, setSelected] = useState(0);
 	const [draft, setDraft] = useState('');
 	const [message, setMessage] = useState<{text: string; error: boolean} | undefined>();
-	const [dump, setDump] = useState<DumpData | {error: string} | undefined>();
+	const [dump, setDump] = useState<LiveDump | {error: string} | undefined>();
 	const [detailsKey, setDetailsKey] = useState<string | undefined>();
 	const [pending, setPending] = useState<Exporter | undefined>();
 	const tableHeight = Math.max(1, rows - chromeHeight);
@@ -260,7 +273,7 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 		}
 
 		case 'dump': {
-			return <DumpView dump={dump ?? {error: 'no dump'}} width={columns} height={height} onClose={backToTable} />;
+			return <DumpView dump={dump === undefined ? {error: 'no dump'} : ('error' in dump ? dump : dump.threads)} tasks={dump && !('error' in dump) ? dump.tasks : undefined} width={columns} height={height} onClose={backToTable} />;
 		}
 
 		case 'details': {
