@@ -17,6 +17,11 @@ const waitNoHang = 1;
 /** A thread that does not reach its stop in this long is left running (it is exiting, most likely). */
 const stopTimeoutMs = 50;
 
+/** WIFSTOPPED: the wait status of a stop rather than an exit. */
+function isStopped(status: number): boolean {
+	return (status & 0xFF) === 0x7F;
+}
+
 export class ThreadFreezer {
 	readonly pid: number;
 	/** Threads seized by the current pause, to detach on resume. */
@@ -105,10 +110,8 @@ export class ThreadFreezer {
 	/** Lets every stopped thread run again. Safe to call when nothing is paused. */
 	resume(): void {
 		const started = performance.now();
-		const {ptrace} = libc();
 		for (const tid of this.seized) {
-			// ESRCH: the thread exited while stopped; nothing to resume.
-			ptrace(ptraceDetach, tid, 0, 0);
+			this.detach(tid);
 		}
 
 		if (this.seized.length > 0) {
@@ -117,6 +120,26 @@ export class ThreadFreezer {
 		}
 
 		this.seized.length = 0;
+	}
+
+	/**
+	 * Detaches one thread. PTRACE_DETACH only works on a thread in its ptrace stop (else
+	 * ESRCH), and one that was slow to get there (a loaded machine) must not stay ours: wait
+	 * for its stop, or its exit, and detach then.
+	 */
+	private detach(tid: number): void {
+		const {ptrace, waitpid} = libc();
+		const deadline = performance.now() + 1000;
+		while (ptrace(ptraceDetach, tid, 0, 0) !== 0 && libc().errno() === errno.ESRCH && performance.now() < deadline) {
+			const waited = waitpid(tid, this.status, waitAll | waitNoHang);
+			if (waited === tid && !isStopped(this.status[0]!)) {
+				return; // It exited: nothing left to detach.
+			}
+
+			if (waited < 0) {
+				return; // Not ours (any more), or gone.
+			}
+		}
 	}
 
 	/** True while threads are stopped (between pause and resume). */
