@@ -38,7 +38,8 @@ export type FollowerConfig = {
 /** Output path of a child's profile: `-o x.ext` → `x_PID.ext`, a heatmap directory `x` → `x_PID`. */
 export function childOutputPath(format: Exporter, pid: number, output: string | undefined): string {
 	if (output === undefined || (fs.existsSync(output) && fs.statSync(output).isDirectory())) {
-		const name = defaultOutputName(format, pid);
+		// Tachyon names a child's pstats `profile_PID.pstats`; other formats as their own default.
+		const name = format.id === 'pstats' ? `profile_${pid}.pstats` : defaultOutputName(format, pid);
 		return output === undefined ? name : path.join(output, name);
 	}
 
