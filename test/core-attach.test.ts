@@ -72,7 +72,7 @@ for (const python of testPythons()) {
 			const out = path.join(tempDir(), 'short.txt');
 			const {code, stderr} = await runCli(['attach', '-d', '10', '--collapsed', '-o', out, String(target.pid)]);
 			assert.equal(code, 0, stderr);
-			const reported = new RegExp(`process ${target.pid} exited during sampling; (\\d+) samples`).exec(stderr);
+			const reported = new RegExp(`process ${target.pid} exited during sampling; the (\\d+) samples with Python frames`).exec(stderr);
 			assert.ok(reported, stderr);
 			const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
 			assert.ok(shareOf(stacks, 'short.py:busy:') > 50, 'busy() was sampled until the end');

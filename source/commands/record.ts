@@ -106,7 +106,13 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 
 	const path = binaryPath ?? writeExport(config.format, profile, config.exportOptions, config.output, config.format.id === 'pstats' && config.output === undefined);
 	if (reason === 'exited' && !config.targetIsChild) {
-		process.stderr.write(`tachyon-top: process ${config.sampler.pid} exited during sampling; ${profile.samples} samples taken until then were written.\n`);
+		// Samples taken while the interpreter was already tearing down hold no Python frame.
+		let withFrames = 0;
+		for (const cell of profile.cells) {
+			withFrames += cell.stack >= 0 ? cell.count : 0;
+		}
+
+		process.stderr.write(`tachyon-top: process ${config.sampler.pid} exited during sampling; the ${withFrames} samples with Python frames taken until then were written.\n`);
 	}
 
 	if (path) {
