@@ -42,8 +42,13 @@ export class RemoteMemory {
 	/** Scratch space that gather reads land in; callers pick offsets inside it. */
 	readonly scratch: Buffer;
 	private readonly scratchAddress: number;
-	/** Where coalesced spans land before their pieces are copied to the callers' offsets. */
-	private readonly bounce = Buffer.alloc(bounceSize);
+	/**
+	 * Scratch and, behind it, the bounce area where coalesced spans land before their pieces are
+	 * copied to the callers' offsets: one allocation, so copyWithin moves the pieces without
+	 * allocating a view per piece (Buffer.copy does).
+	 */
+	private readonly whole: Uint8Array;
+	private readonly bounceAt0: number;
 	private readonly bounceAddress: number;
 	private readonly local = new Uint32Array(maxIovecs * 4);
 	private readonly remote = new Uint32Array(maxIovecs * 4);
@@ -66,9 +71,11 @@ export class RemoteMemory {
 	readonly pid: number;
 	constructor(pid: number, scratchSize = 1 << 20) {
 		this.pid = pid;
-		this.scratch = Buffer.alloc(scratchSize);
+		this.whole = new Uint8Array(scratchSize + bounceSize);
+		this.scratch = Buffer.from(this.whole.buffer, 0, scratchSize);
 		this.scratchAddress = Number(libc().address(this.scratch));
-		this.bounceAddress = Number(libc().address(this.bounce));
+		this.bounceAt0 = scratchSize;
+		this.bounceAddress = this.scratchAddress + scratchSize;
 	}
 
 	/** Queues a read of `length` bytes at `address` into scratch[at, at + length). */
@@ -225,7 +232,7 @@ export class RemoteMemory {
 		for (let index = 0; index < count; index++) {
 			const from = this.bounceAt[index]!;
 			if (from >= 0) {
-				this.bounce.copy(this.scratch, this.queuedAt[index]!, from, from + queuedLength[index]!);
+				this.whole.copyWithin(this.queuedAt[index]!, this.bounceAt0 + from, this.bounceAt0 + from + queuedLength[index]!);
 			}
 		}
 
