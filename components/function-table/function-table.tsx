@@ -61,7 +61,9 @@ const TableRow = memo(({cells, columns, selected}: TableRowProps) => {
 		<Box>
 			<Text {...style}>{selected ? '› ' : '  '}</Text>
 			{cells.split('\u0000').map((cell, index) => (
-				<Text key={columns[index]!.id} {...style} {...(columns[index]!.id === 'file' && !selected ? theme.file() : {})}>{cell + ' '}</Text>
+				// Ink tokenizes every character of every frame: the last cell's padding is left out
+				// unless the row is highlighted across its width.
+				<Text key={columns[index]!.id} {...style} {...(columns[index]!.id === 'file' && !selected ? theme.file() : {})}>{index === columns.length - 1 && !selected ? cell.trimEnd() : cell + ' '}</Text>
 			))}
 		</Box>
 	);
