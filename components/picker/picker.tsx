@@ -26,7 +26,8 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 	const {columns, rows} = useWindowSize();
 	const [processes, setProcesses] = useState<ProcessEntry[]>(() => lister.list());
 	const [query, setQuery] = useState('');
-	const [selected, setSelected] = useState(0);
+	// The selection follows a process, not a row: a refresh may reorder rows under the cursor.
+	const [selectedPid, setSelectedPid] = useState<number | undefined>(undefined);
 	useEffect(() => {
 		const timer = setInterval(() => {
 			setProcesses(lister.list());
@@ -43,18 +44,22 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 
 		return new Fzf(processes, {selector: searchText}).find(query);
 	}, [processes, query]);
-	const cursor = Math.min(selected, Math.max(0, matches.length - 1));
+	const found = selectedPid === undefined ? -1 : matches.findIndex(match => match.item.pid === selectedPid);
+	const cursor = Math.max(0, found);
 	const tableHeight = Math.max(1, rows - chromeHeight);
+	const selectRow = useCallback((index: number) => {
+		setSelectedPid(matches[Math.min(Math.max(0, index), matches.length - 1)]?.item.pid);
+	}, [matches]);
 
 	const onKey = useCallback((input: string, key: Key) => {
 		if (key.upArrow) {
-			setSelected(value => Math.max(0, Math.min(value, matches.length - 1) - 1));
+			selectRow(cursor - 1);
 		} else if (key.downArrow) {
-			setSelected(value => Math.min(Math.max(0, matches.length - 1), Math.min(value, matches.length - 1) + 1));
+			selectRow(cursor + 1);
 		} else if (key.pageUp) {
-			setSelected(Math.max(0, cursor - tableHeight));
+			selectRow(cursor - tableHeight);
 		} else if (key.pageDown) {
-			setSelected(Math.min(Math.max(0, matches.length - 1), cursor + tableHeight));
+			selectRow(cursor + tableHeight);
 		} else if (key.return) {
 			const entry = matches[cursor]?.item;
 			if (entry && entry.unreadable === undefined) {
@@ -70,9 +75,9 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 			setQuery(value => value.slice(0, -1));
 		} else if (input && !key.ctrl && !key.meta && !key.tab) {
 			setQuery(value => value + input);
-			setSelected(0);
+			setSelectedPid(undefined);
 		}
-	}, [cursor, matches, tableHeight, query, onPick, onQuit]);
+	}, [cursor, matches, tableHeight, query, onPick, onQuit, selectRow]);
 	useInput(onKey);
 
 	if (columns < minimumSize.columns || rows < minimumSize.rows) {
