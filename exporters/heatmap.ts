@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
 import type {FrameDef, Profile} from './model.js';
+import {opcodeMix} from './heatmap-opcodes.js';
 import {shortFilename} from './paths.js';
 
 /** A source position another line calls or is called from. */
@@ -18,6 +19,8 @@ type LineCounts = {
 	readonly callees: Map<string, number>;
 	/** Key of a (file, line, function) that called into this line → samples. */
 	readonly callers: Map<string, number>;
+	/** --opcodes: opcode → samples with a frame of this line standing on it (once per sample). */
+	readonly opcodes: Map<number, number>;
 };
 
 type FileCounts = {
@@ -66,7 +69,7 @@ export function lineCounts(profile: Profile): {files: FileCounts[]; total: numbe
 
 			let line = file.lines.get(frame.line);
 			if (line === undefined) {
-				line = {self: 0, cumulative: 0, callees: new Map(), callers: new Map()};
+				line = {self: 0, cumulative: 0, callees: new Map(), callers: new Map(), opcodes: new Map()};
 				file.lines.set(frame.line, line);
 			}
 
@@ -87,6 +90,10 @@ export function lineCounts(profile: Profile): {files: FileCounts[]; total: numbe
 			if (!seenLines.has(lineKey)) {
 				seenLines.add(lineKey);
 				line.cumulative += cell.count;
+				// Every frame on the line, not only the leaf: a caller's line shows its call instruction.
+				if (frame.opcode >= 0) {
+					line.opcodes.set(frame.opcode, (line.opcodes.get(frame.opcode) ?? 0) + cell.count);
+				}
 			}
 
 			if (!seenFiles.has(frame.filename)) {
@@ -230,7 +237,7 @@ function filePage(profile: Profile, file: FileCounts, total: number, links: Link
 		const title = counts ? ` title="Self: ${self}, Total: ${cumulative}"` : '';
 		rows.push(`<div class="code-line${number === hot ? ' hottest' : ''}" id="L${number}" data-self="${self}" data-cumulative="${cumulative}" style="--self:${selfHeat};--cumulative:${cumulativeHeat}"${title}>`
 			+ `<a class="number" href="#L${number}">${number}</a><span class="count">${self || ''}</span><span class="count">${cumulative || ''}</span>`
-			+ `<span class="code">${escapeHtml(lines[number - 1] ?? '')}</span>${counts ? navigation(counts, links) : ''}</div>`);
+			+ `<span class="code">${escapeHtml(lines[number - 1] ?? '')}</span>${counts ? navigation(counts, links) + opcodeMix(profile.meta.pythonVersion, counts.opcodes) : ''}</div>`);
 	}
 
 	const missing = source === undefined ? `<p class="missing"># Source file not available: ${escapeHtml(file.filename)}</p>` : '';
