@@ -1,6 +1,7 @@
 // The whole TUI: the picker until a process is chosen, then the live view of it.
 import {useApp} from 'ink';
 import {useCallback, useEffect, useState} from 'react';
+import type {LiveProcesses} from '../source/live-processes.js';
 import type {LiveStore} from '../source/live-store.js';
 import type {ProcessEntry, ProcessLister} from '../source/process-list.js';
 import {LiveView} from './live-view.js';
@@ -9,6 +10,8 @@ import {Picker} from './picker/picker.js';
 export type AppProps = {
 	/** Start on this live view (attach --live, run --live); else the picker. */
 	readonly store?: LiveStore;
+	/** --subprocesses: the store's process and its Python children, to switch between. */
+	readonly processes?: LiveProcesses;
 	readonly lister?: Pick<ProcessLister, 'list'>;
 	/** Makes (and starts) the store for a picked process. */
 	readonly attach?: (entry: ProcessEntry) => LiveStore;
@@ -16,7 +19,7 @@ export type AppProps = {
 	readonly onStore?: (store: LiveStore) => void;
 };
 
-export function App({store: initialStore, lister, attach, onStore}: AppProps) {
+export function App({store: initialStore, processes, lister, attach, onStore}: AppProps) {
 	const {exit} = useApp();
 	const [store, setStore] = useState(initialStore);
 	const quit = useCallback(() => {
@@ -34,7 +37,7 @@ export function App({store: initialStore, lister, attach, onStore}: AppProps) {
 	}, [store, onStore]);
 
 	if (store) {
-		return <LiveView store={store} onQuit={quit} />;
+		return <LiveView store={store} {...(store === initialStore && processes ? {processes} : {})} onQuit={quit} />;
 	}
 
 	return lister ? <Picker lister={lister} onPick={pick} onQuit={quit} /> : null;

@@ -5,10 +5,14 @@ import {theme} from './theme.js';
 
 const entries = (Object.values(liveCommands) as Binding[]).filter(binding => binding.footer !== undefined);
 
-export function Footer({width}: {readonly width: number}) {
+export function Footer({width, subprocesses = false}: {readonly width: number; readonly subprocesses?: boolean}) {
 	let used = 0;
 	const shown: Binding[] = [];
 	for (const binding of entries) {
+		if (binding.subprocessesOnly && !subprocesses) {
+			continue;
+		}
+
 		const size = binding.keys.length + binding.footer!.length + 3;
 		if (used + size > width - 1) {
 			break;

@@ -8,6 +8,8 @@ import {theme} from './theme.js';
 export type HeaderProps = {
 	readonly snapshot: LiveSnapshot;
 	readonly width: number;
+	/** --subprocesses: which process is shown, 1-based, of how many. */
+	readonly process?: {readonly number: number; readonly count: number};
 };
 
 /** Header height in lines, for the layout. */
@@ -23,8 +25,9 @@ export function threadLabel(snapshot: LiveSnapshot): string {
 	return `${snapshot.tid}${name ? ` ${name}` : ''} (${index + 1}/${snapshot.threads.length})`;
 }
 
-export function Header({snapshot, width}: HeaderProps) {
-	const first = ` PID ${snapshot.pid} │ Python ${snapshot.version} │ up ${formatDuration(snapshot.elapsedS)} │ `;
+export function Header({snapshot, width, process}: HeaderProps) {
+	const shownProcess = process ? `process ${process.number}/${process.count} │ ` : '';
+	const first = ` ${shownProcess}PID ${snapshot.pid} │ Python ${snapshot.version} │ up ${formatDuration(snapshot.elapsedS)} │ `;
 	const thread = ` │ thread ${threadLabel(snapshot)} │ `;
 	const badge = ` ${snapshot.mode.toUpperCase()} `;
 	const used = 'tachyon-top'.length + first.length + badge.length + thread.length;

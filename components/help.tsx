@@ -5,8 +5,8 @@ import {liveCommands, type Binding} from '../source/key-bindings.js';
 import {fit} from './format.js';
 import {theme} from './theme.js';
 
-export function Help({height}: {readonly height: number}) {
-	const bindings = (Object.values(liveCommands) as Binding[]).slice(0, Math.max(1, height - 3));
+export function Help({height, subprocesses = false}: {readonly height: number; readonly subprocesses?: boolean}) {
+	const bindings = (Object.values(liveCommands) as Binding[]).filter(binding => subprocesses || !binding.subprocessesOnly).slice(0, Math.max(1, height - 3));
 	return (
 		<Box flexDirection='column'>
 			<Text {...theme.title()}>tachyon-top keys</Text>

@@ -7,6 +7,7 @@ import {exporters, type Exporter} from '../exporters/index.js';
 import {collectDump, type DumpData} from '../source/commands/dump.js';
 import {loadBaseline} from '../source/commands/replay.js';
 import {commandFor} from '../source/key-bindings.js';
+import type {LiveProcesses, ProcessesSnapshot} from '../source/live-processes.js';
 import type {LiveStore} from '../source/live-store.js';
 import {DetailsView} from './details-view.js';
 import {DumpView} from './dump-view.js';
@@ -16,12 +17,15 @@ import {fit} from './format.js';
 import {FunctionTable} from './function-table/function-table.js';
 import {Header, headerHeight} from './header.js';
 import {Help} from './help.js';
+import {maxOpcodeRows, OpcodePanel, opcodePanelHeight} from './opcode-panel.js';
 import {theme} from './theme.js';
 import {minimumSize, TooSmall} from './too-small.js';
 import {useWindowSize} from './use-window-size.js';
 
 export type LiveViewProps = {
 	readonly store: LiveStore;
+	/** --subprocesses: the target and its Python children; the view shows the one chosen with [ and ]. */
+	readonly processes?: LiveProcesses;
 	readonly onQuit: () => void;
 	/** Formats offered by `e` (default: the whole registry). */
 	readonly formats?: readonly Exporter[];
@@ -33,6 +37,10 @@ type Mode = 'table' | 'filter' | 'help' | 'export' | 'baseline' | 'dump' | 'deta
 
 /** Lines that are not table rows: header, table heading, message line, footer, and one spare (Ink redraws everything once output reaches the terminal's height). */
 const chromeHeight = headerHeight + 4;
+/** The opcode panel (--opcodes) is left out rather than squeeze the table below this many rows. */
+const minTableRows = 5;
+const noProcesses = () => () => undefined;
+const noProcessesSnapshot = (): ProcessesSnapshot | undefined => undefined;
 
 export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};
 
@@ -49,7 +57,9 @@ function defaultDump(pid: number): LiveDump {
 	return {threads, tasks};
 }
 
-export function LiveView({store, onQuit, formats = Object.values(exporters), takeDump = defaultDump}: LiveViewProps) {
+export function LiveView({store: rootStore, processes, onQuit, formats = Object.values(exporters), takeDump = defaultDump}: LiveViewProps) {
+	const shownProcess = useSyncExternalStore(processes?.subscribe ?? noProcesses, processes?.getSnapshot ?? noProcessesSnapshot);
+	const store = shownProcess?.store ?? rootStore;
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {columns, rows} = useWindowSize();
 	const [mode, setMode] = useState<Mode>('table');
@@ -59,7 +69,9 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 	const [dump, setDump] = useState<LiveDump | {error: string} | undefined>();
 	const [detailsKey, setDetailsKey] = useState<string | undefined>();
 	const [pending, setPending] = useState<Exporter | undefined>();
-	const tableHeight = Math.max(1, rows - chromeHeight);
+	const opcodeRows = snapshot.opcodes ? Math.min(maxOpcodeRows, rows - chromeHeight - opcodePanelHeight(0) - minTableRows) : 0;
+	const panelHeight = opcodeRows > 0 ? opcodePanelHeight(opcodeRows) : 0;
+	const tableHeight = Math.max(1, rows - chromeHeight - panelHeight);
 	const count = snapshot.rows.length;
 	const cursor = Math.min(selected, Math.max(0, count - 1));
 
@@ -139,6 +151,16 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 				break;
 			}
 
+			case 'previousProcess': {
+				processes?.cycle(-1);
+				break;
+			}
+
+			case 'nextProcess': {
+				processes?.cycle(1);
+				break;
+			}
+
 			case 'filter': {
 				setDraft(snapshot.filter);
 				setMode('filter');
@@ -191,7 +213,7 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 				break;
 			}
 		}
-	}, [cursor, count, tableHeight, snapshot, store, takeDump, onQuit]);
+	}, [cursor, count, tableHeight, snapshot, store, processes, takeDump, onQuit]);
 
 	const onFilterKey = useCallback((input: string, key: Key) => {
 		if (key.escape) {
@@ -263,7 +285,7 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 	let body;
 	switch (mode) {
 		case 'help': {
-			body = <Help height={height - headerHeight} />;
+			body = <Help height={height - headerHeight} subprocesses={processes !== undefined} />;
 			break;
 		}
 
@@ -282,7 +304,14 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 		}
 
 		default: {
-			body = <FunctionTable rows={snapshot.rows} totalSamples={snapshot.totalSamples} sort={snapshot.sort} selected={cursor} height={tableHeight} width={columns} />;
+			const table = <FunctionTable rows={snapshot.rows} totalSamples={snapshot.totalSamples} sort={snapshot.sort} selected={cursor} height={tableHeight} width={columns} />;
+			const row = snapshot.rows[cursor];
+			body = panelHeight === 0 ? table : (
+				<>
+					<Box flexDirection='column' flexGrow={1}>{table}</Box>
+					<OpcodePanel func={row} mix={row ? store.opcodeMix(row.filename, row.funcname) : undefined} rows={opcodeRows} width={columns} />
+				</>
+			);
 		}
 	}
 
@@ -297,10 +326,10 @@ export function LiveView({store, onQuit, formats = Object.values(exporters), tak
 
 	return (
 		<Box flexDirection='column' height={height}>
-			<Header snapshot={snapshot} width={columns} />
+			<Header snapshot={snapshot} width={columns} {...(shownProcess ? {process: {number: shownProcess.index + 1, count: shownProcess.stores.length}} : {})} />
 			<Box flexDirection='column' flexGrow={1}>{body}</Box>
 			{line}
-			<Footer width={columns} />
+			<Footer width={columns} subprocesses={processes !== undefined} />
 		</Box>
 	);
 }

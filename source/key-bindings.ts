@@ -8,6 +8,8 @@ export type Binding = {
 	readonly description: string;
 	/** Shown in the footer (the most used ones). */
 	readonly footer?: string;
+	/** Only offered (help, footer) when the view follows subprocesses. */
+	readonly subprocessesOnly?: boolean;
 	readonly matches: (input: string, key: Key) => boolean;
 };
 
@@ -25,6 +27,8 @@ export const liveCommands = {
 	thread: {keys: 't', description: 'all threads or one', footer: 'thread', matches: char('t')},
 	previousThread: {keys: '←', description: 'previous thread', matches: (_input, key) => key.leftArrow},
 	nextThread: {keys: '→', description: 'next thread', matches: (_input, key) => key.rightArrow},
+	previousProcess: {keys: '[', description: 'previous process (--subprocesses)', subprocessesOnly: true, matches: char('[')},
+	nextProcess: {keys: ']', description: 'next process (--subprocesses): the target, then each Python child', footer: 'process', subprocessesOnly: true, matches: char(']')},
 	filter: {keys: '/', description: 'filter by function or file', footer: 'filter', matches: char('/')},
 	clearFilter: {keys: 'c', description: 'clear the filter', matches: char('c')},
 	pause: {keys: 'p', description: 'pause the display (sampling goes on)', footer: 'pause', matches: char('p')},

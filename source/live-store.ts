@@ -6,8 +6,10 @@
 import {functionStats, sortRows, type FunctionRow, type SortKey} from '../exporters/function-stats.js';
 import type {ExportOptions, Exporter} from '../exporters/index.js';
 import {Profile, type ThreadInfo} from '../exporters/model.js';
-import {ThreadStatus, type ProfilingMode, type SamplerStats} from '../sampler/protocol.js';
+import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
+import {ThreadStatus, type ProfilingMode, type SamplerOptions, type SamplerStats} from '../sampler/protocol.js';
 import {Sampler, samplerDefaults} from '../sampler/sampler.js';
+import type {ChildProfile} from './commands/subprocesses.js';
 import {writeExport} from './output.js';
 
 /** Sort orders `s` cycles through, in Tachyon's order. */
@@ -53,8 +55,18 @@ export type LiveSnapshot = {
 	readonly gcPercent: number;
 	/** The sampler missed more than 5 % of its ticks lately: the machine is too busy for this rate. */
 	readonly behind: boolean;
+	/** --opcodes: the sampler records each leaf frame's instruction (the opcode panel). */
+	readonly opcodes: boolean;
 	/** Bumped per published snapshot. */
 	readonly sequence: number;
+};
+
+/** A function's opcode mix (--opcodes): its instructions by samples, most first. */
+export type OpcodeMix = {
+	readonly version: string;
+	readonly counts: readonly OpcodeCount[];
+	/** Samples of the function that carry an opcode. */
+	readonly total: number;
 };
 
 export type LiveStoreOptions = {
@@ -69,7 +81,21 @@ export type LiveStoreOptions = {
 	/** Display ticks per second (default 10). */
 	readonly hz?: number;
 	readonly mode?: ProfilingMode;
+	/** --opcodes: record the instruction of each sample's innermost Python frame. */
+	readonly opcodes?: boolean;
+	/** --subprocesses: show a child the follower already samples, instead of sampling `pid` here. */
+	readonly child?: ChildProfile;
 };
+
+/** What a live view samples: every thread with its CPU and exception state, so mode and thread switch without re-attaching. */
+export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'hz' | 'opcodes'>): SamplerOptions {
+	return {
+		...samplerDefaults, pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS ?? 0, allThreads: true, cpuState: true, exceptionState: true,
+		opcodes: options.opcodes ?? false,
+		// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
+		batchMs: 500 / (options.hz ?? 10), waitForRuntimeMs: options.waitForRuntimeMs ?? 0,
+	};
+}
 
 type Listener = () => void;
 
@@ -93,14 +119,17 @@ export class LiveStore {
 	private rateWindow: {at: SamplerStats; achievedHz: number; behind: boolean} = {at: {attempts: 0, errors: 0, missed: 0, elapsedUs: 0, reads: 0, bytesRead: 0, cpuUs: 0}, achievedHz: 0, behind: false};
 	private readonly finishedPromise: Promise<void>;
 	private resolveFinished!: () => void;
+	/** The last opcode mix asked for, by snapshot and function: renders between ticks reuse it. */
+	private mixCache: {key: string; mix: OpcodeMix} | undefined;
 
 	constructor(options: LiveStoreOptions) {
 		this.options = options;
 		this.mode = options.mode ?? 'wall';
-		this.profile = new Profile({
+		this.profile = options.child?.profile ?? new Profile({
 			pid: options.pid, pythonVersion: '?', command: [], mode: this.mode, intervalUs: options.intervalUs, startedAt: Date.now(),
-			allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false,
+			allThreads: true, gc: true, native: false, opcodes: options.opcodes ?? false, asyncAware: false,
 		});
+		this.profile.meta.mode = this.mode;
 		this.finishedPromise = new Promise(resolve => {
 			this.resolveFinished = resolve;
 		});
@@ -112,18 +141,16 @@ export class LiveStore {
 		return this.finishedPromise;
 	}
 
-	/** Starts sampling and the display clock. */
+	get pid(): number {
+		return this.options.pid;
+	}
+
+	/** Starts sampling (a follower's child: watching its sampler) and the display clock. */
 	start(): this {
-		const {pid, intervalUs} = this.options;
-		this.sampler = new Sampler({
-			...samplerDefaults, pid, intervalUs, durationS: this.options.durationS ?? 0, allThreads: true, cpuState: true, exceptionState: true,
-			// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
-			batchMs: 500 / (this.options.hz ?? 10), waitForRuntimeMs: this.options.waitForRuntimeMs ?? 0,
-		}, {
+		const {pid} = this.options;
+		this.sampler = this.options.child?.sampler ?? new Sampler(liveSamplerOptions(this.options), {
 			onAttached: target => {
-				this.profile.meta.pythonVersion = target.version;
-				this.profile.meta.command = target.command;
-				this.profile.meta.startedAt = target.startedAt;
+				this.profile.setTarget(target);
 				this.status = 'sampling';
 				this.publish(true);
 			},
@@ -150,7 +177,13 @@ export class LiveStore {
 		});
 		// One clock: the display tick; batches arrive at the same rate and are coalesced here.
 		this.timer = setInterval(() => {
-			this.publish(false);
+			// A follower's child attaches in the follower's hands: it is sampling once its version is known.
+			const attached = this.status === 'attaching' && this.profile.meta.pythonVersion !== '?';
+			if (attached) {
+				this.status = 'sampling';
+			}
+
+			this.publish(attached);
 		}, 1000 / (this.options.hz ?? 10));
 		return this;
 	}
@@ -214,6 +247,24 @@ export class LiveStore {
 	reset(): void {
 		this.profile.reset();
 		this.publish(true);
+	}
+
+	/**
+	 * The opcode mix of one function (every line of it) in the view shown: the instructions its
+	 * samples stood on when it was the innermost Python frame.
+	 */
+	opcodeMix(filename: string, funcname: string): OpcodeMix {
+		const key = `${this.snapshot.sequence}\0${filename}\0${funcname}`;
+		if (this.mixCache?.key === key) {
+			return this.mixCache.mix;
+		}
+
+		const {frames} = this.profile;
+		const view = {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid})};
+		const counts = opcodeCounts(this.profile, view, frameId => frames[frameId]!.funcname === funcname && frames[frameId]!.filename === filename);
+		const mix = {version: this.profile.meta.pythonVersion, counts, total: counts.reduce((sum, entry) => sum + entry.samples, 0)};
+		this.mixCache = {key, mix};
+		return mix;
 	}
 
 	/** Writes what has been sampled so far in one format, without stopping sampling. Returns the path. */
@@ -292,6 +343,7 @@ export class LiveStore {
 			cpuPercent: share(cpu),
 			gcPercent: share(gc),
 			behind: this.rateWindow.behind,
+			opcodes: profile.meta.opcodes,
 			sequence: ++this.sequence,
 		};
 	}

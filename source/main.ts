@@ -159,14 +159,14 @@ async function main(): Promise<number> {
 
 		const intervalUs = intervalFromRate(cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate));
 		if (command === 'attach') {
-			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs, durationS: liveDurationS});
+			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs, durationS: liveDurationS, opcodes: cli.flags.opcodes, subprocesses: cli.flags.subprocesses});
 		}
 
 		if (target.length === 0) {
 			throw new UserError('Expected a script to run: tachyon-top run --live [options] script.py [args...] (or -m module)', 2);
 		}
 
-		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs, durationS: liveDurationS});
+		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs, durationS: liveDurationS, opcodes: cli.flags.opcodes, subprocesses: cli.flags.subprocesses});
 	}
 
 	const format = chosenFormat(cli);

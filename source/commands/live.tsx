@@ -7,6 +7,7 @@ import {render} from 'ink';
 import {App} from '../../components/app.js';
 import {UserError} from '../../sampler/errors.js';
 import {openTarget} from '../../sampler/target.js';
+import {LiveProcesses} from '../live-processes.js';
 import {LiveStore} from '../live-store.js';
 import {ProcessLister} from '../process-list.js';
 
@@ -18,6 +19,10 @@ export type LiveOptions = {
 	readonly intervalUs: number;
 	/** -d: stop sampling after this many seconds (the view stays, with its data); 0 for no limit. */
 	readonly durationS?: number;
+	/** --opcodes: the opcode mix of the selected function under the table. */
+	readonly opcodes?: boolean;
+	/** --subprocesses: follow the target's Python descendants, each with its own profile ([ and ] switch). */
+	readonly subprocesses?: boolean;
 };
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
@@ -32,11 +37,13 @@ export async function runLive(options: LiveOptions): Promise<number> {
 	let initial: LiveStore | undefined;
 	if (options.script) {
 		child = startQuietScript(options.script);
-		initial = new LiveStore({pid: child.pid!, intervalUs: options.intervalUs, durationS: options.durationS, waitForRuntimeMs: 5000}).start();
+		initial = new LiveStore({pid: child.pid!, intervalUs: options.intervalUs, durationS: options.durationS, opcodes: options.opcodes, waitForRuntimeMs: 5000}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
-		initial = new LiveStore({pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS}).start();
+		initial = new LiveStore({pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS, opcodes: options.opcodes}).start();
 	}
+
+	const processes = initial && options.subprocesses ? new LiveProcesses(initial, {intervalUs: options.intervalUs, opcodes: options.opcodes}) : undefined;
 
 	let current = initial;
 	let restored = false;
@@ -44,6 +51,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 		if (!restored) {
 			restored = true;
 			current?.stop();
+			processes?.stop();
 			if (child && child.exitCode === null && child.signalCode === null) {
 				child.kill('SIGTERM');
 			}
@@ -66,8 +74,9 @@ export async function runLive(options: LiveOptions): Promise<number> {
 		const app = render(
 			<App
 				store={initial}
+				{...(processes ? {processes} : {})}
 				lister={lister}
-				attach={entry => new LiveStore({pid: entry.pid, intervalUs: options.intervalUs}).start()}
+				attach={entry => new LiveStore({pid: entry.pid, intervalUs: options.intervalUs, opcodes: options.opcodes}).start()}
 				onStore={store => {
 					current = store;
 				}}
