@@ -4,7 +4,7 @@
 // aggregated per (thread, stack, status) cell, with the number of samples and the real
 // time they stand for, so memory grows with distinct stacks, not with samples. Exporters
 // that need each sample's timestamp (gecko) ask for a timeline when the profile is created.
-import {type FrameDef, type ProfilingMode, type SampleBatch, type SamplerStats, ThreadStatus} from '../sampler/protocol.js';
+import {type FrameDef, type ProfilingMode, type SampleBatch, type SamplerStats, type TargetInfo, ThreadStatus} from '../sampler/protocol.js';
 
 export type {FrameDef, ProfilingMode} from '../sampler/protocol.js';
 export {ThreadStatus} from '../sampler/protocol.js';
@@ -123,6 +123,13 @@ export class Profile {
 
 	get cells(): Iterable<Cell> {
 		return this.cellMap.values();
+	}
+
+	/** Records what the sampler learnt on attaching: the version, command line and start time. */
+	setTarget(target: TargetInfo): void {
+		this.meta.pythonVersion = target.version;
+		this.meta.command = target.command;
+		this.meta.startedAt = target.startedAt;
 	}
 
 	/** Adds one batch from the sampler. */

@@ -10,18 +10,12 @@ import fs from 'node:fs';
 import {FrameTable} from './frame-table.js';
 import {locationOf} from './linetable.js';
 import {callOpcodes, inlineCaches} from './opcodes.js';
-import {ThreadStatus} from './protocol.js';
+import {ThreadStatus, type SamplerOptions} from './protocol.js';
 import {readPointer, RemoteMemory, TornReadError} from './remote-memory.js';
 import type {Target} from './target.js';
 
-export type UnwindOptions = {
-	readonly allThreads: boolean;
-	readonly gc: boolean;
-	readonly native: boolean;
-	readonly opcodes: boolean;
-	readonly cpuState: boolean;
-	readonly exceptionState: boolean;
-};
+/** What to read in each sample: the reading part of the sampler's options. */
+export type UnwindOptions = Pick<SamplerOptions, 'allThreads' | 'gc' | 'native' | 'opcodes' | 'cpuState' | 'exceptionState'>;
 
 export type ThreadSample = {
 	tid: number;

@@ -5,19 +5,14 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess, attachCollapsed} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
 	await Promise.all(running.map(async target => target.stop()));
 });
 
-async function collapsed(args: string[]): Promise<Map<string, number>> {
-	const out = path.join(tempDir(), 'stacks.txt');
-	const {code, stderr} = await runCli(['attach', '--async-aware', '--collapsed', '-o', out, '-d', '1.5', ...args]);
-	assert.equal(code, 0, stderr);
-	return parseCollapsed(fs.readFileSync(out, 'utf8'));
-}
+const collapsed = async (args: string[]) => attachCollapsed(['--async-aware', ...args]);
 
 /** The chain of task names of each stack, root first: what must agree with Tachyon. */
 function taskChains(stacks: Map<string, number>): Set<string> {

@@ -173,3 +173,26 @@ export function shareOf(stacks: Map<string, number>, needle: string): number {
 
 	return total === 0 ? 0 : (matching / total) * 100;
 }
+
+/** `attach --collapsed` for `seconds` with extra args; the stacks it wrote. Throws on a non-zero exit. */
+export async function attachCollapsed(args: string[], seconds = 1.5): Promise<Map<string, number>> {
+	const out = path.join(tempDir(), 'stacks.txt');
+	const {code, stderr} = await runCli(['attach', '--collapsed', '-o', out, '-d', String(seconds), ...args]);
+	if (code !== 0) {
+		throw new Error(`attach exited with ${code}: ${stderr}`);
+	}
+
+	return parseCollapsed(fs.readFileSync(out, 'utf8'));
+}
+
+/** Tachyon's own collapsed output (`python3.15 -m profiling.sampling attach`) for the same arguments. */
+export async function tachyonCollapsed(interpreter: string, args: string[], seconds = 2): Promise<Map<string, number>> {
+	const out = path.join(tempDir(), 'tachyon.txt');
+	const child = spawn(interpreter, ['-m', 'profiling.sampling', 'attach', '--collapsed', '-o', out, '-d', String(seconds), ...args], {stdio: 'ignore'});
+	const code = await new Promise(resolve => child.on('exit', resolve));
+	if (code !== 0) {
+		throw new Error(`Tachyon exited with ${String(code)}`);
+	}
+
+	return parseCollapsed(fs.readFileSync(out, 'utf8'));
+}

@@ -1,32 +1,13 @@
 // --mode cpu / gil / exception against real threads of every installed CPython, and Tachyon
 // (python3.15 -m profiling.sampling) on the same workload keeping the same threads.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {python, runCli, shareOf, startPython, testPythons, type PythonProcess, attachCollapsed as collapsed, tachyonCollapsed} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
 	await Promise.all(running.map(async target => target.stop()));
 });
-
-async function collapsed(args: string[]): Promise<Map<string, number>> {
-	const out = path.join(tempDir(), 'stacks.txt');
-	const {code, stderr} = await runCli(['attach', '--collapsed', '-o', out, '-d', '1.5', ...args]);
-	assert.equal(code, 0, stderr);
-	return parseCollapsed(fs.readFileSync(out, 'utf8'));
-}
-
-/** Tachyon's own collapsed output for the same capture (3.15 only). */
-async function tachyonCollapsed(py: string, args: string[]): Promise<Map<string, number>> {
-	const out = path.join(tempDir(), 'tachyon.txt');
-	const child = spawn(py, ['-m', 'profiling.sampling', 'attach', '--collapsed', '-o', out, '-d', '2', ...args], {stdio: 'ignore'});
-	const code = await new Promise(resolve => child.on('exit', resolve));
-	assert.equal(code, 0);
-	return parseCollapsed(fs.readFileSync(out, 'utf8'));
-}
 
 function keepsSpinnersOnly(stacks: Map<string, number>, what: string): void {
 	const text = [...stacks].map(([stack, count]) => `${stack} ${count}`).join('\n');

@@ -40,9 +40,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	let writeError: Error | undefined;
 	const sampler = new Sampler(config.sampler, {
 		onAttached(target) {
-			profile.meta.pythonVersion = target.version;
-			profile.meta.command = target.command;
-			profile.meta.startedAt = target.startedAt;
+			profile.setTarget(target);
 		},
 		onBatch(batch) {
 			profile.ingest(batch);

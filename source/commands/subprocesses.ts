@@ -129,9 +129,7 @@ export class SubprocessFollower {
 		const profile = new Profile({...this.config.meta, pid, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: this.config.timeline});
 		const sampler = new Sampler({...this.config.sampler, pid, durationS: 0, waitForRuntimeMs: 2000}, {
 			onAttached(target) {
-				profile.meta.pythonVersion = target.version;
-				profile.meta.command = target.command;
-				profile.meta.startedAt = target.startedAt;
+				profile.setTarget(target);
 			},
 			onBatch(batch) {
 				profile.ingest(batch);
