@@ -15,6 +15,8 @@ export type FlameNode = {
 	/** tid → [samples, self]. */
 	readonly threads: Map<number, [number, number]>;
 	readonly children: Map<string, FlameNode>;
+	/** --opcodes: instruction → samples of this node standing on it (frames differ by opcode, nodes do not). */
+	opcodes?: Map<number, number>;
 };
 
 export type FlameTree = {
@@ -73,6 +75,12 @@ export function buildFlameTree(profile: Profile, view: View = {}): FlameTree {
 			}
 
 			addTo(child, cell.tid, cell.count, index === frames.length - 1);
+			const {opcode} = profile.frames[frameId]!;
+			if (opcode >= 0) {
+				child.opcodes ??= new Map();
+				child.opcodes.set(opcode, (child.opcodes.get(opcode) ?? 0) + cell.count);
+			}
+
 			node = child;
 		}
 	}

@@ -1,6 +1,6 @@
-// --heatmap --opcodes: a real capture of an integer-addition loop, opened in headless
-// Chromium. The hot line's instruction mix names BINARY_OP_ADD_INT, specialised from
-// BINARY_OP, as its busiest instruction; without --opcodes the page has no mix at all.
+// --heatmap --opcodes (and the flame graph's tooltip): a real capture of an integer-addition
+// loop, opened in headless Chromium. The hot line's instruction mix names BINARY_OP_ADD_INT,
+// specialised from BINARY_OP, as its busiest instruction; without --opcodes there is no mix.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,12 +24,12 @@ after(async () => {
 	await browser?.close();
 });
 
-/** Captures arith.py for 2 s into a heatmap directory and returns the directory. */
-async function heatmapOf(interpreter: TestPython, flags: string[]): Promise<string> {
+/** Captures arith.py for 2 s into a heatmap directory (or flame graph file) and returns its path. */
+async function heatmapOf(interpreter: TestPython, flags: string[], format = '--heatmap'): Promise<string> {
 	const target = await startPython(interpreter, 'arith.py');
-	const directory = path.join(tempDir(), 'heat');
+	const directory = path.join(tempDir(), format === '--heatmap' ? 'heat' : 'flame.html');
 	try {
-		const result = await runCli(['attach', String(target.pid), '-d', '2', '--heatmap', ...flags, '-o', directory]);
+		const result = await runCli(['attach', String(target.pid), '-d', '2', format, ...flags, '-o', directory]);
 		assert.equal(result.code, 0, result.stderr);
 	} finally {
 		await target.stop();
@@ -96,6 +96,33 @@ test('without --opcodes the heatmap has no instruction mix', {skip: skip ?? (pyt
 	const {page, errors} = await openFile(browser!, path.join(directory, 'file_0000.html'));
 	assert.ok(Number(await page.getAttribute(`#L${hotLine}`, 'data-self')) > 0, 'the hot line was sampled');
 	assert.equal(await page.locator('details.opcodes').count(), 0);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+test('the flame graph tooltip of a frame lists its busiest opcodes, specialised ones marked', {skip: skip ?? (python('3.15') ? false : 'no Python 3.15')}, async () => {
+	const file = await heatmapOf(python('3.15')!, ['--opcodes'], '--flamegraph');
+	const {page, errors, requests} = await openFile(browser!, file);
+	assert.deepEqual(requests, []);
+	await page.waitForSelector('#chart svg g.frame');
+	await page.locator('#chart g.frame[name^="add_loop"]').first().hover();
+	await page.waitForSelector('#tooltip .opcodes');
+	const rows = await page.$$eval('#tooltip .opcode:not(.more)', elements => elements.map(row => ({
+		name: row.querySelector('.opname')!.textContent,
+		specialized: row.classList.contains('specialized'),
+		samples: Number(/\(([\d,]+)\)$/.exec(row.textContent!)![1]!.replaceAll(',', '')),
+	})));
+	process.stdout.write(`# flame graph add_loop: ${rows.map(row => `${row.name} ${row.samples}`).join(', ')}\n`);
+	assert.ok(rows.length > 0 && rows.length <= 5, `${rows.length} rows`);
+	assert.deepEqual([rows[0]!.name, rows[0]!.specialized], ['BINARY_OP_ADD_INT (BINARY_OP)', true]);
+	for (let index = 1; index < rows.length; index++) {
+		assert.ok(rows[index - 1]!.samples >= rows[index]!.samples, 'busiest first');
+	}
+
+	// The caller's frame stands on its call.
+	await page.locator('#chart g.frame[name^="<module>"]').first().hover();
+	await page.waitForFunction(() => document.querySelector('#tooltip .title')?.textContent === '<module>');
+	assert.match(await page.textContent('#tooltip .opcodes .opcode') ?? '', /^CALL\b/);
 	assert.deepEqual(errors, []);
 	await page.close();
 });

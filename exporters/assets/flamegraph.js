@@ -127,6 +127,40 @@
 		return row;
 	}
 
+	// --opcodes: the node's busiest instructions (all threads), flattened by the exporter as
+	// [name, samples, specialised] per instruction, then the count and samples left out.
+	function opcodeLines(op) {
+		const block = document.createElement('div');
+		block.className = 'opcodes';
+		let total = op.at(-1);
+		for (let index = 0; index + 2 < op.length - 1; index += 3) {
+			total += op[index + 1];
+		}
+
+		const heading = document.createElement('div');
+		heading.className = 'key';
+		heading.textContent = 'Opcodes';
+		block.append(heading);
+		for (let index = 0; index + 2 < op.length - 1; index += 3) {
+			const row = document.createElement('div');
+			row.className = op[index + 2] ? 'opcode specialized' : 'opcode';
+			const name = document.createElement('span');
+			name.className = 'opname';
+			name.textContent = strings[op[index]];
+			row.append(name, document.createTextNode(' ' + formatPercent(op[index + 1], total) + ' (' + formatCount(op[index + 1]) + ')'));
+			block.append(row);
+		}
+
+		if (op.at(-2) > 0) {
+			const more = document.createElement('div');
+			more.className = 'opcode more';
+			more.textContent = '… and ' + op.at(-2) + ' more (' + formatPercent(op.at(-1), total) + ')';
+			block.append(more);
+		}
+
+		return block;
+	}
+
 	function showTooltip(d) {
 		const json = d.data.ref;
 		const total = currentRoot().value;
@@ -150,6 +184,10 @@
 		tooltip.append(tooltipLine('Samples', formatCount(value) + ' (' + formatPercent(value, total) + ')'));
 		const self = selectedThread < 0 ? json.s : threadValues(json, selectedThread)[1];
 		tooltip.append(tooltipLine('Self', formatCount(self) + ' (' + formatPercent(self, total) + ')'));
+		if (json.op !== undefined) {
+			tooltip.append(opcodeLines(json.op));
+		}
+
 		if (isDiff) {
 			if (json.nw) {
 				tooltip.append(tooltipLine('Baseline', 'not present (new in this run)'));
