@@ -1,6 +1,6 @@
 // --opcodes: under the table, the selected function's opcode mix (all its lines): which
 // instructions its samples stood on, specialised ones marked, as Tachyon's live view shows.
-// Every cell is a pre-fitted string from a bounded set (bars of 17 shapes, percentages with
+// Every cell is a pre-fitted string from a bounded set (bars of 21 shapes, percentages with
 // one decimal), because Ink caches every text it measures and never evicts.
 import path from 'node:path';
 import {Box, Text} from 'ink';
@@ -11,7 +11,9 @@ import {theme} from './theme.js';
 
 /** Opcode rows shown at most. */
 export const maxOpcodeRows = 8;
-const barWidth = 16;
+const barWidth = 20;
+/** NAME (BASE) at most this wide, so the share stays next to the name on a wide terminal. */
+const maxNameWidth = 48;
 
 /** Lines the panel takes with `rows` opcode rows: a title, the rows, and the "… and N more" line. */
 export function opcodePanelHeight(rows: number): number {
@@ -27,20 +29,20 @@ export type OpcodePanelProps = {
 	readonly width: number;
 };
 
-/** A share as a bar of whole cells, `██████░░░░…` (17 shapes). */
+/** A share as a bar of whole cells, `██████░░░░…` (21 shapes). */
 function bar(share: number): string {
 	const filled = Math.round(Math.min(1, Math.max(0, share)) * barWidth);
 	return '█'.repeat(filled) + '░'.repeat(barWidth - filled);
 }
 
 export function OpcodePanel({func, mix, rows, width}: OpcodePanelProps) {
-	const name = func ? `${func.funcname} (${path.basename(func.filename)})` : '(no function selected)';
-	const title = `Opcodes of ${name}`;
+	const name = func ? `${func.funcname}() (${path.basename(func.filename)})` : '(no function selected)';
+	const title = `─── Opcodes for ${name} ───`;
 	const counted = mix && mix.total > 0 ? ` │ ${formatCount(mix.total)} samples │ * specialised` : '';
 	const shown = mix ? mix.counts.slice(0, rows) : [];
 	const more = mix ? mix.counts.length - shown.length : 0;
 	// NAME (BASE) gets what the bar, the percentage, the count and the gaps leave.
-	const nameWidth = Math.max(10, width - 1 - (1 + barWidth + 1 + 2 + 1 + 6 + 1 + 10));
+	const nameWidth = Math.min(maxNameWidth, Math.max(10, width - 1 - (1 + barWidth + 1 + 2 + 1 + 6 + 1 + 10)));
 	return (
 		<Box flexDirection='column'>
 			<Box>
@@ -65,7 +67,7 @@ export function OpcodePanel({func, mix, rows, width}: OpcodePanelProps) {
 					</Box>
 				);
 			})}
-			{more > 0 ? <Text {...theme.dim()}>{fit(` … and ${more} more`, width - 1)}</Text> : undefined}
+			{more > 0 ? <Text {...theme.dim()}>{fit(` … and ${more} more opcodes`, width - 1)}</Text> : undefined}
 		</Box>
 	);
 }
