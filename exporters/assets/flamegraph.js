@@ -139,7 +139,8 @@
 
 		const heading = document.createElement('div');
 		heading.className = 'key';
-		heading.textContent = 'Opcodes';
+		// Counted over every thread: the exporter keeps no per-thread opcode counts.
+		heading.textContent = selectedThread < 0 ? 'Opcodes' : 'Opcodes (all threads)';
 		block.append(heading);
 		for (let index = 0; index + 2 < op.length - 1; index += 3) {
 			const row = document.createElement('div');
