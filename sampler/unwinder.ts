@@ -67,7 +67,46 @@ const stringPeek = 256;
 /** Code-cache entries older than this are re-validated before use (3.11–3.13 have no generation counter). */
 const codeRecheckMs = 1000;
 const interpWordsAt = 0;
+/** Interpreter words this close together are read as one range straight into scratch. */
+const interpSpanMax = 2048;
 const threadRegionAt = 4096;
+/** How far past the thread state a remembered frame may lie and still be read with it. */
+const nearThreadState = 512;
+
+/** Scratch offsets of the interpreter-wide words a sample reads (-1: this version has none). */
+type WordSlots = {threadsHead: number; gilLocked: number; gilHolder: number; gcCollecting: number; gcFrame: number; generation: number; threadsMain: number};
+type WordName = keyof WordSlots;
+
+/**
+ * Plans the per-sample reads of the interpreter-wide words once: those inside the interpreter
+ * state lie within a few hundred bytes of each other, so one range covers them all and lands
+ * where they are read from, with no per-sample sorting, merging or copying. Words elsewhere
+ * (the GIL in the runtime or behind a pointer) get their own range.
+ */
+function planInterpReads(words: Array<{name: WordName; address: number; length: number; inInterp: boolean}>): {reads: Region[]; slots: WordSlots} {
+	const slots: WordSlots = {threadsHead: -1, gilLocked: -1, gilHolder: -1, gcCollecting: -1, gcFrame: -1, generation: -1, threadsMain: -1};
+	const reads: Region[] = [];
+	const near = words.filter(word => word.inInterp);
+	const start = Math.min(...near.map(word => word.address));
+	const end = Math.max(...near.map(word => word.address + word.length));
+	const oneRange = near.length > 0 && end - start <= interpSpanMax;
+	if (oneRange) {
+		reads.push({address: start, length: end - start, at: interpWordsAt});
+	}
+
+	let spare = interpWordsAt + interpSpanMax;
+	for (const word of words) {
+		if (oneRange && word.inInterp) {
+			slots[word.name] = interpWordsAt + (word.address - start);
+		} else {
+			slots[word.name] = spare;
+			reads.push({address: word.address, length: word.length, at: spare});
+			spare += 16;
+		}
+	}
+
+	return {reads, slots};
+}
 
 export class Unwinder {
 	readonly memory: RemoteMemory;
@@ -75,11 +114,16 @@ export class Unwinder {
 	private readonly layout: Target['layout'];
 	private readonly interp: number;
 	private readonly gilStruct: number;
+	/** The reads that fetch the interpreter-wide words each sample, and where each word lands. */
+	private readonly interpReads: Region[];
+	private readonly wordSlots: WordSlots;
 	private readonly codeCache = new Map<number, CodeInfo>();
 	private codeGeneration = -1;
 	private mainTstate = 0;
 	private readonly plans = new Map<number, ThreadPlan>();
-	private regions: Region[] = [];
+	/** This sample's regions are regions[0, regionCount); the objects are reused from sample to sample. */
+	private readonly regions: Region[] = [];
+	private regionCount = 0;
 	private cursor = threadRegionAt;
 	private readonly gcFrame: number;
 	private readonly nativeFrame: number;
@@ -114,6 +158,46 @@ export class Unwinder {
 		this.gilStruct = this.layout.interp.gilPointer >= 0 && this.interp !== 0
 			? this.memory.pointer(this.interp + this.layout.interp.gilPointer)
 			: 0;
+		({reads: this.interpReads, slots: this.wordSlots} = planInterpReads(this.interpWords()));
+	}
+
+	/** The interpreter-wide words each sample needs, where they live in this version. */
+	private interpWords(): Array<{name: WordName; address: number; length: number; inInterp: boolean}> {
+		const {layout, interp} = this;
+		const words: Array<{name: WordName; address: number; length: number; inInterp: boolean}> = [
+			{name: 'threadsHead', address: interp + layout.interp.threadsHead, length: 8, inInterp: true},
+		];
+		if (layout.interp.gilLocked >= 0 && this.gilStruct === 0) {
+			words.push(
+				{name: 'gilLocked', address: interp + layout.interp.gilLocked, length: 4, inInterp: true},
+				{name: 'gilHolder', address: interp + layout.interp.gilHolder, length: 8, inInterp: true},
+			);
+		} else if (this.gilStruct === 0) {
+			words.push(
+				{name: 'gilLocked', address: this.target.runtimeAddress + layout.runtime.gilLocked, length: 4, inInterp: false},
+				{name: 'gilHolder', address: this.target.runtimeAddress + layout.runtime.gilHolder, length: 8, inInterp: false},
+			);
+		} else {
+			words.push(
+				{name: 'gilLocked', address: this.gilStruct + layout.interp.gilLocked, length: 4, inInterp: false},
+				{name: 'gilHolder', address: this.gilStruct + layout.interp.gilHolder, length: 8, inInterp: false},
+			);
+		}
+
+		words.push({name: 'gcCollecting', address: interp + layout.interp.gc + layout.gc.collecting, length: 4, inInterp: true});
+		if (layout.gc.frame >= 0) {
+			words.push({name: 'gcFrame', address: interp + layout.interp.gc + layout.gc.frame, length: 8, inInterp: true});
+		}
+
+		if (layout.interp.codeObjectGeneration >= 0) {
+			words.push({name: 'generation', address: interp + layout.interp.codeObjectGeneration, length: 8, inInterp: true});
+		}
+
+		if (layout.interp.threadsMain >= 0) {
+			words.push({name: 'threadsMain', address: interp + layout.interp.threadsMain, length: 8, inInterp: true});
+		}
+
+		return words;
 	}
 
 	/** --async-aware: keep each frame's address in the samples, to cut a thread's stack at a task's coroutine. */
@@ -135,36 +219,13 @@ export class Unwinder {
 	sample(nowMs: number): number {
 		this.now = nowMs;
 		const {layout, memory} = this;
-		const scratch = memory.scratch;
-		const interp = this.interp;
 		// Interpreter-wide words: thread list head, GIL, GC, code generation, main thread.
-		memory.queue(interp + layout.interp.threadsHead, 8, interpWordsAt);
-		if (layout.interp.gilLocked >= 0 && this.gilStruct === 0) {
-			memory.queue(interp + layout.interp.gilLocked, 4, interpWordsAt + 8);
-			memory.queue(interp + layout.interp.gilHolder, 8, interpWordsAt + 16);
-		} else if (this.gilStruct !== 0) {
-			memory.queue(this.gilStruct + layout.interp.gilLocked, 4, interpWordsAt + 8);
-			memory.queue(this.gilStruct + layout.interp.gilHolder, 8, interpWordsAt + 16);
-		} else {
-			memory.queue(this.target.runtimeAddress + layout.runtime.gilLocked, 4, interpWordsAt + 8);
-			memory.queue(this.target.runtimeAddress + layout.runtime.gilHolder, 8, interpWordsAt + 16);
-		}
-
-		memory.queue(interp + layout.interp.gc + layout.gc.collecting, 4, interpWordsAt + 24);
-		if (layout.gc.frame >= 0) {
-			memory.queue(interp + layout.interp.gc + layout.gc.frame, 8, interpWordsAt + 32);
-		}
-
-		if (layout.interp.codeObjectGeneration >= 0) {
-			memory.queue(interp + layout.interp.codeObjectGeneration, 8, interpWordsAt + 40);
-		}
-
-		if (layout.interp.threadsMain >= 0) {
-			memory.queue(interp + layout.interp.threadsMain, 8, interpWordsAt + 48);
+		for (const read of this.interpReads) {
+			memory.queue(read.address, read.length, read.at);
 		}
 
 		// Main-thread-only sampling: the main thread's speculative reads ride along.
-		this.regions = [];
+		this.regionCount = 0;
 		this.cursor = threadRegionAt;
 		const singleThread = !this.options.allThreads && this.mainTstate !== 0;
 		if (singleThread) {
@@ -172,20 +233,21 @@ export class Unwinder {
 		}
 
 		memory.flush();
-		const threadsHead = readPointer(scratch, interpWordsAt);
-		const gilLocked = scratch.readInt32LE(interpWordsAt + 8) > 0;
-		const gilHolder = readPointer(scratch, interpWordsAt + 16);
-		const gcCollecting = scratch.readInt32LE(interpWordsAt + 24) !== 0;
-		const gcFrame = layout.gc.frame >= 0 ? readPointer(scratch, interpWordsAt + 32) : 0;
-		if (layout.interp.codeObjectGeneration >= 0) {
-			const generation = readPointer(scratch, interpWordsAt + 40);
+		const slots = this.wordSlots;
+		const threadsHead = this.memory.pointerAt(slots.threadsHead);
+		const gilLocked = this.memory.int32At(slots.gilLocked) > 0;
+		const gilHolder = this.memory.pointerAt(slots.gilHolder);
+		const gcCollecting = this.memory.int32At(slots.gcCollecting) !== 0;
+		const gcFrame = slots.gcFrame >= 0 ? this.memory.pointerAt(slots.gcFrame) : 0;
+		if (slots.generation >= 0) {
+			const generation = this.memory.pointerAt(slots.generation);
 			if (generation !== this.codeGeneration) {
 				this.codeCache.clear();
 				this.codeGeneration = generation;
 			}
 		}
 
-		const threadsMain = layout.interp.threadsMain >= 0 ? readPointer(scratch, interpWordsAt + 48) : 0;
+		const threadsMain = slots.threadsMain >= 0 ? this.memory.pointerAt(slots.threadsMain) : 0;
 		const shared = {gilLocked, gilHolder, gcCollecting, gcFrame, threadsMain};
 
 		if (!this.options.allThreads) {
@@ -202,7 +264,7 @@ export class Unwinder {
 				return 0;
 			}
 
-			this.regions = [];
+			this.regionCount = 0;
 			this.cursor = threadRegionAt;
 			return this.walkThread(this.mainTstate, 0, shared, false) ? 1 : 0;
 		}
@@ -216,13 +278,13 @@ export class Unwinder {
 			}
 
 			seen.add(tstate);
-			this.regions = [];
+			this.regionCount = 0;
 			this.cursor = threadRegionAt;
 			if (this.walkThread(tstate, count, shared, false)) {
 				count++;
 			}
 
-			tstate = readPointer(scratch, this.regions[0]!.at + layout.tstate.next);
+			tstate = this.memory.pointerAt(this.regions[0]!.at + layout.tstate.next);
 		}
 
 		return count;
@@ -267,16 +329,38 @@ export class Unwinder {
 	}
 
 	private queueRegion(address: number, length: number): Region {
-		const region = {address, length, at: this.allocate(length)};
-		this.memory.queue(address, length, region.at);
-		this.regions.push(region);
+		const at = this.allocate(length);
+		let region = this.regions[this.regionCount];
+		if (region === undefined) {
+			region = {address, length, at};
+			this.regions.push(region);
+		} else {
+			region.address = address;
+			region.length = length;
+			region.at = at;
+		}
+
+		this.regionCount++;
+		this.memory.queue(address, length, at);
 		return region;
 	}
 
 	/** Queues the thread state and, speculatively, whatever was read for this thread last time. */
 	private queueThread(tstate: number): void {
-		this.queueRegion(tstate, this.layout.tstate.size);
 		const plan = this.plans.get(tstate);
+		const frameSize = this.layout.frame.size;
+		// A frame that lives just past the thread state (3.14+ keep the base frame there) rides
+		// in the thread state's range: one range fewer to queue, merge and copy per sample.
+		let end = tstate + this.layout.tstate.size;
+		if (plan) {
+			for (const extra of plan.extras) {
+				if (extra >= tstate && extra < end + nearThreadState) {
+					end = Math.max(end, extra + frameSize);
+				}
+			}
+		}
+
+		this.queueRegion(tstate, end - tstate);
 		if (!plan) {
 			return;
 		}
@@ -291,13 +375,17 @@ export class Unwinder {
 		}
 
 		for (const extra of plan.extras) {
-			this.queueRegion(extra, this.layout.frame.size);
+			if (extra < tstate || extra + frameSize > end) {
+				this.queueRegion(extra, frameSize);
+			}
 		}
 	}
 
 	/** The scratch offset holding [address, address + length), if this sample read it. */
 	private locate(address: number, length: number): number {
-		for (const region of this.regions) {
+		const {regions, regionCount} = this;
+		for (let index = 0; index < regionCount; index++) {
+			const region = regions[index]!;
 			if (address >= region.address && address + length <= region.address + region.length) {
 				return region.at + (address - region.address);
 			}
@@ -331,7 +419,7 @@ export class Unwinder {
 		}
 
 		const ts = this.regions[0]!.at;
-		if (readPointer(scratch, ts + layout.tstate.interp) !== this.interp) {
+		if (this.memory.pointerAt(ts + layout.tstate.interp) !== this.interp) {
 			this.plans.delete(tstate);
 			if (this.options.allThreads) {
 				throw new TornReadError('thread state does not belong to the interpreter');
@@ -340,7 +428,7 @@ export class Unwinder {
 			return false;
 		}
 
-		const tid = readPointer(scratch, ts + layout.tstate.nativeThreadId);
+		const tid = this.memory.pointerAt(ts + layout.tstate.nativeThreadId);
 		const sample = this.samples[index] ?? (this.samples[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
 		sample.tid = tid;
 		sample.tstate = tstate;
@@ -350,11 +438,11 @@ export class Unwinder {
 		}
 
 		const hasGil = layout.tstate.holdsGil >= 0
-			? scratch.readInt32LE(ts + layout.tstate.holdsGil) !== 0
+			? this.memory.int32At(ts + layout.tstate.holdsGil) !== 0
 			: shared.gilLocked && shared.gilHolder === tstate;
 		if (hasGil) {
 			status |= ThreadStatus.hasGil;
-		} else if (layout.tstate.gilRequested >= 0 && scratch.readInt32LE(ts + layout.tstate.gilRequested) !== 0) {
+		} else if (layout.tstate.gilRequested >= 0 && this.memory.int32At(ts + layout.tstate.gilRequested) !== 0) {
 			status |= ThreadStatus.gilRequested;
 		}
 
@@ -367,15 +455,15 @@ export class Unwinder {
 		let cframe = 0;
 		let frame: number;
 		if (layout.tstate.currentFrame >= 0) {
-			frame = readPointer(scratch, ts + layout.tstate.currentFrame);
+			frame = this.memory.pointerAt(ts + layout.tstate.currentFrame);
 		} else {
-			cframe = readPointer(scratch, ts + layout.tstate.cframe);
-			frame = cframe === 0 ? 0 : readPointer(scratch, this.fetch(cframe, 16) + layout.tstate.cframeCurrentFrame);
+			cframe = this.memory.pointerAt(ts + layout.tstate.cframe);
+			frame = cframe === 0 ? 0 : this.memory.pointerAt(this.fetch(cframe, 16) + layout.tstate.cframeCurrentFrame);
 		}
 
 		// The used part of the current data-stack chunk: [chunk, datastack_top).
-		const chunk = readPointer(scratch, ts + layout.tstate.datastackChunk);
-		const top = readPointer(scratch, ts + layout.tstate.datastackTop);
+		const chunk = this.memory.pointerAt(ts + layout.tstate.datastackChunk);
+		const top = this.memory.pointerAt(ts + layout.tstate.datastackTop);
 		const chunks: ThreadPlan['chunks'] = [];
 		if (chunk !== 0 && top > chunk && top - chunk <= maxChunkSize) {
 			const used = top - chunk;
@@ -384,7 +472,7 @@ export class Unwinder {
 				memory.flush();
 			}
 
-			chunks.push({address: chunk, length: used, capacity: readPointer(scratch, this.locate(chunk, chunkHeaderSize) + 8)});
+			chunks.push({address: chunk, length: used, capacity: this.memory.pointerAt(this.locate(chunk, chunkHeaderSize) + 8)});
 		}
 
 		const extras: number[] = [];
@@ -420,7 +508,7 @@ export class Unwinder {
 				extras.push(frame);
 			}
 
-			const previous = readPointer(scratch, at + layout.frame.previous);
+			const previous = this.memory.pointerAt(at + layout.frame.previous);
 			if (previous === frame) {
 				throw new TornReadError('frame points at itself');
 			}
@@ -433,9 +521,11 @@ export class Unwinder {
 				}
 			}
 
-			let executable = readPointer(scratch, at + layout.frame.executable);
+			let executable = this.memory.pointerAt(at + layout.frame.executable);
 			if (layout.frame.taggedExecutable) {
-				executable -= executable % 8; // Clear _PyStackRef tag bits (numbers, not 32-bit ops).
+				// Clear _PyStackRef tag bits: they sit in the lowest byte (little-endian), and a
+				// double's `% 8` would cost a call to fmod on every frame.
+				executable -= scratch[at + layout.frame.executable]! & 7;
 			}
 
 			const owner = scratch[at + layout.frame.owner]!;
@@ -454,7 +544,7 @@ export class Unwinder {
 					throw new TornReadError('too many frames');
 				}
 
-				const ip = readPointer(scratch, at + layout.frame.instrPtr);
+				const ip = this.memory.pointerAt(at + layout.frame.instrPtr);
 				walkCode[depth] = code;
 				walkIp[depth] = ip;
 				walkAddrq[depth] = Math.floor((ip - code.bytecode) / 2);
@@ -555,16 +645,16 @@ export class Unwinder {
 	 */
 	frameIdAt(address: number): number {
 		const {layout, memory} = this;
-		this.regions = [];
+		this.regionCount = 0;
 		this.cursor = threadRegionAt;
 		const at = this.fetch(address, layout.frame.size);
-		let executable = readPointer(memory.scratch, at + layout.frame.executable);
+		let executable = this.memory.pointerAt(at + layout.frame.executable);
 		if (layout.frame.taggedExecutable) {
-			executable -= executable % 8;
+			executable -= memory.scratch[at + layout.frame.executable]! & 7;
 		}
 
 		const owner = memory.scratch[at + layout.frame.owner]!;
-		const ip = readPointer(memory.scratch, at + layout.frame.instrPtr);
+		const ip = this.memory.pointerAt(at + layout.frame.instrPtr);
 		const code = executable === 0 || executable === this.target.none || owner >= layout.firstNonPythonOwner ? undefined : this.codeInfo(executable);
 		if (!code) {
 			return -1;
@@ -586,7 +676,6 @@ export class Unwinder {
 
 	/** Deep stacks span several chunks: copy older ones (linked by `previous`) on demand. */
 	private frameFromOlderChunk(frame: number, chunks: ThreadPlan['chunks']): number | undefined {
-		const scratch = this.memory.scratch;
 		for (let guard = 0; guard < 4096 && chunks.length > 0; guard++) {
 			const newest = chunks.at(-1)!;
 			const newestAt = this.locate(newest.address, chunkHeaderSize);
@@ -594,15 +683,15 @@ export class Unwinder {
 				return undefined;
 			}
 
-			const older = readPointer(scratch, newestAt);
+			const older = this.memory.pointerAt(newestAt);
 			if (older === 0) {
 				return undefined;
 			}
 
 			// An older chunk's saved `top` tells how much of it is in use.
 			const headerAt = this.fetch(older, chunkHeaderSize);
-			const size = readPointer(scratch, headerAt + 8);
-			const top = readPointer(scratch, headerAt + 16);
+			const size = this.memory.pointerAt(headerAt + 8);
+			const top = this.memory.pointerAt(headerAt + 16);
 			const used = top > older && top - older <= size && size <= maxChunkSize ? top - older : Math.min(size, maxChunkSize);
 			if (used <= chunkHeaderSize) {
 				return undefined;
@@ -699,18 +788,17 @@ export class Unwinder {
 			return cached;
 		}
 
-		const {layout, memory} = this;
+		const {layout} = this;
 		const at = this.fetch(address, layout.code.size);
-		const scratch = memory.scratch;
-		const type = readPointer(scratch, at + layout.object.type);
+		const type = this.memory.pointerAt(at + layout.object.type);
 		if (this.target.codeType !== 0 && type !== this.target.codeType) {
 			return undefined;
 		}
 
-		const filenamePointer = readPointer(scratch, at + layout.code.filename);
-		const qualnamePointer = readPointer(scratch, at + layout.code.qualname);
-		const linetablePointer = readPointer(scratch, at + layout.code.linetable);
-		const firstLine = scratch.readInt32LE(at + layout.code.firstlineno);
+		const filenamePointer = this.memory.pointerAt(at + layout.code.filename);
+		const qualnamePointer = this.memory.pointerAt(at + layout.code.qualname);
+		const linetablePointer = this.memory.pointerAt(at + layout.code.linetable);
+		const firstLine = this.memory.int32At(at + layout.code.firstlineno);
 		const signature = `${filenamePointer}:${qualnamePointer}:${linetablePointer}:${firstLine}`;
 		if (cached && cached.signature === signature) {
 			cached.checkedAt = this.now;
@@ -737,7 +825,7 @@ export class Unwinder {
 		const header = layout.unicode.compactSize;
 		let at = this.peek(address, header, header + stringPeek);
 		const scratch = memory.scratch;
-		const length = readPointer(scratch, at + layout.unicode.length);
+		const length = this.memory.pointerAt(at + layout.unicode.length);
 		const state = scratch.readUInt32LE(at + layout.unicode.state);
 		const kind = (state >> 2) & 7;
 		const compact = (state >> 5) & 1;
@@ -750,7 +838,7 @@ export class Unwinder {
 		let dataAddress: number;
 		if (compact === 0) {
 			// A legacy (non-compact) string keeps its characters behind a pointer.
-			dataAddress = readPointer(scratch, at + header);
+			dataAddress = this.memory.pointerAt(at + header);
 			dataOffset = -1;
 		} else {
 			dataOffset = ascii ? layout.unicode.asciiSize : header;
@@ -785,7 +873,7 @@ export class Unwinder {
 	private readBytes(address: number): Buffer {
 		const {layout, memory} = this;
 		let at = this.peek(address, layout.bytes.data, layout.bytes.data + stringPeek);
-		const size = readPointer(memory.scratch, at + layout.bytes.size);
+		const size = this.memory.pointerAt(at + layout.bytes.size);
 		if (size > 16 << 20) {
 			throw new TornReadError('not a bytes object');
 		}
@@ -826,21 +914,20 @@ export class Unwinder {
 
 	/** Like sys.exception(): an exception is being raised or handled in this thread. */
 	private hasException(ts: number): boolean {
-		const {layout, memory} = this;
-		const scratch = memory.scratch;
-		if (readPointer(scratch, ts + layout.tstate.currentException) !== 0) {
+		const {layout} = this;
+		if (this.memory.pointerAt(ts + layout.tstate.currentException) !== 0) {
 			return true;
 		}
 
-		let item = readPointer(scratch, ts + layout.tstate.excInfo);
+		let item = this.memory.pointerAt(ts + layout.tstate.excInfo);
 		for (let guard = 0; item !== 0 && guard < 64; guard++) {
 			const at = this.fetch(item, 16);
-			const value = readPointer(scratch, at);
+			const value = this.memory.pointerAt(at);
 			if (value !== 0 && value !== this.target.none) {
 				return true;
 			}
 
-			item = readPointer(scratch, at + 8);
+			item = this.memory.pointerAt(at + 8);
 		}
 
 		return false;
