@@ -140,7 +140,9 @@ function run(): void {
 	const interval = options.intervalUs;
 	const start = performance.now() * 1000;
 	let next = start;
-	let previousTick = start - interval;
+	// Tick times are kept in whole µs, as the binary format (and Tachyon) store them, so a
+	// replayed capture holds exactly the times of the direct one.
+	let previousStamp = -interval;
 	let lastBatch = start;
 	let lastLivenessCheck = start;
 	let consecutiveErrors = 0;
@@ -217,9 +219,10 @@ function run(): void {
 		attempts++;
 		try {
 			const count = asyncStacks ? asyncStacks.rewrite(now / 1000, sampleOnce(now / 1000)) : sampleOnce(now / 1000);
-			const standsFor = now - previousTick;
-			previousTick = now;
-			ticks.push3(now - start, standsFor, count);
+			const stamp = Math.round(now - start);
+			const standsFor = stamp - previousStamp;
+			previousStamp = stamp;
+			ticks.push3(stamp, standsFor, count);
 			for (let index = 0; index < count; index++) {
 				const sample = unwinder.samples[index]!;
 				if (!knownThreads.has(sample.tid)) {
