@@ -28,13 +28,22 @@ const maxBacklogUs = 20_000;
 /** Atomics.wait oversleeps by ~20 µs here; start from that and follow what is measured. */
 const initialOvershootUs = 20;
 
+type TypedArrayOf<T> = T extends Float64Array ? Float64ArrayConstructor : Uint32ArrayConstructor;
+
 /** A growable typed array used as a push buffer; its storage is kept between batches. */
-class Float64Buffer {
-	data = new Float64Array(3 * 4096);
+class PushBuffer<T extends Float64Array | Uint32Array> {
+	data: T;
 	length = 0;
+	private readonly make: (length: number) => T;
+
+	constructor(kind: TypedArrayOf<T>) {
+		this.make = length => new kind(length) as T;
+		this.data = this.make(3 * 4096);
+	}
+
 	push3(a: number, b: number, c: number): void {
 		if (this.length + 3 > this.data.length) {
-			const bigger = new Float64Array(this.data.length * 2);
+			const bigger = this.make(this.data.length * 2);
 			bigger.set(this.data);
 			this.data = bigger;
 		}
@@ -45,30 +54,8 @@ class Float64Buffer {
 	}
 
 	/** A copy of the content in its own ArrayBuffer, ready to transfer; empties the buffer. */
-	take(): Float64Array {
-		const taken = this.data.slice(0, this.length);
-		this.length = 0;
-		return taken;
-	}
-}
-
-class Uint32Buffer {
-	data = new Uint32Array(3 * 4096);
-	length = 0;
-	push3(a: number, b: number, c: number): void {
-		if (this.length + 3 > this.data.length) {
-			const bigger = new Uint32Array(this.data.length * 2);
-			bigger.set(this.data);
-			this.data = bigger;
-		}
-
-		this.data[this.length++] = a;
-		this.data[this.length++] = b;
-		this.data[this.length++] = c;
-	}
-
-	take(): Uint32Array {
-		const taken = this.data.slice(0, this.length);
+	take(): T {
+		const taken = this.data.slice(0, this.length) as T;
 		this.length = 0;
 		return taken;
 	}
@@ -131,8 +118,8 @@ function run(): void {
 	const stacks = new StackTable();
 	const knownThreads = new Set<number>();
 	let newThreads: ThreadDef[] = [];
-	const ticks = new Float64Buffer();
-	const records = new Uint32Buffer();
+	const ticks = new PushBuffer<Float64Array>(Float64Array);
+	const records = new PushBuffer<Uint32Array>(Uint32Array);
 	let attempts = 0;
 	let errors = 0;
 	let missed = 0;

@@ -1,13 +1,12 @@
 // --gecko: the Firefox Profiler's processed format. Compared field by field with what Tachyon
 // 3.15 writes for the same capture, and checked against the format's invariants on live captures.
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {geckoProfile} from '../exporters/gecko.js';
-import {fixtures, python, runCli, startPython, tempDir, testPythons} from './helpers.js';
+import {python, runCli, startPython, tempDir, testPythons, replayBothWays} from './helpers.js';
 
 const dir = tempDir('tachyon-top-gecko-');
 after(() => {
@@ -83,13 +82,7 @@ function checkSchema(profile: Json): void {
 describe('gecko', () => {
 	const py315 = python('3.15');
 	test('same structure, samples and GIL markers as Tachyon\'s gecko output for the same capture', {skip: py315 ? false : 'python3.15 not installed'}, async () => {
-		const bin = path.join(dir, 'capture.bin');
-		execFileSync(py315!.path, ['-m', 'profiling.sampling', 'run', '-d', '2', '-a', '--binary', '-o', bin, path.join(fixtures, 'binary-workload.py')], {stdio: 'pipe', timeout: 60_000});
-		const theirsFile = path.join(dir, 'theirs.json');
-		execFileSync(py315!.path, ['-m', 'profiling.sampling', 'replay', '--gecko', '-o', theirsFile, bin], {stdio: 'pipe', timeout: 60_000});
-		const oursFile = path.join(dir, 'ours.json');
-		const result = await runCli(['replay', '--gecko', '-o', oursFile, bin]);
-		assert.equal(result.code, 0, result.stderr);
+		const {bin, theirs: theirsFile, ours: oursFile} = await replayBothWays(py315!, 'gecko', 'json', dir);
 		const theirs = read(theirsFile);
 		const ours = read(oursFile);
 		checkSchema(theirs);

@@ -1,5 +1,5 @@
 // Shared by every test: the installed test Pythons, starting real Python targets, running the CLI.
-import {spawn, type ChildProcess} from 'node:child_process';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -195,4 +195,22 @@ export async function tachyonCollapsed(interpreter: string, args: string[], seco
 	}
 
 	return parseCollapsed(fs.readFileSync(out, 'utf8'));
+}
+
+/**
+ * Captures test/fixtures/binary-workload.py with Tachyon's `--binary`, then replays that one
+ * file to `format` with Tachyon and with us: the two outputs of the same samples, to compare.
+ */
+export async function replayBothWays(interpreter: TestPython, format: string, extension: string, dir: string): Promise<{bin: string; theirs: string; ours: string}> {
+	const bin = path.join(dir, 'capture.bin');
+	execFileSync(interpreter.path, ['-m', 'profiling.sampling', 'run', '-d', '2', '-a', '--binary', '-o', bin, path.join(fixtures, 'binary-workload.py')], {stdio: 'pipe', timeout: 60_000});
+	const theirs = path.join(dir, `theirs.${extension}`);
+	execFileSync(interpreter.path, ['-m', 'profiling.sampling', 'replay', `--${format}`, '-o', theirs, bin], {stdio: 'pipe', timeout: 60_000});
+	const ours = path.join(dir, `ours.${extension}`);
+	const result = await runCli(['replay', `--${format}`, '-o', ours, bin]);
+	if (result.code !== 0) {
+		throw new Error(`replay --${format} exited with ${String(result.code)}: ${result.stderr}`);
+	}
+
+	return {bin, theirs, ours};
 }

@@ -1,11 +1,10 @@
 // --jsonl: Tachyon 3.15's schema exactly. Checked on the same capture: Tachyon's replay of a
 // binary file and ours, parsed back record by record; and on a live capture of each Python.
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {fixtures, python, runCli, startPython, tempDir, testPythons} from './helpers.js';
+import {python, runCli, startPython, tempDir, testPythons, replayBothWays} from './helpers.js';
 
 const dir = tempDir('tachyon-top-jsonl-');
 after(() => {
@@ -20,13 +19,7 @@ const py315 = python('3.15');
 
 describe('jsonl', () => {
 	test('same records as Tachyon\'s replay of the same binary capture', {skip: py315 ? false : 'python3.15 not installed'}, async () => {
-		const bin = path.join(dir, 'capture.bin');
-		execFileSync(py315!.path, ['-m', 'profiling.sampling', 'run', '-d', '2', '-a', '--binary', '-o', bin, path.join(fixtures, 'binary-workload.py')], {stdio: 'pipe', timeout: 60_000});
-		const theirsFile = path.join(dir, 'theirs.jsonl');
-		execFileSync(py315!.path, ['-m', 'profiling.sampling', 'replay', '--jsonl', '-o', theirsFile, bin], {stdio: 'pipe', timeout: 60_000});
-		const oursFile = path.join(dir, 'ours.jsonl');
-		const result = await runCli(['replay', '--jsonl', '-o', oursFile, bin]);
-		assert.equal(result.code, 0, result.stderr);
+		const {theirs: theirsFile, ours: oursFile} = await replayBothWays(py315!, 'jsonl', 'jsonl', dir);
 		const theirs = parse(fs.readFileSync(theirsFile, 'utf8'));
 		const ours = parse(fs.readFileSync(oursFile, 'utf8'));
 		assert.deepEqual(ours.map(record => record.type), theirs.map(record => record.type));
