@@ -75,7 +75,19 @@ test('the flame graph of a real process loads with no error and no request, and 
 	assert.ok(totals.root > 500, `${totals.root} samples`);
 	assert.equal(totals.root, totals.samples);
 	assert.equal(totals.threads, totals.root);
-	// alpha runs twice as long as beta under the same parent.
+	// alpha runs twice as long as beta under the same parent. Frames grow in with an
+	// animation on small graphs: measure once the widths have stopped changing.
+	let settled = await frameWidth(page, 'flame_leaf_alpha');
+	for (let attempt = 0; attempt < 30; attempt++) {
+		await page.waitForTimeout(100);
+		const again = await frameWidth(page, 'flame_leaf_alpha');
+		if (again.all === settled.all) {
+			break;
+		}
+
+		settled = again;
+	}
+
 	const alpha = await frameWidth(page, 'flame_leaf_alpha');
 	const beta = await frameWidth(page, 'flame_leaf_beta');
 	assert.ok(alpha.all > beta.all * 1.2, `alpha ${alpha.all}px wider than beta ${beta.all}px`);
