@@ -11,7 +11,7 @@ import {pidFrom, splitArgs} from './argv.js';
 import {dumpText} from './commands/dump.js';
 import {record} from './commands/record.js';
 import {loadBaseline, replay} from './commands/replay.js';
-import {startScript} from './commands/run.js';
+import {startScript, startScriptBlocking} from './commands/run.js';
 import {SubprocessFollower} from './commands/subprocesses.js';
 import {openInBrowser} from './browser.js';
 import {flags, formatFlags} from './flags.js';
@@ -149,6 +149,10 @@ async function main(): Promise<number> {
 			throw new UserError(`--live works with run and attach, not ${command}`, 2);
 		}
 
+		if (cli.flags.blocking) {
+			throw new UserError('--blocking does not work with --live yet: use it with a report (run/attach --blocking [format])', 2);
+		}
+
 		// As Tachyon: the live view is its own output; formats are exported from it with `e`.
 		const format = chosenFormat(cli);
 		if (format.id !== 'pstats' || cli.flags.output !== undefined) {
@@ -183,13 +187,9 @@ async function main(): Promise<number> {
 			throw new UserError('Expected a script to run: tachyon-top run [options] script.py [args...] (or -m module)', 2);
 		}
 
-		if (cli.flags.blocking) {
-			// A child of this Node process: libuv's SIGCHLD handling would take the stop reports
-			// ptrace relies on and mistake them for the script's exit.
-			throw new UserError('--blocking works with attach and dump, not run: start the script, then `tachyon-top attach --blocking PID`', 2);
-		}
-
-		child = startScript({target, module: cli.flags.module, python: cli.flags.python});
+		// --blocking: the script runs as a grandchild, out of reach of libuv's child reaping (run.ts).
+		const script = {target, module: cli.flags.module, python: cli.flags.python};
+		child = cli.flags.blocking ? await startScriptBlocking(script) : startScript(script);
 		pid = child.pid;
 	}
 

@@ -1,7 +1,9 @@
 // run: starts the script (or module) with a Python interpreter; the sampler attaches to it.
-import {spawn} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
+import type {Readable} from 'node:stream';
 import {UserError} from '../../sampler/errors.js';
+import {readStat} from '../../sampler/proc.js';
 
 export type ScriptOptions = {
 	readonly target: string[];
@@ -17,15 +19,123 @@ export type RunningScript = {
 	exitCode(): Promise<number>;
 };
 
-export function startScript(options: ScriptOptions): RunningScript {
+function commandFor(options: ScriptOptions): {python: string; args: string[]} {
 	const [first, ...rest] = options.target;
 	if (!options.module && !fs.existsSync(first!)) {
 		throw new UserError(`No such script: ${first}`, 2);
 	}
 
 	const python = options.python ?? process.env['TACHYON_TOP_PYTHON'] ?? 'python3';
-	const args = options.module ? ['-m', first!, ...rest] : [first!, ...rest];
-	const child = spawn(python, args, {stdio: 'inherit'});
+	return {python, args: options.module ? ['-m', first!, ...rest] : [first!, ...rest]};
+}
+
+export function startScript(options: ScriptOptions): RunningScript {
+	const {python, args} = commandFor(options);
+	return track(spawn(python, args, {stdio: 'inherit'}), python);
+}
+
+/** The running script's pid as the intermediate reports it, or why it could not start. */
+function readReport(child: ChildProcess): Promise<string> {
+	return new Promise(resolve => {
+		let text = '';
+		const done = () => {
+			resolve(text);
+		};
+
+		const report = child.stdio[3] as Readable;
+		report.on('data', (data: Buffer) => {
+			text += data.toString();
+		});
+		report.on('end', done);
+		report.on('error', done);
+		child.on('error', done);
+	});
+}
+
+/**
+ * run --blocking: the script as a grandchild. ptrace stops of a process are reported to its
+ * tracer and, when they differ, its parent: libuv reaps its own children on SIGCHLD with a
+ * waitpid that takes the stops of the main thread for exits, and the sampler worker's waits
+ * would hang. A grandchild has an intermediate (the same Python, -I -S, ~20 ms) for parent.
+ *
+ * The intermediate forks, the fork execs the script's command line (stdin, stdout and stderr
+ * are the terminal's, untouched), and it reports the pid on fd 3 only once the exec happened
+ * (a close-on-exec pipe reads EOF then), so the sampler never reads the intermediate's own
+ * interpreter in the fork. Then it waits: INT, TERM and HUP sent to it by a process (our
+ * stop(), kill) are passed on; the same signals from the terminal (Ctrl-C) reached the script
+ * already, as they reach its whole process group. It ends as the script ended: the same exit
+ * code, or the same signal.
+ */
+const intermediate = `
+import os, signal, sys
+argv = sys.argv[1:]
+os.set_inheritable(3, False)
+passed = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+waited = passed | {signal.SIGCHLD}
+mask = signal.pthread_sigmask(signal.SIG_BLOCK, waited)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.execvp(argv[0], argv)
+    except OSError as error:
+        os.write(w, str(error).encode())
+    os._exit(127)
+os.close(w)
+failed = os.read(r, 4096)
+os.write(3, failed if failed else b'%d\\n' % pid)
+os.close(3)
+status = 0
+while True:
+    info = signal.sigwaitinfo(waited)
+    if info.si_signo == signal.SIGCHLD:
+        got, status = os.waitpid(pid, os.WNOHANG)
+        if got == pid:
+            break
+    elif info.si_code <= 0:
+        os.kill(pid, info.si_signo)
+if os.WIFSIGNALED(status):
+    sig = os.WTERMSIG(status)
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+        os.kill(os.getpid(), sig)
+    except Exception:
+        pass
+    os._exit(128 + sig)
+os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+`;
+
+export async function startScriptBlocking(options: ScriptOptions): Promise<RunningScript> {
+	const {python, args} = commandFor(options);
+	const child = spawn(python, ['-I', '-S', '-c', intermediate, python, ...args], {stdio: ['inherit', 'inherit', 'inherit', 'pipe']});
+	const running = track(child, python);
+	const report = await readReport(child);
+	const pid = /^(\d+)\n$/.exec(report)?.[1];
+	if (pid === undefined) {
+		running.stop();
+		throw new UserError(report === '' ? `Cannot start the script with ${python} (it needs Python 3.4+ to run it under --blocking)` : `Cannot start ${python}: ${report.trim()}`, 2);
+	}
+
+	const scriptPid = Number(pid);
+	return {
+		pid: scriptPid,
+		stop() {
+			// The script may have ended a moment before the intermediate did: then its exit code stands.
+			const stat = readStat(scriptPid);
+			if (stat && stat.ppid === child.pid && stat.state !== 'Z' && stat.state !== 'X') {
+				running.stop();
+			}
+		},
+		exitCode: running.exitCode,
+	};
+}
+
+/** The exit code and stop() of the process we started (the script itself, or the intermediate). */
+function track(child: ChildProcess, python: string): RunningScript {
 	let stoppedByUs = false;
 	const exited = new Promise<number>(resolve => {
 		child.on('exit', (code, signal) => {
