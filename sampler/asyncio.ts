@@ -1,99 +1,52 @@
-// --async-aware: rebuilds each asyncio task's await chain as Tachyon does, from the per-thread
-// task lists CPython 3.14+ keeps for debuggers (offsets in the `.AsyncioDebug` section of
-// the binary or of the _asyncio extension). A stack reads, root first:
-// <task> root, its coroutine frames, <task> child, ... down to the leaf task's frames.
+// --async-aware: rebuilds each asyncio task's await chain as Tachyon does. A stack reads, root
+// first: <task> root, its coroutine frames, <task> child, ... down to the leaf task's frames.
 //
-// 3.11–3.13 keep no such lists: their tasks are reachable only through Python objects (the
-// _asyncio module's WeakSet of tasks, the event loop's ready queue), which a reader of raw
-// memory would have to find by walking module dicts; not supported, with a clear error.
-import {readElf} from './elf.js';
+// Where the tasks come from depends on the version: 3.14+ keep per-thread task lists for
+// debuggers (asyncio-lists.ts); 3.11–3.13 keep none, and their tasks are read through asyncio's
+// Python objects (asyncio-objects.ts). The chains are built the same way from either.
+import {TaskLists} from './asyncio-lists.js';
+import {TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
 import {UserError} from './errors.js';
-import {readMaps} from './proc.js';
+import {asyncObjectLayout, longDigitCount, type AsyncObjectLayout} from './layouts.js';
+import {opcodeBase, opcodeName} from './opcodes.js';
 import {TornReadError} from './remote-memory.js';
 import type {ThreadSample, Unwinder} from './unwinder.js';
 
 export type AsyncMode = 'running' | 'all';
 
-type Offsets = {
-	readonly taskName: number;
-	readonly taskAwaitedBy: number;
-	readonly taskIsTask: number;
-	readonly taskAwaitedByIsSet: number;
-	readonly taskCoro: number;
-	readonly taskNode: number;
-	readonly interpTasksHead: number;
-	readonly threadRunningLoop: number;
-	readonly threadRunningTask: number;
-	readonly threadTasksHead: number;
-};
-
-const sectionSize = 13 * 8;
-const maxTasks = 65_536;
 const maxChain = 256;
 const longSubclass = 1 << 24;
 const unicodeSubclass = 1 << 28;
 
-export function checkAsyncSupport(version: {major: number; minor: number; text: string}): void {
-	if (version.major === 3 && version.minor < 14) {
-		throw new UserError(`--async-aware needs CPython 3.14 or newer (per-thread asyncio task lists with .AsyncioDebug offsets); process runs Python ${version.text}`, 2);
-	}
-}
-
-/** The .AsyncioDebug table, from whichever mapped file holds it; undefined until asyncio's C module is loaded. */
-function findOffsets(pid: number, binary: string): Offsets | undefined {
-	const files = new Set([binary]);
-	for (const mapping of readMaps(pid)) {
-		if (/_asyncio/.test(mapping.path)) {
-			files.add(mapping.path);
-		}
-	}
-
-	for (const file of files) {
-		const elf = readElf(`/proc/${pid}/root${file}`) ?? readElf(file);
-		const section = elf?.sections.get('.AsyncioDebug');
-		const table = section ? elf!.readAt(section.addr, sectionSize) : undefined;
-		if (table) {
-			const word = (index: number) => Number(table.readBigUInt64LE(index * 8));
-			return {
-				taskName: word(1), taskAwaitedBy: word(2), taskIsTask: word(3), taskAwaitedByIsSet: word(4), taskCoro: word(5), taskNode: word(6),
-				interpTasksHead: word(8), threadRunningLoop: word(10), threadRunningTask: word(11), threadTasksHead: word(12),
-			};
-		}
-	}
-
-	return undefined;
-}
-
-type Task = {
-	readonly address: number;
-	readonly tid: number;
-	readonly status: number;
-	name: string | undefined;
-	/** Awaiting tasks' addresses. */
-	parents: number[] | undefined;
-};
-
 export class AsyncStacks {
 	private readonly unwinder: Unwinder;
 	private readonly mode: AsyncMode;
-	private offsets: Offsets | undefined;
-	private lastLook = -1e9;
+	private readonly source: TaskSource;
+	/** 3.11–3.13: where a suspended coroutine's value stack is (no stackpointer in their layouts). */
+	private readonly objectLayout: AsyncObjectLayout | undefined;
 	private readonly taskFrames = new Map<string, number>();
 	private readonly out: ThreadSample[] = [];
 	/** Per stack of the last rewrite: the name of its leaf task (dump's section headers). */
 	readonly leafNames: string[] = [];
-	/** Generator states of the target's version: suspended in `yield from`/`await`, and cleared. */
+	/** Generator states of the target's version: suspended (in `await`, 3.13+), and cleared. */
 	private readonly yieldFrom: number;
 	private readonly cleared: number;
 
 	constructor(unwinder: Unwinder, mode: AsyncMode) {
-		checkAsyncSupport(unwinder.target.version);
+		const {version} = unwinder.target;
 		this.unwinder = unwinder;
 		this.mode = mode;
+		this.objectLayout = asyncObjectLayout(version);
+		const source = version.minor >= 14 ? new TaskLists(unwinder) : TaskObjects.forTarget(unwinder);
+		if (!source) {
+			throw new UserError(`--async-aware does not support Python ${version.text}`, 2);
+		}
+
+		this.source = source;
 		unwinder.recordAddresses = true;
-		const minor = unwinder.target.version.minor;
-		this.yieldFrom = minor >= 15 ? 2 : -1;
-		this.cleared = minor >= 15 ? 5 : 4;
+		// FRAME_SUSPENDED_YIELD_FROM (3.13+), FRAME_SUSPENDED on 3.11/3.12 (which then check the next instruction).
+		this.yieldFrom = version.minor >= 15 ? 2 : -1;
+		this.cleared = version.minor >= 15 ? 5 : 4;
 	}
 
 	/**
@@ -101,34 +54,16 @@ export class AsyncStacks {
 	 * chain; returns the new count. Threads without a running event loop drop out, as in Tachyon.
 	 */
 	rewrite(nowMs: number, count: number): number {
-		if (!this.offsets && nowMs - this.lastLook > 500) {
-			// asyncio may not be imported yet (run mode): look again now and then.
-			this.lastLook = nowMs;
-			this.offsets = findOffsets(this.unwinder.target.pid, this.unwinder.target.binary);
-		}
-
-		const offsets = this.offsets;
-		if (!offsets) {
+		const threads = this.unwinder.samples.slice(0, count);
+		const tasks = this.source.collect(nowMs, threads);
+		if (!tasks) {
 			return 0;
 		}
 
-		const memory = this.unwinder.memory;
-		const threads = this.unwinder.samples.slice(0, count);
-		const tasks = new Map<number, Task>();
-		for (const thread of threads) {
-			this.collect(thread.tstate + offsets.threadTasksHead, thread.tid, thread.status, tasks);
-		}
-
-		const interp = memory.pointer(this.unwinder.target.runtimeAddress + this.unwinder.target.layout.runtime.interpretersHead);
-		this.collect(interp + offsets.interpTasksHead, threads[0]?.tid ?? 0, threads[0]?.status ?? 0, tasks);
 		let produced = 0;
 		if (this.mode === 'running') {
 			for (const thread of threads) {
-				if (memory.pointer(thread.tstate + offsets.threadRunningLoop) === 0) {
-					continue;
-				}
-
-				const running = untag(memory.pointer(thread.tstate + offsets.threadRunningTask));
+				const running = this.source.running(thread);
 				if (running === 0) {
 					continue;
 				}
@@ -136,7 +71,7 @@ export class AsyncStacks {
 				const task = tasks.get(running) ?? {address: running, tid: thread.tid, status: thread.status, name: undefined, parents: undefined};
 				// The running task's own part is the thread's real stack down to its coroutine, so
 				// plain `await coro()` callees show too.
-				const coroFrame = untag(memory.pointer(running + offsets.taskCoro)) + this.unwinder.target.layout.gen.iframe;
+				const coroFrame = untag(this.unwinder.memory.pointer(running + this.source.taskCoro)) + this.unwinder.target.layout.gen.iframe;
 				const cut = thread.addresses?.indexOf(coroFrame) ?? -1;
 				const own = cut >= 0 ? thread.frames.slice(0, cut + 1) : this.coroutineFrames(running);
 				this.emit(produced++, thread.tid, thread.status, own, task, tasks);
@@ -214,19 +149,9 @@ export class AsyncStacks {
 		return id;
 	}
 
-	/** Walks one intrusive task list (llist_node next pointers back to its head). */
-	private collect(head: number, tid: number, status: number, tasks: Map<number, Task>): void {
-		const memory = this.unwinder.memory;
-		const offsets = this.offsets!;
-		let node = memory.pointer(head);
-		for (let steps = 0; node !== head && node !== 0 && steps < maxTasks; steps++) {
-			const address = node - offsets.taskNode;
-			if (!tasks.has(address)) {
-				tasks.set(address, {address, tid, status, name: undefined, parents: undefined});
-			}
-
-			node = memory.pointer(node);
-		}
+	private parentsOf(task: Task, tasks: Map<number, Task>): number[] {
+		task.parents ??= this.source.parents(task, tasks);
+		return task.parents;
 	}
 
 	private nameOf(task: Task): string {
@@ -236,7 +161,7 @@ export class AsyncStacks {
 
 		const {memory, target} = this.unwinder;
 		const layout = target.layout;
-		const object = untag(memory.pointer(task.address + this.offsets!.taskName));
+		const object = untag(memory.pointer(task.address + this.source.taskName));
 		let name = `Task-${task.address.toString(16)}`;
 		if (object !== 0) {
 			const type = memory.pointer(object + layout.object.type);
@@ -244,7 +169,7 @@ export class AsyncStacks {
 			if (flags & unicodeSubclass) {
 				name = this.unwinder.readString(object);
 			} else if (flags & longSubclass) {
-				name = `Task-${readSmallInt(memory.copy(object, layout.long.digits + 16), layout)}`;
+				name = `Task-${readSmallInt(memory.copy(object, layout.long.digits + 16), target.layout)}`;
 			}
 		}
 
@@ -252,47 +177,12 @@ export class AsyncStacks {
 		return name;
 	}
 
-	/** Addresses of the tasks awaiting this one (a single task or a set of them). */
-	private parentsOf(task: Task, tasks: Map<number, Task>): number[] {
-		if (task.parents) {
-			return task.parents;
-		}
-
-		const {memory, target} = this.unwinder;
-		const offsets = this.offsets!;
-		const awaitedBy = untag(memory.pointer(task.address + offsets.taskAwaitedBy));
-		let parents: number[] = [];
-		if (awaitedBy !== 0) {
-			const isSet = memory.copy(task.address + offsets.taskAwaitedByIsSet, 1)[0] !== 0;
-			if (isSet) {
-				const set = target.layout.set;
-				const mask = memory.pointer(awaitedBy + set.mask);
-				const table = memory.pointer(awaitedBy + set.table);
-				if (mask < 4096 && table !== 0) {
-					const slots = memory.copy(table, (mask + 1) * 16);
-					for (let slot = 0; slot <= mask; slot++) {
-						const key = Number(slots.readBigUInt64LE(slot * 16));
-						// Only tasks we know: skips empty slots and the set's deleted-entry dummy.
-						if (key !== 0 && tasks.has(key)) {
-							parents.push(key);
-						}
-					}
-				}
-			} else if (tasks.has(awaitedBy)) {
-				parents = [awaitedBy];
-			}
-		}
-
-		task.parents = parents;
-		return parents;
-	}
-
 	/** A task's coroutine frames, leaf first: its coroutine and whatever coroutines it awaits. */
 	private coroutineFrames(taskAddress: number): number[] {
 		const {memory, target} = this.unwinder;
 		const gen = target.layout.gen;
 		const frames: number[] = [];
-		let coro = untag(memory.pointer(taskAddress + this.offsets!.taskCoro));
+		let coro = untag(memory.pointer(taskAddress + this.source.taskCoro));
 		const coroType = coro === 0 ? 0 : memory.pointer(coro + target.layout.object.type);
 		for (let hops = 0; coro !== 0 && hops < maxChain; hops++) {
 			const state = memory.copy(coro + gen.frameState, 1).readInt8(0);
@@ -306,16 +196,10 @@ export class AsyncStacks {
 				frames.push(id);
 			}
 
-			if (state !== this.yieldFrom) {
-				break;
-			}
-
-			// Suspended in `await`: the awaited object sits on top of the frame's value stack.
-			const top = untag(memory.pointer(frame + target.layout.frame.stackpointer));
 			let next = 0;
-			for (const back of top > frame ? [8, 16] : []) {
+			for (const slot of this.awaitedSlots(frame, state)) {
 				try {
-					const candidate = untag(memory.pointer(top - back));
+					const candidate = untag(memory.pointer(slot));
 					if (candidate !== 0 && memory.pointer(candidate + target.layout.object.type) === coroType) {
 						next = candidate;
 						break;
@@ -333,16 +217,42 @@ export class AsyncStacks {
 
 		return frames.reverse();
 	}
-}
 
-function untag(pointer: number): number {
-	return pointer - (pointer % 8);
+	/**
+	 * Where a coroutine suspended in `await` keeps the awaited object: value-stack slots near
+	 * its top, as CPython's _PyGen_yf reads them; none when it is not in an `await`.
+	 */
+	private awaitedSlots(frame: number, state: number): number[] {
+		const {memory, target} = this.unwinder;
+		if (state !== this.yieldFrom) {
+			return [];
+		}
+
+		const objects = this.objectLayout;
+		if (!objects) {
+			// 3.14+: the frame's tagged stack pointer.
+			const top = untag(memory.pointer(frame + target.layout.frame.stackpointer));
+			return top > frame ? [top - 8, top - 16] : [];
+		}
+
+		if (objects.yieldFrom === 'resume-oparg') {
+			// 3.11/3.12 have one SUSPENDED state: in `await` when the next instruction is RESUME with oparg >= 2.
+			const next = memory.copy(memory.pointer(frame + target.layout.frame.instrPtr) + 2, 2);
+			const name = opcodeName(target.version.text, opcodeBase(target.version.text, next[0]!));
+			if ((name !== 'RESUME' && name !== 'INSTRUMENTED_RESUME') || next[1]! < 2) {
+				return [];
+			}
+		}
+
+		const stacktop = memory.copy(frame + objects.frame.stacktop, 4).readInt32LE(0);
+		return stacktop > 0 && stacktop < 65_536 ? [frame + objects.frame.localsplus + ((stacktop - 1) * 8)] : [];
+	}
 }
 
 /** A small non-negative int object's value (task counters). */
 function readSmallInt(bytes: Buffer, layout: Unwinder['target']['layout']): number {
 	const tag = Number(bytes.readBigUInt64LE(layout.long.tag));
-	const digits = Math.min(Math.floor(tag / 8), 2);
+	const digits = Math.min(longDigitCount(layout.version, tag), 2);
 	let value = 0;
 	for (let index = digits - 1; index >= 0; index--) {
 		value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));

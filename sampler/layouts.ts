@@ -4,6 +4,9 @@
 // against offsetof() on real headers and against live processes (../shared/reference/peers.md §1.6).
 // Absent fields are -1.
 import {UserError} from './errors.js';
+import async311 from './layouts/async-3.11.json' with {type: 'json'};
+import async312 from './layouts/async-3.12.json' with {type: 'json'};
+import async313 from './layouts/async-3.13.json' with {type: 'json'};
 
 export type PythonVersion = {
 	readonly major: number;
@@ -343,4 +346,55 @@ export function builtinLayout(version: PythonVersion): Layout {
 	}
 
 	throw unsupportedVersion(version);
+}
+
+/**
+ * 3.11–3.13 --async-aware: offsets of the Python objects through which asyncio's tasks are
+ * reached (sys.modules, dicts, sets, instance attributes) and of the C Task object's fields.
+ * Measured in a live interpreter of each version by scripts/generate-async-layouts.py.
+ */
+export type AsyncObjectLayout = {
+	/** PyInterpreterState → its sys.modules dict (3.11 `modules`, 3.12+ `imports.modules`). */
+	readonly interpModules: number;
+	readonly moduleDict: number;
+	readonly dict: {readonly used: number; readonly keys: number; readonly values: number};
+	readonly dictKeys: {readonly log2_size: number; readonly log2_index_bytes: number; readonly kind: number; readonly nentries: number; readonly indices: number};
+	/** Where a split dict's value array starts inside its PyDictValues. */
+	readonly valuesArray: number;
+	/** Managed dict pointer (3.12: dict-or-values word), relative to the object: negative. */
+	readonly managedDict: number;
+	/** 3.11: the values pointer, relative to the object. */
+	readonly valuesPointer: number;
+	readonly instanceValues: 'pointer' | 'tagged' | 'inline';
+	readonly yieldFrom: 'resume-oparg' | 'frame-state';
+	readonly type: {readonly name: number; readonly basicsize: number; readonly cachedKeys: number};
+	readonly set: {readonly used: number; readonly mask: number; readonly table: number};
+	readonly tuple: {readonly size: number; readonly items: number};
+	readonly list: {readonly size: number; readonly items: number};
+	readonly functionClosure: number;
+	readonly cellRef: number;
+	readonly methodSelf: number;
+	readonly weakrefObject: number;
+	readonly task: {
+		readonly size: number; readonly loop: number; readonly coro: number; readonly name: number; readonly futWaiter: number;
+		readonly callback0: number; readonly callbacks: number; readonly callbackEntryIsTuple: boolean; readonly state: number;
+	};
+	/** _PyInterpreterFrame: stacktop (an int, in words from localsplus) and localsplus. */
+	readonly frame: {readonly stacktop: number; readonly localsplus: number};
+};
+
+const asyncObjectLayouts: Record<number, AsyncObjectLayout> = {
+	11: async311 as AsyncObjectLayout,
+	12: async312 as AsyncObjectLayout,
+	13: async313 as AsyncObjectLayout,
+};
+
+/** The asyncio object offsets of a 3.11–3.13 target; undefined for versions with task lists. */
+export function asyncObjectLayout(version: PythonVersion): AsyncObjectLayout | undefined {
+	return version.major === 3 ? asyncObjectLayouts[version.minor] : undefined;
+}
+
+/** The number of 30-bit digits of an int object: 3.11 keeps a signed count, 3.12+ a tag (count << 3 | sign). */
+export function longDigitCount(version: PythonVersion, tagWord: number): number {
+	return version.minor >= 12 ? Math.floor(tagWord / 8) : Math.abs(tagWord);
 }

@@ -1,0 +1,144 @@
+// --async-aware on CPython 3.14+: the per-thread task lists CPython keeps for debuggers
+// (offsets in the `.AsyncioDebug` section of the binary or of the _asyncio extension).
+import {type Task, type TaskSource, untag} from './asyncio-objects.js';
+import {readElf} from './elf.js';
+import {readMaps} from './proc.js';
+import type {ThreadSample, Unwinder} from './unwinder.js';
+
+type Offsets = {
+	readonly taskName: number;
+	readonly taskAwaitedBy: number;
+	readonly taskIsTask: number;
+	readonly taskAwaitedByIsSet: number;
+	readonly taskCoro: number;
+	readonly taskNode: number;
+	readonly interpTasksHead: number;
+	readonly threadRunningLoop: number;
+	readonly threadRunningTask: number;
+	readonly threadTasksHead: number;
+};
+
+const sectionSize = 13 * 8;
+const maxTasks = 65_536;
+
+/** The .AsyncioDebug table, from whichever mapped file holds it; undefined until asyncio's C module is loaded. */
+function findOffsets(pid: number, binary: string): Offsets | undefined {
+	const files = new Set([binary]);
+	for (const mapping of readMaps(pid)) {
+		if (/_asyncio/.test(mapping.path)) {
+			files.add(mapping.path);
+		}
+	}
+
+	for (const file of files) {
+		const elf = readElf(`/proc/${pid}/root${file}`) ?? readElf(file);
+		const section = elf?.sections.get('.AsyncioDebug');
+		const table = section ? elf!.readAt(section.addr, sectionSize) : undefined;
+		if (table) {
+			const word = (index: number) => Number(table.readBigUInt64LE(index * 8));
+			return {
+				taskName: word(1), taskAwaitedBy: word(2), taskIsTask: word(3), taskAwaitedByIsSet: word(4), taskCoro: word(5), taskNode: word(6),
+				interpTasksHead: word(8), threadRunningLoop: word(10), threadRunningTask: word(11), threadTasksHead: word(12),
+			};
+		}
+	}
+
+	return undefined;
+}
+
+/** 3.14+: the tasks of each thread's list, and of the interpreter's list of tasks whose thread died. */
+export class TaskLists implements TaskSource {
+	private readonly unwinder: Unwinder;
+	private offsets: Offsets | undefined;
+	private lastLook = -1e9;
+
+	constructor(unwinder: Unwinder) {
+		this.unwinder = unwinder;
+	}
+
+	get taskName(): number {
+		return this.offsets!.taskName;
+	}
+
+	get taskCoro(): number {
+		return this.offsets!.taskCoro;
+	}
+
+	collect(nowMs: number, threads: readonly ThreadSample[]): Map<number, Task> | undefined {
+		if (!this.offsets && nowMs - this.lastLook > 500) {
+			// asyncio may not be imported yet (run mode): look again now and then.
+			this.lastLook = nowMs;
+			this.offsets = findOffsets(this.unwinder.target.pid, this.unwinder.target.binary);
+		}
+
+		const offsets = this.offsets;
+		if (!offsets) {
+			return undefined;
+		}
+
+		const tasks = new Map<number, Task>();
+		for (const thread of threads) {
+			this.walk(thread.tstate + offsets.threadTasksHead, thread.tid, thread.status, tasks);
+		}
+
+		const interp = this.unwinder.memory.pointer(this.unwinder.target.runtimeAddress + this.unwinder.target.layout.runtime.interpretersHead);
+		this.walk(interp + offsets.interpTasksHead, threads[0]?.tid ?? 0, threads[0]?.status ?? 0, tasks);
+		return tasks;
+	}
+
+	running(thread: ThreadSample): number {
+		const {memory} = this.unwinder;
+		const offsets = this.offsets!;
+		if (memory.pointer(thread.tstate + offsets.threadRunningLoop) === 0) {
+			return 0;
+		}
+
+		return untag(memory.pointer(thread.tstate + offsets.threadRunningTask));
+	}
+
+	parents(task: Task, tasks: Map<number, Task>): number[] {
+		const {memory, target} = this.unwinder;
+		const offsets = this.offsets!;
+		const awaitedBy = untag(memory.pointer(task.address + offsets.taskAwaitedBy));
+		const parents: number[] = [];
+		if (awaitedBy === 0) {
+			return parents;
+		}
+
+		const isSet = memory.copy(task.address + offsets.taskAwaitedByIsSet, 1)[0] !== 0;
+		if (!isSet) {
+			return tasks.has(awaitedBy) ? [awaitedBy] : parents;
+		}
+
+		const set = target.layout.set;
+		const mask = memory.pointer(awaitedBy + set.mask);
+		const table = memory.pointer(awaitedBy + set.table);
+		if (mask < 4096 && table !== 0) {
+			const slots = memory.copy(table, (mask + 1) * 16);
+			for (let slot = 0; slot <= mask; slot++) {
+				const key = Number(slots.readBigUInt64LE(slot * 16));
+				// Only tasks we know: skips empty slots and the set's deleted-entry dummy.
+				if (key !== 0 && tasks.has(key)) {
+					parents.push(key);
+				}
+			}
+		}
+
+		return parents;
+	}
+
+	/** Walks one intrusive task list (llist_node next pointers back to its head). */
+	private walk(head: number, tid: number, status: number, tasks: Map<number, Task>): void {
+		const memory = this.unwinder.memory;
+		const offsets = this.offsets!;
+		let node = memory.pointer(head);
+		for (let steps = 0; node !== head && node !== 0 && steps < maxTasks; steps++) {
+			const address = node - offsets.taskNode;
+			if (!tasks.has(address)) {
+				tasks.set(address, {address, tid, status, name: undefined, parents: undefined});
+			}
+
+			node = memory.pointer(node);
+		}
+	}
+}

@@ -1,0 +1,414 @@
+// --async-aware on CPython 3.11–3.13, which keep no task lists for debuggers: the tasks are
+// found the way asyncio's own Python code finds them, through objects. sys.modules →
+// "asyncio.tasks" → its dict → `_current_tasks` (loop → running task), the WeakSet of tasks
+// (`_all_tasks` on 3.11, `_scheduled_tasks` later: its `data` set of weakrefs) and
+// `_eager_tasks` (3.12+, a plain set). Who awaits whom is read from the tasks themselves:
+// a task waiting on another has it as `task_fut_waiter`; a TaskGroup child's done callback is a
+// bound method of the group, whose `_parent_task` is the parent; a gather() child's done
+// callback is a closure over the gathering future the parent waits on.
+//
+// Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
+import {asyncObjectLayout, longDigitCount, type AsyncObjectLayout} from './layouts.js';
+import {TornReadError} from './remote-memory.js';
+import type {ThreadSample, Unwinder} from './unwinder.js';
+
+export type Task = {
+	readonly address: number;
+	readonly tid: number;
+	readonly status: number;
+	name: string | undefined;
+	/** Awaiting tasks' addresses. */
+	parents: number[] | undefined;
+};
+
+/** Where the tasks come from: the 3.14+ task lists, or the 3.11–3.13 objects. */
+export type TaskSource = {
+	/** Offsets of the name and coroutine in the C Task object. */
+	readonly taskName: number;
+	readonly taskCoro: number;
+	/** Every task now, or undefined while asyncio is not loaded (yet). */
+	collect(nowMs: number, threads: readonly ThreadSample[]): Map<number, Task> | undefined;
+	/** The task running on this thread, 0 if none. */
+	running(thread: ThreadSample): number;
+	/** Addresses of the tasks awaiting this one. */
+	parents(task: Task, tasks: Map<number, Task>): number[];
+};
+
+const maxEntries = 1 << 16;
+const maxCallbacks = 1024;
+/** Py_TPFLAGS_MANAGED_DICT: instances keep their attributes before the object (3.11–3.13). */
+const managedDictFlag = 1 << 4;
+const unicodeSubclass = 1 << 28;
+/** fut_state STATE_PENDING: tasks that are done are not shown. */
+const pending = 0;
+
+export function untag(pointer: number): number {
+	return pointer - (pointer % 8);
+}
+
+function word(buffer: Buffer, at: number): number {
+	return Number(buffer.readBigUInt64LE(at));
+}
+
+/** Reads CPython objects of the target: dicts, sets, instance attributes, type names. */
+export class ObjectReader {
+	readonly layout: AsyncObjectLayout;
+	private readonly unwinder: Unwinder;
+	private readonly typeNames = new Map<number, string>();
+
+	constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
+		this.unwinder = unwinder;
+		this.layout = layout;
+	}
+
+	pointer(address: number): number {
+		return this.unwinder.memory.pointer(address);
+	}
+
+	typeOf(object: number): number {
+		return this.pointer(object + this.unwinder.target.layout.object.type);
+	}
+
+	/** A type's tp_name ("method", "function", ...). */
+	typeName(type: number): string {
+		let name = this.typeNames.get(type);
+		if (name === undefined) {
+			const bytes = this.unwinder.memory.copy(this.pointer(type + this.layout.type.name), 64);
+			name = bytes.subarray(0, Math.max(bytes.indexOf(0), 0)).toString('latin1');
+			this.typeNames.set(type, name);
+		}
+
+		return name;
+	}
+
+	/** A dict's (key, value) pairs, from a combined or a split table. */
+	dictItems(dict: number): Array<[number, number]> {
+		const values = this.pointer(dict + this.layout.dict.values);
+		const items: Array<[number, number]> = [];
+		for (const [index, key, value] of this.keysEntries(this.pointer(dict + this.layout.dict.keys))) {
+			const resolved = values === 0 ? value : this.pointer(values + this.layout.valuesArray + (index * 8));
+			if (resolved !== 0) {
+				items.push([key, resolved]);
+			}
+		}
+
+		return items;
+	}
+
+	/** The value under a str key, 0 if absent. */
+	dictGet(dict: number, name: string): number {
+		return this.dictItems(dict).find(([key]) => this.isString(key, name))?.[1] ?? 0;
+	}
+
+	/** The live keys of a set (empty slots and the deleted-entry dummy skipped by the caller's type checks). */
+	setKeys(set: number): number[] {
+		const mask = this.pointer(set + this.layout.set.mask);
+		if (mask >= maxEntries) {
+			throw new TornReadError('not a set');
+		}
+
+		const slots = this.unwinder.memory.copy(this.pointer(set + this.layout.set.table), (mask + 1) * 16);
+		const keys: number[] = [];
+		for (let slot = 0; slot <= mask; slot++) {
+			const key = word(slots, slot * 16);
+			if (key !== 0) {
+				keys.push(key);
+			}
+		}
+
+		return keys;
+	}
+
+	/** An instance attribute of a Python-class object, 0 if absent. */
+	attribute(object: number, name: string): number {
+		const {layout} = this;
+		const type = this.typeOf(object);
+		if ((this.pointer(type + this.unwinder.target.layout.object.typeFlags) & managedDictFlag) === 0) {
+			return 0;
+		}
+
+		let dict = this.pointer(object + layout.managedDict);
+		let values = 0;
+		if (layout.instanceValues === 'pointer') {
+			values = this.pointer(object + layout.valuesPointer);
+		} else if (layout.instanceValues === 'tagged' && dict % 2 === 1) {
+			values = dict + 1; // 3.12 stores values − 1 in the dict word (_PyDictOrValues_SetValues).
+			dict = 0;
+		} else if (layout.instanceValues === 'inline' && dict === 0) {
+			const inline = object + this.pointer(type + layout.type.basicsize);
+			values = this.unwinder.memory.copy(inline + 3, 1)[0] === 0 ? 0 : inline; // PyDictValues.valid
+		}
+
+		if (dict !== 0) {
+			return this.dictGet(dict, name);
+		}
+
+		if (values === 0) {
+			return 0;
+		}
+
+		// The values follow the order of the type's shared keys.
+		for (const [index, key] of this.keysEntries(this.pointer(type + layout.type.cachedKeys))) {
+			if (this.isString(key, name)) {
+				return this.pointer(values + layout.valuesArray + (index * 8));
+			}
+		}
+
+		return 0;
+	}
+
+	/** (index, key, value) of a PyDictKeysObject's used entries; values are 0 in split tables. */
+	private keysEntries(keys: number): Array<[number, number, number]> {
+		const shape = this.layout.dictKeys;
+		const header = this.unwinder.memory.copy(keys, shape.indices);
+		const log2Size = header[shape.log2_size]!;
+		const log2IndexBytes = header[shape.log2_index_bytes]!;
+		const nentries = word(header, shape.nentries);
+		if (log2Size > 24 || log2IndexBytes > log2Size + 3 || nentries > 2 ** log2Size || nentries > maxEntries) {
+			throw new TornReadError('not a dict keys object');
+		}
+
+		if (nentries === 0) {
+			return [];
+		}
+
+		// DICT_KEYS_GENERAL entries are {hash, key, value}; unicode and split ones {key, value}.
+		const size = header[shape.kind] === 0 ? 24 : 16;
+		const entries = this.unwinder.memory.copy(keys + shape.indices + (2 ** log2IndexBytes), nentries * size);
+		const result: Array<[number, number, number]> = [];
+		for (let index = 0; index < nentries; index++) {
+			const key = word(entries, (index * size) + size - 16);
+			if (key !== 0) {
+				result.push([index, key, word(entries, (index * size) + size - 8)]);
+			}
+		}
+
+		return result;
+	}
+
+	private isString(object: number, text: string): boolean {
+		const {layout} = this.unwinder.target;
+		return (this.pointer(this.typeOf(object) + layout.object.typeFlags) & unicodeSubclass) !== 0
+			&& this.pointer(object + layout.unicode.length) === text.length
+			&& this.unwinder.readString(object) === text;
+	}
+}
+
+/** The objects asyncio keeps its tasks in, found once asyncio.tasks is imported. */
+type Roots = {
+	readonly currentTasks: number;
+	/** The WeakSet's `data` set (of weakrefs to tasks). */
+	readonly weakTasks: number;
+	/** 3.12+: eagerly started tasks, a plain set; 0 on 3.11. */
+	readonly eagerTasks: number;
+	readonly taskType: number;
+};
+
+type TaskFields = {readonly loop: number; readonly coro: number; readonly futWaiter: number; readonly callback0: number; readonly callbacks: number};
+
+/** 3.11–3.13: the tasks, read through asyncio's Python objects. */
+export class TaskObjects implements TaskSource {
+	static forTarget(unwinder: Unwinder): TaskObjects | undefined {
+		const layout = asyncObjectLayout(unwinder.target.version);
+		return layout ? new TaskObjects(unwinder, layout) : undefined;
+	}
+
+	readonly taskName: number;
+	readonly taskCoro: number;
+	private readonly unwinder: Unwinder;
+	private readonly objects: ObjectReader;
+	private roots: Roots | undefined;
+	private lastLook = -1e9;
+	private fields = new Map<number, TaskFields>();
+	/** What each task waits on (task_fut_waiter) → the tasks waiting on it. */
+	private waiting = new Map<number, number[]>();
+	private runningTasks: number[] = [];
+
+	private constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
+		this.unwinder = unwinder;
+		this.objects = new ObjectReader(unwinder, layout);
+		this.taskName = layout.task.name;
+		this.taskCoro = layout.task.coro;
+	}
+
+	collect(nowMs: number, threads: readonly ThreadSample[]): Map<number, Task> | undefined {
+		if (!this.roots && nowMs - this.lastLook > 500) {
+			// asyncio may not be imported yet (run mode): look again now and then.
+			this.lastLook = nowMs;
+			this.roots = this.findRoots();
+		}
+
+		const roots = this.roots;
+		if (!roots) {
+			return undefined;
+		}
+
+		const {objects} = this;
+		const layout = objects.layout;
+		const candidates = objects.setKeys(roots.weakTasks).map(ref => objects.pointer(ref + layout.weakrefObject));
+		if (roots.eagerTasks !== 0) {
+			candidates.push(...objects.setKeys(roots.eagerTasks));
+		}
+
+		// A loop runs on the thread whose ident it recorded (BaseEventLoop._thread_id).
+		const idents = new Map<number, ThreadSample>();
+		for (const thread of threads) {
+			idents.set(objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId), thread);
+		}
+
+		const loopThreads = new Map<number, ThreadSample | undefined>();
+		const tasks = new Map<number, Task>();
+		this.fields = new Map();
+		for (const address of candidates) {
+			// Dead weakrefs point at None, the set's dummy at itself: only C Tasks pass.
+			if (tasks.has(address) || objects.typeOf(address) !== roots.taskType) {
+				continue;
+			}
+
+			const bytes = this.unwinder.memory.copy(address, layout.task.size);
+			if (bytes.readInt32LE(layout.task.state) !== pending) {
+				continue;
+			}
+
+			const fields: TaskFields = {
+				loop: word(bytes, layout.task.loop), coro: word(bytes, layout.task.coro), futWaiter: word(bytes, layout.task.futWaiter),
+				callback0: word(bytes, layout.task.callback0), callbacks: word(bytes, layout.task.callbacks),
+			};
+			if (!loopThreads.has(fields.loop)) {
+				loopThreads.set(fields.loop, idents.get(this.loopThreadIdent(fields.loop)));
+			}
+
+			const thread = loopThreads.get(fields.loop) ?? threads[0];
+			this.fields.set(address, fields);
+			tasks.set(address, {address, tid: thread?.tid ?? 0, status: thread?.status ?? 0, name: undefined, parents: undefined});
+		}
+
+		this.waiting = new Map();
+		for (const [address, fields] of this.fields) {
+			if (fields.futWaiter !== 0) {
+				this.waiting.set(fields.futWaiter, [...this.waiting.get(fields.futWaiter) ?? [], address]);
+			}
+		}
+
+		this.runningTasks = objects.dictItems(roots.currentTasks).map(([, task]) => task);
+		return tasks;
+	}
+
+	running(thread: ThreadSample): number {
+		// The running task of this thread: the one whose coroutine frame is on the thread's stack.
+		const iframe = this.unwinder.target.layout.gen.iframe;
+		return this.runningTasks.find(task => {
+			const coro = this.fields.get(task)?.coro ?? 0;
+			return coro !== 0 && thread.addresses?.includes(coro + iframe);
+		}) ?? 0;
+	}
+
+	parents(task: Task, tasks: Map<number, Task>): number[] {
+		// `await other_task`: the awaiting task waits on this one.
+		const parents = new Set(this.waiting.get(task.address));
+		for (const callback of this.callbacksOf(task.address)) {
+			try {
+				const parent = this.callbackParent(callback);
+				if (parent !== 0 && tasks.has(parent)) {
+					parents.add(parent);
+				}
+			} catch (error) {
+				if (!(error instanceof TornReadError)) {
+					throw error;
+				}
+				// A callback of a shape we do not know: it links nothing.
+			}
+		}
+
+		return [...parents];
+	}
+
+	private findRoots(): Roots | undefined {
+		const {objects, unwinder} = this;
+		const layout = objects.layout;
+		const interp = objects.pointer(unwinder.target.runtimeAddress + unwinder.target.layout.runtime.interpretersHead);
+		const module = objects.dictGet(objects.pointer(interp + layout.interpModules), 'asyncio.tasks');
+		if (module === 0) {
+			return undefined;
+		}
+
+		const dict = objects.pointer(module + layout.moduleDict);
+		const weakSet = objects.dictGet(dict, '_scheduled_tasks') || objects.dictGet(dict, '_all_tasks');
+		const weakTasks = weakSet === 0 ? 0 : objects.attribute(weakSet, 'data');
+		const currentTasks = objects.dictGet(dict, '_current_tasks');
+		const taskType = objects.dictGet(dict, 'Task');
+		if (weakTasks === 0 || currentTasks === 0 || taskType === 0) {
+			return undefined; // Half-imported: look again later.
+		}
+
+		return {currentTasks, weakTasks, eagerTasks: objects.dictGet(dict, '_eager_tasks'), taskType};
+	}
+
+	/** The ident of the thread running a loop (`loop._thread_id`, None when it is not running). */
+	private loopThreadIdent(loop: number): number {
+		const {objects, unwinder} = this;
+		const {layout, version} = unwinder.target;
+		const ident = loop === 0 ? 0 : objects.attribute(loop, '_thread_id');
+		if (ident === 0 || ident === unwinder.target.none) {
+			return 0;
+		}
+
+		const bytes = unwinder.memory.copy(ident, layout.long.digits + 12);
+		const tag = word(bytes, layout.long.tag);
+		const digits = Math.min(longDigitCount(version, tag), 3);
+		let value = 0;
+		for (let index = digits - 1; index >= 0; index--) {
+			value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));
+		}
+
+		return value;
+	}
+
+	/** A task's done callbacks: callback0, then the (callback, context) entries of its list. */
+	private callbacksOf(address: number): number[] {
+		const {objects} = this;
+		const layout = objects.layout;
+		const fields = this.fields.get(address);
+		if (!fields) {
+			return [];
+		}
+
+		const callbacks = fields.callback0 === 0 ? [] : [fields.callback0];
+		if (fields.callbacks !== 0) {
+			const count = objects.pointer(fields.callbacks + layout.list.size);
+			const items = objects.pointer(fields.callbacks + layout.list.items);
+			for (let index = 0; index < Math.min(count, maxCallbacks); index++) {
+				const entry = objects.pointer(items + (index * 8));
+				callbacks.push(layout.task.callbackEntryIsTuple ? objects.pointer(entry + layout.tuple.items) : entry);
+			}
+		}
+
+		return callbacks;
+	}
+
+	/** The task a done callback reports to: a TaskGroup's parent task, or the task awaiting a gather(). */
+	private callbackParent(callback: number): number {
+		const {objects} = this;
+		const layout = objects.layout;
+		const kind = objects.typeName(objects.typeOf(callback));
+		if (kind === 'method') {
+			// TaskGroup._on_task_done, bound to the group.
+			return objects.attribute(objects.pointer(callback + layout.methodSelf), '_parent_task');
+		}
+
+		if (kind === 'function') {
+			// gather()'s _done_callback closes over the _GatheringFuture its caller waits on.
+			const closure = objects.pointer(callback + layout.functionClosure);
+			const count = closure === 0 ? 0 : Math.min(objects.pointer(closure + layout.tuple.size), 64);
+			for (let index = 0; index < count; index++) {
+				const cell = objects.pointer(closure + layout.tuple.items + (index * 8));
+				const waiter = this.waiting.get(objects.pointer(cell + layout.cellRef));
+				if (waiter) {
+					return waiter[0]!;
+				}
+			}
+		}
+
+		return 0;
+	}
+}
