@@ -22,10 +22,22 @@ function isStopped(status: number): boolean {
 	return (status & 0xFF) === 0x7F;
 }
 
+/**
+ * The signal of a signal-delivery stop, else 0. A signal that comes in while a thread is
+ * seized stops it there instead of being delivered: it must be handed back on detach (its
+ * data argument), or the target never gets it (a Ctrl-C, a SIGTERM, a timer lost). The stop
+ * of PTRACE_INTERRUPT is an event stop (an event in bits 16+), which carries none.
+ */
+function deliveredSignal(status: number): number {
+	return isStopped(status) && (status >>> 16) === 0 ? (status >> 8) & 0xFF : 0;
+}
+
 export class ThreadFreezer {
 	readonly pid: number;
 	/** Threads seized by the current pause, to detach on resume. */
 	private readonly seized: number[] = [];
+	/** Per seized thread, the signal its stop intercepted (0 for none), handed back on detach. */
+	private readonly signals = new Map<number, number>();
 	private readonly status = new Int32Array(1);
 	/**
 	 * Which threads were running on a CPU just before the pause (filled when pause() is asked
@@ -82,8 +94,13 @@ export class ThreadFreezer {
 			// Wait for each seized thread to reach its stop, without ever blocking for good.
 			for (const tid of this.seized) {
 				const deadline = performance.now() + stopTimeoutMs;
-				while (waitpid(tid, this.status, waitAll | waitNoHang) === 0 && performance.now() < deadline) {
+				let waited = 0;
+				while ((waited = waitpid(tid, this.status, waitAll | waitNoHang)) === 0 && performance.now() < deadline) {
 					// A stop takes microseconds; spin rather than sleep.
+				}
+
+				if (waited === tid) {
+					this.noteSignal(tid);
 				}
 			}
 		} catch (error) {
@@ -120,6 +137,14 @@ export class ThreadFreezer {
 		}
 
 		this.seized.length = 0;
+		this.signals.clear();
+	}
+
+	private noteSignal(tid: number): void {
+		const signal = deliveredSignal(this.status[0]!);
+		if (signal !== 0) {
+			this.signals.set(tid, signal);
+		}
 	}
 
 	/**
@@ -130,10 +155,14 @@ export class ThreadFreezer {
 	private detach(tid: number): void {
 		const {ptrace, waitpid} = libc();
 		const deadline = performance.now() + 1000;
-		while (ptrace(ptraceDetach, tid, 0, 0) !== 0 && libc().errno() === errno.ESRCH && performance.now() < deadline) {
+		while (ptrace(ptraceDetach, tid, 0, this.signals.get(tid) ?? 0) !== 0 && libc().errno() === errno.ESRCH && performance.now() < deadline) {
 			const waited = waitpid(tid, this.status, waitAll | waitNoHang);
 			if (waited === tid && !isStopped(this.status[0]!)) {
 				return; // It exited: nothing left to detach.
+			}
+
+			if (waited === tid) {
+				this.noteSignal(tid);
 			}
 
 			if (waited < 0) {
