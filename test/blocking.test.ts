@@ -1,10 +1,11 @@
 // --blocking: every thread is stopped (ptrace) around each sample and always resumed: after a
 // capture, and after Ctrl-C or SIGTERM in the middle of one, the target runs on untraced.
+// run --blocking: the script keeps its stdout and exit code, and ends untraced.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {delay, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -82,9 +83,112 @@ for (const py of versions) {
 	});
 }
 
-test('--blocking with run is refused in one line', async () => {
+// run --blocking: the script runs as our grandchild (through a small intermediate), so the
+// worker, its tracer, gets its ptrace stops rather than libuv's reaping of Node's children.
+const hotScript = `import sys, time
+def hot_loop():
+    n = 0
+    for i in range(20000):
+        n += i
+    return n
+print("script says hello", flush=True)
+end = time.monotonic() + 1
+while time.monotonic() < end:
+    hot_loop()
+print("script says bye", flush=True)
+sys.exit(3)
+`;
+
+/** The pids in /proc/PID/task/PID/children (the children of that process's main thread). */
+function childrenOf(pid: number): number[] {
+	try {
+		return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+	} catch {
+		return [];
+	}
+}
+
+/** Each of `pids` ends within 5 s, and is never seen stopped or traced on its way out. */
+async function endUntraced(pids: number[]): Promise<void> {
+	const deadline = Date.now() + 5000;
+	for (const pid of pids) {
+		while (Date.now() < deadline) {
+			let status;
+			try {
+				status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+			} catch {
+				break; // Gone (and reaped).
+			}
+
+			const state = /^State:\s+(\S)/m.exec(status)?.[1];
+			assert.ok(state !== 't' && state !== 'T', `process ${pid} is left ${state}`);
+			assert.match(status, /^TracerPid:\s+0$/m, `process ${pid} is left traced`);
+			// eslint-disable-next-line no-await-in-loop
+			await delay(50);
+		}
+
+		assert.ok(!fs.existsSync(`/proc/${pid}`), `process ${pid} still runs`);
+	}
+}
+
+for (const py of testPythons().filter(candidate => ['3.11', '3.15'].includes(candidate.version))) {
+	describe(`run --blocking on Python ${py.version}`, () => {
+		test('the script is sampled at its lines, its stdout arrives and its exit code is ours', async () => {
+			const dir = tempDir();
+			const script = path.join(dir, 'hot_script.py');
+			fs.writeFileSync(script, hotScript);
+			const out = path.join(dir, 'run.txt');
+			const {code, stdout, stderr} = await runCli(['run', '--blocking', '--realtime-stats', '--collapsed', '-o', out, '--python', py.path, script]);
+			assert.equal(code, 3, stderr);
+			assert.match(stdout, /script says hello\nscript says bye\n/);
+			assert.match(stderr, /Pause: [\d.]+µs\/sample/, 'the pause cost is reported');
+			const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+			assert.ok(shareOf(stacks, 'hot_script.py:<module>:10;hot_script.py:hot_loop:') > 50, `hot_loop sampled under its call: ${[...stacks.keys()].slice(0, 5).join('\n')}`);
+			assert.ok(shareOf(stacks, 'hot_script.py:hot_loop:4') + shareOf(stacks, 'hot_script.py:hot_loop:5') > 50, 'at the lines of its loop');
+		});
+
+		for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+			test(`${signal} mid-capture: the profile is written, and the script ends untraced`, async () => {
+				const out = path.join(tempDir(), 'interrupted.txt');
+				let family: number[] = [];
+				const result = await runCli(['run', '--blocking', '-a', '--realtime-stats', '--collapsed', '-o', out, '--python', py.path, path.join(fixtures, 'threads.py')], {
+					onSpawn(child) {
+						let sent = false;
+						child.stderr!.on('data', (data: Buffer) => {
+							if (!sent && data.toString().includes('Stats:')) {
+								sent = true;
+								setTimeout(() => {
+									// The intermediate and the script, to check on once we are done.
+									family = childrenOf(child.pid!).flatMap(pid => [pid, ...childrenOf(pid)]);
+									child.kill(signal);
+								}, 300);
+							}
+						});
+					},
+				});
+				assert.equal(result.code, 0, result.stderr);
+				assert.equal(family.length, 2, `the intermediate and the script: ${family.join(', ')}`);
+				const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+				assert.ok(shareOf(stacks, 'threads.py:spin_one:') > 10, 'spin_one sampled');
+				assert.ok([...stacks.keys()].some(stack => stack.startsWith(`tid:${family[1]!};`)), 'the script (the grandchild) was the target');
+				await endUntraced(family);
+			});
+		}
+
+		test('-d ends the script once the duration is up', async () => {
+			const out = path.join(tempDir(), 'timed.txt');
+			const started = Date.now();
+			const {code, stderr} = await runCli(['run', '--blocking', '-d', '1', '--collapsed', '-o', out, '--python', py.path, path.join(fixtures, 'threads.py')]);
+			assert.equal(code, 0, stderr);
+			assert.ok(Date.now() - started < 20_000);
+			assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'threads.py:') > 50);
+		});
+	});
+}
+
+test('--blocking with --live is refused in one line', async () => {
 	const py = python('3.11') ?? testPythons()[0]!;
-	const {code, stderr} = await runCli(['run', '--blocking', '--python', py.path, 'x.py']);
+	const {code, stderr} = await runCli(['run', '--live', '--blocking', '--python', py.path, 'x.py']);
 	assert.equal(code, 2);
-	assert.match(stderr, /^tachyon-top: --blocking works with attach and dump/);
+	assert.match(stderr, /^tachyon-top: --blocking does not work with --live/);
 });
