@@ -2,10 +2,9 @@
 // (measured with string-width), so Ink never wraps a cell; numbers are formatted with a bounded
 // number of distinct strings, because Ink 6 caches every text it measures and never evicts.
 import stringWidth from 'string-width';
+import {textWidth as widthOf} from './text-width.js';
 
-/** Printable ASCII is one column per character: the common case skips string-width. */
 const plainAscii = /^[\u0020-\u007E]*$/;
-const widthOf = (text: string) => (plainAscii.test(text) ? text.length : stringWidth(text));
 
 /** Cuts `text` to `width` columns, ending in `…` when cut, then pads it to exactly `width`. */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {

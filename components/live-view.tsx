@@ -21,6 +21,8 @@ import {maxOpcodeRows, OpcodePanel, opcodePanelHeight} from './opcode-panel.js';
 import {theme} from './theme.js';
 import {minimumSize, TooSmall} from './too-small.js';
 import {useWindowSize} from './use-window-size.js';
+// Ink's frame assembly, made cheaper for frames like ours (see the module).
+import './fast-output.js';
 
 export type LiveViewProps = {
 	readonly store: LiveStore;
