@@ -55,6 +55,11 @@ export class ObjectReader {
 	readonly layout: AsyncObjectLayout;
 	private readonly unwinder: Unwinder;
 	private readonly typeNames = new Map<number, string>();
+	/**
+	 * The text of str keys seen, by address: attribute and module-global names are interned
+	 * and live as long as the process, so each is read once instead of on every sample.
+	 */
+	private readonly keyTexts = new Map<number, string | undefined>();
 
 	constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
 		this.unwinder = unwinder;
@@ -187,10 +192,17 @@ export class ObjectReader {
 	}
 
 	private isString(object: number, text: string): boolean {
-		const {layout} = this.unwinder.target;
-		return (this.pointer(this.typeOf(object) + layout.object.typeFlags) & unicodeSubclass) !== 0
-			&& this.pointer(object + layout.unicode.length) === text.length
-			&& this.unwinder.readString(object) === text;
+		if (!this.keyTexts.has(object)) {
+			if (this.keyTexts.size > 100_000) {
+				this.keyTexts.clear();
+			}
+
+			const {layout} = this.unwinder.target;
+			const isStr = (this.pointer(this.typeOf(object) + layout.object.typeFlags) & unicodeSubclass) !== 0;
+			this.keyTexts.set(object, isStr ? this.unwinder.readString(object) : undefined);
+		}
+
+		return this.keyTexts.get(object) === text;
 	}
 }
 
@@ -219,6 +231,9 @@ export class TaskObjects implements TaskSource {
 	private readonly objects: ObjectReader;
 	private roots: Roots | undefined;
 	private lastLook = -1e9;
+	/** Each loop's thread ident, re-read every half second (it changes only when a loop starts or stops). */
+	private loopIdents = new Map<number, number>();
+	private lastIdents = -1e9;
 	private fields = new Map<number, TaskFields>();
 	/** What each task waits on (task_fut_waiter) → the tasks waiting on it. */
 	private waiting = new Map<number, number[]>();
@@ -256,7 +271,11 @@ export class TaskObjects implements TaskSource {
 			idents.set(objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId), thread);
 		}
 
-		const loopThreads = new Map<number, ThreadSample | undefined>();
+		if (nowMs - this.lastIdents > 500) {
+			this.lastIdents = nowMs;
+			this.loopIdents = new Map();
+		}
+
 		const tasks = new Map<number, Task>();
 		this.fields = new Map();
 		for (const address of candidates) {
@@ -274,11 +293,13 @@ export class TaskObjects implements TaskSource {
 				loop: word(bytes, layout.task.loop), coro: word(bytes, layout.task.coro), futWaiter: word(bytes, layout.task.futWaiter),
 				callback0: word(bytes, layout.task.callback0), callbacks: word(bytes, layout.task.callbacks),
 			};
-			if (!loopThreads.has(fields.loop)) {
-				loopThreads.set(fields.loop, idents.get(this.loopThreadIdent(fields.loop)));
+			let ident = this.loopIdents.get(fields.loop);
+			if (ident === undefined) {
+				ident = this.loopThreadIdent(fields.loop);
+				this.loopIdents.set(fields.loop, ident);
 			}
 
-			const thread = loopThreads.get(fields.loop) ?? threads[0];
+			const thread = idents.get(ident) ?? threads[0];
 			this.fields.set(address, fields);
 			tasks.set(address, {address, tid: thread?.tid ?? 0, status: thread?.status ?? 0, name: undefined, parents: undefined});
 		}

@@ -25,6 +25,10 @@ export class AsyncStacks {
 	/** 3.11–3.13: where a suspended coroutine's value stack is (no stackpointer in their layouts). */
 	private readonly objectLayout: AsyncObjectLayout | undefined;
 	private readonly taskFrames = new Map<string, number>();
+	/** Task names by name object (str or int), read once: a live task's name object does not change. */
+	private readonly names = new Map<number, string>();
+	/** Per rewrite: each task's coroutine frames (a parent's are needed once per child). */
+	private readonly coroutines = new Map<number, number[]>();
 	private readonly out: ThreadSample[] = [];
 	/** Per stack of the last rewrite: the name of its leaf task (dump's section headers). */
 	readonly leafNames: string[] = [];
@@ -60,6 +64,7 @@ export class AsyncStacks {
 			return 0;
 		}
 
+		this.coroutines.clear();
 		let produced = 0;
 		if (this.mode === 'running') {
 			for (const thread of threads) {
@@ -162,8 +167,8 @@ export class AsyncStacks {
 		const {memory, target} = this.unwinder;
 		const layout = target.layout;
 		const object = untag(memory.pointer(task.address + this.source.taskName));
-		let name = `Task-${task.address.toString(16)}`;
-		if (object !== 0) {
+		let name = this.names.get(object) ?? `Task-${task.address.toString(16)}`;
+		if (object !== 0 && !this.names.has(object)) {
 			const type = memory.pointer(object + layout.object.type);
 			const flags = memory.pointer(type + layout.object.typeFlags);
 			if (flags & unicodeSubclass) {
@@ -171,6 +176,12 @@ export class AsyncStacks {
 			} else if (flags & longSubclass) {
 				name = `Task-${readSmallInt(memory.copy(object, layout.long.digits + 16), target.layout)}`;
 			}
+
+			if (this.names.size > 100_000) {
+				this.names.clear();
+			}
+
+			this.names.set(object, name);
 		}
 
 		task.name = name;
@@ -179,6 +190,16 @@ export class AsyncStacks {
 
 	/** A task's coroutine frames, leaf first: its coroutine and whatever coroutines it awaits. */
 	private coroutineFrames(taskAddress: number): number[] {
+		let frames = this.coroutines.get(taskAddress);
+		if (!frames) {
+			frames = this.readCoroutineFrames(taskAddress);
+			this.coroutines.set(taskAddress, frames);
+		}
+
+		return frames;
+	}
+
+	private readCoroutineFrames(taskAddress: number): number[] {
 		const {memory, target} = this.unwinder;
 		const gen = target.layout.gen;
 		const frames: number[] = [];
