@@ -117,7 +117,7 @@ export async function startScriptBlocking(options: ScriptOptions): Promise<Runni
 	const pid = /^(\d+)\n$/.exec(report)?.[1];
 	if (pid === undefined) {
 		running.stop();
-		throw new UserError(report === '' ? `Cannot start the script with ${python} (it needs Python 3.4+ to run it under --blocking)` : `Cannot start ${python}: ${report.trim()}`, 2);
+		throw new UserError(report === '' ? `${python} did not start the script: with --blocking it starts it through a few lines of Python, which need Python 3.4+` : `Cannot start ${python}: ${report.trim()}`, 2);
 	}
 
 	const scriptPid = Number(pid);
