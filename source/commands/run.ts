@@ -100,11 +100,14 @@ if os.WIFSIGNALED(status):
     try:
         import resource
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
-        os.kill(os.getpid(), sig)
     except Exception:
         pass
+    try:
+        signal.signal(sig, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+    os.kill(os.getpid(), sig)
     os._exit(128 + sig)
 os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 `;
