@@ -23,10 +23,10 @@ function isStopped(status: number): boolean {
 }
 
 /**
- * The signal of a signal-delivery stop, else 0. A signal that comes in while a thread is
- * seized stops it there instead of being delivered: it must be handed back on detach (its
- * data argument), or the target never gets it (a Ctrl-C, a SIGTERM, a timer lost). The stop
- * of PTRACE_INTERRUPT is an event stop (an event in bits 16+), which carries none.
+ * The signal of a signal-delivery stop, else 0. A thread that was taking a signal as it was
+ * seized stops with that signal in hand instead of delivering it: it must be handed back on
+ * detach (its data argument), or the target never gets it (a Ctrl-C, a SIGTERM, a timer
+ * lost). The stop of PTRACE_INTERRUPT is an event stop (an event in bits 16+), with none.
  */
 function deliveredSignal(status: number): number {
 	return isStopped(status) && (status >>> 16) === 0 ? (status >> 8) & 0xFF : 0;
