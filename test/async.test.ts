@@ -1,11 +1,11 @@
-// --async-aware: each asyncio task's await chain (<task> frames) on 3.14+, as Tachyon shows
-// it; a clear error on the versions that keep no task lists.
+// --async-aware: each asyncio task's await chain (<task> frames), as Tachyon shows it, on every
+// version: from the task lists of 3.14+, and from asyncio's Python objects on 3.11–3.13.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess, attachCollapsed} from './helpers.js';
+import {fixtures, missingVersions, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess, attachCollapsed} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -22,7 +22,26 @@ function taskChains(stacks: Map<string, number>): Set<string> {
 /** Root of every task stack: main's task, main, the supervisor task and its TaskGroup. */
 const rootChain = '<task>:Task-1:0;async_tasks.py:main:38;<task>:supervisor:0;async_tasks.py:supervisor:29;taskgroups.py:TaskGroup.__aexit__:';
 
-for (const py of testPythons().filter(candidate => ['3.14', '3.15'].includes(candidate.version))) {
+/** Between the supervisor and its children: 3.13 moved TaskGroup.__aexit__'s body into _aexit. */
+function groupFrames(version: string): RegExp {
+	return ['3.11', '3.12'].includes(version)
+		? /;async_tasks\.py:supervisor:29;taskgroups\.py:TaskGroup\.__aexit__:\d+;<task>:/
+		: /;async_tasks\.py:supervisor:29;taskgroups\.py:TaskGroup\.__aexit__:\d+;taskgroups\.py:TaskGroup\._aexit:\d+;<task>:/;
+}
+
+/** `attach --async-mode all` against Tachyon 3.15 on the same process: the same task chains. */
+async function assertTachyonChains(py: {path: string}, pid: number, ours: Map<string, number>): Promise<void> {
+	const out = path.join(tempDir(), 'tachyon.txt');
+	const child = spawn(py.path, ['-m', 'profiling.sampling', 'attach', '--async-aware', '--async-mode', 'all', '--collapsed', '-o', out, '-d', '1', String(pid)], {stdio: 'ignore'});
+	assert.equal(await new Promise(resolve => child.on('exit', resolve)), 0);
+	assert.deepEqual(taskChains(parseCollapsed(fs.readFileSync(out, 'utf8'))), taskChains(ours), 'the same task chains as Tachyon');
+}
+
+for (const version of missingVersions(['3.11', '3.12', '3.13', '3.14', '3.15'])) {
+	test(`--async-aware on Python ${version}`, {skip: `Python ${version} is not installed on this machine`}, () => {});
+}
+
+for (const py of testPythons()) {
 	describe(`--async-aware on Python ${py.version}`, () => {
 		test('running: the two busy tasks through supervisor and main; all: the sleeper too', async () => {
 			const target = await startPython(py, 'async_tasks.py');
@@ -38,34 +57,53 @@ for (const py of testPythons().filter(candidate => ['3.14', '3.15'].includes(can
 			const all = await collapsed(['--async-mode', 'all', String(target.pid)]);
 			assert.ok(shareOf(all, '<task>:sleeper:0;async_tasks.py:sleepy_worker:25;tasks.py:sleep:') > 20, [...all.keys()].join('\n'));
 			assert.deepEqual(taskChains(all), new Set(['worker-1', 'worker-2', 'sleeper'].map(leaf => `<task>:Task-1:0 > <task>:supervisor:0 > <task>:${leaf}:0`)));
+			for (const stack of [...runningStacks.keys(), ...all.keys()]) {
+				assert.match(stack, groupFrames(py.version));
+			}
+
 			if (py.version === '3.15') {
-				const out = path.join(tempDir(), 'tachyon.txt');
-				const child = spawn(py.path, ['-m', 'profiling.sampling', 'attach', '--async-aware', '--async-mode', 'all', '--collapsed', '-o', out, '-d', '1', String(target.pid)], {stdio: 'ignore'});
-				assert.equal(await new Promise(resolve => child.on('exit', resolve)), 0);
-				assert.deepEqual(taskChains(parseCollapsed(fs.readFileSync(out, 'utf8'))), taskChains(all), 'the same task chains as Tachyon');
+				await assertTachyonChains(py, target.pid, all);
 			}
 
 			const dump = await runCli(['dump', '--async-aware', String(target.pid)]);
 			assert.equal(dump.code, 0, dump.stderr);
 			assert.match(dump.stdout, /\(task sleeper, [^)]*\):\n {2}<task> Task-1\n.*line 38, in main\n.*\n {2}<task> supervisor\n/);
+			// One section per leaf task, each ending in that task's own frames.
+			assert.deepEqual(new Set([...dump.stdout.matchAll(/\(task ([^,]+),/g)].map(match => match[1])), new Set(['worker-1', 'worker-2', 'sleeper']));
+			assert.match(dump.stdout, /\n {2}<task> sleeper\n.*line 25, in sleepy_worker\n/);
+			await target.stop();
+		});
+
+		test('gather() children and an awaited task chain up to main', async () => {
+			const target = await startPython(py, 'async_gather.py');
+			running.push(target);
+			const all = await collapsed(['--async-mode', 'all', String(target.pid)]);
+			const text = [...all.keys()].join('\n');
+			assert.deepEqual(taskChains(all), new Set(['gathered-1', 'gathered-2'].map(leaf => `<task>:Task-1:0 > <task>:gatherer:0 > <task>:${leaf}:0`)), text);
+			assert.ok(shareOf(all, '<task>:Task-1:0;async_gather.py:main:27;<task>:gatherer:0;async_gather.py:gatherer:19;<task>:gathered-') > 95, text);
+			const runningStacks = await collapsed(['--async-mode', 'running', String(target.pid)]);
+			assert.ok(shareOf(runningStacks, 'async_gather.py:gatherer:19;<task>:gathered-1:0;async_gather.py:busy:14;async_gather.py:spin:') > 20, [...runningStacks.keys()].join('\n'));
+			if (py.version === '3.15') {
+				await assertTachyonChains(py, target.pid, all);
+			}
+
 			await target.stop();
 		});
 	});
 }
 
-describe('--async-aware errors', () => {
-	for (const py of testPythons().filter(candidate => ['3.11', '3.12', '3.13'].includes(candidate.version))) {
-		test(`Python ${py.version}: one line naming the versions that have it`, async () => {
-			const target = await startPython(py, 'async_tasks.py');
-			running.push(target);
-			const {code, stderr} = await runCli(['attach', '--async-aware', '-d', '1', String(target.pid)]);
-			assert.equal(code, 2);
-			assert.match(stderr, /^tachyon-top: --async-aware needs CPython 3\.14 or newer.*Python 3\.1[1-3]/);
-			assert.equal(stderr.trim().split('\n').length, 1);
-			await target.stop();
-		});
-	}
+describe('--async-aware in run mode', () => {
+	const py = testPythons().find(candidate => candidate.version < '3.14');
+	test('asyncio imported after the start: its tasks are found once it is', {skip: py ? false : 'no Python 3.11–3.13 here'}, async () => {
+		const out = path.join(tempDir(), 'run.txt');
+		const {code, stderr} = await runCli(['run', '--async-aware', '--collapsed', '-o', out, '-d', '2', '--python', py!.path, path.join(fixtures, 'async_tasks.py')]);
+		assert.equal(code, 0, stderr);
+		const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+		assert.ok(shareOf(stacks, `${rootChain}`) > 80, [...stacks.keys()].join('\n'));
+	});
+});
 
+describe('--async-aware errors', () => {
 	test('--mode with --async-aware is refused, as in Tachyon', async () => {
 		const py = python('3.15') ?? testPythons()[0]!;
 		const {code, stderr} = await runCli(['run', '--async-aware', '--mode', 'cpu', '--python', py.path, 'x.py']);
