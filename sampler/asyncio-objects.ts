@@ -348,7 +348,9 @@ export class TaskObjects implements TaskSource {
 		const {objects, unwinder} = this;
 		const layout = objects.layout;
 		const interp = objects.pointer(unwinder.target.runtimeAddress + unwinder.target.layout.runtime.interpretersHead);
-		const module = objects.dictGet(objects.pointer(interp + layout.interpModules), 'asyncio.tasks');
+		// 3.13 names sys.modules in its debug table; 3.11/3.12 have only the generated offset (the same figure on 3.13).
+		const modulesOffset = unwinder.target.layout.interp.importsModules >= 0 ? unwinder.target.layout.interp.importsModules : layout.interpModules;
+		const module = objects.dictGet(objects.pointer(interp + modulesOffset), 'asyncio.tasks');
 		if (module === 0) {
 			return undefined;
 		}

@@ -36,6 +36,8 @@ export type Layout = {
 		readonly gilLocked: number;
 		readonly gilHolder: number;
 		readonly codeObjectGeneration: number;
+		/** 3.13: sys.modules (`imports.modules`), from the debug table; else -1 (asyncio-objects uses its generated offset). */
+		readonly importsModules: number;
 	};
 	readonly gc: {readonly collecting: number; readonly frame: number};
 	readonly tstate: {
@@ -117,7 +119,7 @@ function layout311(version: PythonVersion): Layout {
 	return {
 		version,
 		runtime: {interpretersHead: 40, gilLocked: 376, gilHolder: 368},
-		interp: {next: 0, id: 48, threadsHead: 16, threadsMain: -1, gc: 648, gilPointer: -1, gilLocked: -1, gilHolder: -1, codeObjectGeneration: -1},
+		interp: {next: 0, id: 48, threadsHead: 16, threadsMain: -1, gc: 648, gilPointer: -1, gilLocked: -1, gilHolder: -1, codeObjectGeneration: -1, importsModules: -1},
 		gc: {collecting: 200, frame: -1},
 		tstate: {
 			size: 360, next: 8, interp: 16, currentFrame: -1, cframe: 56, cframeCurrentFrame: 8, baseFrame: -1,
@@ -140,7 +142,7 @@ function layout312(version: PythonVersion): Layout {
 	return {
 		version,
 		runtime: {interpretersHead: 40, gilLocked: -1, gilHolder: -1},
-		interp: {next: 0, id: 8, threadsHead: 72, threadsMain: -1, gc: 112, gilPointer: 384, gilLocked: 16, gilHolder: 8, codeObjectGeneration: -1},
+		interp: {next: 0, id: 8, threadsHead: 72, threadsMain: -1, gc: 112, gilPointer: 384, gilLocked: 16, gilHolder: 8, codeObjectGeneration: -1, importsModules: -1},
 		gc: {collecting: 200, frame: -1},
 		tstate: {
 			size: 288, next: 8, interp: 16, currentFrame: -1, cframe: 56, cframeCurrentFrame: 0, baseFrame: -1,
@@ -162,7 +164,7 @@ function layout312(version: PythonVersion): Layout {
 // 3.13+: where each field sits *inside* _Py_DebugOffsets. The values at those positions are
 // the target's own offsets. Positions move between minor versions because fields are added.
 type DebugPositions = {
-	interp: {id: number; next: number; threadsHead: number; threadsMain: number; gc: number; gilLocked: number; gilHolder: number; codeObjectGeneration: number};
+	interp: {id: number; next: number; threadsHead: number; threadsMain: number; gc: number; gilLocked: number; gilHolder: number; codeObjectGeneration: number; importsModules?: number};
 	tstate: {size: number; next: number; interp: number; currentFrame: number; baseFrame: number; threadId: number; nativeThreadId: number; datastackChunk: number; holdsGil: number; gilRequested: number; currentException: number};
 	frame: {size: number; previous: number; executable: number; instrPtr: number; owner: number; stackpointer: number};
 	code: {size: number; filename: number; name: number; qualname: number; linetable: number; firstlineno: number; codeAdaptive: number};
@@ -178,7 +180,7 @@ type DebugPositions = {
 
 const debugPositions: Record<number, DebugPositions> = {
 	13: {
-		interp: {id: 56, next: 64, threadsHead: 72, threadsMain: -1, gc: 80, gilLocked: 136, gilHolder: 144, codeObjectGeneration: -1},
+		interp: {id: 56, next: 64, threadsHead: 72, threadsMain: -1, gc: 80, gilLocked: 136, gilHolder: 144, codeObjectGeneration: -1, importsModules: 88},
 		tstate: {size: 152, next: 168, interp: 176, currentFrame: 184, baseFrame: -1, threadId: 192, nativeThreadId: 200, datastackChunk: 208, holdsGil: -1, gilRequested: -1, currentException: -1},
 		frame: {size: 224, previous: 232, executable: 240, instrPtr: 248, owner: 264, stackpointer: -1},
 		code: {size: 272, filename: 280, name: 288, qualname: 296, linetable: 304, firstlineno: 312, codeAdaptive: 344},
@@ -276,6 +278,7 @@ export function layoutFromDebugOffsets(table: Buffer, version: PythonVersion): L
 			gilLocked,
 			gilHolder,
 			codeObjectGeneration: at(positions.interp.codeObjectGeneration),
+			importsModules: at(positions.interp.importsModules ?? -1),
 		},
 		gc: {collecting: at(positions.gc.collecting), frame: at(positions.gc.frame)},
 		tstate: {
