@@ -1,8 +1,11 @@
 // The live view's three header lines: what is sampled, how well, and what the view shows.
-import {Box, Text} from 'ink';
+import type {TextProps} from 'ink';
 import type {LiveSnapshot} from '../source/live-store.js';
 import {sortNames} from './function-table/columns.js';
 import {fit, formatCount, formatDuration, formatHz, formatPercent} from './format.js';
+import {paint} from './paint.js';
+import {RawLines} from './raw-lines.js';
+import {textWidth} from './text-width.js';
 import {theme} from './theme.js';
 
 export type HeaderProps = {
@@ -26,13 +29,19 @@ export function threadLabel(snapshot: LiveSnapshot): string {
 }
 
 export function Header({snapshot, width, process}: HeaderProps) {
+	return <RawLines lines={headerLines(snapshot, width, process)} width={Math.max(1, width - 1)} />;
+}
+
+/** The three lines, styled, each at most `width - 1` columns. */
+export function headerLines(snapshot: LiveSnapshot, width: number, process?: HeaderProps['process']): string[] {
 	const shownProcess = process ? `process ${process.number}/${process.count} │ ` : '';
-	const first = ` ${shownProcess}PID ${snapshot.pid} │ Python ${snapshot.version} │ up ${formatDuration(snapshot.elapsedS)} │ `;
+	const uptime = snapshot.uptimeS === undefined ? '' : `up ${formatDuration(snapshot.uptimeS)} │ `;
+	const first = ` ${shownProcess}PID ${snapshot.pid} │ Python ${snapshot.version} │ ${uptime}`;
 	const thread = ` │ thread ${threadLabel(snapshot)} │ `;
 	const badge = ` ${snapshot.mode.toUpperCase()} `;
 	const used = 'tachyon-top'.length + first.length + badge.length + thread.length;
 	const ratePercent = snapshot.requestedHz > 0 ? (snapshot.achievedHz / snapshot.requestedHz) * 100 : 0;
-	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%) │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples`;
+	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%) │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples in ${formatDuration(snapshot.elapsedS)}`;
 	const warning = snapshot.behind ? ' ⚠ sampler falling behind' : '';
 	const third = [
 		`sort: ${sortNames[snapshot.sort]}`,
@@ -40,25 +49,15 @@ export function Header({snapshot, width, process}: HeaderProps) {
 		...(snapshot.filter ? [`filter: ${snapshot.filter} (c clears)`] : []),
 	].join(' │ ');
 	const state = stateText(snapshot);
-	return (
-		<Box flexDirection='column'>
-			<Box>
-				<Text {...theme.title()}>tachyon-top</Text>
-				<Text>{first}</Text>
-				<Text {...theme.badge()}>{badge}</Text>
-				<Text>{thread}</Text>
-				<Text {...theme.dim()}>{fit(snapshot.command, Math.max(0, width - used - 1))}</Text>
-			</Box>
-			<Box>
-				<Text>{fit(second, Math.max(0, width - warning.length - 1))}</Text>
-				{warning ? <Text {...theme.warning()}>{warning}</Text> : undefined}
-			</Box>
-			<Box>
-				<Text>{fit(third, Math.max(0, width - state.length - 1))}</Text>
-				{state ? <Text {...(snapshot.status === 'sampling' ? theme.badge() : theme.warning())}>{state}</Text> : undefined}
-			</Box>
-		</Box>
-	);
+	const tail = (text: string, style: TextProps) => (text ? paint(text, style) : '');
+	// A line wider than the terminal would wrap there: in the rare case the parts don't fit
+	// (a narrow terminal, a long thread name), the line is cut, without its colours.
+	const fitted = (line: string) => (textWidth(line) <= width - 1 ? line : fit(line.replaceAll(/\u001B\[[\d;]*m/g, ''), width - 1));
+	return [
+		paint('tachyon-top', theme.title()) + first + paint(badge, theme.badge()) + thread + tail(fit(snapshot.command, Math.max(0, width - used - 1)), theme.dim()),
+		fit(second, Math.max(0, width - warning.length - 1)) + tail(warning, theme.warning()),
+		fit(third, Math.max(0, width - state.length - 1)) + tail(state, snapshot.status === 'sampling' ? theme.badge() : theme.warning()),
+	].map(line => fitted(line));
 }
 
 function stateText(snapshot: LiveSnapshot): string {

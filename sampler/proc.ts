@@ -134,6 +134,12 @@ export function bootTimeSeconds(): number {
 	return match ? Number(match[1]) : 0;
 }
 
+/** When the process started (ms since the epoch), from its stat start time and the boot time; undefined once it is gone. */
+export function processStartMs(pid: number): number | undefined {
+	const stat = readStat(pid);
+	return stat ? (bootTimeSeconds() + (stat.startTicks / clockTicks)) * 1000 : undefined;
+}
+
 /** Descendants of pid, breadth first, from one scan of /proc. */
 export function descendants(pid: number): number[] {
 	const children = new Map<number, number[]>();

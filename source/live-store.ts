@@ -8,6 +8,7 @@ import type {ExportOptions, Exporter} from '../exporters/index.js';
 import {Profile, type ThreadInfo} from '../exporters/model.js';
 import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
 import {ThreadStatus, type ProfilingMode, type SamplerOptions, type SamplerStats} from '../sampler/protocol.js';
+import {processStartMs} from '../sampler/proc.js';
 import {Sampler, samplerDefaults} from '../sampler/sampler.js';
 import type {ChildProfile} from './commands/subprocesses.js';
 import {writeExport} from './output.js';
@@ -28,6 +29,8 @@ export type LiveSnapshot = {
 	readonly message: string | undefined;
 	/** Seconds since sampling started. */
 	readonly elapsedS: number;
+	/** Seconds since the target process started (as top's uptime), or undefined if /proc no longer has it. */
+	readonly uptimeS: number | undefined;
 	readonly mode: ProfilingMode;
 	/** The thread shown, or undefined for all threads. */
 	readonly tid: number | undefined;
@@ -122,8 +125,14 @@ export class LiveStore {
 	/** The last opcode mix asked for, by snapshot and function: renders between ticks reuse it. */
 	private mixCache: {key: string; mix: OpcodeMix} | undefined;
 
+	/** The target's start time, read once: it never changes while the PID is the same process. */
+	private readonly processStartMs: number | undefined;
+	/** When sampling ended: the uptime shown stops there (the process may be gone). */
+	private endedAtMs: number | undefined;
+
 	constructor(options: LiveStoreOptions) {
 		this.options = options;
+		this.processStartMs = processStartMs(options.pid);
 		this.mode = options.mode ?? 'wall';
 		this.profile = options.child?.profile ?? new Profile({
 			pid: options.pid, pythonVersion: '?', command: [], mode: this.mode, intervalUs: options.intervalUs, startedAt: Date.now(),
@@ -159,6 +168,7 @@ export class LiveStore {
 			},
 		});
 		void this.sampler.finished.then(end => {
+			this.endedAtMs = Date.now();
 			if (end.kind === 'error') {
 				this.status = 'error';
 				this.message = end.message;
@@ -325,6 +335,7 @@ export class LiveStore {
 			status: this.status,
 			message: this.message,
 			elapsedS: profile.stats.elapsedUs / 1e6,
+			uptimeS: this.processStartMs === undefined ? undefined : Math.max(0, ((this.endedAtMs ?? Date.now()) - this.processStartMs) / 1000),
 			mode: this.mode,
 			tid: this.tid,
 			threads: this.threadList(),

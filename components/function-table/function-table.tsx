@@ -1,15 +1,12 @@
 // The dense live table: one line per row, only the rows that fit the given height, the
 // selected row highlighted and marked with `›`.
-//
-// The rows are drawn as strings through one <Transform> over a blank block of the table's size.
-// Ink lays out (and measures, caching every text it measures, never evicting) only the blank
-// block, which is the same string every frame; the rows, whose numbers change on every redraw,
-// replace its lines on the way to the terminal. Compared with one <Text> per cell this is one
-// layout node instead of ~500 and no per-frame measuring (bench: `--only ui`).
-import {Box, Text, Transform} from 'ink';
+// Rows are styled strings drawn through RawLines: one layout node for the whole table instead of
+// one per cell, and nothing measured per frame (bench: `--only ui`).
+import {Box, Text} from 'ink';
 import type {FunctionRow} from '../../exporters/function-stats.js';
 import type {LiveSortKey} from '../../source/live-store.js';
 import {paint} from '../paint.js';
+import {RawLines} from '../raw-lines.js';
 import {theme} from '../theme.js';
 import {cursorWidth, headingCells, layoutColumns, markedColumn, rowCells, type Column} from './columns.js';
 
@@ -44,20 +41,6 @@ function lineWidth(columns: readonly Column[]): number {
 	return columns.reduce((sum, column) => sum + column.width + 1, cursorWidth);
 }
 
-const blankBlocks = new Map<string, string>();
-
-/** The placeholder Ink lays out: `height` lines of `width` spaces (one string per size, reused). */
-function blankBlock(width: number, height: number): string {
-	const key = `${width}x${height}`;
-	let block = blankBlocks.get(key);
-	if (block === undefined) {
-		block = Array.from({length: height}, () => ' '.repeat(width)).join('\n');
-		blankBlocks.set(key, block);
-	}
-
-	return block;
-}
-
 export function FunctionTable({rows, totalSamples, sort, selected, height, width}: FunctionTableProps) {
 	const columns = layoutColumns(width);
 	const start = windowStart(selected, height, rows.length);
@@ -75,9 +58,7 @@ export function FunctionTable({rows, totalSamples, sort, selected, height, width
 			{shown.length === 0
 				? <Text {...theme.dim()}>  (no samples in this view yet)</Text>
 				: (
-					<Transform transform={(line, index) => lines[index] ?? line}>
-						<Text>{blankBlock(lineWidth(columns), shown.length)}</Text>
-					</Transform>
+					<RawLines lines={lines} width={lineWidth(columns)} />
 				)}
 		</Box>
 	);
