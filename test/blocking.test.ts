@@ -2,10 +2,11 @@
 // capture, and after Ctrl-C or SIGTERM in the middle of one, the target runs on untraced.
 // run --blocking: the script keeps its stdout and exit code, and ends untraced.
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {cli, delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -174,6 +175,52 @@ for (const py of testPythons().filter(candidate => ['3.11', '3.15'].includes(can
 				await endUntraced(family);
 			});
 		}
+
+		test('Ctrl-C in a terminal reaches the script once, and the profile is written', async () => {
+			const dir = tempDir();
+			const script = path.join(dir, 'loop.py');
+			const received = path.join(dir, 'signals');
+			// The wakeup fd gets one byte per signal as it is delivered (in C, before any Python
+			// runs), so a SIGINT counts even if our SIGTERM ends the script right after.
+			fs.writeFileSync(script, `import os, signal
+signal.set_wakeup_fd(os.open(${JSON.stringify(received)}, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK))
+def hot():
+    return sum(range(1000))
+while True:
+    hot()
+`);
+			// A terminal sends Ctrl-C's SIGINT to its whole foreground process group: us, the
+			// intermediate and the script. The intermediate must neither pass it on a second
+			// time nor leave the script ignoring it (as a shell's background job would).
+			const driver = path.join(dir, 'drive_terminal.py');
+			fs.writeFileSync(driver, `import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, sent, start = b"", False, time.monotonic()
+while time.monotonic() - start < 30:
+    if not sent and b"Stats:" in out:
+        time.sleep(0.3)
+        os.write(fd, b"\\x03")
+        sent = True
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+`);
+			const out = path.join(dir, 'ctrl-c.txt');
+			const result = spawnSync(py.path, [driver, process.execPath, cli, 'run', '--blocking', '--realtime-stats', '--collapsed', '-o', out, '--python', py.path, script], {encoding: 'utf8', timeout: 60_000});
+			const text = result.stdout;
+			assert.match(text, /Wrote collapsed stacks/, `${text}\n${result.stderr}`);
+			assert.deepEqual([...fs.readFileSync(received)], [2], 'one SIGINT, and only one, reached the script');
+			assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'loop.py:hot:') > 30);
+		});
 
 		test('-d ends the script once the duration is up', async () => {
 			const out = path.join(tempDir(), 'timed.txt');
