@@ -41,11 +41,12 @@ export function headerLines(snapshot: LiveSnapshot, width: number, process?: Hea
 	const badge = ` ${snapshot.mode.toUpperCase()} `;
 	const used = 'tachyon-top'.length + first.length + badge.length + thread.length;
 	const ratePercent = snapshot.requestedHz > 0 ? (snapshot.achievedHz / snapshot.requestedHz) * 100 : 0;
-	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%) │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples in ${formatDuration(snapshot.elapsedS)}`;
+	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%) │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples`;
 	const warning = snapshot.behind ? ' ⚠ sampler falling behind' : '';
 	const third = [
 		`sort: ${sortNames[snapshot.sort]}`,
 		`functions ${snapshot.functionCount}${snapshot.filter ? ` (${snapshot.rows.length} shown)` : ''}`,
+		`sampled ${formatDuration(snapshot.elapsedS)}`,
 		...(snapshot.filter ? [`filter: ${snapshot.filter} (c clears)`] : []),
 	].join(' │ ');
 	const state = stateText(snapshot);

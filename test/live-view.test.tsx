@@ -6,8 +6,9 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
-import {delay, python, type TestPython} from './helpers.js';
-import {directShare, keys, startLiveTarget, tableRows, waitForFrame, type LiveTarget} from './live-helpers.js';
+import {LiveStore} from '../source/live-store.js';
+import {delay, python, startPython, tempDir, type TestPython} from './helpers.js';
+import {directShare, keys, startLiveTarget, tableRows, waitForFrame, writeWorkload, type LiveTarget} from './live-helpers.js';
 
 const versions = ['3.11', '3.15'].map(version => python(version)).filter((found): found is TestPython => found !== undefined);
 
@@ -214,3 +215,24 @@ for (const interpreter of versions) {
 		});
 	});
 }
+
+test('the header\'s "up" is the process\'s age, as in top; the sampling time is shown apart', async () => {
+	const interpreter = versions[0]!;
+	const dir = tempDir('tachyon-top-uptime-');
+	const python = await startPython(interpreter, writeWorkload(dir));
+	await delay(3000);
+	const store = new LiveStore({pid: python.pid, intervalUs: 1000, outputDir: dir}).start();
+	const view = render(<LiveView store={store} onQuit={() => undefined} />);
+	try {
+		const shown = await waitForFrame(() => view.lastFrame() ?? '', text => /sampled \dm\d\ds/.test(text) && text.includes('hot_loop_alpha'));
+		const seconds = (text: string) => Number(text.slice(0, -1).split('m')[0]) * 60 + Number(text.slice(0, -1).split('m')[1]);
+		const up = seconds(/ up (\d+m\d\ds) │/.exec(shown)![1]!);
+		const sampled = seconds(/sampled (\d+m\d\ds)/.exec(shown)![1]!);
+		assert.ok(up >= 3, `the process is at least 3 s old: ${shown.split('\n')[0]}`);
+		assert.ok(up >= sampled + 2, `up ${up} s vs sampled ${sampled} s`);
+	} finally {
+		view.unmount();
+		store.stop();
+		await python.stop();
+	}
+});
