@@ -237,6 +237,8 @@ export class TaskObjects implements TaskSource {
 	private fields = new Map<number, TaskFields>();
 	/** What each task waits on (task_fut_waiter) → the tasks waiting on it. */
 	private waiting = new Map<number, number[]>();
+	/** Per sample: each TaskGroup's parent task (a group's children all ask). */
+	private groupParents = new Map<number, number>();
 	private runningTasks: number[] = [];
 
 	private constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
@@ -305,6 +307,7 @@ export class TaskObjects implements TaskSource {
 		}
 
 		this.waiting = new Map();
+		this.groupParents = new Map();
 		for (const [address, fields] of this.fields) {
 			if (fields.futWaiter !== 0) {
 				this.waiting.set(fields.futWaiter, [...this.waiting.get(fields.futWaiter) ?? [], address]);
@@ -416,7 +419,14 @@ export class TaskObjects implements TaskSource {
 		const kind = objects.typeName(objects.typeOf(callback));
 		if (kind === 'method') {
 			// TaskGroup._on_task_done, bound to the group.
-			return objects.attribute(objects.pointer(callback + layout.methodSelf), '_parent_task');
+			const group = objects.pointer(callback + layout.methodSelf);
+			let parent = this.groupParents.get(group);
+			if (parent === undefined) {
+				parent = objects.attribute(group, '_parent_task');
+				this.groupParents.set(group, parent);
+			}
+
+			return parent;
 		}
 
 		if (kind === 'function') {

@@ -14,6 +14,7 @@ storage) are written down per version and then checked by reading real objects w
 """
 import asyncio
 import ctypes
+import dis
 import gc
 import json
 import sys
@@ -188,9 +189,12 @@ def main():
     weak = weakref.WeakSet()
     assert instance_attribute(weak, "data", dict_offsets, type_offsets) == id(weak.data)
 
-    s = {"x", "y"}
+    members = {"x", "y"}
     set_offsets = {"used": 24, "mask": 32, "table": 40}
-    assert read_word(id(s) + set_offsets["used"]) == 2
+    assert read_word(id(members) + set_offsets["used"]) == 2
+    table = read_word(id(members) + set_offsets["table"])
+    slots = read_word(id(members) + set_offsets["mask"]) + 1
+    assert {read_word(table + 16 * slot) for slot in range(slots)} - {0} == {id(member) for member in members}
 
     def outer():
         cell_value = object()
@@ -233,7 +237,9 @@ def main():
         "task": task_offsets(),
         "frame": {"stacktop": 64, "localsplus": 72},
     }
-    assert layout["tuple"]["items"] == 24
+    pair, listed = (probe, cell_value), [probe]
+    assert layout["tuple"]["items"] == 24 and read_word(id(pair) + layout["tuple"]["size"]) == 2
+    assert read_word(id(listed) + layout["list"]["size"]) == 1 and read_word(read_word(id(listed) + layout["list"]["items"])) == id(probe)
 
     # _PyInterpreterFrame's stacktop (an int, in words from localsplus) and localsplus: a coroutine
     # suspended in `await` has the awaited coroutine on top of its value stack (_PyGen_yf).
@@ -254,6 +260,13 @@ def main():
     frame = id(outer_coro) + iframe
     stacktop = int.from_bytes(ctypes.string_at(frame + layout["frame"]["stacktop"], 4), "little", signed=True)
     assert read_word(frame + layout["frame"]["localsplus"] + (stacktop - 1) * WORD) == id(inner_coro), stacktop
+    if layout["yieldFrom"] == "resume-oparg":
+        # prev_instr (at 56 in the 3.11/3.12 frame) is the YIELD_VALUE; RESUME 2/3 follows it.
+        opcode, oparg = ctypes.string_at(read_word(frame + 56) + 2, 2)
+        assert opcode == dis.opmap["RESUME"] and oparg >= 2, (opcode, oparg)
+    else:
+        gi_frame_state = 67  # as in sampler/layouts.ts for 3.13
+        assert ctypes.string_at(id(outer_coro) + gi_frame_state, 1) == b"\xff"  # FRAME_SUSPENDED_YIELD_FROM
     outer_coro.close()
     print(json.dumps(layout, indent="\t"))
 
