@@ -112,9 +112,11 @@ if os.WIFSIGNALED(status):
 os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 `;
 
-export async function startScriptBlocking(options: ScriptOptions): Promise<RunningScript> {
+/** `quiet`: the script's stdio goes nowhere (what the live view wants), else it is the terminal's. */
+export async function startScriptBlocking(options: ScriptOptions, quiet = false): Promise<RunningScript> {
 	const {python, args} = commandFor(options);
-	const child = spawn(python, ['-I', '-S', '-c', intermediate, python, ...args], {stdio: ['inherit', 'inherit', 'inherit', 'pipe']});
+	const stdio = quiet ? 'ignore' : 'inherit';
+	const child = spawn(python, ['-I', '-S', '-c', intermediate, python, ...args], {stdio: [stdio, stdio, stdio, 'pipe']});
 	const running = track(child, python);
 	const report = await readReport(child);
 	const pid = /^(\d+)\n$/.exec(report)?.[1];
