@@ -53,10 +53,11 @@ function readReport(child: ChildProcess): Promise<string> {
 }
 
 /**
- * run --blocking: the script as a grandchild. ptrace stops of a process are reported to its
- * tracer and, when they differ, its parent: libuv reaps its own children on SIGCHLD with a
- * waitpid that takes the stops of the main thread for exits, and the sampler worker's waits
- * would hang. A grandchild has an intermediate (the same Python, -I -S, ~20 ms) for parent.
+ * run --blocking: the script as a grandchild. A tracee's ptrace stops can be waited for by
+ * any thread of its tracer's process: were the script Node's own child, libuv's reaping on
+ * SIGCHLD (waitpid on the child's pid) would take the stops of its main thread for an exit,
+ * and the sampler worker's waits would hang. A grandchild is no child of libuv's: its parent
+ * is an intermediate (the same Python, with -I -S).
  *
  * The intermediate forks, the fork execs the script's command line (stdin, stdout and stderr
  * are the terminal's, untouched), and it reports the pid on fd 3 only once the exec happened
