@@ -222,6 +222,16 @@ sys.stdout.write(out.decode(errors="replace"))
 			assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'loop.py:hot:') > 30);
 		});
 
+		test('--subprocesses: the script\'s multiprocessing workers are followed too', async () => {
+			const dir = tempDir();
+			const {code, stderr} = await runCli(['run', '--blocking', '--subprocesses', '-d', '4', '--collapsed', '-o', path.join(dir, 'out.txt'), '--python', py.path, path.join(fixtures, 'multiproc.py'), '6'], {timeoutMs: 90_000});
+			assert.equal(code, 0, stderr);
+			assert.ok(shareOf(parseCollapsed(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8')), 'multiproc.py:parent_wait:') > 30, 'the parent waits on its pool');
+			const workers = fs.readdirSync(dir).filter(name => /^out_\d+\.txt$/.test(name)
+				&& shareOf(parseCollapsed(fs.readFileSync(path.join(dir, name), 'utf8')), 'multiproc.py:worker_busy:') > 20);
+			assert.equal(workers.length, 2, stderr);
+		});
+
 		test('-d ends the script once the duration is up', async () => {
 			const out = path.join(tempDir(), 'timed.txt');
 			const started = Date.now();
