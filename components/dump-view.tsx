@@ -7,7 +7,7 @@ import {theme} from './theme.js';
 
 export type DumpViewProps = {
 	readonly dump: DumpData | {readonly error: string};
-	/** Each asyncio task's await chain, when the target runs asyncio (3.14+). */
+	/** Each asyncio task's await chain, when the target runs asyncio. */
 	readonly tasks?: DumpData | undefined;
 	readonly width: number;
 	readonly height: number;

@@ -46,14 +46,14 @@ const noProcessesSnapshot = (): ProcessesSnapshot | undefined => undefined;
 
 export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};
 
-/** Every thread's stack and, where the target runs asyncio (3.14+), every task's await chain. */
+/** Every thread's stack and, where the target runs asyncio, every task's await chain. */
 function defaultDump(pid: number): LiveDump {
 	const threads = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false});
 	let tasks: DumpData | undefined;
 	try {
 		tasks = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false, asyncAware: true, asyncMode: 'all'});
 	} catch {
-		// No asyncio here, or a Python before 3.14 (no task debug offsets): threads only.
+		// No asyncio in the target (or its tasks could not be read): threads only.
 	}
 
 	return {threads, tasks};

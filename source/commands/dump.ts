@@ -19,7 +19,7 @@ export type DumpOptions = {
 	readonly opcodes: boolean;
 	/** Stop the target's threads (ptrace) while reading them. */
 	readonly blocking?: boolean;
-	/** Each asyncio task's await chain instead of the threads (3.14+); Tachyon's dump shows all tasks. */
+	/** Each asyncio task's await chain instead of the threads; Tachyon's dump shows all tasks. */
 	readonly asyncAware?: boolean;
 	readonly asyncMode?: AsyncMode;
 };
