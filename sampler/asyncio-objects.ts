@@ -27,14 +27,15 @@ export type TaskSource = {
 	readonly taskName: number;
 	readonly taskCoro: number;
 	/** Every task now, or undefined while asyncio is not loaded (yet). */
-	collect(nowMs: number, threads: readonly ThreadSample[]): Map<number, Task> | undefined;
+	collect(nowMs: number, threads: readonly ThreadSample[], all: boolean): Map<number, Task> | undefined;
 	/** The task running on this thread, 0 if none. */
 	running(thread: ThreadSample): number;
-	/** Addresses of the tasks awaiting this one. */
+	/** Addresses of the tasks awaiting this one (a source may add them to the sample's tasks). */
 	parents(task: Task, tasks: Map<number, Task>): number[];
 };
 
-const maxEntries = 1 << 16;
+/** The largest table read in one go; the unwinder's scratch buffer (1 MiB) must hold it. */
+const maxTableBytes = 1 << 19;
 const maxCallbacks = 1024;
 /** Py_TPFLAGS_MANAGED_DICT: instances keep their attributes before the object (3.11–3.13). */
 const managedDictFlag = 1 << 4;
@@ -105,10 +106,10 @@ export class ObjectReader {
 		return this.dictItems(dict).find(([key]) => this.isString(key, name))?.[1] ?? 0;
 	}
 
-	/** The live keys of a set (empty slots and the deleted-entry dummy skipped by the caller's type checks). */
+	/** The live keys of a set: not empty slots, nor deleted ones (the dummy key, with hash −1). */
 	setKeys(set: number): number[] {
 		const mask = this.pointer(set + this.layout.set.mask);
-		if (mask >= maxEntries) {
+		if ((mask + 1) * 16 > maxTableBytes) {
 			throw new TornReadError('not a set');
 		}
 
@@ -116,7 +117,7 @@ export class ObjectReader {
 		const keys: number[] = [];
 		for (let slot = 0; slot <= mask; slot++) {
 			const key = word(slots, slot * 16);
-			if (key !== 0) {
+			if (key !== 0 && slots.readBigInt64LE((slot * 16) + 8) !== -1n) {
 				keys.push(key);
 			}
 		}
@@ -169,7 +170,7 @@ export class ObjectReader {
 		const log2Size = header[shape.log2_size]!;
 		const log2IndexBytes = header[shape.log2_index_bytes]!;
 		const nentries = word(header, shape.nentries);
-		if (log2Size > 24 || log2IndexBytes > log2Size + 3 || nentries > 2 ** log2Size || nentries > maxEntries) {
+		if (log2Size > 24 || log2IndexBytes > log2Size + 3 || nentries > 2 ** log2Size || nentries * 24 > maxTableBytes) {
 			throw new TornReadError('not a dict keys object');
 		}
 
@@ -214,11 +215,20 @@ type Roots = {
 	/** 3.12+: eagerly started tasks, a plain set; 0 on 3.11. */
 	readonly eagerTasks: number;
 	readonly taskType: number;
+	/** gather()'s future type (a Python subclass of the C Future, so with its fields). */
+	readonly gatheringFuture: number;
 };
 
-type TaskFields = {readonly loop: number; readonly coro: number; readonly futWaiter: number; readonly callback0: number; readonly callbacks: number};
+type TaskFields = {readonly loop: number; readonly coro: number};
 
-/** 3.11–3.13: the tasks, read through asyncio's Python objects. */
+/**
+ * 3.11–3.13: the tasks, read through asyncio's Python objects. Who awaits a task is read from
+ * its done callbacks, as asyncio itself wakes the awaiting side: the awaiting task's wakeup
+ * (a builtin method bound to it), a TaskGroup's _on_task_done (the group knows its parent
+ * task), or gather()'s _done_callback (its closure holds the gathering future, whose own
+ * callback is the awaiting task's wakeup). So `running` mode reads only the running tasks
+ * and their ancestors, not every task of the program.
+ */
 export class TaskObjects implements TaskSource {
 	static forTarget(unwinder: Unwinder): TaskObjects | undefined {
 		const layout = asyncObjectLayout(unwinder.target.version);
@@ -234,9 +244,10 @@ export class TaskObjects implements TaskSource {
 	/** Each loop's thread ident, re-read every half second (it changes only when a loop starts or stops). */
 	private loopIdents = new Map<number, number>();
 	private lastIdents = -1e9;
+	/** Per sample: the tasks read so far, their fields, the sampled threads by ident. */
+	private tasks = new Map<number, Task>();
 	private fields = new Map<number, TaskFields>();
-	/** What each task waits on (task_fut_waiter) → the tasks waiting on it. */
-	private waiting = new Map<number, number[]>();
+	private threads: {readonly byIdent: Map<number, ThreadSample>; readonly first: ThreadSample | undefined} = {byIdent: new Map(), first: undefined};
 	/** Per sample: each TaskGroup's parent task (a group's children all ask). */
 	private groupParents = new Map<number, number>();
 	private runningTasks: number[] = [];
@@ -248,7 +259,7 @@ export class TaskObjects implements TaskSource {
 		this.taskCoro = layout.task.coro;
 	}
 
-	collect(nowMs: number, threads: readonly ThreadSample[]): Map<number, Task> | undefined {
+	collect(nowMs: number, threads: readonly ThreadSample[], all: boolean): Map<number, Task> | undefined {
 		if (!this.roots && nowMs - this.lastLook > 500) {
 			// asyncio may not be imported yet (run mode): look again now and then.
 			this.lastLook = nowMs;
@@ -261,16 +272,10 @@ export class TaskObjects implements TaskSource {
 		}
 
 		const {objects} = this;
-		const layout = objects.layout;
-		const candidates = objects.setKeys(roots.weakTasks).map(ref => objects.pointer(ref + layout.weakrefObject));
-		if (roots.eagerTasks !== 0) {
-			candidates.push(...objects.setKeys(roots.eagerTasks));
-		}
-
 		// A loop runs on the thread whose ident it recorded (BaseEventLoop._thread_id).
-		const idents = new Map<number, ThreadSample>();
+		const byIdent = new Map<number, ThreadSample>();
 		for (const thread of threads) {
-			idents.set(objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId), thread);
+			byIdent.set(objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId), thread);
 		}
 
 		if (nowMs - this.lastIdents > 500) {
@@ -278,44 +283,24 @@ export class TaskObjects implements TaskSource {
 			this.loopIdents = new Map();
 		}
 
-		const tasks = new Map<number, Task>();
+		this.threads = {byIdent, first: threads[0]};
+		this.tasks = new Map();
 		this.fields = new Map();
-		for (const address of candidates) {
-			// Dead weakrefs point at None, the set's dummy at itself: only C Tasks pass.
-			if (tasks.has(address) || objects.typeOf(address) !== roots.taskType) {
-				continue;
-			}
-
-			const bytes = this.unwinder.memory.copy(address, layout.task.size);
-			if (bytes.readInt32LE(layout.task.state) !== pending) {
-				continue;
-			}
-
-			const fields: TaskFields = {
-				loop: word(bytes, layout.task.loop), coro: word(bytes, layout.task.coro), futWaiter: word(bytes, layout.task.futWaiter),
-				callback0: word(bytes, layout.task.callback0), callbacks: word(bytes, layout.task.callbacks),
-			};
-			let ident = this.loopIdents.get(fields.loop);
-			if (ident === undefined) {
-				ident = this.loopThreadIdent(fields.loop);
-				this.loopIdents.set(fields.loop, ident);
-			}
-
-			const thread = idents.get(ident) ?? threads[0];
-			this.fields.set(address, fields);
-			tasks.set(address, {address, tid: thread?.tid ?? 0, status: thread?.status ?? 0, name: undefined, parents: undefined});
-		}
-
-		this.waiting = new Map();
 		this.groupParents = new Map();
-		for (const [address, fields] of this.fields) {
-			if (fields.futWaiter !== 0) {
-				this.waiting.set(fields.futWaiter, [...this.waiting.get(fields.futWaiter) ?? [], address]);
+		this.runningTasks = objects.dictItems(roots.currentTasks).map(([, task]) => task).filter(task => this.addTask(task));
+		if (all) {
+			// The WeakSet's data set holds weakrefs, each to a task or (once the task is gone) to None.
+			const candidates = objects.setKeys(roots.weakTasks).map(ref => objects.pointer(ref + objects.layout.weakrefObject));
+			if (roots.eagerTasks !== 0) {
+				candidates.push(...objects.setKeys(roots.eagerTasks));
+			}
+
+			for (const address of candidates) {
+				this.addTask(address);
 			}
 		}
 
-		this.runningTasks = objects.dictItems(roots.currentTasks).map(([, task]) => task);
-		return tasks;
+		return this.tasks;
 	}
 
 	running(thread: ThreadSample): number {
@@ -327,14 +312,14 @@ export class TaskObjects implements TaskSource {
 		}) ?? 0;
 	}
 
-	parents(task: Task, tasks: Map<number, Task>): number[] {
-		// `await other_task`: the awaiting task waits on this one.
-		const parents = new Set(this.waiting.get(task.address));
+	parents(task: Task): number[] {
+		const parents = new Set<number>();
 		for (const callback of this.callbacksOf(task.address)) {
 			try {
-				const parent = this.callbackParent(callback);
-				if (parent !== 0 && tasks.has(parent)) {
-					parents.add(parent);
+				for (const parent of this.callbackParents(callback)) {
+					if (this.addTask(parent)) {
+						parents.add(parent);
+					}
 				}
 			} catch (error) {
 				if (!(error instanceof TornReadError)) {
@@ -345,6 +330,36 @@ export class TaskObjects implements TaskSource {
 		}
 
 		return [...parents];
+	}
+
+	/** Records a pending C Task (anything else, e.g. None behind a dead weakref, is refused). */
+	private addTask(address: number): boolean {
+		if (this.tasks.has(address)) {
+			return true;
+		}
+
+		const {objects} = this;
+		const layout = objects.layout.task;
+		if (address === 0 || objects.typeOf(address) !== this.roots!.taskType) {
+			return false;
+		}
+
+		const bytes = this.unwinder.memory.copy(address, layout.size);
+		if (bytes.readInt32LE(layout.state) !== pending) {
+			return false;
+		}
+
+		const loop = word(bytes, layout.loop);
+		let ident = this.loopIdents.get(loop);
+		if (ident === undefined) {
+			ident = this.loopThreadIdent(loop);
+			this.loopIdents.set(loop, ident);
+		}
+
+		const thread = this.threads.byIdent.get(ident) ?? this.threads.first;
+		this.fields.set(address, {loop, coro: word(bytes, layout.coro)});
+		this.tasks.set(address, {address, tid: thread?.tid ?? 0, status: thread?.status ?? 0, name: undefined, parents: undefined});
+		return true;
 	}
 
 	private findRoots(): Roots | undefined {
@@ -367,7 +382,7 @@ export class TaskObjects implements TaskSource {
 			return undefined; // Half-imported: look again later.
 		}
 
-		return {currentTasks, weakTasks, eagerTasks: objects.dictGet(dict, '_eager_tasks'), taskType};
+		return {currentTasks, weakTasks, eagerTasks: objects.dictGet(dict, '_eager_tasks'), taskType, gatheringFuture: objects.dictGet(dict, '_GatheringFuture')};
 	}
 
 	/** The ident of the thread running a loop (`loop._thread_id`, None when it is not running). */
@@ -390,19 +405,16 @@ export class TaskObjects implements TaskSource {
 		return value;
 	}
 
-	/** A task's done callbacks: callback0, then the (callback, context) entries of its list. */
-	private callbacksOf(address: number): number[] {
+	/** A future's (or task's) done callbacks: callback0, then the (callback, context) entries of its list. */
+	private callbacksOf(future: number): number[] {
 		const {objects} = this;
 		const layout = objects.layout;
-		const fields = this.fields.get(address);
-		if (!fields) {
-			return [];
-		}
-
-		const callbacks = fields.callback0 === 0 ? [] : [fields.callback0];
-		if (fields.callbacks !== 0) {
-			const count = objects.pointer(fields.callbacks + layout.list.size);
-			const items = objects.pointer(fields.callbacks + layout.list.items);
+		const callback0 = objects.pointer(future + layout.task.callback0);
+		const list = objects.pointer(future + layout.task.callbacks);
+		const callbacks = callback0 === 0 ? [] : [callback0];
+		if (list !== 0) {
+			const count = objects.pointer(list + layout.list.size);
+			const items = objects.pointer(list + layout.list.items);
 			for (let index = 0; index < Math.min(count, maxCallbacks); index++) {
 				const entry = objects.pointer(items + (index * 8));
 				callbacks.push(layout.task.callbackEntryIsTuple ? objects.pointer(entry + layout.tuple.items) : entry);
@@ -412,11 +424,16 @@ export class TaskObjects implements TaskSource {
 		return callbacks;
 	}
 
-	/** The task a done callback reports to: a TaskGroup's parent task, or the task awaiting a gather(). */
-	private callbackParent(callback: number): number {
+	/** Who a done callback wakes: candidate awaiting tasks (addTask checks they are tasks). */
+	private callbackParents(callback: number): number[] {
 		const {objects} = this;
 		const layout = objects.layout;
 		const kind = objects.typeName(objects.typeOf(callback));
+		if (kind === 'builtin_function_or_method') {
+			// A task's wakeup, bound to the task that awaits this one.
+			return [objects.pointer(callback + layout.cfunctionSelf)];
+		}
+
 		if (kind === 'method') {
 			// TaskGroup._on_task_done, bound to the group.
 			const group = objects.pointer(callback + layout.methodSelf);
@@ -426,22 +443,23 @@ export class TaskObjects implements TaskSource {
 				this.groupParents.set(group, parent);
 			}
 
-			return parent;
+			return [parent];
 		}
 
 		if (kind === 'function') {
-			// gather()'s _done_callback closes over the _GatheringFuture its caller waits on.
+			// gather()'s _done_callback closes over the _GatheringFuture its caller awaits.
 			const closure = objects.pointer(callback + layout.functionClosure);
 			const count = closure === 0 ? 0 : Math.min(objects.pointer(closure + layout.tuple.size), 64);
 			for (let index = 0; index < count; index++) {
 				const cell = objects.pointer(closure + layout.tuple.items + (index * 8));
-				const waiter = this.waiting.get(objects.pointer(cell + layout.cellRef));
-				if (waiter) {
-					return waiter[0]!;
+				const content = objects.pointer(cell + layout.cellRef);
+				if (content !== 0 && objects.typeOf(content) === this.roots!.gatheringFuture) {
+					return this.callbacksOf(content).filter(wakeup => objects.typeName(objects.typeOf(wakeup)) === 'builtin_function_or_method')
+						.map(wakeup => objects.pointer(wakeup + layout.cfunctionSelf));
 				}
 			}
 		}
 
-		return 0;
+		return [];
 	}
 }

@@ -59,7 +59,7 @@ export class AsyncStacks {
 	 */
 	rewrite(nowMs: number, count: number): number {
 		const threads = this.unwinder.samples.slice(0, count);
-		const tasks = this.source.collect(nowMs, threads);
+		const tasks = this.source.collect(nowMs, threads, this.mode === 'all');
 		if (!tasks) {
 			return 0;
 		}

@@ -377,6 +377,8 @@ export type AsyncObjectLayout = {
 	readonly functionClosure: number;
 	readonly cellRef: number;
 	readonly methodSelf: number;
+	/** PyCFunctionObject m_self: the object a builtin method is bound to. */
+	readonly cfunctionSelf: number;
 	readonly weakrefObject: number;
 	readonly task: {
 		readonly size: number; readonly loop: number; readonly coro: number; readonly name: number; readonly futWaiter: number;

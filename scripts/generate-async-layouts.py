@@ -208,6 +208,8 @@ def main():
     cell_ref = offset_of(inner.__closure__[0], cell_value, 3 * WORD)
     bound = probe.__init__
     method_self = offset_of(bound, probe, 5 * WORD)
+    listed = [probe]
+    cfunction_self = offset_of(listed.append, listed, 5 * WORD)
     ref = weakref.ref(probe)
     weakref_object = offset_of(ref, probe, 3 * WORD)
 
@@ -233,11 +235,12 @@ def main():
         "functionClosure": function_closure,
         "cellRef": cell_ref,
         "methodSelf": method_self,
+        "cfunctionSelf": cfunction_self,
         "weakrefObject": weakref_object,
         "task": task_offsets(),
         "frame": {"stacktop": 64, "localsplus": 72},
     }
-    pair, listed = (probe, cell_value), [probe]
+    pair = (probe, cell_value)
     assert layout["tuple"]["items"] == 24 and read_word(id(pair) + layout["tuple"]["size"]) == 2
     assert read_word(id(listed) + layout["list"]["size"]) == 1 and read_word(read_word(id(listed) + layout["list"]["items"])) == id(probe)
 
