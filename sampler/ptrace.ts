@@ -16,6 +16,9 @@ const waitAll = 0x40_00_00_00; // __WALL: clone()d threads too
 const waitNoHang = 1;
 /** A thread that does not reach its stop in this long is left running (it is exiting, most likely). */
 const stopTimeoutMs = 50;
+/** How long to spin for a stop before sleeping between checks, and how long each sleep is. */
+const spinSpanMs = 0.2;
+const napMs = 0.05;
 
 /** WIFSTOPPED: the wait status of a stop rather than an exit. */
 function isStopped(status: number): boolean {
@@ -39,6 +42,8 @@ export class ThreadFreezer {
 	/** Per seized thread, the signal its stop intercepted (0 for none), handed back on detach. */
 	private readonly signals = new Map<number, number>();
 	private readonly status = new Int32Array(1);
+	/** Atomics.wait's only way to sleep a thread for a while: a cell nobody ever notifies. */
+	private readonly nap = new Int32Array(new SharedArrayBuffer(4));
 	/**
 	 * Which threads were running on a CPU just before the pause (filled when pause() is asked
 	 * to): once stopped, /proc shows every thread as stopped, so on-CPU state is taken first.
@@ -93,10 +98,15 @@ export class ThreadFreezer {
 
 			// Wait for each seized thread to reach its stop, without ever blocking for good.
 			for (const tid of this.seized) {
-				const deadline = performance.now() + stopTimeoutMs;
+				const started = performance.now();
+				const deadline = started + stopTimeoutMs;
 				let waited = 0;
 				while ((waited = waitpid(tid, this.status, waitAll | waitNoHang)) === 0 && performance.now() < deadline) {
-					// A stop takes microseconds; spin rather than sleep.
+					// A stop takes microseconds: spin. A thread still not there after spinSpanMs is
+					// waiting for a CPU, which the spinning would keep from it (2 cores, loaded): sleep.
+					if (performance.now() - started > spinSpanMs) {
+						Atomics.wait(this.nap, 0, 0, napMs);
+					}
 				}
 
 				if (waited === tid) {
