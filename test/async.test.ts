@@ -89,6 +89,20 @@ for (const py of testPythons()) {
 
 			await target.stop();
 		});
+
+		test('500 tasks and tasks that come and go: every sleeper under main, samples not lost', async () => {
+			const target = await startPython(py, 'async_many.py');
+			running.push(target);
+			const all = await collapsed(['--async-mode', 'all', String(target.pid)]);
+			const sleepers = [...taskChains(all)].filter(chain => /^<task>:Task-1:0 > <task>:sleeper-\d+:0$/.test(chain));
+			assert.ok(sleepers.length > 450, `${sleepers.length} sleeper chains`);
+			assert.ok(shareOf(all, '<task>:Task-1:0;async_many.py:main:17;') > 95, [...all.keys()].slice(0, 20).join('\n'));
+			const runningStacks = await collapsed(['--async-mode', 'running', String(target.pid)]);
+			const samples = [...runningStacks.values()].reduce((sum, count) => sum + count, 0);
+			assert.ok(samples > 20, `${samples} running samples`);
+			assert.ok(shareOf(runningStacks, '<task>:Task-1:0;async_many.py:main:17;') > 95, [...runningStacks.keys()].slice(0, 20).join('\n'));
+			await target.stop();
+		});
 	});
 }
 
