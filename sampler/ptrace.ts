@@ -178,6 +178,10 @@ export class ThreadFreezer {
 			if (waited < 0) {
 				return; // Not ours (any more), or gone.
 			}
+
+			if (waited === 0) {
+				Atomics.wait(this.nap, 0, 0, napMs); // Not stopped yet: leave it a CPU to get there.
+			}
 		}
 	}
 
