@@ -382,6 +382,10 @@ export class TaskObjects implements TaskSource {
 			return undefined; // Half-imported: look again later.
 		}
 
+		if (objects.pointer(taskType + layout.type.basicsize) !== layout.task.size) {
+			return undefined; // Not the C Task (a build without _asyncio): its fields are elsewhere.
+		}
+
 		return {currentTasks, weakTasks, eagerTasks: objects.dictGet(dict, '_eager_tasks'), taskType, gatheringFuture: objects.dictGet(dict, '_GatheringFuture')};
 	}
 
