@@ -2,10 +2,8 @@
 // found the way asyncio's own Python code finds them, through objects. sys.modules →
 // "asyncio.tasks" → its dict → `_current_tasks` (loop → running task), the WeakSet of tasks
 // (`_all_tasks` on 3.11, `_scheduled_tasks` later: its `data` set of weakrefs) and
-// `_eager_tasks` (3.12+, a plain set). Who awaits whom is read from the tasks themselves:
-// a task waiting on another has it as `task_fut_waiter`; a TaskGroup child's done callback is a
-// bound method of the group, whose `_parent_task` is the parent; a gather() child's done
-// callback is a closure over the gathering future the parent waits on.
+// `_eager_tasks` (3.12+, a plain set). Who awaits a task is read from its done callbacks
+// (see TaskObjects).
 //
 // Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
 import {asyncObjectLayout, longDigitCount, type AsyncObjectLayout} from './layouts.js';
@@ -26,7 +24,10 @@ export type TaskSource = {
 	/** Offsets of the name and coroutine in the C Task object. */
 	readonly taskName: number;
 	readonly taskCoro: number;
-	/** Every task now, or undefined while asyncio is not loaded (yet). */
+	/**
+	 * The tasks now (every one with `all`; at least the running ones otherwise), or undefined
+	 * while asyncio is not loaded (yet).
+	 */
 	collect(nowMs: number, threads: readonly ThreadSample[], all: boolean): Map<number, Task> | undefined;
 	/** The task running on this thread, 0 if none. */
 	running(thread: ThreadSample): number;
