@@ -126,6 +126,15 @@ export function formatHz(hz: number): string {
 	return `${Math.round(hz)}Hz`;
 }
 
+/** Short times: 85µs, 1.2ms, 12ms. */
+export function formatMicroseconds(us: number): string {
+	if (us < 1000) {
+		return `${Math.round(us)}µs`;
+	}
+
+	return us < 10_000 ? `${(us / 1000).toFixed(1)}ms` : `${Math.round(us / 1000)}ms`;
+}
+
 /** Bytes as 12.3M. */
 export function formatBytes(bytes: number): string {
 	const units = ['B', 'K', 'M', 'G', 'T'];

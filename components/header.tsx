@@ -2,7 +2,7 @@
 import type {TextProps} from 'ink';
 import type {LiveSnapshot} from '../source/live-store.js';
 import {sortNames} from './function-table/columns.js';
-import {fit, formatCount, formatDuration, formatHz, formatPercent} from './format.js';
+import {fit, formatCount, formatDuration, formatHz, formatMicroseconds, formatPercent} from './format.js';
 import {paint} from './paint.js';
 import {RawLines} from './raw-lines.js';
 import {textWidth} from './text-width.js';
@@ -41,7 +41,8 @@ export function headerLines(snapshot: LiveSnapshot, width: number, process?: Hea
 	const badge = ` ${snapshot.mode.toUpperCase()} `;
 	const used = 'tachyon-top'.length + first.length + badge.length + thread.length;
 	const ratePercent = snapshot.requestedHz > 0 ? (snapshot.achievedHz / snapshot.requestedHz) * 100 : 0;
-	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%) │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples`;
+	const pause = snapshot.pauseUs === undefined ? '' : ` │ pause ${formatMicroseconds(snapshot.pauseUs)}/sample`;
+	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%)${pause} │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples`;
 	const warning = snapshot.behind ? ' ⚠ sampler falling behind' : '';
 	const third = [
 		`sort: ${sortNames[snapshot.sort]}`,

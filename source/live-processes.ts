@@ -16,6 +16,7 @@ export type ProcessesSnapshot = {
 export type LiveProcessesOptions = {
 	readonly intervalUs: number;
 	readonly opcodes?: boolean;
+	readonly blocking?: boolean;
 	readonly outputDir?: string;
 	readonly hz?: number;
 };
@@ -32,7 +33,7 @@ export class LiveProcesses {
 	constructor(root: LiveStore, options: LiveProcessesOptions) {
 		this.stores = [root];
 		this.snapshot = {store: root, index: 0, stores: [root]};
-		const childOptions = {intervalUs: options.intervalUs, opcodes: options.opcodes ?? false, ...(options.outputDir === undefined ? {} : {outputDir: options.outputDir}), ...(options.hz === undefined ? {} : {hz: options.hz})};
+		const childOptions = {intervalUs: options.intervalUs, opcodes: options.opcodes ?? false, blocking: options.blocking ?? false, ...(options.outputDir === undefined ? {} : {outputDir: options.outputDir}), ...(options.hz === undefined ? {} : {hz: options.hz})};
 		this.follower = new SubprocessFollower({
 			rootPid: root.pid,
 			sampler: liveSamplerOptions({pid: root.pid, ...childOptions}),

@@ -60,6 +60,8 @@ export type LiveSnapshot = {
 	readonly behind: boolean;
 	/** --opcodes: the sampler records each leaf frame's instruction (the opcode panel). */
 	readonly opcodes: boolean;
+	/** --blocking: mean µs the target's threads stood still per sample, lately (undefined without --blocking). */
+	readonly pauseUs: number | undefined;
 	/** Bumped per published snapshot. */
 	readonly sequence: number;
 };
@@ -86,15 +88,17 @@ export type LiveStoreOptions = {
 	readonly mode?: ProfilingMode;
 	/** --opcodes: record the instruction of each sample's innermost Python frame. */
 	readonly opcodes?: boolean;
+	/** --blocking: stop the target's threads for each sample (ptrace, in the sampler's worker). */
+	readonly blocking?: boolean;
 	/** --subprocesses: show a child the follower already samples, instead of sampling `pid` here. */
 	readonly child?: ChildProfile;
 };
 
 /** What a live view samples: every thread with its CPU and exception state, so mode and thread switch without re-attaching. */
-export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'hz' | 'opcodes'>): SamplerOptions {
+export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'hz' | 'opcodes' | 'blocking'>): SamplerOptions {
 	return {
 		...samplerDefaults, pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS ?? 0, allThreads: true, cpuState: true, exceptionState: true,
-		opcodes: options.opcodes ?? false,
+		opcodes: options.opcodes ?? false, blocking: options.blocking ?? false,
 		// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
 		batchMs: 500 / (options.hz ?? 10), waitForRuntimeMs: options.waitForRuntimeMs ?? 0,
 	};
@@ -119,7 +123,7 @@ export class LiveStore {
 	private publishedVersion = -1;
 	private sequence = 0;
 	/** Sampler stats about a second ago, for the recent rate and the falling-behind warning. */
-	private rateWindow: {at: SamplerStats; achievedHz: number; behind: boolean} = {at: {attempts: 0, errors: 0, missed: 0, elapsedUs: 0, reads: 0, bytesRead: 0, cpuUs: 0}, achievedHz: 0, behind: false};
+	private rateWindow: {at: SamplerStats; achievedHz: number; behind: boolean; pauseUs: number | undefined} = {at: {attempts: 0, errors: 0, missed: 0, elapsedUs: 0, reads: 0, bytesRead: 0, cpuUs: 0}, achievedHz: 0, behind: false, pauseUs: undefined};
 	private readonly finishedPromise: Promise<void>;
 	private resolveFinished!: () => void;
 	/** The last opcode mix asked for, by snapshot and function: renders between ticks reuse it. */
@@ -355,6 +359,7 @@ export class LiveStore {
 			gcPercent: share(gc),
 			behind: this.rateWindow.behind,
 			opcodes: profile.meta.opcodes,
+			pauseUs: this.rateWindow.pauseUs,
 			sequence: ++this.sequence,
 		};
 	}
@@ -377,6 +382,13 @@ export class LiveStore {
 			at: stats,
 			achievedHz: (attempts / spanUs) * 1e6,
 			behind: attempts + missed > 0 && missed / (attempts + missed) > 0.05,
+			pauseUs: pauseOver(window.at, stats) ?? window.pauseUs,
 		};
 	}
+}
+
+/** --blocking: mean pause per sample between two readings of the sampler's counters. */
+function pauseOver(from: SamplerStats, to: SamplerStats): number | undefined {
+	const pauses = (to.pauses ?? 0) - (from.pauses ?? 0);
+	return pauses > 0 ? ((to.pauseUs ?? 0) - (from.pauseUs ?? 0)) / pauses : undefined;
 }

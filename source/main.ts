@@ -149,10 +149,6 @@ async function main(): Promise<number> {
 			throw new UserError(`--live works with run and attach, not ${command}`, 2);
 		}
 
-		if (cli.flags.blocking) {
-			throw new UserError('--blocking does not work with --live yet: use it with a report (run/attach --blocking [format])', 2);
-		}
-
 		// As Tachyon: the live view is its own output; formats are exported from it with `e`.
 		const format = chosenFormat(cli);
 		if (format.id !== 'pstats' || cli.flags.output !== undefined) {
@@ -163,14 +159,14 @@ async function main(): Promise<number> {
 
 		const intervalUs = intervalFromRate(cli.flags.samplingRate === undefined ? 1000 : parseRate(cli.flags.samplingRate));
 		if (command === 'attach') {
-			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs, durationS: liveDurationS, opcodes: cli.flags.opcodes, subprocesses: cli.flags.subprocesses});
+			return runLive({pid: pidFrom(cli.input, 'attach'), intervalUs, durationS: liveDurationS, opcodes: cli.flags.opcodes, subprocesses: cli.flags.subprocesses, blocking: cli.flags.blocking});
 		}
 
 		if (target.length === 0) {
 			throw new UserError('Expected a script to run: tachyon-top run --live [options] script.py [args...] (or -m module)', 2);
 		}
 
-		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs, durationS: liveDurationS, opcodes: cli.flags.opcodes, subprocesses: cli.flags.subprocesses});
+		return runLive({script: {target, module: cli.flags.module, python: cli.flags.python}, intervalUs, durationS: liveDurationS, opcodes: cli.flags.opcodes, subprocesses: cli.flags.subprocesses, blocking: cli.flags.blocking});
 	}
 
 	const format = chosenFormat(cli);

@@ -1,12 +1,19 @@
 // --blocking: every thread is stopped (ptrace) around each sample and always resumed: after a
 // capture, and after Ctrl-C or SIGTERM in the middle of one, the target runs on untraced.
-// run --blocking: the script keeps its stdout and exit code, and ends untraced.
+// run --blocking: the script keeps its stdout and exit code, and ends untraced. The live view
+// samples with --blocking too (attach and run).
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {createElement} from 'react';
+import {LiveView} from '../components/live-view.js';
+import {startScriptBlocking} from '../source/commands/run.js';
+import {LiveStore} from '../source/live-store.js';
 import {cli, delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {waitForFrame} from './live-helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -184,6 +191,7 @@ for (const py of testPythons().filter(candidate => ['3.11', '3.15'].includes(can
 			// runs), so a SIGINT counts even if our SIGTERM ends the script right after.
 			fs.writeFileSync(script, `import os, signal
 signal.set_wakeup_fd(os.open(${JSON.stringify(received)}, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK))
+print("wakeup-fd-set", flush=True)
 def hot():
     return sum(range(1000))
 while True:
@@ -199,7 +207,9 @@ if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 out, sent, start = b"", False, time.monotonic()
 while time.monotonic() - start < 30:
-    if not sent and b"Stats:" in out:
+    # Sampling has begun and the script counts signals (on a loaded machine the sampler can
+    # attach before the script's first line has run).
+    if not sent and b"Stats:" in out and b"wakeup-fd-set" in out:
         time.sleep(0.3)
         os.write(fd, b"\\x03")
         sent = True
@@ -218,7 +228,7 @@ sys.stdout.write(out.decode(errors="replace"))
 			const result = spawnSync(py.path, [driver, process.execPath, cli, 'run', '--blocking', '--realtime-stats', '--collapsed', '-o', out, '--python', py.path, script], {encoding: 'utf8', timeout: 60_000});
 			const text = result.stdout;
 			assert.match(text, /Wrote collapsed stacks/, `${text}\n${result.stderr}`);
-			assert.deepEqual([...fs.readFileSync(received)], [2], 'one SIGINT, and only one, reached the script');
+			assert.deepEqual([...fs.readFileSync(received)], [2], `one SIGINT, and only one, reached the script; the terminal showed:\n${text}`);
 			assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'loop.py:hot:') > 30);
 		});
 
@@ -243,9 +253,60 @@ sys.stdout.write(out.decode(errors="replace"))
 	});
 }
 
-test('--blocking with --live is refused in one line', async () => {
-	const py = python('3.11') ?? testPythons()[0]!;
-	const {code, stderr} = await runCli(['run', '--live', '--blocking', '--python', py.path, 'x.py']);
-	assert.equal(code, 2);
-	assert.match(stderr, /^tachyon-top: --blocking does not work with --live/);
+describe('--blocking in the live view', () => {
+	const py = python('3.15') ?? testPythons().at(-1)!;
+	test('attach: the view shows every thread and the pause per sample; after it the target runs on untraced', async () => {
+		// Not this process's own child (libuv reaps its children's stops): started as run --blocking starts scripts.
+		const target = await startScriptBlocking({target: [path.join(fixtures, 'threads.py')], module: false, python: py.path}, true);
+		const store = new LiveStore({pid: target.pid, intervalUs: 1000, blocking: true, outputDir: tempDir(), waitForRuntimeMs: 5000}).start();
+		const view = render(createElement(LiveView, {store, onQuit() {}}));
+		try {
+			const shown = await waitForFrame(() => view.lastFrame() ?? '', text => text.includes('spin_one') && text.includes('spin_two') && text.includes('sleeper'), 20_000);
+			const pause = / pause (\d+(?:\.\d)?)(µs|ms)\/sample/.exec(shown);
+			assert.ok(pause, shown);
+		} finally {
+			view.unmount();
+			store.stop();
+			await store.finished;
+		}
+
+		try {
+			await runsOnNormally(target.pid);
+		} finally {
+			target.stop();
+		}
+	});
+
+	const tmux = '/usr/bin/tmux';
+	test('run --live --blocking in a terminal: the script is sampled through the grandchild, q ends it', {skip: fs.existsSync(tmux) ? false : 'tmux is not installed', timeout: 60_000}, async t => {
+		const dir = tempDir();
+		const session = `tachyon-top-blocking-${process.pid}`;
+		const exitFile = path.join(dir, 'exit-code');
+		const command = `cd ${dir} && env -u CI TERM=xterm-256color ${process.execPath} ${cli} run --live --blocking --python ${py.path} ${path.join(fixtures, 'threads.py')}; echo $? > ${exitFile}; sleep 60`;
+		execFileSync(tmux, ['new-session', '-d', '-s', session, '-x', '120', '-y', '32', command]);
+		t.after(() => {
+			try {
+				execFileSync(tmux, ['kill-session', '-t', session]);
+			} catch {}
+		});
+		const capture = () => execFileSync(tmux, ['capture-pane', '-p', '-t', session], {encoding: 'utf8'});
+		let screen = '';
+		for (const deadline = Date.now() + 30_000; !(screen.includes('spin_one') && screen.includes('spin_two') && / pause \d/.test(screen)); await delay(200)) {
+			assert.ok(Date.now() < deadline, `the live view never showed both spinners and the pause:\n${screen}`);
+			screen = capture();
+		}
+
+		const scriptPid = Number(/PID (\d+)/.exec(screen)?.[1]);
+		assert.ok(scriptPid > 0, screen);
+		assert.match(fs.readFileSync(`/proc/${scriptPid}/cmdline`, 'utf8'), /threads\.py/, 'the PID shown is the script, not the intermediate');
+		execFileSync(tmux, ['send-keys', '-t', session, 'q']);
+		for (const deadline = Date.now() + 15_000; !fs.existsSync(exitFile); await delay(100)) {
+			assert.ok(Date.now() < deadline, `q did not end the view:\n${capture()}`);
+		}
+
+		assert.equal(fs.readFileSync(exitFile, 'utf8').trim(), '0');
+		for (const deadline = Date.now() + 5000; fs.existsSync(`/proc/${scriptPid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${scriptPid}/status`, 'utf8')); await delay(100)) {
+			assert.ok(Date.now() < deadline, 'the script ends with the view');
+		}
+	});
 });

@@ -1,7 +1,7 @@
 // The TUI commands: `tachyon-top` (picker), `attach --live PID`, `run --live script.py`.
 // Ink draws on the alternate screen; leaving it is idempotent and happens on every way out
 // (q, Ctrl-C, SIGTERM, SIGHUP, a crash), so the terminal is always given back as it was.
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import {render} from 'ink';
 import {App} from '../../components/app.js';
@@ -10,6 +10,7 @@ import {openTarget} from '../../sampler/target.js';
 import {LiveProcesses} from '../live-processes.js';
 import {LiveStore} from '../live-store.js';
 import {ProcessLister} from '../process-list.js';
+import {startScriptBlocking} from './run.js';
 
 export type LiveOptions = {
 	/** attach --live; undefined with no script opens the picker. */
@@ -23,6 +24,8 @@ export type LiveOptions = {
 	readonly opcodes?: boolean;
 	/** --subprocesses: follow the target's Python descendants, each with its own profile ([ and ] switch). */
 	readonly subprocesses?: boolean;
+	/** --blocking: stop the target's threads for each sample. */
+	readonly blocking?: boolean;
 };
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
@@ -33,17 +36,23 @@ export async function runLive(options: LiveOptions): Promise<number> {
 		throw new UserError('The live view needs a terminal (stdin and stdout must be a TTY); use --pstats or another format to write a report instead', 2);
 	}
 
-	let child: ChildProcess | undefined;
+	const sampling = {intervalUs: options.intervalUs, opcodes: options.opcodes, blocking: options.blocking};
+	let stopScript: (() => void) | undefined;
 	let initial: LiveStore | undefined;
 	if (options.script) {
-		child = startQuietScript(options.script);
-		initial = new LiveStore({pid: child.pid!, intervalUs: options.intervalUs, durationS: options.durationS, opcodes: options.opcodes, waitForRuntimeMs: 5000}).start();
+		// With --blocking the script must not be Node's own child (see startScriptBlocking).
+		const script = options.blocking ? await startScriptBlocking(options.script, true) : startQuietScript(options.script);
+		stopScript = () => {
+			script.stop();
+		};
+
+		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
-		initial = new LiveStore({pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS, opcodes: options.opcodes}).start();
+		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS}).start();
 	}
 
-	const processes = initial && options.subprocesses ? new LiveProcesses(initial, {intervalUs: options.intervalUs, opcodes: options.opcodes}) : undefined;
+	const processes = initial && options.subprocesses ? new LiveProcesses(initial, sampling) : undefined;
 
 	let current = initial;
 	let restored = false;
@@ -52,9 +61,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 			restored = true;
 			current?.stop();
 			processes?.stop();
-			if (child && child.exitCode === null && child.signalCode === null) {
-				child.kill('SIGTERM');
-			}
+			stopScript?.();
 
 			process.stdout.write(leaveAlternateScreen);
 		}
@@ -76,7 +83,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 				store={initial}
 				{...(processes ? {processes} : {})}
 				lister={lister}
-				attach={entry => new LiveStore({pid: entry.pid, intervalUs: options.intervalUs, opcodes: options.opcodes}).start()}
+				attach={entry => new LiveStore({pid: entry.pid, ...sampling}).start()}
 				onStore={store => {
 					current = store;
 				}}
@@ -104,7 +111,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 }
 
 /** run --live: the script's output would scribble over the view, so it goes nowhere (as Tachyon's). */
-function startQuietScript(script: NonNullable<LiveOptions['script']>): ChildProcess {
+function startQuietScript(script: NonNullable<LiveOptions['script']>): {readonly pid: number; stop(): void} {
 	const [first, ...rest] = script.target;
 	if (!script.module && !fs.existsSync(first!)) {
 		throw new UserError(`No such script: ${first}`, 2);
@@ -119,5 +126,12 @@ function startQuietScript(script: NonNullable<LiveOptions['script']>): ChildProc
 		throw new UserError(`Cannot start ${python}: not found (set --python or TACHYON_TOP_PYTHON)`, 2);
 	}
 
-	return child;
+	return {
+		pid: child.pid,
+		stop() {
+			if (child.exitCode === null && child.signalCode === null) {
+				child.kill('SIGTERM');
+			}
+		},
+	};
 }
