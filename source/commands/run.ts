@@ -66,9 +66,23 @@ function readReport(child: ChildProcess): Promise<string> {
  * stop(), kill) are passed on; the same signals from the terminal (Ctrl-C) reached the script
  * already, as they reach its whole process group. It ends as the script ended: the same exit
  * code, or the same signal.
+ *
+ * Once the terminal has sent the script a signal of its own, ours are held back: the script
+ * acts on its own first (a Ctrl-C's KeyboardInterrupt, its traceback, its cleanup) and is sent
+ * ours only if it still runs graceS later, and never while the terminal's signal is still
+ * pending in it (ShdPnd), but for holdCapS at most (a script that blocks it). Our SIGTERM
+ * follows Ctrl-C by a few ms (record stops, the profile is written, main's child.stop()), and
+ * under --blocking the script's SIGINT can still be pending then: it was generated while a
+ * sample held the script stopped, and the script then waited for a CPU. With both pending the
+ * kernel takes them in one return to user space, SIGINT's handler frame set up and SIGTERM's
+ * default action killing the process before the handler runs: the Ctrl-C never reached Python
+ * (seen in a trace: signal_deliver sig=2 then sig=15 3 µs apart, 8 ms after the Ctrl-C and
+ * 1.5 ms after our SIGTERM).
  */
+const graceS = 1;
+const holdCapS = 5;
 const intermediate = `
-import os, signal, sys
+import os, signal, sys, time
 argv = sys.argv[1:]
 os.set_inheritable(3, False)
 passed = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
@@ -87,15 +101,37 @@ os.close(w)
 failed = os.read(r, 4096)
 os.write(3, failed if failed else b'%d\\n' % pid)
 os.close(3)
-status = 0
+def pending(sig):
+    try:
+        with open('/proc/%d/status' % pid) as status_file:
+            for line in status_file:
+                if line.startswith('ShdPnd:'):
+                    return int(line.split()[1], 16) >> (sig - 1) & 1
+    except (OSError, ValueError):
+        pass
+    return 0
+own, held, since, status = set(), [], 0.0, 0
 while True:
-    info = signal.sigwaitinfo(waited)
-    if info.si_signo == signal.SIGCHLD:
+    info = signal.sigtimedwait(waited, 0.01) if held else signal.sigwaitinfo(waited)
+    if info is None:
+        pass
+    elif info.si_signo == signal.SIGCHLD:
         got, status = os.waitpid(pid, os.WNOHANG)
         if got == pid:
             break
-    elif info.si_code <= 0:
+    elif info.si_code > 0:
+        own.add(info.si_signo)
+    elif own:
+        since = since if held else time.monotonic()
+        held.append(info.si_signo)
+    else:
         os.kill(pid, info.si_signo)
+    if held:
+        waited_for = time.monotonic() - since
+        if waited_for >= ${graceS} and not any(pending(sig) for sig in own) or waited_for >= ${holdCapS}:
+            for sig in held:
+                os.kill(pid, sig)
+            own, held = set(), []
 if os.WIFSIGNALED(status):
     sig = os.WTERMSIG(status)
     try:
