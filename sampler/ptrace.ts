@@ -41,6 +41,10 @@ export class ThreadFreezer {
 	private readonly seized: number[] = [];
 	/** Per seized thread, the signal its stop intercepted (0 for none), handed back on detach. */
 	private readonly signals = new Map<number, number>();
+	/** Seized threads whose stop has been waited for (its status collected): only these are detached. */
+	private readonly collected = new Set<number>();
+	/** Threads that reached no stop before detach gave up on them: retried on each resume. */
+	private readonly stragglers = new Set<number>();
 	private readonly status = new Int32Array(1);
 	/** Atomics.wait's only way to sleep a thread for a while: a cell nobody ever notifies. */
 	private readonly nap = new Int32Array(new SharedArrayBuffer(4));
@@ -79,6 +83,10 @@ export class ThreadFreezer {
 		try {
 			for (const name of tids) {
 				const tid = Number(name);
+				if (this.stragglers.has(tid)) {
+					continue; // Still ours from an earlier pause, not yet stopped: resume() detaches it.
+				}
+
 				if (ptrace(ptraceSeize, tid, 0, 0) !== 0) {
 					const code = libc().errno();
 					if (code === errno.ESRCH) {
@@ -110,7 +118,7 @@ export class ThreadFreezer {
 				}
 
 				if (waited === tid) {
-					this.noteSignal(tid);
+					this.noteStop(tid);
 				}
 			}
 		} catch (error) {
@@ -138,7 +146,15 @@ export class ThreadFreezer {
 	resume(): void {
 		const started = performance.now();
 		for (const tid of this.seized) {
-			this.detach(tid);
+			if (!this.detach(tid, 1000)) {
+				this.stragglers.add(tid);
+			}
+		}
+
+		for (const tid of this.stragglers) {
+			if (!this.seized.includes(tid) && this.detach(tid, 0)) {
+				this.stragglers.delete(tid);
+			}
 		}
 
 		if (this.seized.length > 0) {
@@ -147,10 +163,15 @@ export class ThreadFreezer {
 		}
 
 		this.seized.length = 0;
-		this.signals.clear();
 	}
 
-	private noteSignal(tid: number): void {
+	/** The status just waited for: a stop (its intercepted signal noted) or an exit. */
+	private noteStop(tid: number): void {
+		if (!isStopped(this.status[0]!)) {
+			return;
+		}
+
+		this.collected.add(tid);
 		const signal = deliveredSignal(this.status[0]!);
 		if (signal !== 0) {
 			this.signals.set(tid, signal);
@@ -158,31 +179,40 @@ export class ThreadFreezer {
 	}
 
 	/**
-	 * Detaches one thread. PTRACE_DETACH only works on a thread in its ptrace stop (else
-	 * ESRCH), and one that was slow to get there (a loaded machine) must not stay ours: wait
-	 * for its stop, or its exit, and detach then.
+	 * Detaches one thread; false if it is still ours (no stop within waitMs). PTRACE_DETACH
+	 * only works on a thread in its ptrace stop (else ESRCH), and it sets the signal the thread
+	 * resumes with to its data argument: so a stop is always collected (waited for, its signal
+	 * noted) before the detach. A thread that reached a signal-delivery stop unseen (after the
+	 * pause's wait gave up on it, a loaded machine) and were detached then would lose that
+	 * signal. One slow to get to its stop must not stay ours: wait for it, or for its exit.
 	 */
-	private detach(tid: number): void {
+	private detach(tid: number, waitMs: number): boolean {
 		const {ptrace, waitpid} = libc();
-		const deadline = performance.now() + 1000;
-		while (ptrace(ptraceDetach, tid, 0, this.signals.get(tid) ?? 0) !== 0 && libc().errno() === errno.ESRCH && performance.now() < deadline) {
+		const deadline = performance.now() + waitMs;
+		while (!this.collected.has(tid)) {
 			const waited = waitpid(tid, this.status, waitAll | waitNoHang);
-			if (waited === tid && !isStopped(this.status[0]!)) {
-				return; // It exited: nothing left to detach.
+			if (waited < 0 || (waited === tid && !isStopped(this.status[0]!))) {
+				this.forget(tid);
+				return true; // Exited, or not ours (any more): nothing left to detach.
 			}
 
 			if (waited === tid) {
-				this.noteSignal(tid);
-			}
-
-			if (waited < 0) {
-				return; // Not ours (any more), or gone.
-			}
-
-			if (waited === 0) {
+				this.noteStop(tid);
+			} else if (performance.now() >= deadline) {
+				return false;
+			} else {
 				Atomics.wait(this.nap, 0, 0, napMs); // Not stopped yet: leave it a CPU to get there.
 			}
 		}
+
+		ptrace(ptraceDetach, tid, 0, this.signals.get(tid) ?? 0);
+		this.forget(tid);
+		return true;
+	}
+
+	private forget(tid: number): void {
+		this.collected.delete(tid);
+		this.signals.delete(tid);
 	}
 
 	/** True while threads are stopped (between pause and resume). */
