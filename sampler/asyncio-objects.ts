@@ -6,7 +6,8 @@
 // (see TaskObjects).
 //
 // Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
-import {asyncObjectLayout, longDigitCount, type AsyncObjectLayout} from './layouts.js';
+import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
+import {ObjectReader, word} from './python-objects.js';
 import {TornReadError} from './remote-memory.js';
 import type {ThreadSample, Unwinder} from './unwinder.js';
 
@@ -35,177 +36,12 @@ export type TaskSource = {
 	parents(task: Task, tasks: Map<number, Task>): number[];
 };
 
-/** The largest table read in one go; the unwinder's scratch buffer (1 MiB) must hold it. */
-const maxTableBytes = 1 << 19;
 const maxCallbacks = 1024;
-/** Py_TPFLAGS_MANAGED_DICT: instances keep their attributes before the object (3.11–3.13). */
-const managedDictFlag = 1 << 4;
-const unicodeSubclass = 1 << 28;
 /** fut_state STATE_PENDING: tasks that are done are not shown. */
 const pending = 0;
 
 export function untag(pointer: number): number {
 	return pointer - (pointer % 8);
-}
-
-function word(buffer: Buffer, at: number): number {
-	return Number(buffer.readBigUInt64LE(at));
-}
-
-/** Reads CPython objects of the target: dicts, sets, instance attributes, type names. */
-export class ObjectReader {
-	readonly layout: AsyncObjectLayout;
-	private readonly unwinder: Unwinder;
-	private readonly typeNames = new Map<number, string>();
-	/**
-	 * The text of str keys seen, by address: attribute and module-global names are interned
-	 * and live as long as the process, so each is read once instead of on every sample.
-	 */
-	private readonly keyTexts = new Map<number, string | undefined>();
-
-	constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
-		this.unwinder = unwinder;
-		this.layout = layout;
-	}
-
-	pointer(address: number): number {
-		return this.unwinder.memory.pointer(address);
-	}
-
-	typeOf(object: number): number {
-		return this.pointer(object + this.unwinder.target.layout.object.type);
-	}
-
-	/** A type's tp_name ("method", "function", ...). */
-	typeName(type: number): string {
-		let name = this.typeNames.get(type);
-		if (name === undefined) {
-			const bytes = this.unwinder.memory.copy(this.pointer(type + this.layout.type.name), 64);
-			name = bytes.subarray(0, Math.max(bytes.indexOf(0), 0)).toString('latin1');
-			this.typeNames.set(type, name);
-		}
-
-		return name;
-	}
-
-	/** A dict's (key, value) pairs, from a combined or a split table. */
-	dictItems(dict: number): Array<[number, number]> {
-		const values = this.pointer(dict + this.layout.dict.values);
-		const items: Array<[number, number]> = [];
-		for (const [index, key, value] of this.keysEntries(this.pointer(dict + this.layout.dict.keys))) {
-			const resolved = values === 0 ? value : this.pointer(values + this.layout.valuesArray + (index * 8));
-			if (resolved !== 0) {
-				items.push([key, resolved]);
-			}
-		}
-
-		return items;
-	}
-
-	/** The value under a str key, 0 if absent. */
-	dictGet(dict: number, name: string): number {
-		return this.dictItems(dict).find(([key]) => this.isString(key, name))?.[1] ?? 0;
-	}
-
-	/** The live keys of a set: not empty slots, nor deleted ones (the dummy key, with hash −1). */
-	setKeys(set: number): number[] {
-		const mask = this.pointer(set + this.layout.set.mask);
-		if ((mask + 1) * 16 > maxTableBytes) {
-			throw new TornReadError('not a set');
-		}
-
-		const slots = this.unwinder.memory.copy(this.pointer(set + this.layout.set.table), (mask + 1) * 16);
-		const keys: number[] = [];
-		for (let slot = 0; slot <= mask; slot++) {
-			const key = word(slots, slot * 16);
-			if (key !== 0 && slots.readBigInt64LE((slot * 16) + 8) !== -1n) {
-				keys.push(key);
-			}
-		}
-
-		return keys;
-	}
-
-	/** An instance attribute of a Python-class object, 0 if absent. */
-	attribute(object: number, name: string): number {
-		const {layout} = this;
-		const type = this.typeOf(object);
-		if ((this.pointer(type + this.unwinder.target.layout.object.typeFlags) & managedDictFlag) === 0) {
-			return 0;
-		}
-
-		let dict = this.pointer(object + layout.managedDict);
-		let values = 0;
-		if (layout.instanceValues === 'pointer') {
-			values = this.pointer(object + layout.valuesPointer);
-		} else if (layout.instanceValues === 'tagged' && dict % 2 === 1) {
-			values = dict + 1; // 3.12 stores values − 1 in the dict word (_PyDictOrValues_SetValues).
-			dict = 0;
-		} else if (layout.instanceValues === 'inline' && dict === 0) {
-			const inline = object + this.pointer(type + layout.type.basicsize);
-			values = this.unwinder.memory.copy(inline + 3, 1)[0] === 0 ? 0 : inline; // PyDictValues.valid
-		}
-
-		if (dict !== 0) {
-			return this.dictGet(dict, name);
-		}
-
-		if (values === 0) {
-			return 0;
-		}
-
-		// The values follow the order of the type's shared keys.
-		for (const [index, key] of this.keysEntries(this.pointer(type + layout.type.cachedKeys))) {
-			if (this.isString(key, name)) {
-				return this.pointer(values + layout.valuesArray + (index * 8));
-			}
-		}
-
-		return 0;
-	}
-
-	/** (index, key, value) of a PyDictKeysObject's used entries; values are 0 in split tables. */
-	private keysEntries(keys: number): Array<[number, number, number]> {
-		const shape = this.layout.dictKeys;
-		const header = this.unwinder.memory.copy(keys, shape.indices);
-		const log2Size = header[shape.log2_size]!;
-		const log2IndexBytes = header[shape.log2_index_bytes]!;
-		const nentries = word(header, shape.nentries);
-		if (log2Size > 24 || log2IndexBytes > log2Size + 3 || nentries > 2 ** log2Size || nentries * 24 > maxTableBytes) {
-			throw new TornReadError('not a dict keys object');
-		}
-
-		if (nentries === 0) {
-			return [];
-		}
-
-		// DICT_KEYS_GENERAL entries are {hash, key, value}; unicode and split ones {key, value}.
-		const size = header[shape.kind] === 0 ? 24 : 16;
-		const entries = this.unwinder.memory.copy(keys + shape.indices + (2 ** log2IndexBytes), nentries * size);
-		const result: Array<[number, number, number]> = [];
-		for (let index = 0; index < nentries; index++) {
-			const key = word(entries, (index * size) + size - 16);
-			if (key !== 0) {
-				result.push([index, key, word(entries, (index * size) + size - 8)]);
-			}
-		}
-
-		return result;
-	}
-
-	private isString(object: number, text: string): boolean {
-		if (!this.keyTexts.has(object)) {
-			if (this.keyTexts.size > 100_000) {
-				this.keyTexts.clear();
-			}
-
-			const {layout} = this.unwinder.target;
-			const isStr = (this.pointer(this.typeOf(object) + layout.object.typeFlags) & unicodeSubclass) !== 0;
-			this.keyTexts.set(object, isStr ? this.unwinder.readString(object) : undefined);
-		}
-
-		return this.keyTexts.get(object) === text;
-	}
 }
 
 /** The objects asyncio keeps its tasks in, found once asyncio.tasks is imported. */
@@ -364,17 +200,13 @@ export class TaskObjects implements TaskSource {
 	}
 
 	private findRoots(): Roots | undefined {
-		const {objects, unwinder} = this;
+		const {objects} = this;
 		const layout = objects.layout;
-		const interp = objects.pointer(unwinder.target.runtimeAddress + unwinder.target.layout.runtime.interpretersHead);
-		// 3.13 names sys.modules in its debug table; 3.11/3.12 have only the generated offset (the same figure on 3.13).
-		const modulesOffset = unwinder.target.layout.interp.importsModules >= 0 ? unwinder.target.layout.interp.importsModules : layout.interpModules;
-		const module = objects.dictGet(objects.pointer(interp + modulesOffset), 'asyncio.tasks');
-		if (module === 0) {
+		const dict = objects.moduleDict('asyncio.tasks');
+		if (dict === 0) {
 			return undefined;
 		}
 
-		const dict = objects.pointer(module + layout.moduleDict);
 		const weakSet = objects.dictGet(dict, '_scheduled_tasks') || objects.dictGet(dict, '_all_tasks');
 		const weakTasks = weakSet === 0 ? 0 : objects.attribute(weakSet, 'data');
 		const currentTasks = objects.dictGet(dict, '_current_tasks');
@@ -392,22 +224,9 @@ export class TaskObjects implements TaskSource {
 
 	/** The ident of the thread running a loop (`loop._thread_id`, None when it is not running). */
 	private loopThreadIdent(loop: number): number {
-		const {objects, unwinder} = this;
-		const {layout, version} = unwinder.target;
+		const {objects} = this;
 		const ident = loop === 0 ? 0 : objects.attribute(loop, '_thread_id');
-		if (ident === 0 || ident === unwinder.target.none) {
-			return 0;
-		}
-
-		const bytes = unwinder.memory.copy(ident, layout.long.digits + 12);
-		const tag = word(bytes, layout.long.tag);
-		const digits = Math.min(longDigitCount(version, tag), 3);
-		let value = 0;
-		for (let index = digits - 1; index >= 0; index--) {
-			value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));
-		}
-
-		return value;
+		return ident === 0 || ident === this.unwinder.target.none ? 0 : objects.int(ident);
 	}
 
 	/** A future's (or task's) done callbacks: callback0, then the (callback, context) entries of its list. */
