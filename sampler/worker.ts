@@ -10,13 +10,14 @@ import {UserError} from './errors.js';
 import {FrameTable} from './frame-table.js';
 import {libc} from './libc.js';
 import {Control, type SamplerOptions, type SamplerStats, type ThreadDef, type WorkerMessage} from './protocol.js';
-import {readStat, threadName} from './proc.js';
+import {readStat} from './proc.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {maxSliceUs, sleepUs} from './sleep.js';
 import {StackTable} from './stack-table.js';
 import {describeReadError, openTarget, type Target} from './target.js';
 import {AsyncStacks} from './asyncio.js';
 import {ThreadFreezer} from './ptrace.js';
+import {ThreadNames} from './thread-names.js';
 import {Unwinder} from './unwinder.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
@@ -117,6 +118,7 @@ function run(): void {
 
 	const stacks = new StackTable();
 	const knownThreads = new Set<number>();
+	const threadNames = new ThreadNames(unwinder);
 	let newThreads: ThreadDef[] = [];
 	const ticks = new PushBuffer<Float64Array>(Float64Array);
 	const records = new PushBuffer<Uint32Array>(Uint32Array);
@@ -214,7 +216,7 @@ function run(): void {
 				const sample = unwinder.samples[index]!;
 				if (!knownThreads.has(sample.tid)) {
 					knownThreads.add(sample.tid);
-					newThreads.push({tid: sample.tid, name: threadName(target.pid, sample.tid)});
+					newThreads.push({tid: sample.tid, name: threadNames.name(sample, now / 1000)});
 				}
 
 				records.push3(sample.tid, sample.status, stacks.intern(sample.tid, sample.frames, sample.depth));

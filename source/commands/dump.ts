@@ -4,10 +4,10 @@ import {formatOpcode} from '../../sampler/opcodes.js';
 import {ThreadFreezer} from '../../sampler/ptrace.js';
 import {AsyncStacks, type AsyncMode} from '../../sampler/asyncio.js';
 import {type FrameDef, ThreadStatus} from '../../sampler/protocol.js';
-import {threadName} from '../../sampler/proc.js';
 import {TargetGoneError, TornReadError} from '../../sampler/remote-memory.js';
 import {UserError} from '../../sampler/errors.js';
 import {describeReadError, openTarget} from '../../sampler/target.js';
+import {ThreadNames} from '../../sampler/thread-names.js';
 import {Unwinder} from '../../sampler/unwinder.js';
 import {SourceLines} from '../source-lines.js';
 
@@ -137,6 +137,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 	unwinder.close();
 	const sources = new SourceLines(options.pid);
 	const threads: DumpThread[] = [];
+	const threadNames = new ThreadNames(unwinder);
 	for (let index = 0; index < count; index++) {
 		const sample = unwinder.samples[index]!;
 		const threadFrames: DumpFrame[] = [];
@@ -153,7 +154,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 			});
 		}
 
-		const name = tasks ? `task ${tasks.leafNames[index]!}` : threadName(options.pid, sample.tid);
+		const name = tasks ? `task ${tasks.leafNames[index]!}` : threadNames.name(sample);
 		threads.push({tid: sample.tid, name, status: sample.status, frames: threadFrames});
 	}
 

@@ -1,0 +1,110 @@
+// Thread names. 3.14+ name OS threads after `Thread.name`, so the OS tells (proc.ts threadName).
+// 3.11–3.13 do not: there the names are read from the target's threading module, as
+// threading.enumerate() finds them: sys.modules['threading'] → `_active` (ident → Thread, dummy
+// threads included) and `_limbo` (started, not yet in `_active`) → each Thread's `_name`. A
+// thread state's thread_id is that ident (pthread_self); the Thread's `_native_id` (the TID) is
+// checked too where set, since an ident is reused once its thread is gone.
+//
+// Asked only when a thread is first seen, never per sample. A torn read costs nothing: the
+// name is then the OS's ('' when the OS knows none).
+import {asyncObjectLayout} from './layouts.js';
+import {threadName} from './proc.js';
+import {ObjectReader} from './python-objects.js';
+import {TargetGoneError, TornReadError} from './remote-memory.js';
+import type {Unwinder} from './unwinder.js';
+
+/** Re-read the threading module at most this often on a miss: threads come and go. */
+const refreshMs = 500;
+const maxThreads = 10_000;
+
+type Known = {readonly name: string; readonly tid: number};
+
+export class ThreadNames {
+	private readonly unwinder: Unwinder;
+	private readonly objects: ObjectReader | undefined;
+	/** By ident, as last read. */
+	private known = new Map<number, Known>();
+	private lastRead = -1e9;
+
+	constructor(unwinder: Unwinder) {
+		this.unwinder = unwinder;
+		const layout = asyncObjectLayout(unwinder.target.version);
+		this.objects = layout ? new ObjectReader(unwinder, layout) : undefined;
+	}
+
+	/** The name of a sampled thread: Python's on 3.11–3.13 where it can be read, else the OS's. */
+	name(thread: {readonly tid: number; readonly tstate: number}, nowMs = performance.now()): string {
+		const {pid} = this.unwinder.target;
+		if (this.objects && thread.tstate !== 0) {
+			try {
+				const ident = this.objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId);
+				let known = this.lookUp(ident, thread.tid);
+				if (known === undefined && nowMs - this.lastRead >= refreshMs) {
+					this.lastRead = nowMs;
+					this.known = this.readThreads();
+					known = this.lookUp(ident, thread.tid);
+				}
+
+				if (known !== undefined) {
+					return known;
+				}
+			} catch (error) {
+				if (!(error instanceof TornReadError || error instanceof TargetGoneError)) {
+					throw error;
+				}
+				// A torn read (the threading module changing under us): the OS's name.
+			}
+		}
+
+		return threadName(pid, thread.tid);
+	}
+
+	private lookUp(ident: number, tid: number): string | undefined {
+		const known = this.known.get(ident);
+		return known && (known.tid === 0 || known.tid === tid) ? known.name : undefined;
+	}
+
+	/** Every thread the threading module knows, by ident. */
+	private readThreads(): Map<number, Known> {
+		const objects = this.objects!;
+		const threads = new Map<number, Known>();
+		const dict = objects.moduleDict('threading');
+		if (dict === 0) {
+			return threads;
+		}
+
+		const active = objects.dictGet(dict, '_active');
+		const limbo = objects.dictGet(dict, '_limbo');
+		// _active maps ident → Thread; _limbo maps Thread → Thread (its _ident set once it runs).
+		const candidates = [
+			...(active === 0 ? [] : objects.dictItems(active).map(([ident, thread]) => [thread, this.int(ident)] as const)),
+			...(limbo === 0 ? [] : objects.dictItems(limbo).map(([thread]) => [thread, this.int(objects.attribute(thread, '_ident'))] as const)),
+		];
+		for (const [thread, ident] of candidates.slice(0, maxThreads)) {
+			try {
+				const name = ident === 0 || threads.has(ident) ? 0 : objects.attribute(thread, '_name');
+				const text = name === 0 ? undefined : objects.text(name);
+				if (text !== undefined) {
+					threads.set(ident, {name: text, tid: this.int(objects.attribute(thread, '_native_id'))});
+				}
+			} catch (error) {
+				if (!(error instanceof TornReadError)) {
+					throw error;
+				}
+				// A thread torn down as we read it: the others still count.
+			}
+		}
+
+		return threads;
+	}
+
+	/** An int attribute's value; 0 for absent, None or anything not an int. */
+	private int(object: number): number {
+		const objects = this.objects!;
+		if (object === 0 || object === this.unwinder.target.none || objects.typeName(objects.typeOf(object)) !== 'int') {
+			return 0;
+		}
+
+		return objects.int(object);
+	}
+}
