@@ -63,6 +63,18 @@ test('the flame graph of a real process loads with no error and no request, and 
 	process.stdout.write(`# flame graph (${fs.statSync(file).size} bytes) loaded in ${loadMs} ms\n`);
 	assert.deepEqual(errors, []);
 	assert.deepEqual(requests, []);
+	// Frames grow in with an animation (from width 0): look once the widths have stopped changing.
+	let settled = await frameWidth(page, 'flame_leaf_alpha');
+	for (let attempt = 0; attempt < 30; attempt++) {
+		await page.waitForTimeout(100);
+		const again = await frameWidth(page, 'flame_leaf_alpha');
+		if (again.all === settled.all && again.all > 0) {
+			break;
+		}
+
+		settled = again;
+	}
+
 	for (const name of ['flame_middle', 'flame_leaf_alpha', 'flame_leaf_beta', 'worker_only_spin', 'Program Root']) {
 		assert.ok(await frameCount(page, name) > 0, `${name} is drawn`);
 	}
@@ -75,19 +87,7 @@ test('the flame graph of a real process loads with no error and no request, and 
 	assert.ok(totals.root > 500, `${totals.root} samples`);
 	assert.equal(totals.root, totals.samples);
 	assert.equal(totals.threads, totals.root);
-	// alpha runs twice as long as beta under the same parent. Frames grow in with an
-	// animation on small graphs: measure once the widths have stopped changing.
-	let settled = await frameWidth(page, 'flame_leaf_alpha');
-	for (let attempt = 0; attempt < 30; attempt++) {
-		await page.waitForTimeout(100);
-		const again = await frameWidth(page, 'flame_leaf_alpha');
-		if (again.all === settled.all) {
-			break;
-		}
-
-		settled = again;
-	}
-
+	// alpha runs twice as long as beta under the same parent.
 	const alpha = await frameWidth(page, 'flame_leaf_alpha');
 	const beta = await frameWidth(page, 'flame_leaf_beta');
 	assert.ok(alpha.all > beta.all * 1.2, `alpha ${alpha.all}px wider than beta ${beta.all}px`);
