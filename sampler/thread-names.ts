@@ -3,7 +3,8 @@
 // threading.enumerate() finds them: sys.modules['threading'] → `_active` (ident → Thread, dummy
 // threads included) and `_limbo` (started, not yet in `_active`) → each Thread's `_name`. A
 // thread state's thread_id is that ident (pthread_self); the Thread's `_native_id` (the TID) is
-// checked too where set, since an ident is reused once its thread is gone.
+// checked too where set, since an ident is reused once its thread is gone. A thread seen before
+// its Thread has recorded its ident is named after the one Thread in that state, if just one.
 //
 // Asked only when a thread is first seen, never per sample. A torn read costs nothing: the
 // name is then the OS's ('' when the OS knows none).
@@ -29,6 +30,8 @@ export class ThreadNames {
 	private readonly objects: ObjectReader | undefined;
 	/** By ident, as last read. */
 	private known = new Map<number, Known>();
+	/** As last read: names of the Threads started but not running Python yet (no ident). */
+	private starting: string[] = [];
 	private lastRead = -1e9;
 
 	constructor(unwinder: Unwinder) {
@@ -46,8 +49,14 @@ export class ThreadNames {
 				let known = this.lookUp(ident, thread.tid);
 				if (known === undefined && nowMs - this.lastRead >= refreshMs) {
 					this.lastRead = nowMs;
-					this.known = this.readThreads();
+					this.readThreads();
 					known = this.lookUp(ident, thread.tid);
+					if (known === undefined && this.starting.length === 1) {
+						// A thread is often first seen as it starts, before its Thread records its
+						// ident: when exactly one Thread is at that point, this is the one (unless a
+						// thread not started by threading appeared at that very moment).
+						known = this.starting.pop();
+					}
 				}
 
 				if (known !== undefined) {
@@ -69,27 +78,32 @@ export class ThreadNames {
 		return known && (known.tid === 0 || known.tid === tid) ? known.name : undefined;
 	}
 
-	/** Every thread the threading module knows, by ident. */
-	private readThreads(): Map<number, Known> {
+	/** Every thread the threading module knows, by ident, and those starting. */
+	private readThreads(): void {
 		const objects = this.objects!;
 		const threads = new Map<number, Known>();
+		const starting: string[] = [];
+		this.known = threads;
+		this.starting = starting;
 		const dict = objects.moduleDict('threading');
 		if (dict === 0) {
-			return threads;
+			return;
 		}
 
 		const active = objects.dictGet(dict, '_active');
 		const limbo = objects.dictGet(dict, '_limbo');
 		// _active maps ident → Thread; _limbo maps Thread → Thread (its _ident set once it runs).
 		const candidates = [
-			...(active === 0 ? [] : objects.dictItems(active).map(([ident, thread]) => [thread, this.int(ident)] as const)),
-			...(limbo === 0 ? [] : objects.dictItems(limbo).map(([thread]) => [thread, this.int(objects.attribute(thread, '_ident'))] as const)),
+			...(active === 0 ? [] : objects.dictItems(active).map(([ident, thread]) => [thread, this.int(ident), false] as const)),
+			...(limbo === 0 ? [] : objects.dictItems(limbo).map(([thread]) => [thread, this.int(objects.attribute(thread, '_ident')), true] as const)),
 		];
-		for (const [thread, ident] of candidates.slice(0, maxThreads)) {
+		for (const [thread, ident, inLimbo] of candidates.slice(0, maxThreads)) {
 			try {
-				const name = ident === 0 || threads.has(ident) ? 0 : objects.attribute(thread, '_name');
+				const name = threads.has(ident) || (ident === 0 && !inLimbo) ? 0 : objects.attribute(thread, '_name');
 				const text = name === 0 ? undefined : objects.text(name);
-				if (text !== undefined) {
+				if (text !== undefined && ident === 0) {
+					starting.push(text);
+				} else if (text !== undefined) {
 					threads.set(ident, {name: text, tid: this.int(objects.attribute(thread, '_native_id'))});
 				}
 			} catch (error) {
@@ -99,8 +113,6 @@ export class ThreadNames {
 				// A thread torn down as we read it: the others still count.
 			}
 		}
-
-		return threads;
 	}
 
 	/** An int attribute's value; 0 for absent, None or anything not an int. */
