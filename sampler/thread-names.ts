@@ -46,11 +46,12 @@ export class ThreadNames {
 		if (this.objects && thread.tstate !== 0) {
 			try {
 				const ident = this.objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId);
-				let known = this.lookUp(ident, thread.tid);
+				// Ident 0: a thread state not bound to its thread yet (it reads as TID 0 too).
+				let known = ident === 0 ? '' : this.lookUp(ident, thread.tid, false);
 				if (known === undefined && nowMs - this.lastRead >= refreshMs) {
 					this.lastRead = nowMs;
 					this.readThreads();
-					known = this.lookUp(ident, thread.tid);
+					known = this.lookUp(ident, thread.tid, true);
 					if (known === undefined && this.starting.length === 1) {
 						// A thread is often first seen as it starts, before its Thread records its
 						// ident: when exactly one Thread is at that point, this is the one (unless a
@@ -59,7 +60,7 @@ export class ThreadNames {
 					}
 				}
 
-				if (known !== undefined) {
+				if (known) {
 					return known;
 				}
 			} catch (error) {
@@ -73,9 +74,13 @@ export class ThreadNames {
 		return threadName(pid, thread.tid);
 	}
 
-	private lookUp(ident: number, tid: number): string | undefined {
+	/**
+	 * A Thread whose native id is not set yet (starting) is trusted only as just read: later, its
+	 * ident may already be another thread's.
+	 */
+	private lookUp(ident: number, tid: number, justRead: boolean): string | undefined {
 		const known = this.known.get(ident);
-		return known && (known.tid === 0 || known.tid === tid) ? known.name : undefined;
+		return known && (known.tid === tid || (known.tid === 0 && justRead)) ? known.name : undefined;
 	}
 
 	/** Every thread the threading module knows, by ident, and those starting. */
