@@ -429,6 +429,12 @@ export class Unwinder {
 		}
 
 		const tid = this.memory.pointerAt(ts + layout.tstate.nativeThreadId);
+		if (tid === 0) {
+			// A thread state not yet bound to its OS thread (a thread still starting): no
+			// thread runs Python code on it yet, and a "thread 0" would outlive it in every output.
+			return false;
+		}
+
 		const sample = this.samples[index] ?? (this.samples[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
 		sample.tid = tid;
 		sample.tstate = tstate;
