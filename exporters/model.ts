@@ -139,8 +139,12 @@ export class Profile {
 		}
 
 		for (const thread of batch.threads) {
-			if (!this.threads.has(thread.tid)) {
+			const known = this.threads.get(thread.tid);
+			if (!known) {
 				this.threads.set(thread.tid, {tid: thread.tid, name: thread.name, index: this.threads.size});
+			} else if (known.name === '' && thread.name !== '') {
+				// Named late: a thread first sampled while it was still starting.
+				this.threads.set(thread.tid, {...known, name: thread.name});
 			}
 		}
 

@@ -26,6 +26,8 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPor
 const prSetTimerslack = 29;
 /** Behind schedule by more than this, the missed ticks are skipped rather than caught up. */
 const maxBacklogUs = 20_000;
+/** How long a thread first seen without a name is asked for one again (µs). */
+const unnamedRetryUs = 2_000_000;
 /** Atomics.wait oversleeps by ~20 µs here; start from that and follow what is measured. */
 const initialOvershootUs = 20;
 
@@ -120,6 +122,12 @@ function run(): void {
 	const knownThreads = new Set<number>();
 	const threadNames = new ThreadNames(unwinder);
 	let newThreads: ThreadDef[] = [];
+	/**
+	 * Threads first sampled without a name (still starting: no OS name yet on 3.14+, no entry in
+	 * threading._active yet on older versions), by tid: their state and when first seen. Each batch
+	 * asks again for a while; a name found is sent like a new thread's.
+	 */
+	const unnamed = new Map<number, {readonly tid: number; readonly tstate: number; readonly since: number}>();
 	const ticks = new PushBuffer<Float64Array>(Float64Array);
 	const records = new PushBuffer<Uint32Array>(Uint32Array);
 	let attempts = 0;
@@ -138,6 +146,17 @@ function run(): void {
 	let overshootUs = initialOvershootUs;
 
 	const sendBatch = (now: number) => {
+		for (const thread of unnamed.values()) {
+			const name = threadNames.name(thread, now / 1000);
+			if (name !== '') {
+				newThreads.push({tid: thread.tid, name});
+			}
+
+			if (name !== '' || now - thread.since > unnamedRetryUs) {
+				unnamed.delete(thread.tid);
+			}
+		}
+
 		const tickArray = ticks.take();
 		const recordArray = records.take();
 		const stackArray = stacks.takeNew();
@@ -216,7 +235,11 @@ function run(): void {
 				const sample = unwinder.samples[index]!;
 				if (!knownThreads.has(sample.tid)) {
 					knownThreads.add(sample.tid);
-					newThreads.push({tid: sample.tid, name: threadNames.name(sample, now / 1000)});
+					const name = threadNames.name(sample, now / 1000);
+					newThreads.push({tid: sample.tid, name});
+					if (name === '') {
+						unnamed.set(sample.tid, {tid: sample.tid, tstate: sample.tstate, since: now});
+					}
 				}
 
 				records.push3(sample.tid, sample.status, stacks.intern(sample.tid, sample.frames, sample.depth));

@@ -109,12 +109,12 @@ for (const python of testPythons()) {
 				assert.equal(nameOf(threads, 'crunch'), 'number-cruncher', names);
 				const shortLived = threads.filter(thread => thread.functions.has('short_lived')).map(thread => thread.name.replace(/ \(\d+\)$/, ''));
 				assert.ok(shortLived.length >= 4, names);
-				// Never an earlier thread's name (a reused ident). Some have none: a thread's name is
-				// taken when it is first sampled, and one sampled while it starts, before Python
-				// registered it (3.11–3.13) or named its OS thread (3.14+), keeps none.
+				// Never an earlier thread's name (a reused ident). A thread sampled while it starts,
+				// before Python registered it (3.11–3.13) or named its OS thread (3.14+), is asked
+				// again for two seconds: only one that ends first (or the capture does) keeps none.
 				const named = shortLived.filter(name => /^short-lived-\d+$/.test(name));
 				assert.equal(new Set(named).size, named.length, names);
-				assert.ok(named.length >= shortLived.length / 2, names);
+				assert.ok(named.length >= shortLived.length - 1, names);
 				assert.ok(shortLived.every(name => named.includes(name) || /^Thread-\d+$/.test(name)), names);
 			}
 		});
