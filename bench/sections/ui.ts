@@ -122,6 +122,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 	const rows: BenchRow[] = [];
 	const target = await startTarget(python315, [manyFunctionsScript(dir)], /ready/);
 	const seconds = short ? 3 : 15;
+	const warmUpMs = 2000;
 	try {
 		// The baseline: the same sampler feeding a profile, as `attach` does, with no live view.
 		log(`sampler alone (no live view), ${seconds} s`);
@@ -146,6 +147,10 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 			await delay(100);
 		}
 
+		// Warm-ups before each measured phase: the first seconds of a store (every function
+		// and stack new, code not yet optimised) and of a view cost more than the steady
+		// state, which is what is measured; the short run's 3 s phases would be mostly warm-up.
+		await delay(warmUpMs);
 		log(`store only (no drawing), ${seconds} s`);
 		const storeOnly = await measureUi(store.profile, seconds, false);
 		const terminal = new FakeTerminal();
@@ -157,7 +162,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 				renders++;
 			},
 		});
-		await delay(500);
+		await delay(warmUpMs);
 		const shownRows = store.getSnapshot().rows.length;
 		log(`live view drawing ${Math.min(shownRows, terminal.rows - 7)} rows at 10 Hz, ${seconds} s`);
 		const rendersBefore = renders;
