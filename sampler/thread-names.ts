@@ -40,8 +40,12 @@ export class ThreadNames {
 		this.objects = layout ? new ObjectReader(unwinder, layout) : undefined;
 	}
 
-	/** The name of a sampled thread: Python's on 3.11–3.13 where it can be read, else the OS's. */
-	name(thread: {readonly tid: number; readonly tstate: number}, nowMs = performance.now()): string {
+	/**
+	 * The name of a sampled thread: Python's on 3.11–3.13 where it can be read, else the OS's.
+	 * `firstSeen`: the thread was just seen for the first time, so it may be the one Thread
+	 * starting; asked again later it is not (that Thread would be another, newer one).
+	 */
+	name(thread: {readonly tid: number; readonly tstate: number}, nowMs = performance.now(), firstSeen = true): string {
 		const {pid} = this.unwinder.target;
 		if (this.objects && thread.tstate !== 0) {
 			try {
@@ -52,7 +56,7 @@ export class ThreadNames {
 					this.lastRead = nowMs;
 					this.readThreads();
 					known = this.lookUp(ident, thread.tid, true);
-					if (known === undefined && this.starting.length === 1) {
+					if (known === undefined && firstSeen && this.starting.length === 1) {
 						// A thread is often first seen as it starts, before its Thread records its
 						// ident: when exactly one Thread is at that point, this is the one (unless a
 						// thread not started by threading appeared at that very moment).

@@ -147,7 +147,7 @@ function run(): void {
 
 	const sendBatch = (now: number) => {
 		for (const thread of unnamed.values()) {
-			const name = threadNames.name(thread, now / 1000);
+			const name = threadNames.name(thread, now / 1000, false);
 			if (name !== '') {
 				newThreads.push({tid: thread.tid, name});
 			}
