@@ -7,8 +7,9 @@
 import {TaskLists} from './asyncio-lists.js';
 import {TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
 import {UserError} from './errors.js';
-import {asyncObjectLayout, longDigitCount, type AsyncObjectLayout} from './layouts.js';
+import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
 import {opcodeBase, opcodeName} from './opcodes.js';
+import {readInt} from './python-objects.js';
 import {TornReadError} from './remote-memory.js';
 import type {ThreadSample, Unwinder} from './unwinder.js';
 
@@ -174,7 +175,7 @@ export class AsyncStacks {
 			if (flags & unicodeSubclass) {
 				name = this.unwinder.readString(object);
 			} else if (flags & longSubclass) {
-				name = `Task-${readSmallInt(memory.copy(object, layout.long.digits + 16), target.layout)}`;
+				name = `Task-${readInt(this.unwinder, object)}`;
 			}
 
 			if (this.names.size > 100_000) {
@@ -268,16 +269,4 @@ export class AsyncStacks {
 		const stacktop = memory.copy(frame + objects.frame.stacktop, 4).readInt32LE(0);
 		return stacktop > 0 && stacktop < 65_536 ? [frame + objects.frame.localsplus + ((stacktop - 1) * 8)] : [];
 	}
-}
-
-/** A small non-negative int object's value (task counters). */
-function readSmallInt(bytes: Buffer, layout: Unwinder['target']['layout']): number {
-	const tag = Number(bytes.readBigUInt64LE(layout.long.tag));
-	const digits = Math.min(longDigitCount(layout.version, tag), 2);
-	let value = 0;
-	for (let index = digits - 1; index >= 0; index--) {
-		value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));
-	}
-
-	return Math.floor(value);
 }

@@ -13,6 +13,22 @@ const maxTableBytes = 1 << 19;
 const managedDictFlag = 1 << 4;
 const unicodeSubclass = 1 << 28;
 
+/**
+ * A non-negative int object's value, from up to three 30-bit digits: enough for a thread ident
+ * or a task counter. Any version (the long layout comes from the target's own offsets).
+ */
+export function readInt(unwinder: Unwinder, object: number): number {
+	const {layout, version} = unwinder.target;
+	const bytes = unwinder.memory.copy(object, layout.long.digits + 12);
+	const digits = Math.min(longDigitCount(version, word(bytes, layout.long.tag)), 3);
+	let value = 0;
+	for (let index = digits - 1; index >= 0; index--) {
+		value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));
+	}
+
+	return value;
+}
+
 export function word(buffer: Buffer, at: number): number {
 	return Number(buffer.readBigUInt64LE(at));
 }
@@ -140,17 +156,8 @@ export class ObjectReader {
 		return module === 0 ? 0 : this.pointer(module + this.layout.moduleDict);
 	}
 
-	/** A non-negative int object's value (up to three 30-bit digits: enough for a thread ident). */
 	int(object: number): number {
-		const {layout, version} = this.unwinder.target;
-		const bytes = this.unwinder.memory.copy(object, layout.long.digits + 12);
-		const digits = Math.min(longDigitCount(version, word(bytes, layout.long.tag)), 3);
-		let value = 0;
-		for (let index = digits - 1; index >= 0; index--) {
-			value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));
-		}
-
-		return value;
+		return readInt(this.unwinder, object);
 	}
 
 	/** A str object's text, undefined if the object is not a str. */
