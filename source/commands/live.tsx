@@ -1,8 +1,6 @@
 // The TUI commands: `tachyon-top` (picker), `attach --live PID`, `run --live script.py`.
 // Ink draws on the alternate screen; leaving it is idempotent and happens on every way out
 // (q, Ctrl-C, SIGTERM, SIGHUP, a crash), so the terminal is always given back as it was.
-import {spawn} from 'node:child_process';
-import fs from 'node:fs';
 import {render} from 'ink';
 import {App} from '../../components/app.js';
 import {UserError} from '../../sampler/errors.js';
@@ -10,7 +8,7 @@ import {openTarget} from '../../sampler/target.js';
 import {LiveProcesses} from '../live-processes.js';
 import {LiveStore} from '../live-store.js';
 import {ProcessLister} from '../process-list.js';
-import {startScriptBlocking} from './run.js';
+import {startScript, startScriptBlocking} from './run.js';
 
 export type LiveOptions = {
 	/** attach --live; undefined with no script opens the picker. */
@@ -40,8 +38,9 @@ export async function runLive(options: LiveOptions): Promise<number> {
 	let stopScript: (() => void) | undefined;
 	let initial: LiveStore | undefined;
 	if (options.script) {
-		// With --blocking the script must not be Node's own child (see startScriptBlocking).
-		const script = options.blocking ? await startScriptBlocking(options.script, true) : startQuietScript(options.script);
+		// Its output would scribble over the view, so it goes nowhere (as Tachyon's). With
+		// --blocking it must not be Node's own child (see startScriptBlocking).
+		const script = options.blocking ? await startScriptBlocking(options.script, true) : startScript(options.script, true);
 		stopScript = () => {
 			script.stop();
 		};
@@ -108,30 +107,4 @@ export async function runLive(options: LiveOptions): Promise<number> {
 	}
 
 	return 0;
-}
-
-/** run --live: the script's output would scribble over the view, so it goes nowhere (as Tachyon's). */
-function startQuietScript(script: NonNullable<LiveOptions['script']>): {readonly pid: number; stop(): void} {
-	const [first, ...rest] = script.target;
-	if (!script.module && !fs.existsSync(first!)) {
-		throw new UserError(`No such script: ${first}`, 2);
-	}
-
-	const python = script.python ?? process.env['TACHYON_TOP_PYTHON'] ?? 'python3';
-	const child = spawn(python, script.module ? ['-m', first!, ...rest] : [first!, ...rest], {stdio: 'ignore'});
-	child.on('error', () => {
-		// Reported by the view: the sampler finds no process to read.
-	});
-	if (child.pid === undefined) {
-		throw new UserError(`Cannot start ${python}: not found (set --python or TACHYON_TOP_PYTHON)`, 2);
-	}
-
-	return {
-		pid: child.pid,
-		stop() {
-			if (child.exitCode === null && child.signalCode === null) {
-				child.kill('SIGTERM');
-			}
-		},
-	};
 }

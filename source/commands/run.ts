@@ -29,9 +29,10 @@ function commandFor(options: ScriptOptions): {python: string; args: string[]} {
 	return {python, args: options.module ? ['-m', first!, ...rest] : [first!, ...rest]};
 }
 
-export function startScript(options: ScriptOptions): RunningScript {
+/** `quiet`: the script's stdio goes nowhere (the live view, whose screen it would scribble on), else it is the terminal's. */
+export function startScript(options: ScriptOptions, quiet = false): RunningScript {
 	const {python, args} = commandFor(options);
-	return track(spawn(python, args, {stdio: 'inherit'}), python);
+	return track(spawn(python, args, {stdio: quiet ? 'ignore' : 'inherit'}), python);
 }
 
 /** The running script's pid as the intermediate reports it, or why it could not start. */
