@@ -5,7 +5,7 @@ import {sortNames} from './function-table/columns.js';
 import {fit, formatCount, formatDuration, formatHz, formatMicroseconds, formatPercent} from './format.js';
 import {paint} from './paint.js';
 import {RawLines} from './raw-lines.js';
-import {textWidth} from './text-width.js';
+import {stripColours, textWidth} from './text-width.js';
 import {theme} from './theme.js';
 
 export type HeaderProps = {
@@ -54,7 +54,7 @@ export function headerLines(snapshot: LiveSnapshot, width: number, process?: Hea
 	const tail = (text: string, style: TextProps) => (text ? paint(text, style) : '');
 	// A line wider than the terminal would wrap there: in the rare case the parts don't fit
 	// (a narrow terminal, a long thread name), the line is cut, without its colours.
-	const fitted = (line: string) => (textWidth(line) <= width - 1 ? line : fit(line.replaceAll(/\u001B\[[\d;]*m/g, ''), width - 1));
+	const fitted = (line: string) => (textWidth(line) <= width - 1 ? line : fit(stripColours(line), width - 1));
 	return [
 		paint('tachyon-top', theme.title()) + first + paint(badge, theme.badge()) + thread + tail(fit(snapshot.command, Math.max(0, width - used - 1)), theme.dim()),
 		fit(second, Math.max(0, width - warning.length - 1)) + tail(warning, theme.warning()),

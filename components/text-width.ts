@@ -9,9 +9,14 @@ const colourCodes = /\u001B\[[\d;]*m/g;
 // (checked in test/fast-output.test.ts).
 const oneColumnEach = /^[\u0020-\u007E\u00A0-\u00A8\u00AA-\u00AC\u00AF-\u00FF\u2013\u2014\u2018-\u201D\u2022\u2026\u203A\u2190-\u2193\u2500-\u259F\u25B2\u25BC]*$/;
 
+/** The text without its colour codes. */
+export function stripColours(text: string): string {
+	return text.includes('\u001B') ? text.replaceAll(colourCodes, '') : text;
+}
+
 /** The width when every character takes one column, else undefined (string-width must measure it). */
 export function quickWidth(text: string): number | undefined {
-	const plain = text.includes('\u001B') ? text.replaceAll(colourCodes, '') : text;
+	const plain = stripColours(text);
 	return oneColumnEach.test(plain) ? plain.length : undefined;
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {Writable} from 'node:stream';
+import {clockTicks, readStat} from '../../sampler/proc.js';
 import type {SamplerStats} from '../../sampler/protocol.js';
 import {delay, startTarget} from '../processes.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
@@ -42,9 +43,8 @@ function fakeStdin(): NodeJS.ReadStream {
 
 /** CPU of this process's main thread (the UI's thread), from /proc, in µs. */
 function mainThreadCpuUs(): number {
-	const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-	return (Number(fields[11]) + Number(fields[12])) * 10_000;
+	const stat = readStat(process.pid, process.pid);
+	return stat ? ((stat.utimeTicks + stat.stimeTicks) * 1e6) / clockTicks : 0;
 }
 
 const cpuUs = () => {
