@@ -12,12 +12,12 @@ export type ExportMenuProps = {
 	readonly width: number;
 };
 
-/** The letter that picks each format: its first letter, unless an earlier format took it. */
+/** The letter that picks each format: the first of its letters an earlier format did not take (pstats p, pprof r). */
 export function menuLetters(formats: readonly Exporter[]): Map<string, Exporter> {
 	const letters = new Map<string, Exporter>();
 	for (const format of formats) {
-		const letter = format.id[0]!.toLowerCase();
-		if (!letters.has(letter)) {
+		const letter = [...format.id.toLowerCase()].find(candidate => /[a-z]/.test(candidate) && !letters.has(candidate));
+		if (letter !== undefined) {
 			letters.set(letter, format);
 		}
 	}

@@ -7,6 +7,7 @@ import {heatmapFiles} from './heatmap.js';
 import {binaryFile, type CompressionChoice} from './binary-writer.js';
 import {geckoJson} from './gecko.js';
 import {jsonlText} from './jsonl.js';
+import {pprofFile} from './pprof.js';
 import {pstatsFile} from './pstats-file.js';
 import type {SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
@@ -21,6 +22,8 @@ export type ExportOptions = {
 	readonly toFile?: boolean;
 	/** --compression for --binary. */
 	readonly compression?: CompressionChoice;
+	/** --subprocesses: label samples with their process id (pprof). */
+	readonly pidLabel?: boolean;
 };
 
 /** What an exporter produces: a text or binary file, or a directory of files (heatmap). */
@@ -88,6 +91,11 @@ export const exporters = {
 		id: 'binary', flag: 'binary', description: 'binary profile', extension: 'bin', prefix: 'binary',
 		needsTimeline: true, html: false,
 		export: (profile, options) => ({kind: 'file', data: binaryFile(profile, options.compression)}),
+	},
+	pprof: {
+		id: 'pprof', flag: 'pprof', description: 'pprof profile (gzipped profile.proto)', extension: 'pb.gz', prefix: 'profile',
+		needsTimeline: false, html: false,
+		export: (profile, options) => ({kind: 'file', data: pprofFile(profile, {pidLabel: options.pidLabel === true})}),
 	},
 } as const satisfies Record<string, Exporter>;
 

@@ -42,6 +42,16 @@ export type Cell = {
 	timeUs: number;
 };
 
+/** The samples taken between two cuts (the agent's windows), with the time they cover. */
+export type ProfileWindow = {
+	readonly cells: readonly Cell[];
+	/** µs since the start of sampling: the end of the previous window (or 0) and the last tick in this one. */
+	readonly startUs: number;
+	readonly endUs: number;
+	/** Thread samples in the window. */
+	readonly samples: number;
+};
+
 /** Which samples to look at: a mode keeps the samples whose thread status fits it. */
 export type View = {
 	readonly mode?: ProfilingMode;
@@ -102,6 +112,9 @@ export class Profile {
 	private stackFrame = new Int32Array(1024);
 	private stackCount = 0;
 	private readonly cellMap = new Map<number, Cell>();
+	/** µs since the start of sampling of the last tick ingested, and of the last cut. */
+	private lastTickUs = 0;
+	private windowStartUs = 0;
 	/** Counts of the samples added since the last reset, for "reset" in the live view. */
 	private generation = 0;
 
@@ -160,6 +173,7 @@ export class Profile {
 			const count = ticks[tick + 2]!;
 			this.ticks++;
 			this.timeUs += standsFor;
+			this.lastTickUs = time;
 			for (let thread = 0; thread < count; thread++, record += 3) {
 				// `records` is a Uint32Array: an empty stack (-1) arrives as 2^32 − 1; `| 0` makes it -1 again.
 				this.addSample(records[record]!, records[record + 1]!, records[record + 2]! | 0, standsFor, time);
@@ -245,6 +259,18 @@ export class Profile {
 		}
 
 		this.generation++;
+	}
+
+	/**
+	 * Takes the samples since the previous cut (or the start) out of the profile, as a window
+	 * of their own. Frames, stacks and threads stay interned, so a long-running capture keeps
+	 * only one window of samples in memory.
+	 */
+	cut(): ProfileWindow {
+		const window = {cells: [...this.cellMap.values()], startUs: this.windowStartUs, endUs: Math.max(this.lastTickUs, this.windowStartUs), samples: this.samples};
+		this.windowStartUs = window.endUs;
+		this.reset();
+		return window;
 	}
 
 	/** The sampling statistics a report shows: rate achieved, error rate, missed samples. */

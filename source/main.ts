@@ -99,6 +99,7 @@ function exportOptionsFor(cli: Cli, mode?: ProfilingMode): ExportOptions {
 		sort: cli.flags.sort as SortKey | undefined,
 		...(cli.flags.limit === undefined ? {} : {limit: cli.flags.limit}),
 		compression: (cli.flags.compression ?? 'auto') as CompressionChoice,
+		pidLabel: cli.flags.subprocesses,
 		...(cli.flags.diffFlamegraph === undefined ? {} : {baseline: loadBaseline(cli.flags.diffFlamegraph, mode)}),
 	};
 }

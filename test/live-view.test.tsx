@@ -9,6 +9,7 @@ import {LiveView} from '../components/live-view.js';
 import {LiveStore} from '../source/live-store.js';
 import {delay, python, startPython, tempDir, type TestPython} from './helpers.js';
 import {directShare, keys, startLiveTarget, tableRows, waitForFrame, writeWorkload, type LiveTarget} from './live-helpers.js';
+import {readPprof} from './pprof-helpers.js';
 
 const versions = ['3.11', '3.15'].map(version => python(version)).filter((found): found is TestPython => found !== undefined);
 
@@ -152,6 +153,13 @@ for (const interpreter of versions) {
 			await press('f');
 			await waitForFrame(frame, text => text.includes('Wrote flamegraph to'));
 			assert.match(fs.readFileSync(path.join(target.dir, `flamegraph_${target.python.pid}.html`), 'utf8'), /hot_loop_alpha/);
+			// pstats took p: pprof is r.
+			await press('e');
+			await waitForFrame(frame, text => text.includes('Export what was sampled so far') && / r pprof /.test(text));
+			await press('r');
+			await waitForFrame(frame, text => text.includes('Wrote pprof to'));
+			const pprof = readPprof(path.join(target.dir, `profile_${target.python.pid}.pb.gz`));
+			assert.ok(pprof.samples.some(sample => sample.frames.some(entry => entry.name === 'hot_loop_alpha')));
 			assert.equal(target.store.getSnapshot().status, 'sampling', 'exporting did not stop sampling');
 		});
 

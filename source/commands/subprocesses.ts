@@ -44,7 +44,8 @@ export function childOutputPath(format: Exporter, pid: number, output: string | 
 	}
 
 	const base = format.extension === undefined ? output.replace(/\.html?$/i, '') : output;
-	const extension = format.extension === undefined ? '' : path.extname(base);
+	// A double extension stays whole: `-o out.pb.gz` → `out_PID.pb.gz`.
+	const extension = format.extension === undefined ? '' : (base.endsWith(`.${format.extension}`) ? `.${format.extension}` : path.extname(base));
 	return `${base.slice(0, base.length - extension.length)}_${pid}${extension}`;
 }
 
