@@ -1,9 +1,9 @@
 // The whole TUI: the picker until a process is chosen, then the live view of it.
 import {useApp} from 'ink';
 import {useCallback, useEffect, useState} from 'react';
-import type {LiveProcesses} from '../source/live-processes.js';
-import type {LiveStore} from '../source/live-store.js';
-import type {ProcessEntry, ProcessLister} from '../source/process-list.js';
+import type {LiveProcesses} from '../live/live-processes.js';
+import type {LiveStore} from '../live/live-store.js';
+import type {ProcessEntry, ProcessLister} from '../sampler/process-list.js';
 import {LiveView} from './live-view.js';
 import {Picker} from './picker/picker.js';
 

@@ -1,7 +1,7 @@
 // `d`: a stack dump of every thread (most recent call last), scrollable; Esc goes back.
 import {Box, Text, useInput} from 'ink';
 import {useState} from 'react';
-import {statusWords, type DumpData} from '../source/commands/dump.js';
+import {statusWords, type DumpData} from '../live/dump.js';
 import {fit} from './format.js';
 import {theme} from './theme.js';
 

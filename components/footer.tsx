@@ -1,6 +1,6 @@
 // The keys line at the bottom of the live view, written from the key-binding table.
 import {Box, Text} from 'ink';
-import {liveCommands, type Binding} from '../source/key-bindings.js';
+import {liveCommands, type Binding} from '../live/key-bindings.js';
 import {theme} from './theme.js';
 
 const entries = (Object.values(liveCommands) as Binding[]).filter(binding => binding.footer !== undefined);

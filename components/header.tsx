@@ -1,6 +1,6 @@
 // The live view's three header lines: what is sampled, how well, and what the view shows.
 import type {TextProps} from 'ink';
-import type {LiveSnapshot} from '../source/live-store.js';
+import type {LiveSnapshot} from '../live/live-store.js';
 import {sortNames} from './function-table/columns.js';
 import {fit, formatCount, formatDuration, formatHz, formatMicroseconds, formatPercent} from './format.js';
 import {paint} from './paint.js';

@@ -1,7 +1,7 @@
 // `h`/`?`: every key of the live view, from the key-binding table (any key closes it).
 // A plain two-column list: a boxed table draws a rule between rows and would not fit 20 lines.
 import {Box, Text} from 'ink';
-import {liveCommands, type Binding} from '../source/key-bindings.js';
+import {liveCommands, type Binding} from '../live/key-bindings.js';
 import {fit} from './format.js';
 import {theme} from './theme.js';
 

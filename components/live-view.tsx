@@ -4,11 +4,11 @@
 import {Box, Text, useInput, type Key} from 'ink';
 import {useCallback, useMemo, useState, useSyncExternalStore} from 'react';
 import {exporters, type Exporter} from '../exporters/index.js';
-import {collectDump, type DumpData} from '../source/commands/dump.js';
-import {loadBaseline} from '../source/commands/replay.js';
-import {commandFor} from '../source/key-bindings.js';
-import type {LiveProcesses, ProcessesSnapshot} from '../source/live-processes.js';
-import type {LiveStore} from '../source/live-store.js';
+import {loadBaseline} from '../live/capture-file.js';
+import {liveDump, type LiveDump} from '../live/dump.js';
+import {commandFor} from '../live/key-bindings.js';
+import type {LiveProcesses, ProcessesSnapshot} from '../live/live-processes.js';
+import type {LiveStore} from '../live/live-store.js';
 import {DetailsView} from './details-view.js';
 import {DumpView} from './dump-view.js';
 import {ExportMenu} from './export-menu.js';
@@ -44,22 +44,7 @@ const minTableRows = 5;
 const noProcesses = () => () => undefined;
 const noProcessesSnapshot = (): ProcessesSnapshot | undefined => undefined;
 
-export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};
-
-/** Every thread's stack and, where the target runs asyncio, every task's await chain. */
-function defaultDump(pid: number): LiveDump {
-	const threads = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false});
-	let tasks: DumpData | undefined;
-	try {
-		tasks = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false, asyncAware: true, asyncMode: 'all'});
-	} catch {
-		// No asyncio in the target (or its tasks could not be read): threads only.
-	}
-
-	return {threads, tasks};
-}
-
-export function LiveView({store: rootStore, processes, onQuit, formats = Object.values(exporters), takeDump = defaultDump}: LiveViewProps) {
+export function LiveView({store: rootStore, processes, onQuit, formats = Object.values(exporters), takeDump = liveDump}: LiveViewProps) {
 	const shownProcess = useSyncExternalStore(processes?.subscribe ?? noProcesses, processes?.getSnapshot ?? noProcessesSnapshot);
 	const store = shownProcess?.store ?? rootStore;
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import {Box, Text} from 'ink';
 import {formatOpcode, isSpecialized} from '../sampler/opcodes.js';
-import type {OpcodeMix} from '../source/live-store.js';
+import type {OpcodeMix} from '../live/live-store.js';
 import {fit, formatCount, formatPercent} from './format.js';
 import {theme} from './theme.js';
 

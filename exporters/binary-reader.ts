@@ -2,13 +2,11 @@
 // into the one profile model, so every exporter can convert an archive without resampling.
 // Every check of a length or an index is explicit: a truncated, corrupted or foreign file ends in
 // one BinaryFormatError, never in a stack trace, an endless loop or a huge allocation.
-import {
-	Compression, Encoding, extensionMagic, footerSize, formatVersion, Header, headerSize, magic, modeIds, noOpcode,
-	statsBlockSize, statsMagic, swappedMagic, zstdBinding,
-} from './binary-spec.js';
+import {Compression, Encoding, extensionMagic, footerSize, formatVersion, Header, headerSize, magic, modeIds, noOpcode, statsBlockSize, statsMagic, swappedMagic, zstdBinding} from './binary-spec.js';
 import type {BinaryExtension} from './binary-writer.js';
-import {Profile, type FrameDef, type ProfilingMode} from './model.js';
-import {UserError} from '../sampler/errors.js';
+import {Profile} from './model.js';
+import type {FrameDef, ProfilingMode} from '../common/profile-types.js';
+import {UserError} from '../common/errors.js';
 import type {SamplerStats} from '../sampler/protocol.js';
 
 export class BinaryFormatError extends UserError {}

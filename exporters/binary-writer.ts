@@ -3,12 +3,10 @@
 // the sample records go through zstd to the file at once, so memory stays flat at 1 MHz. The
 // header, string table, frame table and stats are written by finish(), on every way out.
 import fs from 'node:fs';
-import {
-	Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds,
-	noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding,
-} from './binary-spec.js';
-import type {FrameDef, Profile, ProfileMeta} from './model.js';
-import {UserError} from '../sampler/errors.js';
+import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds, noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding} from './binary-spec.js';
+import type {FrameDef} from '../common/profile-types.js';
+import type {Profile, ProfileMeta} from './model.js';
+import {UserError} from '../common/errors.js';
 import type {SampleBatch, SamplerStats} from '../sampler/protocol.js';
 
 export type CompressionChoice = 'auto' | 'zstd' | 'none';

@@ -1,7 +1,8 @@
 // Collapsed ("folded") stacks, byte-compatible with Tachyon's --collapsed: one line per
 // distinct (thread, stack), `tid:N;root;...;leaf count`, frames as `file:function:line`.
 // flamegraph.pl, speedscope and Pyroscope read it.
-import type {FrameDef, Profile} from './model.js';
+import type {FrameDef} from '../common/profile-types.js';
+import type {Profile} from './model.js';
 import {shortFilename} from './paths.js';
 
 export function collapsedFrame(frame: FrameDef): string {

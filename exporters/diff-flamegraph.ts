@@ -11,7 +11,7 @@
 import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
 import {escapeHtml, flamePage, pageStats} from './html.js';
 import type {Profile} from './model.js';
-import {UserError} from '../sampler/errors.js';
+import {UserError} from '../common/errors.js';
 
 type PathTotals = {samples: number; self: number};
 

@@ -2,7 +2,8 @@
 // per (file, current line, function) under its parent, as Tachyon's flame graph keys it,
 // with per-thread totals so a page can show one thread without another export.
 import fs from 'node:fs';
-import {isSynthetic, type FrameDef, type Profile, type View} from './model.js';
+import {isSynthetic, type Profile, type View} from './model.js';
+import type {FrameDef} from '../common/profile-types.js';
 
 export type PageThread = {readonly tid: number; readonly name: string; readonly samples: number};
 

@@ -7,7 +7,8 @@
 // exception markers only appear on threads that had one; meta.importedFrom is "tachyon-top".
 import os from 'node:os';
 import path from 'node:path';
-import {statusFitsMode, ThreadStatus, type FrameDef, type Profile} from './model.js';
+import {statusFitsMode, type Profile} from './model.js';
+import {ThreadStatus, type FrameDef} from '../common/profile-types.js';
 
 const categories = [
 	['Other', 'grey'], ['Python', 'yellow'], ['Native', 'blue'], ['GC', 'orange'], ['GIL', 'green'],

@@ -5,7 +5,8 @@
 // left out, as Tachyon's heatmap does.
 import fs from 'node:fs';
 import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
-import type {FrameDef, Profile} from './model.js';
+import type {FrameDef} from '../common/profile-types.js';
+import type {Profile} from './model.js';
 import {opcodeMix} from './heatmap-opcodes.js';
 import {shortFilename} from './paths.js';
 

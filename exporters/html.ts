@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {type Profile, ThreadStatus} from './model.js';
+import type {Profile} from './model.js';
+import {ThreadStatus} from '../common/profile-types.js';
 
 const require = createRequire(import.meta.url);
 const htmlEscapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;'};

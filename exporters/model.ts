@@ -4,10 +4,8 @@
 // aggregated per (thread, stack, status) cell, with the number of samples and the real
 // time they stand for, so memory grows with distinct stacks, not with samples. Exporters
 // that need each sample's timestamp (gecko) ask for a timeline when the profile is created.
-import {type FrameDef, type ProfilingMode, type SampleBatch, type SamplerStats, type TargetInfo, ThreadStatus} from '../sampler/protocol.js';
-
-export type {FrameDef, ProfilingMode} from '../sampler/protocol.js';
-export {ThreadStatus} from '../sampler/protocol.js';
+import {type FrameDef, type ProfilingMode, ThreadStatus} from '../common/profile-types.js';
+import type {SampleBatch, SamplerStats, TargetInfo} from '../sampler/protocol.js';
 
 export type ProfileMeta = {
 	pid: number;

@@ -4,16 +4,15 @@
 // Where the tasks come from depends on the version: 3.14+ keep per-thread task lists for
 // debuggers (asyncio-lists.ts); 3.11–3.13 keep none, and their tasks are read through asyncio's
 // Python objects (asyncio-objects.ts). The chains are built the same way from either.
+import {UserError} from '../common/errors.js';
+import type {AsyncMode} from '../common/profile-types.js';
 import {TaskLists} from './asyncio-lists.js';
 import {TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
-import {UserError} from './errors.js';
 import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
 import {opcodeBase, opcodeName} from './opcodes.js';
 import {readInt} from './python-objects.js';
 import {TornReadError} from './remote-memory.js';
 import type {ThreadSample, Unwinder} from './unwinder.js';
-
-export type AsyncMode = 'running' | 'all';
 
 const maxChain = 256;
 const longSubclass = 1 << 24;

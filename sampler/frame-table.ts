@@ -1,5 +1,5 @@
 // Interns frames so each distinct (file, function, position, opcode) is sent and stored once.
-import type {FrameDef, FrameKind} from './protocol.js';
+import type {FrameDef, FrameKind} from '../common/profile-types.js';
 
 export class FrameTable {
 	readonly defs: FrameDef[] = [];

@@ -3,7 +3,7 @@
 // run time, 3.11 and 3.12 (which have no such table) come from built-in tables checked
 // against offsetof() on real headers and against live processes (../shared/reference/peers.md §1.6).
 // Absent fields are -1.
-import {UserError} from './errors.js';
+import {UserError} from '../common/errors.js';
 import async311 from './layouts/async-3.11.json' with {type: 'json'};
 import async312 from './layouts/async-3.12.json' with {type: 'json'};
 import async313 from './layouts/async-3.13.json' with {type: 'json'};

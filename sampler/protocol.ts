@@ -1,36 +1,5 @@
 // What the sampler worker and the main thread say to each other, and the shapes both sides share.
-
-/** One distinct frame: a source position in a function, or a synthetic marker. */
-export type FrameDef = {
-	readonly filename: string;
-	readonly funcname: string;
-	/** Current line of the frame; 0 for synthetic frames, -1 when the instruction has no line. */
-	readonly line: number;
-	readonly endLine: number;
-	/** UTF-8 byte columns, -1 when unknown. */
-	readonly col: number;
-	readonly endCol: number;
-	/** The instruction being executed (with --opcodes), else -1. */
-	readonly opcode: number;
-	readonly kind: FrameKind;
-};
-
-export type FrameKind = 'python' | 'gc' | 'native' | 'task';
-
-/** Thread status bits, the same values as Tachyon's (and its binary format's status byte). */
-export const ThreadStatus = {
-	hasGil: 1,
-	onCpu: 2,
-	unknown: 4,
-	gilRequested: 8,
-	hasException: 16,
-	mainThread: 32,
-	/** Ours: the collector was running in this thread's interpreter when sampled. */
-	inGc: 64,
-} as const;
-
-export const profilingModes = ['wall', 'cpu', 'gil', 'exception'] as const;
-export type ProfilingMode = typeof profilingModes[number];
+import type {AsyncMode, FrameDef} from '../common/profile-types.js';
 
 export type SamplerOptions = {
 	readonly pid: number;
@@ -50,7 +19,7 @@ export type SamplerOptions = {
 	readonly batchMs: number;
 	/** Sample asyncio task chains instead of threads (3.14+), of the running tasks or of all. */
 	readonly asyncAware?: boolean;
-	readonly asyncMode?: 'running' | 'all';
+	readonly asyncMode?: AsyncMode;
 	/** Stop the target's threads (ptrace) around each sample. */
 	readonly blocking?: boolean;
 	/** Wait this long for a just-started process to become a readable Python (run mode). */

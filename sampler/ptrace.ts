@@ -7,7 +7,7 @@
 // the worker does anything else; close() resumes too, for the ways out of the loop.
 import fs from 'node:fs';
 import {errno, libc} from './libc.js';
-import {permissionError} from './errors.js';
+import {permissionError} from './permission-advice.js';
 
 const ptraceSeize = 0x42_06;
 const ptraceInterrupt = 0x42_07;

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {readElf} from './elf.js';
-import {permissionError, UserError} from './errors.js';
+import {permissionError} from './permission-advice.js';
+import {UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
 import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, type Layout, type PythonVersion} from './layouts.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';

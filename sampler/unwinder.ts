@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import {FrameTable} from './frame-table.js';
 import {locationOf} from './linetable.js';
 import {callOpcodes, inlineCaches} from './opcodes.js';
-import {ThreadStatus, type SamplerOptions} from './protocol.js';
+import {ThreadStatus} from '../common/profile-types.js';
+import type {SamplerOptions} from './protocol.js';
 import {readPointer, RemoteMemory, TornReadError} from './remote-memory.js';
 import type {Target} from './target.js';
 

@@ -6,7 +6,7 @@
 // than maxBacklogUs is skipped and counted as missed. Samples go into preallocated typed
 // arrays and leave as compact batches, so steady-state sampling allocates nothing per sample.
 import {parentPort, workerData} from 'node:worker_threads';
-import {UserError} from './errors.js';
+import {UserError} from '../common/errors.js';
 import {FrameTable} from './frame-table.js';
 import {libc} from './libc.js';
 import {Control, type SamplerOptions, type SamplerStats, type ThreadDef, type WorkerMessage} from './protocol.js';
@@ -70,7 +70,8 @@ function openWhenReady(): {target: Target; unwinder: Unwinder; frames: FrameTabl
 		try {
 			const target = openTarget(options.pid);
 			const frames = new FrameTable();
-			const unwinder = new Unwinder(target, frames, options);
+			// Task chains may run in any thread: --async-aware reads them all.
+			const unwinder = new Unwinder(target, frames, {...options, allThreads: options.allThreads || options.asyncAware === true});
 			if (unwinder.ready || performance.now() >= deadline) {
 				return {target, unwinder, frames};
 			}

@@ -1,6 +1,6 @@
 // Splits a command line into the subcommand, our options and (for run) the target's own
 // arguments, which must reach the script untouched even when they look like our flags.
-import {UserError} from '../sampler/errors.js';
+import {UserError} from '../common/errors.js';
 import {flagsWithValues} from './flags.js';
 
 export type SplitArgs = {

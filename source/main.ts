@@ -4,15 +4,16 @@ import meow from 'meow';
 import type {CompressionChoice} from '../exporters/binary-writer.js';
 import {exporters, formatIds, type Exporter, type ExportOptions} from '../exporters/index.js';
 import type {SortKey} from '../exporters/function-stats.js';
-import {UserError} from '../sampler/errors.js';
-import type {ProfilingMode} from '../sampler/protocol.js';
+import {UserError} from '../common/errors.js';
+import type {ProfilingMode} from '../common/profile-types.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {pidFrom, splitArgs} from './argv.js';
 import {dumpText} from './commands/dump.js';
 import {record} from './commands/record.js';
-import {loadBaseline, replay} from './commands/replay.js';
+import {replay} from './commands/replay.js';
+import {loadBaseline} from '../live/capture-file.js';
 import {startScript, startScriptBlocking} from './commands/run.js';
-import {SubprocessFollower} from './commands/subprocesses.js';
+import {SubprocessFollower} from '../live/subprocesses.js';
 import {openInBrowser} from './browser.js';
 import {flags, formatFlags} from './flags.js';
 import {intervalFromRate, parseDuration, parseRate} from './rate.js';
@@ -195,8 +196,7 @@ async function main(): Promise<number> {
 		pid,
 		intervalUs: intervalFromRate(hz),
 		durationS,
-		// Task chains may run in any thread: look at them all.
-		allThreads: allThreads || cli.flags.asyncAware,
+		allThreads,
 		asyncAware: cli.flags.asyncAware,
 		asyncMode: (cli.flags.asyncMode ?? 'running') as 'running' | 'all',
 		gc: cli.flags.gc,
@@ -208,15 +208,14 @@ async function main(): Promise<number> {
 		exceptionState: mode === 'exception',
 		waitForRuntimeMs: child ? 5000 : 0,
 	};
-	const meta = {mode, intervalUs: intervalFromRate(hz), allThreads, gc: cli.flags.gc, native: cli.flags.native, opcodes: cli.flags.opcodes, asyncAware: cli.flags.asyncAware};
 	// --subprocesses: each Python descendant gets a sampler of its own and a file of its own.
 	const follower = cli.flags.subprocesses
-		? new SubprocessFollower({rootPid: pid, sampler: samplerOptions, meta, timeline: format.needsTimeline === true})
+		? new SubprocessFollower({rootPid: pid, sampler: samplerOptions, mode, timeline: format.needsTimeline === true})
 		: undefined;
 	try {
 		const recorded = await record({
 			sampler: samplerOptions,
-			meta: {pid, ...meta},
+			mode,
 			format,
 			exportOptions,
 			output: cli.flags.output,

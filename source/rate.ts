@@ -1,5 +1,5 @@
 // Friendlier parsing of sampling rates and durations than Tachyon's (which rejects `1mhz`).
-import {UserError} from '../sampler/errors.js';
+import {UserError} from '../common/errors.js';
 
 const rateUnits: Record<string, number> = {'': 1, hz: 1, k: 1e3, khz: 1e3, m: 1e6, mhz: 1e6};
 

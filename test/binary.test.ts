@@ -8,13 +8,12 @@ import {after, describe, test} from 'node:test';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {BinaryWriter, extensionOf, fileSink} from '../exporters/binary-writer.js';
 import {geckoProfile} from '../exporters/gecko.js';
-import {Profile} from '../exporters/model.js';
-import {Sampler} from '../sampler/sampler.js';
+import {samplerDefaults} from '../sampler/sampler.js';
 import {collapsedText} from '../exporters/collapsed.js';
 import {functionStats} from '../exporters/function-stats.js';
 import {exporters, formatIds, type ExportResult} from '../exporters/index.js';
 import {jsonlText} from '../exporters/jsonl.js';
-import {samplerDefaults} from '../sampler/sampler.js';
+import {startProfiling} from '../live/start-profiling.js';
 import {record} from '../source/commands/record.js';
 import {delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons} from './helpers.js';
 
@@ -109,10 +108,9 @@ describe('binary round trip', () => {
 			const file = path.join(dir, `round-${interpreter.version}.bin`);
 			try {
 				const intervalUs = 500;
-				const meta = {pid: target.pid, mode: 'wall' as const, intervalUs, allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false};
 				const {profile: direct} = await record({
 					sampler: {...samplerDefaults, pid: target.pid, intervalUs, durationS: 1.5, allThreads: true},
-					meta,
+					mode: 'wall',
 					format: exporters.binary,
 					exportOptions: {},
 					output: file,
@@ -160,17 +158,15 @@ describe('binary round trip', () => {
 		const interpreter = testPythons().at(-1)!;
 		const target = await startPython(interpreter, 'binary-workload.py');
 		const file = path.join(dir, 'gecko-round.bin');
-		const meta = {pid: target.pid, mode: 'wall' as const, intervalUs: 1000, allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false};
+		let writer: BinaryWriter | undefined;
 		// What record.ts does for --binary, plus a timeline kept on the side for the direct gecko.
-		const direct = new Profile({...meta, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: true});
-		const writer = new BinaryWriter(fileSink(file), {intervalUs: meta.intervalUs, meta, compression: 'auto'});
+		const {profile: direct, sampler} = startProfiling({pid: target.pid, intervalUs: 1000, durationS: 1.5, allThreads: true, cpuState: true, timeline: true}, {
+			onBatch(batch) {
+				writer!.addBatch(batch, direct);
+			},
+		});
+		writer = new BinaryWriter(fileSink(file), {intervalUs: direct.meta.intervalUs, meta: direct.meta, compression: 'auto'});
 		try {
-			const sampler = new Sampler({...samplerDefaults, pid: target.pid, intervalUs: meta.intervalUs, durationS: 1.5, allThreads: true, cpuState: true}, {
-				onBatch(batch) {
-					direct.ingest(batch);
-					writer.addBatch(batch, direct);
-				},
-			});
 			assert.equal((await sampler.finished).kind, 'done');
 		} finally {
 			await target.stop();

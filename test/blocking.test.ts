@@ -11,7 +11,7 @@ import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {LiveView} from '../components/live-view.js';
 import {startScriptBlocking} from '../source/commands/run.js';
-import {LiveStore} from '../source/live-store.js';
+import {LiveStore} from '../live/live-store.js';
 import {cli, delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 import {waitForFrame} from './live-helpers.js';
 

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {chromium, type Browser, type Page} from 'playwright-core';
-import {Profile} from '../exporters/model.js';
-import {Sampler, samplerDefaults} from '../sampler/sampler.js';
+import type {Profile} from '../exporters/model.js';
+import {startProfiling} from '../live/start-profiling.js';
 import {root} from './helpers.js';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -64,18 +64,7 @@ export async function openFile(browser: Browser, file: string, options: {width?:
 export async function captureProfile(pid: number, seconds: number, options: {allThreads?: boolean; intervalUs?: number} = {}): Promise<Profile> {
 	const intervalUs = options.intervalUs ?? 1000;
 	const allThreads = options.allThreads ?? false;
-	const profile = new Profile({
-		pid, pythonVersion: '?', command: [], mode: 'wall', intervalUs, startedAt: Date.now(),
-		allThreads, gc: true, native: false, opcodes: false, asyncAware: false,
-	});
-	const sampler = new Sampler({...samplerDefaults, pid, intervalUs, durationS: seconds, allThreads}, {
-		onAttached(target) {
-			profile.meta.pythonVersion = target.version;
-		},
-		onBatch(batch) {
-			profile.ingest(batch);
-		},
-	});
+	const {profile, sampler} = startProfiling({pid, intervalUs, durationS: seconds, allThreads});
 	const end = await sampler.finished;
 	if (end.kind === 'error') {
 		throw new Error(`sampling ${pid} failed: ${end.message}`);

@@ -11,7 +11,7 @@ import type {Browser, Page} from 'playwright-core';
 import {diffFlamegraphHtml} from '../exporters/diff-flamegraph.js';
 import {exporters} from '../exporters/index.js';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
-import {UserError} from '../sampler/errors.js';
+import {UserError} from '../common/errors.js';
 import {browserMissing, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
 import {python, runCli, startPython, tempDir, testPythons} from './helpers.js';
 

@@ -8,8 +8,8 @@ import {after, before, describe, test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
 import {OpcodePanel} from '../components/opcode-panel.js';
-import {LiveProcesses} from '../source/live-processes.js';
-import {LiveStore} from '../source/live-store.js';
+import {LiveProcesses} from '../live/live-processes.js';
+import {LiveStore} from '../live/live-store.js';
 import {delay, python, startPython, tempDir, type PythonProcess} from './helpers.js';
 import {tableRows, waitForFrame} from './live-helpers.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
-import {LiveStore} from '../source/live-store.js';
+import {LiveStore} from '../live/live-store.js';
 import {delay, python, startPython, type TestPython} from './helpers.js';
 import {keys, waitForFrame} from './live-helpers.js';
 

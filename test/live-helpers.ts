@@ -2,7 +2,7 @@
 // and a sleeping one on a second thread, and a live store sampling it until both show up.
 import fs from 'node:fs';
 import path from 'node:path';
-import {LiveStore} from '../source/live-store.js';
+import {LiveStore} from '../live/live-store.js';
 import {delay, startPython, tempDir, type PythonProcess, type TestPython} from './helpers.js';
 
 export const workloadSource = `

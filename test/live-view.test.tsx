@@ -6,7 +6,7 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
-import {LiveStore} from '../source/live-store.js';
+import {LiveStore} from '../live/live-store.js';
 import {delay, python, startPython, tempDir, type TestPython} from './helpers.js';
 import {directShare, keys, startLiveTarget, tableRows, waitForFrame, writeWorkload, type LiveTarget} from './live-helpers.js';
 import {readPprof} from './pprof-helpers.js';

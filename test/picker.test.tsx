@@ -6,8 +6,7 @@ import {Fzf} from 'fzf';
 import {highlightRuns, searchText} from '../components/picker/picker-columns.js';
 import {Picker} from '../components/picker/picker.js';
 import {TooSmall} from '../components/too-small.js';
-import type {ProcessEntry} from '../source/process-list.js';
-import {ProcessLister} from '../source/process-list.js';
+import {type ProcessEntry, ProcessLister} from '../sampler/process-list.js';
 import {delay, python, startPython, type PythonProcess, type TestPython} from './helpers.js';
 import {keys, waitForFrame, writeWorkload} from './live-helpers.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {LiveStore} from '../source/live-store.js';
+import {LiveStore} from '../live/live-store.js';
 import {delay, fixtures, missingVersions, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const dir = tempDir('tachyon-top-thread-names-');

@@ -110,9 +110,9 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 	process.env['NODE_ENV'] = 'production';
 	const ci = process.env['CI'];
 	delete process.env['CI'];
-	const [{createElement}, {render}, {LiveView}, {LiveStore, liveSamplerOptions}, {ProcessLister}, {Sampler}, {Profile}, {frameCounts}] = await Promise.all([
-		import('react'), import('ink'), import('../../components/live-view.js'), import('../../source/live-store.js'), import('../../source/process-list.js'),
-		import('../../sampler/sampler.js'), import('../../exporters/model.js'), import('../../components/fast-output.js'),
+	const [{createElement}, {render}, {LiveView}, {LiveStore, liveSamplerOptions}, {ProcessLister}, {startProfiling}, {frameCounts}] = await Promise.all([
+		import('react'), import('ink'), import('../../components/live-view.js'), import('../../live/live-store.js'), import('../../sampler/process-list.js'),
+		import('../../live/start-profiling.js'), import('../../components/fast-output.js'),
 	]);
 	if (ci !== undefined) {
 		process.env['CI'] = ci;
@@ -126,18 +126,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 	try {
 		// The baseline: the same sampler feeding a profile, as `attach` does, with no live view.
 		log(`sampler alone (no live view), ${seconds} s`);
-		const alone = new Profile({
-			pid: target.pid, pythonVersion: '?', command: [], mode: 'wall', intervalUs: 1000, startedAt: Date.now(),
-			allThreads: true, gc: true, native: false, opcodes: false, asyncAware: false,
-		});
-		const sampler = new Sampler(liveSamplerOptions({pid: target.pid, intervalUs: 1000}), {
-			onAttached(info) {
-				alone.setTarget(info);
-			},
-			onBatch(batch) {
-				alone.ingest(batch);
-			},
-		});
+		const {profile: alone, sampler} = startProfiling(liveSamplerOptions({pid: target.pid, intervalUs: 1000}));
 		await delay(1000);
 		const samplerAlone = await measureUi(alone, seconds, false);
 		sampler.stop();

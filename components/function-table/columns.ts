@@ -1,7 +1,7 @@
 // The live table's columns: which fit the terminal, their widths, and each row's cell strings.
 import path from 'node:path';
 import type {FunctionRow} from '../../exporters/function-stats.js';
-import type {LiveSortKey} from '../../source/live-store.js';
+import type {LiveSortKey} from '../../live/live-store.js';
 import {fit, fitEnd, formatCount, formatPercent, formatSeconds} from '../format.js';
 
 export type ColumnId = 'direct' | 'cumul' | 'pct' | 'tottime' | 'cumpct' | 'cumtime' | 'function' | 'file';

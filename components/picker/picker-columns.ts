@@ -1,5 +1,5 @@
 // The picker's columns and the cell strings of one process.
-import type {ProcessEntry} from '../../source/process-list.js';
+import type {ProcessEntry} from '../../sampler/process-list.js';
 import {fit, formatBytes, formatDuration, formatPercent} from '../format.js';
 
 export const pickerColumns = [

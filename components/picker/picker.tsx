@@ -3,7 +3,7 @@
 import {Fzf, type FzfResultItem} from 'fzf';
 import {Box, Text, useInput, type Key} from 'ink';
 import {useCallback, useEffect, useMemo, useState} from 'react';
-import type {ProcessEntry, ProcessLister} from '../../source/process-list.js';
+import type {ProcessEntry, ProcessLister} from '../../sampler/process-list.js';
 import {fit} from '../format.js';
 import {windowStart} from '../function-table/function-table.js';
 import {theme} from '../theme.js';

@@ -3,11 +3,11 @@
 // (q, Ctrl-C, SIGTERM, SIGHUP, a crash), so the terminal is always given back as it was.
 import {render} from 'ink';
 import {App} from '../../components/app.js';
-import {UserError} from '../../sampler/errors.js';
+import {UserError} from '../../common/errors.js';
 import {openTarget} from '../../sampler/target.js';
-import {LiveProcesses} from '../live-processes.js';
-import {LiveStore} from '../live-store.js';
-import {ProcessLister} from '../process-list.js';
+import {LiveProcesses} from '../../live/live-processes.js';
+import {LiveStore} from '../../live/live-store.js';
+import {ProcessLister} from '../../sampler/process-list.js';
 import {startScript, startScriptBlocking} from './run.js';
 
 export type LiveOptions = {

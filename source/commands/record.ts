@@ -2,17 +2,18 @@
 // the chosen format. Whatever was sampled is written on every way out.
 import fs from 'node:fs';
 import {BinaryWriter, extensionOf, fileSink} from '../../exporters/binary-writer.js';
-import {type Exporter, type ExportOptions} from '../../exporters/index.js';
-import {Profile, type ProfileMeta} from '../../exporters/model.js';
-import {UserError} from '../../sampler/errors.js';
+import type {Exporter, ExportOptions} from '../../exporters/index.js';
+import type {Profile} from '../../exporters/model.js';
+import {UserError} from '../../common/errors.js';
+import type {ProfilingMode} from '../../common/profile-types.js';
 import type {SamplerOptions} from '../../sampler/protocol.js';
-import {Sampler} from '../../sampler/sampler.js';
-import {outputPathFor, writeExport} from '../output.js';
+import {startProfiling} from '../../live/start-profiling.js';
+import {outputPathFor, writeExport} from '../../live/output.js';
 import {RealtimeStats} from '../realtime-stats.js';
 
 export type RecordConfig = {
 	readonly sampler: SamplerOptions;
-	readonly meta: Omit<ProfileMeta, 'pythonVersion' | 'command' | 'startedAt'>;
+	readonly mode: ProfilingMode;
 	readonly format: Exporter;
 	readonly exportOptions: ExportOptions;
 	readonly output: string | undefined;
@@ -30,20 +31,13 @@ export type RecordResult = {
 export async function record(config: RecordConfig): Promise<RecordResult> {
 	// --binary streams to its file while sampling (memory stays flat at any rate), so it needs no timeline.
 	const streaming = config.format.id === 'binary';
-	const profile = new Profile({...config.meta, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: config.format.needsTimeline && !streaming});
 	const binaryPath = streaming ? outputPathFor(config.format, config.sampler.pid, config.output) : undefined;
-	const writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
-		intervalUs: config.meta.intervalUs, meta: config.meta, compression: config.exportOptions.compression ?? 'auto',
-	});
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
 	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
 	let writeError: Error | undefined;
-	const sampler = new Sampler(config.sampler, {
-		onAttached(target) {
-			profile.setTarget(target);
-		},
+	let writer: BinaryWriter | undefined;
+	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming}, {
 		onBatch(batch) {
-			profile.ingest(batch);
 			stats?.add(batch);
 			if (writer && writeError === undefined) {
 				try {
@@ -54,6 +48,9 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 				}
 			}
 		},
+	});
+	writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
+		intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
 	});
 
 	// Ctrl-C and SIGTERM stop sampling; the result is still written.

@@ -1,60 +1,11 @@
 // replay: converts a binary capture (ours or `python -m profiling.sampling --binary`) to any
-// format, without resampling. Also loads --diff-flamegraph baselines.
-import fs from 'node:fs';
-import {BinaryFormatError, binaryInfo, readBinaryProfile} from '../../exporters/binary-reader.js';
+// format, without resampling.
+import {BinaryFormatError, binaryInfo} from '../../exporters/binary-reader.js';
 import type {Exporter, ExportOptions} from '../../exporters/index.js';
-import type {Profile, ProfilingMode} from '../../exporters/model.js';
-import {UserError} from '../../sampler/errors.js';
+import {UserError} from '../../common/errors.js';
 import {openInBrowser} from '../browser.js';
-import {outputPathFor, writeExport} from '../output.js';
-
-function readArchive(file: string, what: string): Uint8Array {
-	try {
-		const stat = fs.statSync(file);
-		if (stat.isDirectory()) {
-			throw new UserError(`${what} ${file} is a directory, not a binary profile`);
-		}
-
-		return fs.readFileSync(file);
-	} catch (error) {
-		if (error instanceof UserError) {
-			throw error;
-		}
-
-		const code = (error as NodeJS.ErrnoException).code;
-		throw new UserError(code === 'ENOENT' ? `No such ${what}: ${file}` : `Cannot read ${what} ${file}: ${(error as Error).message}`);
-	}
-}
-
-function load(file: string, what: string, options: {timeline: boolean; onProgress?: (fraction: number) => void}): Profile {
-	const bytes = readArchive(file, what);
-	try {
-		return readBinaryProfile(bytes, options).profile;
-	} catch (error) {
-		if (error instanceof BinaryFormatError) {
-			throw new UserError(`${file}: ${error.message}`);
-		}
-
-		throw error;
-	}
-}
-
-/** Differences between captures of different modes mean nothing, so Tachyon refuses them; so do we. */
-function checkBaselineMode(file: string, baseline: Profile, mode: ProfilingMode): void {
-	if (baseline.meta.mode !== mode) {
-		throw new UserError(`baseline ${file} was captured in ${baseline.meta.mode} mode, this profile is in ${mode} mode: compare captures of the same mode`, 2);
-	}
-}
-
-/** A --diff-flamegraph baseline: a binary capture, as a profile (of `mode`, when given). */
-export function loadBaseline(file: string, mode?: ProfilingMode): Profile {
-	const baseline = load(file, 'baseline file', {timeline: false});
-	if (mode !== undefined) {
-		checkBaselineMode(file, baseline, mode);
-	}
-
-	return baseline;
-}
+import {checkBaselineMode, loadCapture, readCapture} from '../../live/capture-file.js';
+import {outputPathFor, writeExport} from '../../live/output.js';
 
 /** A progress bar on stderr, only when it is a terminal. */
 function progressBar(total: number): ((fraction: number) => void) | undefined {
@@ -80,7 +31,7 @@ export type ReplayConfig = {
 };
 
 export function replay(config: ReplayConfig): number {
-	const bytes = readArchive(config.file, 'file');
+	const bytes = readCapture(config.file, 'file');
 	let info;
 	try {
 		info = binaryInfo(bytes);
@@ -97,7 +48,7 @@ export function replay(config: ReplayConfig): number {
 		process.stderr.write(banner);
 	}
 
-	const profile = load(config.file, 'file', {timeline: config.format.needsTimeline, onProgress: progress});
+	const profile = loadCapture(config.file, 'file', {timeline: config.format.needsTimeline, onProgress: progress});
 	if (config.exportOptions.baseline && config.baselineFile !== undefined) {
 		checkBaselineMode(config.baselineFile, config.exportOptions.baseline, profile.meta.mode);
 	}

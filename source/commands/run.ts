@@ -2,7 +2,7 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import type {Readable} from 'node:stream';
-import {UserError} from '../../sampler/errors.js';
+import {UserError} from '../../common/errors.js';
 import {readStat} from '../../sampler/proc.js';
 
 export type ScriptOptions = {

@@ -3,13 +3,15 @@
 // parent's as NAME_PID.EXT (Tachyon 3.15's naming: `-o out.txt` → `out_PID.txt`).
 import fs from 'node:fs';
 import path from 'node:path';
-import {defaultOutputName, type ExportOptions, type Exporter} from '../../exporters/index.js';
-import {Profile, type ProfileMeta} from '../../exporters/model.js';
-import {readCmdline, descendants} from '../../sampler/proc.js';
-import type {SamplerOptions} from '../../sampler/protocol.js';
-import {Sampler, type SamplerEnd} from '../../sampler/sampler.js';
-import {openTarget} from '../../sampler/target.js';
-import {writeExport} from '../output.js';
+import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
+import type {ProfilingMode} from '../common/profile-types.js';
+import type {Profile} from '../exporters/model.js';
+import {readCmdline, descendants} from '../sampler/proc.js';
+import type {SamplerOptions} from '../sampler/protocol.js';
+import type {Sampler, SamplerEnd} from '../sampler/sampler.js';
+import {openTarget} from '../sampler/target.js';
+import {writeExport} from './output.js';
+import {startProfiling} from './start-profiling.js';
 
 const pollMs = 100;
 /** As Tachyon: at most this many child profilers. */
@@ -29,7 +31,7 @@ export type FollowerConfig = {
 	readonly rootPid: number;
 	/** The parent's sampler options; each child gets the same with its own pid. */
 	readonly sampler: SamplerOptions;
-	readonly meta: Omit<ProfileMeta, 'pythonVersion' | 'command' | 'startedAt' | 'pid'>;
+	readonly mode: ProfilingMode;
 	readonly timeline: boolean;
 	/** Called for each child as its sampler starts (the live view lists them). */
 	readonly onChild?: (child: ChildProfile) => void;
@@ -127,14 +129,8 @@ export class SubprocessFollower {
 	}
 
 	private start(pid: number): void {
-		const profile = new Profile({...this.config.meta, pid, pythonVersion: '?', command: [], startedAt: Date.now()}, {timeline: this.config.timeline});
-		const sampler = new Sampler({...this.config.sampler, pid, durationS: 0, waitForRuntimeMs: 2000}, {
-			onAttached(target) {
-				profile.setTarget(target);
-			},
-			onBatch(batch) {
-				profile.ingest(batch);
-			},
+		const {profile, sampler} = startProfiling({
+			...this.config.sampler, pid, durationS: 0, waitForRuntimeMs: 2000, mode: this.config.mode, timeline: this.config.timeline,
 		});
 		const child: ChildProfile = {pid, command: readCmdline(pid), profile, sampler, end: undefined};
 		void sampler.finished.then(end => {

@@ -5,8 +5,8 @@
 // Python processes running the same interpreter reads it once.
 import fs from 'node:fs';
 import path from 'node:path';
-import {readElf} from '../sampler/elf.js';
-import {clockTicks, parseStat} from '../sampler/proc.js';
+import {readElf} from './elf.js';
+import {clockTicks, parseStat} from './proc.js';
 
 export type ProcessEntry = {
 	readonly pid: number;

@@ -1,7 +1,7 @@
 // --live --subprocesses: the target and each Python descendant the follower finds, one live
 // store (and one profile) per process, and which of them the view shows. Switching only
 // changes what is shown: every process keeps being sampled.
-import {SubprocessFollower} from './commands/subprocesses.js';
+import {SubprocessFollower} from './subprocesses.js';
 import {LiveStore, liveSamplerOptions} from './live-store.js';
 
 export type ProcessesSnapshot = {
@@ -37,7 +37,7 @@ export class LiveProcesses {
 		this.follower = new SubprocessFollower({
 			rootPid: root.pid,
 			sampler: liveSamplerOptions({pid: root.pid, ...childOptions}),
-			meta: {mode: 'wall', intervalUs: options.intervalUs, allThreads: true, gc: true, native: false, opcodes: childOptions.opcodes, asyncAware: false},
+			mode: 'wall',
 			timeline: false,
 			onChild: child => {
 				this.stores.push(new LiveStore({pid: child.pid, child, ...childOptions}).start());

@@ -1,14 +1,6 @@
-// Errors meant for the person at the terminal: printed as one line, never with a stack trace.
+// What to tell someone who may not read a process: which of the kernel's rules stands in the way.
 import fs from 'node:fs';
-
-export class UserError extends Error {
-	readonly exitCode: number;
-	constructor(message: string, exitCode = 1) {
-		super(message);
-		this.exitCode = exitCode;
-		this.name = 'UserError';
-	}
-}
+import {UserError} from '../common/errors.js';
 
 /** The value of kernel.yama.ptrace_scope, or undefined where Yama is not enabled. */
 export function ptraceScope(): number | undefined {

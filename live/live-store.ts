@@ -5,13 +5,15 @@
 // every thread with its CPU and exception state, and nothing re-attaches.
 import {functionStats, sortRows, type FunctionRow, type SortKey} from '../exporters/function-stats.js';
 import type {ExportOptions, Exporter} from '../exporters/index.js';
-import {Profile, type ThreadInfo} from '../exporters/model.js';
+import type {Profile, ThreadInfo} from '../exporters/model.js';
 import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
-import {ThreadStatus, type ProfilingMode, type SamplerOptions, type SamplerStats} from '../sampler/protocol.js';
+import {ThreadStatus, type ProfilingMode} from '../common/profile-types.js';
+import type {SamplerOptions, SamplerStats} from '../sampler/protocol.js';
 import {processStartMs} from '../sampler/proc.js';
-import {Sampler, samplerDefaults} from '../sampler/sampler.js';
-import type {ChildProfile} from './commands/subprocesses.js';
+import {samplerDefaults, type Sampler} from '../sampler/sampler.js';
+import type {ChildProfile} from './subprocesses.js';
 import {writeExport} from './output.js';
+import {startProfiling} from './start-profiling.js';
 
 /** Sort orders `s` cycles through, in Tachyon's order. */
 export const liveSortKeys = ['nsamples', 'sample-pct', 'tottime', 'cumul-pct', 'cumtime'] as const satisfies readonly SortKey[];
@@ -110,7 +112,7 @@ export class LiveStore {
 	readonly profile: Profile;
 	private readonly options: LiveStoreOptions;
 	private readonly listeners = new Set<Listener>();
-	private sampler: Sampler | undefined;
+	private readonly sampler: Sampler;
 	private timer: NodeJS.Timeout | undefined;
 	private snapshot: LiveSnapshot;
 	private status: LiveStatus = 'attaching';
@@ -138,10 +140,15 @@ export class LiveStore {
 		this.options = options;
 		this.processStartMs = processStartMs(options.pid);
 		this.mode = options.mode ?? 'wall';
-		this.profile = options.child?.profile ?? new Profile({
-			pid: options.pid, pythonVersion: '?', command: [], mode: this.mode, intervalUs: options.intervalUs, startedAt: Date.now(),
-			allThreads: true, gc: true, native: false, opcodes: options.opcodes ?? false, asyncAware: false,
+		// A follower's child is already being sampled (its profile and sampler come with it).
+		const {profile, sampler} = options.child ?? startProfiling({...liveSamplerOptions(options), mode: this.mode}, {
+			onAttached: () => {
+				this.status = 'sampling';
+				this.publish(true);
+			},
 		});
+		this.profile = profile;
+		this.sampler = sampler;
 		this.profile.meta.mode = this.mode;
 		this.finishedPromise = new Promise(resolve => {
 			this.resolveFinished = resolve;
@@ -158,19 +165,9 @@ export class LiveStore {
 		return this.options.pid;
 	}
 
-	/** Starts sampling (a follower's child: watching its sampler) and the display clock. */
+	/** Starts the display clock and watches for the end of sampling (which began with the store). */
 	start(): this {
 		const {pid} = this.options;
-		this.sampler = this.options.child?.sampler ?? new Sampler(liveSamplerOptions(this.options), {
-			onAttached: target => {
-				this.profile.setTarget(target);
-				this.status = 'sampling';
-				this.publish(true);
-			},
-			onBatch: batch => {
-				this.profile.ingest(batch);
-			},
-		});
 		void this.sampler.finished.then(end => {
 			this.endedAtMs = Date.now();
 			if (end.kind === 'error') {
@@ -205,7 +202,7 @@ export class LiveStore {
 	/** Stops sampling; the data stays for exports. */
 	stop(): void {
 		clearInterval(this.timer);
-		this.sampler?.stop();
+		this.sampler.stop();
 	}
 
 	subscribe = (listener: Listener): (() => void) => {

@@ -1,0 +1,11 @@
+// Errors meant for the person at the terminal: printed as one line, never with a stack trace.
+// Every layer throws them; only the command line prints them.
+
+export class UserError extends Error {
+	readonly exitCode: number;
+	constructor(message: string, exitCode = 1) {
+		super(message);
+		this.exitCode = exitCode;
+		this.name = 'UserError';
+	}
+}

@@ -1,0 +1,178 @@
+// One look at every thread's stack (or every asyncio task's chain), with source lines: the
+// data behind `tachyon-top dump` and the live view's dump screen.
+import {FrameTable} from '../sampler/frame-table.js';
+import {formatOpcode} from '../sampler/opcodes.js';
+import {ThreadFreezer} from '../sampler/ptrace.js';
+import {AsyncStacks} from '../sampler/asyncio.js';
+import {type AsyncMode, type FrameDef, ThreadStatus} from '../common/profile-types.js';
+import {TargetGoneError, TornReadError} from '../sampler/remote-memory.js';
+import {UserError} from '../common/errors.js';
+import {describeReadError, openTarget} from '../sampler/target.js';
+import {ThreadNames} from '../sampler/thread-names.js';
+import {Unwinder} from '../sampler/unwinder.js';
+import {SourceLines} from '../sampler/source-lines.js';
+
+export type DumpOptions = {
+	readonly pid: number;
+	readonly allThreads: boolean;
+	readonly native: boolean;
+	readonly gc: boolean;
+	readonly opcodes: boolean;
+	/** Stop the target's threads (ptrace) while reading them. */
+	readonly blocking?: boolean;
+	/** Each asyncio task's await chain instead of the threads; Tachyon's dump shows all tasks. */
+	readonly asyncAware?: boolean;
+	readonly asyncMode?: AsyncMode;
+};
+
+export function statusWords(status: number): string[] {
+	const words: string[] = [];
+	if (status & ThreadStatus.mainThread) {
+		words.push('main thread');
+	}
+
+	if (status & ThreadStatus.hasGil) {
+		words.push('has GIL');
+	}
+
+	if (status & ThreadStatus.onCpu) {
+		words.push('on CPU');
+	}
+
+	if (status & ThreadStatus.gilRequested) {
+		words.push('waiting for GIL');
+	}
+
+	if (status & ThreadStatus.hasException) {
+		words.push('has exception');
+	}
+
+	if (status & ThreadStatus.inGc) {
+		words.push('in GC');
+	}
+
+	if ((status & (ThreadStatus.hasGil | ThreadStatus.onCpu | ThreadStatus.gilRequested)) === 0) {
+		words.push('idle');
+	}
+
+	return words;
+}
+
+/** One frame as the dump shows it; `source` is the line's text when the file is readable. */
+export type DumpFrame = {
+	readonly kind: FrameDef['kind'];
+	readonly filename: string;
+	readonly funcname: string;
+	readonly line: number;
+	/** The instruction's name (with --opcodes), else undefined. */
+	readonly opcode: string | undefined;
+	readonly source: string | undefined;
+};
+
+export type DumpThread = {
+	readonly tid: number;
+	readonly name: string;
+	readonly status: number;
+	/** Most recent call last, as printed. */
+	readonly frames: DumpFrame[];
+};
+
+/** What one look at a process found: the data behind `dump` and the live view's dump screen. */
+export type DumpData = {
+	readonly pid: number;
+	readonly version: string;
+	readonly command: string[];
+	readonly threads: DumpThread[];
+};
+
+/** One sample; with --blocking the threads stand still for it and always run on after. */
+function sampleStill(unwinder: Unwinder, blocking: boolean): number {
+	if (!blocking) {
+		return unwinder.sample(performance.now());
+	}
+
+	const freezer = new ThreadFreezer(unwinder.target.pid);
+	unwinder.runningBeforePause = freezer.runningBefore;
+	freezer.pause(true);
+	try {
+		return unwinder.sample(performance.now());
+	} finally {
+		freezer.resume();
+	}
+}
+
+export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) => string): DumpData {
+	const target = openTarget(options.pid);
+	// Named with the target's own opcode table (specialised forms as `NAME (BASE)`, like Tachyon).
+	const nameOpcode = opcodeName ?? ((opcode: number) => formatOpcode(target.version.text, opcode));
+	const frames = new FrameTable();
+	const unwinder = new Unwinder(target, frames, {
+		allThreads: options.allThreads || options.asyncAware === true, gc: options.gc, native: options.native, opcodes: options.opcodes, cpuState: true, exceptionState: true,
+	});
+	const tasks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'all') : undefined;
+	let count = 0;
+	for (let attempt = 0; ; attempt++) {
+		try {
+			count = sampleStill(unwinder, options.blocking === true);
+			if (tasks) {
+				count = tasks.rewrite(performance.now(), count);
+			}
+
+			break;
+		} catch (error) {
+			if (error instanceof TargetGoneError) {
+				throw new UserError(`No such process: ${options.pid}`);
+			}
+
+			if (!(error instanceof TornReadError)) {
+				throw describeReadError(options.pid, error);
+			}
+
+			// The target moved under us; a few tries give a consistent picture.
+			if (attempt >= 20) {
+				throw new UserError(`Could not read a consistent stack from process ${options.pid}: ${error.message}`);
+			}
+		}
+	}
+
+	unwinder.close();
+	const sources = new SourceLines(options.pid);
+	const threads: DumpThread[] = [];
+	const threadNames = new ThreadNames(unwinder);
+	for (let index = 0; index < count; index++) {
+		const sample = unwinder.samples[index]!;
+		const threadFrames: DumpFrame[] = [];
+		for (let depth = sample.depth - 1; depth >= 0; depth--) {
+			const frame = frames.defs[sample.frames[depth]!]!;
+			const python = frame.kind === 'python';
+			threadFrames.push({
+				kind: frame.kind,
+				filename: frame.filename,
+				funcname: frame.funcname,
+				line: frame.line,
+				opcode: python && frame.opcode >= 0 ? nameOpcode(frame.opcode) : undefined,
+				source: python ? (sources.line(frame.filename, frame.line) || undefined) : undefined,
+			});
+		}
+
+		const name = tasks ? `task ${tasks.leafNames[index]!}` : threadNames.name(sample);
+		threads.push({tid: sample.tid, name, status: sample.status, frames: threadFrames});
+	}
+
+	return {pid: options.pid, version: target.version.text, command: target.command, threads};
+}
+
+export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};
+
+/** Every thread's stack and, where the target runs asyncio, every task's await chain (the live view's `d`). */
+export function liveDump(pid: number): LiveDump {
+	const threads = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false});
+	let tasks: DumpData | undefined;
+	try {
+		tasks = collectDump({pid, allThreads: true, native: false, gc: true, opcodes: false, asyncAware: true, asyncMode: 'all'});
+	} catch {
+		// No asyncio in the target (or its tasks could not be read): threads only.
+	}
+
+	return {threads, tasks};
+}
