@@ -4,7 +4,8 @@
 // Location per (function, file, line); labels thread_id, thread_name (and pid on request).
 import {gzipSync} from 'node:zlib';
 import {Function as PprofFunction, Label, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType} from 'pprof-format';
-import {statusFitsMode, type Cell, type FrameDef, type Profile, type ProfileWindow} from './model.js';
+import type {FrameDef} from '../common/profile-types.js';
+import {statusFitsMode, type Cell, type Profile, type ProfileWindow} from './model.js';
 
 export type PprofOptions = {
 	/** Only the samples of this window (the agent's), instead of all the profile holds. */
