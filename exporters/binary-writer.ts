@@ -2,6 +2,7 @@
 // replay` reads our captures. It streams: record.ts feeds each sampler batch as it arrives and
 // the sample records go through zstd to the file at once, so memory stays flat at 1 MHz. The
 // header, string table, frame table and stats are written by finish(), on every way out.
+import type {ProfilingMode} from '../common/profile-types.js';
 import fs from 'node:fs';
 import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds, noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding} from './binary-spec.js';
 import type {FrameDef} from '../common/profile-types.js';
@@ -565,9 +566,9 @@ export function extensionOf(profile: Profile): BinaryExtension {
  * Uses the timeline when the profile kept one; else each (thread, stack, status) cell becomes
  * a run of samples spread evenly over the time it stands for.
  */
-export function binaryFile(profile: Profile, compression: CompressionChoice = 'auto'): Uint8Array {
+export function binaryFile(profile: Profile, compression: CompressionChoice = 'auto', mode: ProfilingMode = profile.meta.mode): Uint8Array {
 	const sink = memorySink();
-	const writer = new BinaryWriter(sink, {intervalUs: profile.meta.intervalUs, meta: profile.meta, compression, startTimeUs: profile.meta.intervalUs});
+	const writer = new BinaryWriter(sink, {intervalUs: profile.meta.intervalUs, meta: {...profile.meta, mode}, compression, startTimeUs: profile.meta.intervalUs});
 	const timeline = profile.timeline;
 	if (timeline && timeline.length === profile.samples) {
 		for (let index = 0; index < timeline.length; index++) {

@@ -1,7 +1,7 @@
 // Collapsed ("folded") stacks, byte-compatible with Tachyon's --collapsed: one line per
 // distinct (thread, stack), `tid:N;root;...;leaf count`, frames as `file:function:line`.
 // flamegraph.pl, speedscope and Pyroscope read it.
-import type {FrameDef} from '../common/profile-types.js';
+import type {FrameDef, ProfilingMode} from '../common/profile-types.js';
 import type {Profile} from './model.js';
 import {shortFilename} from './paths.js';
 
@@ -17,11 +17,11 @@ export function collapsedFrame(frame: FrameDef): string {
 	return `${shortFilename(frame.filename)}:${frame.funcname}:${Math.max(frame.line, 0)}`;
 }
 
-export function collapsedText(profile: Profile): string {
+export function collapsedText(profile: Profile, mode?: ProfilingMode): string {
 	const counts = new Map<string, number>();
 	const names = profile.frames.map(frame => collapsedFrame(frame));
 	const stackText = new Map<number, string>();
-	for (const cell of profile.select()) {
+	for (const cell of profile.select(mode === undefined ? {} : {mode})) {
 		if (cell.stack < 0) {
 			continue;
 		}

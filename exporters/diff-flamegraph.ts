@@ -8,6 +8,7 @@
 // a path (same function, different lines) they split the baseline in proportion to their
 // own samples. Baseline counts are scaled by the ratio of sampling intervals, not by duration:
 // a run-to-completion workload that got slower simply has more samples.
+import type {ProfilingMode} from '../common/profile-types.js';
 import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
 import {escapeHtml, flamePage, pageStats} from './html.js';
 import type {Profile} from './model.js';
@@ -86,12 +87,12 @@ ${rows}
 </tbody></table></section>`;
 }
 
-export function diffFlamegraphHtml(profile: Profile, baseline: Profile | undefined): string {
+export function diffFlamegraphHtml(profile: Profile, baseline: Profile | undefined, mode: ProfilingMode = profile.meta.mode): string {
 	if (baseline === undefined) {
 		throw new UserError('--diff-flamegraph needs a baseline profile (a .bin file)', 2);
 	}
 
-	const tree = buildFlameTree(profile);
+	const tree = buildFlameTree(profile, {mode});
 	const baselineTree = buildFlameTree(baseline, {mode: baseline.meta.mode});
 	const scale = profile.meta.intervalUs > 0 ? baseline.meta.intervalUs / profile.meta.intervalUs : 1;
 	const before = totalsByPath(baselineTree);
@@ -142,7 +143,7 @@ export function diffFlamegraphHtml(profile: Profile, baseline: Profile | undefin
 			strings: strings.strings,
 			threads,
 			tree: root,
-			stats: pageStats(profile),
+			stats: pageStats(profile, mode),
 			diff: {baselineSamples: baseline.samples, currentSamples: profile.samples, scale, removedCount: removed.length},
 		},
 	});

@@ -1,6 +1,7 @@
 // --flamegraph: one self-contained HTML page (d3-flame-graph inline, no network) of the call
 // tree keyed by (file, line, function), pruned at 0.1%, with a thread selector, search with
 // the matching share of samples, click to zoom and a tooltip with samples, % and file:line.
+import type {ProfilingMode} from '../common/profile-types.js';
 import {formatOpcode, isSpecialized} from '../sampler/opcodes.js';
 import {buildFlameTree, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
 import {flamePage, pageStats} from './html.js';
@@ -26,8 +27,8 @@ function topOpcodes(version: string, opcodes: Map<number, number>, strings: Stri
 	return flat;
 }
 
-export function flamegraphHtml(profile: Profile): string {
-	const tree = buildFlameTree(profile);
+export function flamegraphHtml(profile: Profile, mode: ProfilingMode = profile.meta.mode): string {
+	const tree = buildFlameTree(profile, {mode});
 	const strings = new StringTable();
 	const {threads, index} = pageThreads(profile, tree.threadTotals);
 	const source = new SourceLines();
@@ -48,6 +49,6 @@ export function flamegraphHtml(profile: Profile): string {
 	});
 	return flamePage({
 		title: 'tachyon-top flame graph',
-		data: {kind: 'flamegraph', strings: strings.strings, threads, tree: root, stats: pageStats(profile)},
+		data: {kind: 'flamegraph', strings: strings.strings, threads, tree: root, stats: pageStats(profile, mode)},
 	});
 }

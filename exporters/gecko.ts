@@ -5,6 +5,7 @@
 // `pid` is the target's, not the profiler's own; threads carry their names where known; CPU
 // markers are left out while the CPU state was not measured (Tachyon writes "Off CPU" then), and
 // exception markers only appear on threads that had one; meta.importedFrom is "tachyon-top".
+import type {ProfilingMode} from '../common/profile-types.js';
 import os from 'node:os';
 import path from 'node:path';
 import {statusFitsMode, type Profile} from './model.js';
@@ -58,6 +59,8 @@ const ms = (us: number) => Math.round(us) / 1000;
 export type GeckoOptions = {
 	/** Process start, ms (meta.startTime); defaults to the profile's start. */
 	readonly startTime?: number;
+	/** The samples a mode keeps (default: the profile's capture mode). */
+	readonly mode?: ProfilingMode | undefined;
 };
 
 export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Record<string, unknown> {
@@ -74,7 +77,7 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 		return id;
 	};
 
-	const {perThread, total} = threadSamples(profile);
+	const {perThread, total} = threadSamples(profile, options.mode ?? profile.meta.mode);
 	let firstTime = Infinity;
 	let lastTime = -Infinity;
 	for (const samples of perThread.values()) {
@@ -284,7 +287,7 @@ type ThreadSamples = {time: number[]; status: number[]; stack: number[]};
  * without a timeline (the live view's) are laid out from their aggregated cells: each stack's
  * samples side by side, spaced by the time they stand for — right totals, made-up order.
  */
-function threadSamples(profile: Profile): {perThread: Map<number, ThreadSamples>; total: number} {
+function threadSamples(profile: Profile, mode: ProfilingMode): {perThread: Map<number, ThreadSamples>; total: number} {
 	const perThread = new Map<number, ThreadSamples>();
 	let total = 0;
 	const add = (tid: number, time: number, status: number, stack: number) => {
@@ -303,7 +306,7 @@ function threadSamples(profile: Profile): {perThread: Map<number, ThreadSamples>
 	const timeline = profile.timeline;
 	if (timeline && timeline.length === profile.samples) {
 		for (let index = 0; index < timeline.length; index++) {
-			if (statusFitsMode(timeline.status[index]!, profile.meta.mode)) {
+			if (statusFitsMode(timeline.status[index]!, mode)) {
 				add(timeline.tid[index]!, timeline.time[index]!, timeline.status[index]!, timeline.stack[index]!);
 			}
 		}
@@ -312,7 +315,7 @@ function threadSamples(profile: Profile): {perThread: Map<number, ThreadSamples>
 	}
 
 	const clock = new Map<number, number>();
-	for (const cell of profile.select()) {
+	for (const cell of profile.select({mode})) {
 		const each = cell.count > 0 ? cell.timeUs / cell.count : 0;
 		let time = clock.get(cell.tid) ?? 0;
 		for (let index = 0; index < cell.count; index++) {

@@ -3,6 +3,7 @@
 // and cumulative sample counts on a log colour scale and a jump to the hottest line.
 // Frames without a real source file (`<frozen …>`, `<string>`, synthetic markers, line 0) are
 // left out, as Tachyon's heatmap does.
+import type {ProfilingMode} from '../common/profile-types.js';
 import fs from 'node:fs';
 import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
 import type {FrameDef} from '../common/profile-types.js';
@@ -41,13 +42,13 @@ function refKey(frame: FrameDef): string {
 	return `${frame.filename}\0${frame.line}\0${frame.funcname}`;
 }
 
-export function lineCounts(profile: Profile): {files: FileCounts[]; total: number; refs: Map<string, LineRef>} {
+export function lineCounts(profile: Profile, mode: ProfilingMode = profile.meta.mode): {files: FileCounts[]; total: number; refs: Map<string, LineRef>} {
 	const files = new Map<string, FileCounts>();
 	const refs = new Map<string, LineRef>();
 	const seenLines = new Set<string>();
 	const seenFiles = new Set<string>();
 	let total = 0;
-	for (const cell of profile.select()) {
+	for (const cell of profile.select({mode})) {
 		total += cell.count;
 		if (cell.stack < 0) {
 			continue;
@@ -152,8 +153,8 @@ function hottestLine(file: FileCounts): number {
 	return best;
 }
 
-function statsLine(profile: Profile): string {
-	const stats = pageStats(profile);
+function statsLine(profile: Profile, mode: ProfilingMode): string {
+	const stats = pageStats(profile, mode);
 	return escapeHtml([
 		`Python ${stats.pythonVersion}`, `pid ${stats.pid}`, `${stats.mode} mode`, `${stats.samples.toLocaleString('en-US')} samples`,
 		`${stats.durationS.toFixed(2)} s`, `${Math.round(stats.rate).toLocaleString('en-US')} Hz`,
@@ -162,7 +163,7 @@ function statsLine(profile: Profile): string {
 	].join('  ·  '));
 }
 
-function indexPage(profile: Profile, files: FileCounts[], total: number): string {
+function indexPage(profile: Profile, files: FileCounts[], total: number, mode: ProfilingMode): string {
 	const rows = files.map((file, rank) => {
 		const hot = hottestLine(file);
 		const share = total > 0 ? (file.samples / total) * 100 : 0;
@@ -176,7 +177,7 @@ function indexPage(profile: Profile, files: FileCounts[], total: number): string
 <td><a href="${heatmapPageName(rank)}#L${hot}">line ${hot}</a></td>
 </tr>`;
 	}).join('\n');
-	const body = `<header><h1>tachyon-top heatmap</h1><div class="stats">${statsLine(profile)}</div></header>
+	const body = `<header><h1>tachyon-top heatmap</h1><div class="stats">${statsLine(profile, mode)}</div></header>
 <main>
 ${files.length === 0 ? '<p>No samples in files with source.</p>' : ''}
 <table id="files">
@@ -215,7 +216,7 @@ function navigation(counts: LineCounts, links: Links): string {
 	return chips(counts.callees, '→', 'callee') + chips(counts.callers, '←', 'caller');
 }
 
-function filePage(profile: Profile, file: FileCounts, total: number, links: Links): string {
+function filePage(profile: Profile, file: FileCounts, total: number, links: Links, mode: ProfilingMode): string {
 	const source = readSource(file.filename);
 	const maxLine = Math.max(0, ...file.lines.keys());
 	const lines = source ?? Array.from({length: maxLine}, () => '');
@@ -244,7 +245,7 @@ function filePage(profile: Profile, file: FileCounts, total: number, links: Link
 	const missing = source === undefined ? `<p class="missing"># Source file not available: ${escapeHtml(file.filename)}</p>` : '';
 	const body = `<header>
 <h1>${escapeHtml(file.filename)}</h1>
-<div class="stats">${file.samples.toLocaleString('en-US')} samples in this file (${percent(file.samples, total)} of ${total.toLocaleString('en-US')}), ${file.self.toLocaleString('en-US')} self · ${statsLine(profile)}</div>
+<div class="stats">${file.samples.toLocaleString('en-US')} samples in this file (${percent(file.samples, total)} of ${total.toLocaleString('en-US')}), ${file.self.toLocaleString('en-US')} self · ${statsLine(profile, mode)}</div>
 <div class="toolbar">
 <a href="index.html">← all files</a>
 <a href="#L${hot}" id="jump-hottest">Jump to hottest line (${hot})</a>
@@ -262,12 +263,12 @@ ${rows.join('\n')}
 	return htmlPage({title: `${file.filename} — tachyon-top heatmap`, styles: [assetFile('page.css'), assetFile('heatmap.css')], body, scripts: [assetFile('heatmap.js')]});
 }
 
-export function heatmapFiles(profile: Profile): Map<string, string> {
-	const {files, total, refs} = lineCounts(profile);
+export function heatmapFiles(profile: Profile, mode: ProfilingMode = profile.meta.mode): Map<string, string> {
+	const {files, total, refs} = lineCounts(profile, mode);
 	const links: Links = {pageOf: new Map(files.map((file, rank) => [file.filename, heatmapPageName(rank)])), refs};
-	const pages = new Map<string, string>([['index.html', indexPage(profile, files, total)]]);
+	const pages = new Map<string, string>([['index.html', indexPage(profile, files, total, mode)]]);
 	for (const [rank, file] of files.entries()) {
-		pages.set(heatmapPageName(rank), filePage(profile, file, total, links));
+		pages.set(heatmapPageName(rank), filePage(profile, file, total, links, mode));
 	}
 
 	return pages;

@@ -2,6 +2,7 @@
 // browser builds from node_modules, and the page frame. Every name, path and source line
 // that reaches HTML goes through escapeHtml (markup) or embedJson (script data); page
 // scripts only ever put such text into the DOM with textContent.
+import type {ProfilingMode} from '../common/profile-types.js';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
@@ -165,12 +166,12 @@ function threadStates(profile: Profile): Array<{label: string; percent: number}>
 }
 
 /** The sampling facts every report shows in its header. */
-export function pageStats(profile: Profile): PageStats {
+export function pageStats(profile: Profile, mode: ProfilingMode = profile.meta.mode): PageStats {
 	const summary = profile.summary();
 	return {
 		pid: profile.meta.pid,
 		pythonVersion: profile.meta.pythonVersion,
-		mode: profile.meta.mode,
+		mode,
 		samples: profile.samples,
 		durationS: summary.durationS > 0 ? summary.durationS : profile.timeUs / 1e6,
 		rate: summary.rate,

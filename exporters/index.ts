@@ -11,6 +11,7 @@ import {pprofFile} from './pprof.js';
 import {pstatsFile} from './pstats-file.js';
 import type {SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
+import type {ProfilingMode} from '../common/profile-types.js';
 import {pstatsText} from './pstats.js';
 
 export type ExportOptions = {
@@ -24,6 +25,8 @@ export type ExportOptions = {
 	readonly compression?: CompressionChoice;
 	/** --subprocesses: label samples with their process id (pprof). */
 	readonly pidLabel?: boolean;
+	/** The samples a mode keeps (the live view's mode on screen); default: the profile's capture mode. */
+	readonly mode?: ProfilingMode;
 };
 
 /** What an exporter produces: a text or binary file, or a directory of files (heatmap). */
@@ -48,54 +51,56 @@ export type Exporter = {
 };
 
 const text = (data: string): ExportResult => ({kind: 'file', data});
+/** The mode an export counts: the one asked for, else the one the profile was captured in. */
+const modeOf = (profile: Profile, options: ExportOptions): ProfilingMode => options.mode ?? profile.meta.mode;
 
 export const exporters = {
 	pstats: {
 		id: 'pstats', flag: 'pstats', description: 'pstats-style table', extension: 'pstats', prefix: 'pstats',
 		needsTimeline: false, html: false,
-		export: (profile, options) => options.toFile ? {kind: 'file', data: pstatsFile(profile)} : text(pstatsText(profile, options)),
+		export: (profile, options) => options.toFile ? {kind: 'file', data: pstatsFile(profile, modeOf(profile, options))} : text(pstatsText(profile, options)),
 	},
 	collapsed: {
 		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
 		needsTimeline: false, html: false,
-		export: profile => text(collapsedText(profile)),
+		export: (profile, options) => text(collapsedText(profile, modeOf(profile, options))),
 	},
 	flamegraph: {
 		id: 'flamegraph', flag: 'flamegraph', description: 'flame graph (HTML)', extension: 'html', prefix: 'flamegraph',
 		needsTimeline: false, html: true,
-		export: profile => text(flamegraphHtml(profile)),
+		export: (profile, options) => text(flamegraphHtml(profile, modeOf(profile, options))),
 	},
 	heatmap: {
 		id: 'heatmap', flag: 'heatmap', description: 'per-line heatmap (HTML directory)', extension: undefined, prefix: 'heatmap',
 		needsTimeline: false, html: true,
-		export: profile => ({kind: 'directory', files: heatmapFiles(profile)}),
+		export: (profile, options) => ({kind: 'directory', files: heatmapFiles(profile, modeOf(profile, options))}),
 	},
 	'diff-flamegraph': {
 		// Its flag takes the baseline file; the CLI loads it into options.baseline.
 		id: 'diff-flamegraph', flag: 'diff-flamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
 		needsTimeline: false, html: true,
-		export: (profile, options) => text(diffFlamegraphHtml(profile, options.baseline)),
+		export: (profile, options) => text(diffFlamegraphHtml(profile, options.baseline, modeOf(profile, options))),
 	},
 	gecko: {
 		id: 'gecko', flag: 'gecko', description: 'Firefox Profiler (Gecko) profile', extension: 'json', prefix: 'gecko',
 		needsTimeline: true, html: false,
-		export: profile => text(geckoJson(profile)),
+		export: (profile, options) => text(geckoJson(profile, {mode: modeOf(profile, options)})),
 	},
 	jsonl: {
 		id: 'jsonl', flag: 'jsonl', description: 'JSON Lines profile', extension: 'jsonl', prefix: 'jsonl',
 		needsTimeline: false, html: false,
-		export: profile => text(jsonlText(profile)),
+		export: (profile, options) => text(jsonlText(profile, {mode: modeOf(profile, options)})),
 	},
 	binary: {
 		// run/attach stream it while sampling (source/commands/record.ts); this is for replay.
 		id: 'binary', flag: 'binary', description: 'binary profile', extension: 'bin', prefix: 'binary',
 		needsTimeline: true, html: false,
-		export: (profile, options) => ({kind: 'file', data: binaryFile(profile, options.compression)}),
+		export: (profile, options) => ({kind: 'file', data: binaryFile(profile, options.compression, modeOf(profile, options))}),
 	},
 	pprof: {
 		id: 'pprof', flag: 'pprof', description: 'pprof profile (gzipped profile.proto)', extension: 'pb.gz', prefix: 'profile',
 		needsTimeline: false, html: false,
-		export: (profile, options) => ({kind: 'file', data: pprofFile(profile, {pidLabel: options.pidLabel === true})}),
+		export: (profile, options) => ({kind: 'file', data: pprofFile(profile, {pidLabel: options.pidLabel === true, mode: modeOf(profile, options)})}),
 	},
 } as const satisfies Record<string, Exporter>;
 

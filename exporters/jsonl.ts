@@ -1,6 +1,7 @@
 // JSON Lines in Tachyon 3.15's schema (v 0): meta, string_table, frame_table, agg, end records,
 // one compact object per line, tables in chunks of at most 256 entries. Consumers ignore unknown
 // record types, so the schema is Tachyon's exactly.
+import type {ProfilingMode} from '../common/profile-types.js';
 import {randomUUID} from 'node:crypto';
 import type {Profile} from './model.js';
 
@@ -9,6 +10,8 @@ const chunkSize = 256;
 export type JsonlOptions = {
 	/** Fixed run id (tests); a fresh uuid4 hex otherwise. */
 	readonly runId?: string;
+	/** The samples a mode keeps (default: the profile's capture mode). */
+	readonly mode?: ProfilingMode | undefined;
 };
 
 function chunks<T>(items: T[]): T[][] {
@@ -84,7 +87,8 @@ export function jsonlText(profile: Profile, options: JsonlOptions = {}): string 
 	let total = 0;
 	const seen = new Set<number>();
 	const stackIds = new Map<number, number[]>();
-	for (const cell of profile.select()) {
+	const mode = options.mode ?? profile.meta.mode;
+	for (const cell of profile.select({mode})) {
 		total += cell.count;
 		if (cell.stack < 0) {
 			continue;
@@ -108,7 +112,7 @@ export function jsonlText(profile: Profile, options: JsonlOptions = {}): string 
 	}
 
 	const base = {v: 0, run_id: runId};
-	const lines: unknown[] = [{type: 'meta', ...base, sample_interval_usec: profile.meta.intervalUs, mode: profile.meta.mode}];
+	const lines: unknown[] = [{type: 'meta', ...base, sample_interval_usec: profile.meta.intervalUs, mode}];
 	for (const chunk of chunks(strings)) {
 		lines.push({type: 'string_table', ...base, strings: chunk});
 	}

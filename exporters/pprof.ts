@@ -2,6 +2,7 @@
 // pprof, Pyroscope, Parca and Datadog read. Two sample types, `samples/count` then the real
 // time the samples stand for (`wall/nanoseconds`, or `cpu/nanoseconds` in cpu mode); one
 // Location per (function, file, line); labels thread_id, thread_name (and pid on request).
+import type {ProfilingMode} from '../common/profile-types.js';
 import {gzipSync} from 'node:zlib';
 import {Function as PprofFunction, Label, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType} from 'pprof-format';
 import type {FrameDef} from '../common/profile-types.js';
@@ -12,11 +13,13 @@ export type PprofOptions = {
 	readonly window?: ProfileWindow;
 	/** Label every sample with the process id: profiles of several processes stay apart when merged. */
 	readonly pidLabel?: boolean;
+	/** The samples a mode keeps (default: the profile's capture mode). */
+	readonly mode?: ProfilingMode | undefined;
 };
 
 /** The sample type that carries time: what the mode counts. */
-export function timeSampleType(profile: Profile): 'cpu' | 'wall' {
-	return profile.meta.mode === 'cpu' ? 'cpu' : 'wall';
+export function timeSampleType(profile: Profile, mode: ProfilingMode = profile.meta.mode): 'cpu' | 'wall' {
+	return mode === 'cpu' ? 'cpu' : 'wall';
 }
 
 /** pprof's Function: Tachyon's (qualified) name for the function and its file. */
@@ -35,6 +38,7 @@ function functionFile(frame: FrameDef): string {
 
 /** The profile as a pprof message (not yet encoded): tests and the agent look at it. */
 export function pprofProfile(profile: Profile, options: PprofOptions = {}): PprofProfile {
+	const mode = options.mode ?? profile.meta.mode;
 	const strings = new StringTable();
 	const functions: PprofFunction[] = [];
 	const functionIds = new Map<string, number>();
@@ -94,7 +98,7 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 	const merged = new Map<string, {tid: number; stack: number; count: number; timeUs: number}>();
 	const cells: Iterable<Cell> = options.window ? options.window.cells : profile.cells;
 	for (const cell of cells) {
-		if (cell.stack < 0 || !statusFitsMode(cell.status, profile.meta.mode)) {
+		if (cell.stack < 0 || !statusFitsMode(cell.status, mode)) {
 			continue; // No Python frame (a thread caught starting or tearing down), or not what the mode counts.
 		}
 
@@ -136,7 +140,7 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 		}));
 	}
 
-	const time = timeSampleType(profile);
+	const time = timeSampleType(profile, mode);
 	const startUs = options.window?.startUs ?? 0;
 	const durationUs = options.window ? options.window.endUs - options.window.startUs : Math.max(profile.stats.elapsedUs, profile.timeUs);
 	const {meta} = profile;
@@ -157,7 +161,7 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 		periodType: new ValueType({type: strings.dedup(time), unit: strings.dedup('nanoseconds')}),
 		period: meta.intervalUs * 1000,
 		comment: [
-			strings.dedup(`tachyon-top: pid ${meta.pid}, Python ${meta.pythonVersion}, ${meta.mode} mode, ${Math.round(1e6 / meta.intervalUs)} Hz`),
+			strings.dedup(`tachyon-top: pid ${meta.pid}, Python ${meta.pythonVersion}, ${mode} mode, ${Math.round(1e6 / meta.intervalUs)} Hz`),
 			...(meta.command.length > 0 ? [strings.dedup(meta.command.join(' '))] : []),
 		],
 		defaultSampleType: strings.dedup(time),

@@ -3,6 +3,7 @@
 // marker and plain-int callers); ours uses cProfile's own shape — callers map to
 // (calls, primitive calls, tottime, cumtime) tuples — so pstats of every Python from 3.11 on,
 // snakeviz and friends read it. "calls" are samples: direct (cc) and cumulative (nc), as Tachyon.
+import type {ProfilingMode} from '../common/profile-types.js';
 import {functionStats} from './function-stats.js';
 import type {Profile} from './model.js';
 
@@ -107,8 +108,8 @@ class MarshalWriter {
 	}
 }
 
-export function pstatsFile(profile: Profile): Uint8Array {
-	const {rows} = functionStats(profile);
+export function pstatsFile(profile: Profile, mode: ProfilingMode = profile.meta.mode): Uint8Array {
+	const {rows} = functionStats(profile, {mode});
 	const out = new MarshalWriter();
 	const key = (row: typeof rows[number]) => {
 		out.tuple(3);

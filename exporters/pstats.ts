@@ -1,4 +1,5 @@
 // The pstats-style text table (Tachyon's default output), with a header on how sampling went.
+import type {ProfilingMode} from '../common/profile-types.js';
 import {functionStats, sortRows, type SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
 import {opcodeCounts} from './opcode-stats.js';
@@ -8,6 +9,8 @@ import {shortFilename} from './paths.js';
 export type PstatsTextOptions = {
 	readonly sort?: SortKey;
 	readonly limit?: number;
+	/** The samples a mode keeps (default: the profile's capture mode). */
+	readonly mode?: ProfilingMode | undefined;
 };
 
 function unitFor(maxUs: number): {label: string; divisor: number} {
@@ -38,8 +41,8 @@ export function samplingHeader(profile: Profile): string {
 }
 
 /** With --opcodes: the instructions the samples were executing, by share, as the article shows. */
-function opcodeRows(profile: Profile, limit: number): string[] {
-	const counts = opcodeCounts(profile);
+function opcodeRows(profile: Profile, limit: number, mode: ProfilingMode): string[] {
+	const counts = opcodeCounts(profile, {mode});
 	const total = counts.reduce((sum, entry) => sum + entry.samples, 0);
 	if (total === 0) {
 		return ['Opcodes: none recorded.'];
@@ -61,10 +64,11 @@ function opcodeRows(profile: Profile, limit: number): string[] {
 }
 
 export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): string {
-	const {rows, totalSamples} = functionStats(profile);
+	const mode = options.mode ?? profile.meta.mode;
+	const {rows, totalSamples} = functionStats(profile, {mode});
 	const header = samplingHeader(profile);
 	if (totalSamples === 0 || rows.length === 0) {
-		return `${header}\n\nNo samples were collected.${profile.meta.mode === 'cpu' ? ' (In cpu mode only threads running on a CPU are sampled.)' : ''}\n`;
+		return `${header}\n\nNo samples were collected.${mode === 'cpu' ? ' (In cpu mode only threads running on a CPU are sampled.)' : ''}\n`;
 	}
 
 	const totalDirect = rows.reduce((sum, row) => sum + row.directSamples, 0) || 1;
@@ -95,7 +99,7 @@ export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): s
 	}
 
 	if (profile.meta.opcodes) {
-		lines.push('', ...opcodeRows(profile, limit));
+		lines.push('', ...opcodeRows(profile, limit, mode));
 	}
 
 	lines.push(

@@ -149,7 +149,6 @@ export class LiveStore {
 		});
 		this.profile = profile;
 		this.sampler = sampler;
-		this.profile.meta.mode = this.mode;
 		this.finishedPromise = new Promise(resolve => {
 			this.resolveFinished = resolve;
 		});
@@ -220,8 +219,6 @@ export class LiveStore {
 
 	cycleMode(): void {
 		this.mode = liveModes[(liveModes.indexOf(this.mode) + 1) % liveModes.length]!;
-		// Exports follow the mode on screen.
-		this.profile.meta.mode = this.mode;
 		this.publish(true);
 	}
 
@@ -278,11 +275,11 @@ export class LiveStore {
 		return mix;
 	}
 
-	/** Writes what has been sampled so far in one format, without stopping sampling. Returns the path. */
+	/** Writes what has been sampled so far in one format, in the mode on screen, without stopping sampling. Returns the path. */
 	exportTo(format: Exporter, options: ExportOptions = {}): string {
 		const sort = this.sort === 'sample-pct' ? 'nsamples' : this.sort;
 		const output = this.options.outputDir;
-		return writeExport(format, this.profile, {sort, ...options}, output, false)!;
+		return writeExport(format, this.profile, {sort, mode: this.mode, ...options}, output, false)!;
 	}
 
 	/** Recomputes now, even when paused or unchanged (tests, and settings changes). */
