@@ -11,7 +11,8 @@
 //
 // Ink's `exports` map hides output.js from bare imports, so it is loaded by file URL (the very
 // module instance Ink's renderer uses). Only Ink 6 is patched: its Output class is what this
-// was written against and measured with; any other version keeps Ink's own path.
+// was written against and measured with; any other version keeps Ink's own path, and
+// installFastOutput() says so (the live command warns, the bench fails).
 import fs from 'node:fs';
 import stringWidth from 'string-width';
 import {quickWidth} from './text-width.js';
@@ -140,7 +141,15 @@ async function loadInkOutput(): Promise<{get: Get} | undefined> {
 prototype = await loadInkOutput();
 original = prototype?.get;
 
-/** Turns the fast path on (the default once this module is loaded) or off (tests compare both). */
+/**
+ * Turns the fast path on: called by whatever renders the app (the live command, the bench).
+ * Returns false when Ink is not the version this was written for; Ink's own path then stays.
+ */
+export function installFastOutput(): boolean {
+	return useFastOutput(true);
+}
+
+/** Turns the fast path on or off (tests compare both). */
 export function useFastOutput(enabled: boolean): boolean {
 	if (!prototype || !original) {
 		return false;
@@ -161,5 +170,3 @@ export function useFastOutput(enabled: boolean): boolean {
 		: inkGet;
 	return true;
 }
-
-useFastOutput(true);

@@ -110,10 +110,14 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 	process.env['NODE_ENV'] = 'production';
 	const ci = process.env['CI'];
 	delete process.env['CI'];
-	const [{createElement}, {render}, {LiveView}, {LiveStore, liveSamplerOptions}, {ProcessLister}, {startProfiling}, {frameCounts}] = await Promise.all([
+	const [{createElement}, {render}, {LiveView}, {LiveStore, liveSamplerOptions}, {ProcessLister}, {startProfiling}, {frameCounts, installFastOutput}] = await Promise.all([
 		import('react'), import('ink'), import('../../components/live-view.js'), import('../../live/live-store.js'), import('../../sampler/process-list.js'),
 		import('../../live/start-profiling.js'), import('../../components/fast-output.js'),
 	]);
+	if (!installFastOutput()) {
+		throw new Error('components/fast-output.ts could not patch this Ink: the live view would draw through Ink\'s slow path (is Ink still 6.x?)');
+	}
+
 	if (ci !== undefined) {
 		process.env['CI'] = ci;
 	}
@@ -164,6 +168,10 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		const fastFrames = frameCounts.fast - framesBefore.fast;
 		const inkFrames = frameCounts.ink - framesBefore.ink;
 		const redrawsPerSecond = (renders - rendersBefore) / seconds;
+		if (fastFrames === 0) {
+			throw new Error(`the live view drew ${inkFrames} frames and none took components/fast-output.ts's fast path: the figures would measure Ink's slow path`);
+		}
+
 		log(`sampler rate while the main thread is busy 90 % of the time, ${seconds} s`);
 		const busy = await measureUi(store.profile, seconds, true);
 		app.unmount();

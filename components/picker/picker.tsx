@@ -9,8 +9,6 @@ import {windowStart} from '../function-table/function-table.js';
 import {theme} from '../theme.js';
 import {minimumSize, TooSmall} from '../too-small.js';
 import {useWindowSize} from '../use-window-size.js';
-// Ink's frame assembly, made cheaper for frames like ours (see the module).
-import '../fast-output.js';
 import {fixedWidth, highlightRuns, pickerColumns, processCells, searchText} from './picker-columns.js';
 
 export type PickerProps = {
