@@ -1,5 +1,5 @@
 // Enter on a row: who calls this function line and what it calls, by samples.
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import type {FunctionRow} from '../exporters/function-stats.js';
 import {shortPath} from './function-table/columns.js';
 import {fit, formatCount, formatPercent} from './format.js';
@@ -10,17 +10,11 @@ export type DetailsViewProps = {
 	readonly rowsById: ReadonlyMap<number, FunctionRow>;
 	readonly width: number;
 	readonly height: number;
-	readonly onClose: () => void;
 };
 
 const describe = (row: FunctionRow) => `${row.funcname}  ${shortPath(row.filename)}:${row.line}`;
 
-export function DetailsView({row, rowsById, width, height, onClose}: DetailsViewProps) {
-	useInput((input, key) => {
-		if (key.escape || key.return || input === 'q') {
-			onClose();
-		}
-	});
+export function DetailsView({row, rowsById, width, height}: DetailsViewProps) {
 	if (!row) {
 		return <Text>This row has no samples in the current view. Esc goes back.</Text>;
 	}

@@ -1,6 +1,5 @@
 // `d`: a stack dump of every thread (most recent call last), scrollable; Esc goes back.
-import {Box, Text, useInput} from 'ink';
-import {useState} from 'react';
+import {Box, Text} from 'ink';
 import {statusWords, type DumpData} from '../live/dump.js';
 import {fit} from './format.js';
 import {theme} from './theme.js';
@@ -11,7 +10,8 @@ export type DumpViewProps = {
 	readonly tasks?: DumpData | undefined;
 	readonly width: number;
 	readonly height: number;
-	readonly onClose: () => void;
+	/** First line shown (the live view scrolls it). */
+	readonly top: number;
 };
 
 type Line = {readonly text: string; readonly kind: 'thread' | 'frame' | 'source' | 'plain'};
@@ -55,24 +55,18 @@ function frameLines(frames: DumpData['threads'][number]['frames'], lines: Line[]
 	lines.push({text: '', kind: 'plain'});
 }
 
-export function DumpView({dump, tasks, width, height, onClose}: DumpViewProps) {
-	const [top, setTop] = useState(0);
-	const lines = 'error' in dump ? [{text: dump.error, kind: 'plain' as const}] : dumpLines(dump, tasks);
-	const visible = Math.max(1, height - 2);
-	const last = Math.max(0, lines.length - visible);
-	useInput((input, key) => {
-		if (key.escape || input === 'q' || input === 'd') {
-			onClose();
-		} else if (key.upArrow || input === 'k') {
-			setTop(value => Math.max(0, value - 1));
-		} else if (key.downArrow || input === 'j') {
-			setTop(value => Math.min(last, value + 1));
-		} else if (key.pageUp) {
-			setTop(value => Math.max(0, value - visible));
-		} else if (key.pageDown) {
-			setTop(value => Math.min(last, value + visible));
-		}
-	});
+/** Lines of the dump view, for scrolling. */
+export function dumpViewLines(dump: DumpViewProps['dump'], tasks?: DumpData): Line[] {
+	return 'error' in dump ? [{text: dump.error, kind: 'plain'}] : dumpLines(dump, tasks);
+}
+
+/** Lines a dump view of `height` shows at once. */
+export const dumpVisible = (height: number) => Math.max(1, height - 2);
+
+export function DumpView({dump, tasks, width, height, top: asked}: DumpViewProps) {
+	const lines = dumpViewLines(dump, tasks);
+	const visible = dumpVisible(height);
+	const top = Math.min(asked, Math.max(0, lines.length - visible));
 	const title = 'error' in dump ? 'Stack dump failed' : `Stack dump for PID ${dump.pid} (Python ${dump.version}: ${dump.command.join(' ')})`;
 	return (
 		<Box flexDirection='column'>

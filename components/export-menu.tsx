@@ -1,16 +1,38 @@
 // `e`: every format of the exporter registry; a format's first letter or arrows + Enter picks it.
-import {Box, Text, useInput} from 'ink';
-import {useState} from 'react';
+// Drawn from the live view's state; the view routes keys here through exportMenuKey.
+import {Box, Text, type Key} from 'ink';
 import type {Exporter} from '../exporters/index.js';
 import {fit} from './format.js';
 import {theme} from './theme.js';
 
 export type ExportMenuProps = {
 	readonly formats: readonly Exporter[];
-	readonly onPick: (format: Exporter) => void;
-	readonly onCancel: () => void;
+	/** The highlighted format. */
+	readonly selected: number;
 	readonly width: number;
 };
+
+export type ExportMenuOutcome = {readonly type: 'move'; readonly by: number} | {readonly type: 'pick'; readonly format: Exporter} | {readonly type: 'cancel'} | undefined;
+
+/** What a key does in the menu: a format's letter or Enter picks, arrows move, Esc or q cancels. */
+export function exportMenuKey(formats: readonly Exporter[], selected: number, input: string, key: Key): ExportMenuOutcome {
+	const letters = menuLetters(formats);
+	if (key.escape || input === 'q') {
+		return {type: 'cancel'};
+	}
+
+	if (key.upArrow || key.downArrow) {
+		return {type: 'move', by: key.upArrow ? -1 : 1};
+	}
+
+	if (key.return) {
+		const format = formats[selected];
+		return format ? {type: 'pick', format} : undefined;
+	}
+
+	const format = letters.get(input.toLowerCase());
+	return format ? {type: 'pick', format} : undefined;
+}
 
 /** The letter that picks each format: the first of its letters an earlier format did not take (pstats p, pprof r). */
 export function menuLetters(formats: readonly Exporter[]): Map<string, Exporter> {
@@ -25,22 +47,8 @@ export function menuLetters(formats: readonly Exporter[]): Map<string, Exporter>
 	return letters;
 }
 
-export function ExportMenu({formats, onPick, onCancel, width}: ExportMenuProps) {
-	const [selected, setSelected] = useState(0);
+export function ExportMenu({formats, selected, width}: ExportMenuProps) {
 	const letters = menuLetters(formats);
-	useInput((input, key) => {
-		if (key.escape || input === 'q') {
-			onCancel();
-		} else if (key.upArrow) {
-			setSelected(index => Math.max(0, index - 1));
-		} else if (key.downArrow) {
-			setSelected(index => Math.min(formats.length - 1, index + 1));
-		} else if (key.return) {
-			onPick(formats[selected]!);
-		} else if (letters.has(input.toLowerCase())) {
-			onPick(letters.get(input.toLowerCase())!);
-		}
-	});
 	return (
 		<Box flexDirection='column' borderStyle='round' paddingX={1} width={Math.min(width, 72)}>
 			<Text {...theme.title()}>Export what was sampled so far (sampling goes on)</Text>

@@ -1,30 +1,29 @@
-// The keys line at the bottom of the live view, written from the key-binding table.
+// The keys line at the bottom of the live view, written from the key-binding table. Help and
+// quit are always shown: a narrow terminal drops others, never those two.
 import {Box, Text} from 'ink';
-import {liveCommands, type Binding} from '../live/key-bindings.js';
+import {footerBindings, liveCommands, type Binding} from '../live/key-bindings.js';
 import {theme} from './theme.js';
 
-const entries = (Object.values(liveCommands) as Binding[]).filter(binding => binding.footer !== undefined);
-
-export function Footer({width, subprocesses = false}: {readonly width: number; readonly subprocesses?: boolean}) {
-	let used = 0;
-	const shown: Binding[] = [];
-	for (const binding of entries) {
-		if (binding.subprocessesOnly && !subprocesses) {
-			continue;
+/** The bindings that fit in `width` columns: help and quit always, then the others in table order while they fit. */
+export function footerFit(width: number, subprocesses: boolean): Binding[] {
+	const size = (binding: Binding) => binding.keys.length + binding.footer!.length + 3;
+	const all = footerBindings(subprocesses);
+	const kept = new Set(all.filter(binding => binding === liveCommands.help || binding === liveCommands.quit));
+	let used = [...kept].reduce((sum, binding) => sum + size(binding), 0);
+	for (const binding of all) {
+		if (!kept.has(binding) && used + size(binding) <= width - 1) {
+			kept.add(binding);
+			used += size(binding);
 		}
-
-		const size = binding.keys.length + binding.footer!.length + 3;
-		if (used + size > width - 1) {
-			break;
-		}
-
-		used += size;
-		shown.push(binding);
 	}
 
+	return all.filter(binding => kept.has(binding));
+}
+
+export function Footer({width, subprocesses = false}: {readonly width: number; readonly subprocesses?: boolean}) {
 	return (
 		<Box>
-			{shown.map(binding => (
+			{footerFit(width, subprocesses).map(binding => (
 				<Box key={binding.keys} marginRight={2}>
 					<Text {...theme.key()}>{binding.keys}</Text>
 					<Text {...theme.dim()}>{` ${binding.footer!}`}</Text>

@@ -1,28 +1,29 @@
-// The live view: header, the dense function table, a message line and the keys. One mode at
-// a time owns the keyboard (table, filter prompt, help, export menu, baseline prompt, dump,
-// details), so a key never means two things.
-import {Box, Text, useInput, type Key} from 'ink';
-import {useCallback, useMemo, useState, useSyncExternalStore} from 'react';
+// The live view: header, one screen (the function table; later the flame graph and the
+// source), a message or prompt line and the keys. Keys go through one handler, one at a time
+// (use-keys.ts): an open prompt takes them first, then an open overlay (help, export menu,
+// dump, details), then the screen's commands from the key table (live/key-bindings.ts).
+import {Box, Text, type Key} from 'ink';
+import {useCallback, useEffect, useMemo, useRef, useSyncExternalStore} from 'react';
 import {exporters, type Exporter} from '../exporters/index.js';
 import {loadBaseline} from '../live/capture-file.js';
 import {liveDump, type LiveDump} from '../live/dump.js';
-import {commandFor} from '../live/key-bindings.js';
+import {commandFor, type LiveCommand} from '../live/key-bindings.js';
 import type {LiveProcesses, ProcessesSnapshot} from '../live/live-processes.js';
-import type {LiveStore} from '../live/live-store.js';
+import type {LiveSnapshot, LiveStore} from '../live/live-store.js';
 import {DetailsView} from './details-view.js';
-import {DumpView} from './dump-view.js';
-import {ExportMenu} from './export-menu.js';
+import {DumpView, dumpViewLines, dumpVisible} from './dump-view.js';
+import {ExportMenu, exportMenuKey} from './export-menu.js';
 import {Footer} from './footer.js';
 import {fit} from './format.js';
-import {FunctionTable} from './function-table/function-table.js';
 import {Header, headerHeight} from './header.js';
-import {Help} from './help.js';
-import {maxOpcodeRows, OpcodePanel, opcodePanelHeight} from './opcode-panel.js';
+import {Help, helpLines, helpVisible} from './help.js';
+import {useLiveUiState, type LiveUiAction, type LiveUiState} from './live-state.js';
+import {TableScreen, tableLayout} from './screens/table-screen.js';
 import {theme} from './theme.js';
 import {minimumSize, TooSmall} from './too-small.js';
+import {useKeys} from './use-keys.js';
+import {promptText, usePrompt, type Prompt} from './use-prompt.js';
 import {useWindowSize} from './use-window-size.js';
-// Ink's frame assembly, made cheaper for frames like ours (see the module).
-import './fast-output.js';
 
 export type LiveViewProps = {
 	readonly store: LiveStore;
@@ -35,32 +36,40 @@ export type LiveViewProps = {
 	readonly takeDump?: (pid: number) => LiveDump;
 };
 
-type Mode = 'table' | 'filter' | 'help' | 'export' | 'baseline' | 'dump' | 'details';
-
-/** Lines that are not table rows: header, table heading, message line, footer, and one spare (Ink redraws everything once output reaches the terminal's height). */
-const chromeHeight = headerHeight + 4;
-/** The opcode panel (--opcodes) is left out rather than squeeze the table below this many rows. */
-const minTableRows = 5;
+/** Lines around the screen: header, message line, footer, and one spare (Ink redraws everything once output reaches the terminal's height). */
+const chromeHeight = headerHeight + 3;
+/** An error message stays this long, then clears (others stay until the next one). */
+const errorMessageMs = 6000;
 const noProcesses = () => () => undefined;
 const noProcessesSnapshot = (): ProcessesSnapshot | undefined => undefined;
 
-export function LiveView({store: rootStore, processes, onQuit, formats = Object.values(exporters), takeDump = liveDump}: LiveViewProps) {
+/** Everything a key handler needs, read fresh for each key. */
+type KeyContext = {
+	readonly store: LiveStore;
+	readonly snapshot: LiveSnapshot;
+	readonly state: LiveUiState;
+	readonly dispatch: (action: LiveUiAction) => void;
+	readonly prompt: Prompt;
+	readonly props: LiveViewProps;
+	readonly formats: readonly Exporter[];
+	readonly tableRows: number;
+	readonly bodyHeight: number;
+	readonly runExport: (format: Exporter, baselinePath?: string) => void;
+};
+
+export function LiveView(props: LiveViewProps) {
+	const {store: rootStore, processes, onQuit, formats = Object.values(exporters)} = props;
 	const shownProcess = useSyncExternalStore(processes?.subscribe ?? noProcesses, processes?.getSnapshot ?? noProcessesSnapshot);
 	const store = shownProcess?.store ?? rootStore;
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {columns, rows} = useWindowSize();
-	const [mode, setMode] = useState<Mode>('table');
-	const [selected, setSelected] = useState(0);
-	const [draft, setDraft] = useState('');
-	const [message, setMessage] = useState<{text: string; error: boolean} | undefined>();
-	const [dump, setDump] = useState<LiveDump | {error: string} | undefined>();
-	const [detailsKey, setDetailsKey] = useState<string | undefined>();
-	const [pending, setPending] = useState<Exporter | undefined>();
-	const opcodeRows = snapshot.opcodes ? Math.min(maxOpcodeRows, rows - chromeHeight - opcodePanelHeight(0) - minTableRows) : 0;
-	const panelHeight = opcodeRows > 0 ? opcodePanelHeight(opcodeRows) : 0;
-	const tableHeight = Math.max(1, rows - chromeHeight - panelHeight);
-	const count = snapshot.rows.length;
-	const cursor = Math.min(selected, Math.max(0, count - 1));
+	const [state, dispatch, stateRef] = useLiveUiState();
+	const prompt = usePrompt();
+	const height = rows - 1;
+	const bodyHeight = Math.max(1, rows - chromeHeight);
+	const {tableRows} = tableLayout(snapshot, bodyHeight);
+	const cursor = Math.min(state.selected, Math.max(0, snapshot.rows.length - 1));
+	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
 
 	const runExport = useCallback((format: Exporter, baselinePath?: string) => {
 		try {
@@ -68,248 +77,78 @@ export function LiveView({store: rootStore, processes, onQuit, formats = Object.
 			const baseline = baselinePath === undefined ? undefined : loadBaseline(baselinePath.trim(), store.getSnapshot().mode);
 			const started = performance.now();
 			const written = store.exportTo(format, baseline ? {baseline} : {});
-			setMessage({text: `Wrote ${format.id} to ${written} (${Math.round(performance.now() - started)} ms)`, error: false});
+			dispatch({type: 'message', text: `Wrote ${format.id} to ${written} (${Math.round(performance.now() - started)} ms)`, error: false});
 		} catch (error) {
-			setMessage({text: `Export failed: ${error instanceof Error ? error.message : String(error)}`, error: true});
+			dispatch({type: 'message', text: `Export failed: ${error instanceof Error ? error.message : String(error)}`, error: true});
 		}
+	}, [store, dispatch]);
 
-		setMode('table');
-	}, [store]);
-
-	const onTableKey = useCallback((input: string, key: Key) => {
-		switch (commandFor(input, key)) {
-			case 'up': {
-				setSelected(value => Math.max(0, Math.min(value, count - 1) - 1));
-				break;
-			}
-
-			case 'down': {
-				setSelected(value => Math.min(Math.max(0, count - 1), Math.min(value, count - 1) + 1));
-				break;
-			}
-
-			case 'pageUp': {
-				setSelected(value => Math.max(0, Math.min(value, count - 1) - tableHeight));
-				break;
-			}
-
-			case 'pageDown': {
-				setSelected(value => Math.min(Math.max(0, count - 1), Math.min(value, count - 1) + tableHeight));
-				break;
-			}
-
-			case 'details': {
-				const row = snapshot.rows[cursor];
-				if (row) {
-					setDetailsKey(rowKey(row));
-					setMode('details');
-				}
-
-				break;
-			}
-
-			case 'sortNext': {
-				store.cycleSort(1);
-				break;
-			}
-
-			case 'sortPrevious': {
-				store.cycleSort(-1);
-				break;
-			}
-
-			case 'mode': {
-				store.cycleMode();
-				break;
-			}
-
-			case 'thread': {
-				store.toggleThread();
-				break;
-			}
-
-			case 'previousThread': {
-				store.cycleThread(-1);
-				break;
-			}
-
-			case 'nextThread': {
-				store.cycleThread(1);
-				break;
-			}
-
-			case 'previousProcess': {
-				processes?.cycle(-1);
-				break;
-			}
-
-			case 'nextProcess': {
-				processes?.cycle(1);
-				break;
-			}
-
-			case 'filter': {
-				setDraft(snapshot.filter);
-				setMode('filter');
-				break;
-			}
-
-			case 'clearFilter': {
-				store.setFilter('');
-				break;
-			}
-
-			case 'pause': {
-				store.togglePause();
-				break;
-			}
-
-			case 'reset': {
-				store.reset();
-				setMessage({text: 'Statistics reset', error: false});
-				break;
-			}
-
-			case 'export': {
-				setMode('export');
-				break;
-			}
-
-			case 'dump': {
-				try {
-					setDump(takeDump(snapshot.pid));
-				} catch (error) {
-					setDump({error: error instanceof Error ? error.message : String(error)});
-				}
-
-				setMode('dump');
-				break;
-			}
-
-			case 'help': {
-				setMode('help');
-				break;
-			}
-
-			case 'quit': {
-				onQuit();
-				break;
-			}
-
-			case undefined: {
-				break;
-			}
-		}
-	}, [cursor, count, tableHeight, snapshot, store, processes, takeDump, onQuit]);
-
-	const onFilterKey = useCallback((input: string, key: Key) => {
-		if (key.escape) {
-			store.setFilter('');
-			setMode('table');
-		} else if (key.return) {
-			setMode('table');
-		} else if (key.backspace || key.delete) {
-			const next = draft.slice(0, -1);
-			setDraft(next);
-			store.setFilter(next);
-		} else if (input && !key.ctrl && !key.meta) {
-			const next = draft + input;
-			setDraft(next);
-			store.setFilter(next);
-			setSelected(0);
-		}
-	}, [draft, store]);
-
-	const onBaselineKey = useCallback((input: string, key: Key) => {
-		if (key.escape) {
-			setMode('table');
-		} else if (key.return && pending) {
-			runExport(pending, draft);
-		} else if (key.backspace || key.delete) {
-			setDraft(value => value.slice(0, -1));
-		} else if (input && !key.ctrl && !key.meta) {
-			setDraft(value => value + input);
-		}
-	}, [draft, pending, runExport]);
-
-	const onHelpKey = useCallback(() => {
-		setMode('table');
-	}, []);
-
-	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
+	// The handler reads everything through this ref: the keys of one input event share a render.
+	const context = useRef<Omit<KeyContext, 'snapshot' | 'state'>>({store, dispatch, prompt, props, formats, tableRows, bodyHeight, runExport});
+	context.current = {store, dispatch, prompt, props, formats, tableRows, bodyHeight, runExport};
+	const onKey = useCallback((input: string, key: Key) => {
+		const current = context.current;
+		handleKey({...current, snapshot: current.store.getSnapshot(), state: stateRef.current}, input, key);
+	}, [stateRef]);
 	const onTooSmallKey = useCallback((input: string) => {
 		if (input === 'q') {
 			onQuit();
 		}
 	}, [onQuit]);
+	useKeys(onKey, {isActive: !tooSmall});
+	useKeys(onTooSmallKey, {isActive: tooSmall});
 
-	useInput(onTableKey, {isActive: mode === 'table' && !tooSmall});
-	useInput(onFilterKey, {isActive: mode === 'filter' && !tooSmall});
-	useInput(onBaselineKey, {isActive: mode === 'baseline' && !tooSmall});
-	useInput(onHelpKey, {isActive: mode === 'help' && !tooSmall});
-	useInput(onTooSmallKey, {isActive: tooSmall});
-
-	const onPick = useCallback((format: Exporter) => {
-		if (format.id === 'diff-flamegraph') {
-			setPending(format);
-			setDraft('');
-			setMode('baseline');
-		} else {
-			runExport(format);
+	// Errors clear after a while; a later message replaces them anyway.
+	const message = state.message;
+	useEffect(() => {
+		if (!message?.error) {
+			return;
 		}
-	}, [runExport]);
-	const backToTable = useCallback(() => {
-		setMode('table');
-	}, []);
 
-	const detailsRow = useMemo(() => (detailsKey === undefined ? undefined : [...snapshot.rowsById.values()].find(row => rowKey(row) === detailsKey)), [detailsKey, snapshot]);
+		const timer = setTimeout(() => {
+			dispatch({type: 'clearMessage', id: message.id});
+		}, errorMessageMs);
+		return () => {
+			clearTimeout(timer);
+		};
+	}, [message, dispatch]);
+
+	const detailsRow = useMemo(() => (state.detailsKey === undefined ? undefined : [...snapshot.rowsById.values()].find(row => rowKey(row) === state.detailsKey)), [state.detailsKey, snapshot]);
 
 	if (tooSmall) {
 		return <TooSmall columns={columns} rows={rows} />;
 	}
 
-	const height = rows - 1;
-	let body;
-	switch (mode) {
+	let body: React.JSX.Element;
+	switch (state.overlay) {
 		case 'help': {
-			body = <Help height={height - headerHeight} subprocesses={processes !== undefined} />;
+			body = <Help height={bodyHeight} width={columns} top={state.scroll} subprocesses={processes !== undefined} />;
 			break;
 		}
 
 		case 'export': {
-			body = <ExportMenu formats={formats} width={columns} onPick={onPick} onCancel={backToTable} />;
+			body = <ExportMenu formats={formats} selected={state.exportIndex} width={columns} />;
 			break;
 		}
 
 		case 'dump': {
-			return <DumpView dump={dump === undefined ? {error: 'no dump'} : ('error' in dump ? dump : dump.threads)} tasks={dump && !('error' in dump) ? dump.tasks : undefined} width={columns} height={height} onClose={backToTable} />;
+			const dump = state.dump ?? {error: 'no dump'};
+			return <DumpView dump={'error' in dump ? dump : dump.threads} tasks={'error' in dump ? undefined : dump.tasks} width={columns} height={height} top={state.scroll} />;
 		}
 
 		case 'details': {
-			body = <DetailsView row={detailsRow} rowsById={snapshot.rowsById} width={columns} height={height - headerHeight} onClose={backToTable} />;
+			body = <DetailsView row={detailsRow} rowsById={snapshot.rowsById} width={columns} height={bodyHeight} />;
 			break;
 		}
 
-		default: {
-			const table = <FunctionTable rows={snapshot.rows} totalSamples={snapshot.totalSamples} sort={snapshot.sort} selected={cursor} height={tableHeight} width={columns} />;
-			const row = snapshot.rows[cursor];
-			body = panelHeight === 0 ? table : (
-				<>
-					<Box flexDirection='column' flexGrow={1}>{table}</Box>
-					<OpcodePanel func={row} mix={row ? store.opcodeMix(row.filename, row.funcname) : undefined} rows={opcodeRows} width={columns} />
-				</>
-			);
+		case undefined: {
+			body = <TableScreen store={store} snapshot={snapshot} selected={cursor} width={columns} height={bodyHeight} />;
 		}
 	}
 
-	let line: React.JSX.Element;
-	if (mode === 'filter') {
-		line = <Text>{fit(`Function filter: ${draft}_   (Enter keeps, Esc clears)`, columns - 1)}</Text>;
-	} else if (mode === 'baseline') {
-		line = <Text>{fit(`Baseline binary profile for the diff: ${draft}_   (Enter exports, Esc cancels)`, columns - 1)}</Text>;
-	} else {
-		line = <Text {...(message?.error ? theme.warning() : theme.notice())}>{fit(message?.text ?? '', columns - 1)}</Text>;
-	}
+	const line = prompt.prompt
+		? <Text>{fit(promptText(prompt.prompt), columns - 1)}</Text>
+		: <Text {...(message?.error ? theme.warning() : theme.notice())}>{fit(message?.text ?? '', columns - 1)}</Text>;
 
 	return (
 		<Box flexDirection='column' height={height}>
@@ -323,4 +162,228 @@ export function LiveView({store: rootStore, processes, onQuit, formats = Object.
 
 function rowKey(row: {filename: string; line: number; funcname: string}): string {
 	return `${row.filename}\0${row.line}\0${row.funcname}`;
+}
+
+/** One key: the open prompt takes it first, then the open overlay, then the screen's commands. */
+function handleKey(context: KeyContext, input: string, key: Key): void {
+	if (context.prompt.current() !== undefined) {
+		promptKey(context, input, key);
+		return;
+	}
+
+	if (context.state.overlay !== undefined) {
+		overlayKey(context, input, key);
+		return;
+	}
+
+	const command = commandFor(context.state.screen, input, key);
+	if (command !== undefined) {
+		runCommand(context, command);
+	}
+}
+
+function promptKey({prompt, store, dispatch, state, runExport}: KeyContext, input: string, key: Key): void {
+	const kind = prompt.current()?.kind;
+	const outcome = prompt.key(input, key);
+	if (kind === 'filter') {
+		if (outcome.type === 'edit') {
+			store.setFilter(outcome.draft);
+			dispatch({type: 'select', index: 0});
+		} else if (outcome.type === 'cancel') {
+			store.setFilter('');
+		}
+	} else if (kind === 'baseline' && state.pending) {
+		if (outcome.type === 'submit') {
+			runExport(state.pending, outcome.draft);
+		}
+
+		if (outcome.type === 'submit' || outcome.type === 'cancel') {
+			dispatch({type: 'pending', format: undefined});
+		}
+	}
+}
+
+const scrollBy = (key: Key, page: number): number | undefined => {
+	if (key.upArrow) {
+		return -1;
+	}
+
+	if (key.downArrow) {
+		return 1;
+	}
+
+	if (key.pageUp) {
+		return -page;
+	}
+
+	if (key.pageDown) {
+		return page;
+	}
+
+	return undefined;
+};
+
+function overlayKey(context: KeyContext, input: string, key: Key): void {
+	const {state, dispatch, bodyHeight, props} = context;
+	const closes = key.escape || input === 'q';
+	switch (state.overlay) {
+		case 'help': {
+			const visible = helpVisible(bodyHeight);
+			const by = scrollBy(key, visible) ?? (input === 'j' ? 1 : input === 'k' ? -1 : undefined);
+			if (by === undefined) {
+				// Any other key closes it.
+				dispatch({type: 'close'});
+			} else {
+				dispatch({type: 'scroll', by, max: helpLines(props.processes !== undefined).length - visible});
+			}
+
+			break;
+		}
+
+		case 'dump': {
+			const visible = dumpVisible(bodyHeight + chromeHeight - 1);
+			const by = scrollBy(key, visible) ?? (input === 'j' ? 1 : input === 'k' ? -1 : undefined);
+			if (by === undefined) {
+				if (closes || input === 'd') {
+					dispatch({type: 'close'});
+				}
+			} else if (state.dump) {
+				const lines = 'error' in state.dump ? 1 : dumpViewLines(state.dump.threads, state.dump.tasks).length;
+				dispatch({type: 'scroll', by, max: lines - visible});
+			}
+
+			break;
+		}
+
+		case 'details': {
+			if (closes || key.return) {
+				dispatch({type: 'close'});
+			}
+
+			break;
+		}
+
+		case 'export': {
+			const outcome = exportMenuKey(context.formats, state.exportIndex, input, key);
+			if (outcome?.type === 'move') {
+				dispatch({type: 'exportMove', by: outcome.by, count: context.formats.length});
+			} else if (outcome?.type === 'cancel') {
+				dispatch({type: 'close'});
+			} else if (outcome?.type === 'pick') {
+				dispatch({type: 'close'});
+				if (outcome.format.id === 'diff-flamegraph') {
+					dispatch({type: 'pending', format: outcome.format});
+					context.prompt.open('baseline');
+				} else {
+					context.runExport(outcome.format);
+				}
+			}
+
+			break;
+		}
+
+		case undefined: {
+			break;
+		}
+	}
+}
+
+function runCommand(context: KeyContext, command: LiveCommand): void {
+	const {store, snapshot, state, dispatch, props, tableRows} = context;
+	const count = snapshot.rows.length;
+	switch (command) {
+		case 'up':
+		case 'down':
+		case 'pageUp':
+		case 'pageDown': {
+			const step = command === 'pageUp' || command === 'pageDown' ? tableRows : 1;
+			dispatch({type: 'move', by: command === 'up' || command === 'pageUp' ? -step : step, count});
+			break;
+		}
+
+		case 'details': {
+			const row = snapshot.rows[Math.min(state.selected, count - 1)];
+			if (row) {
+				dispatch({type: 'open', overlay: 'details', detailsKey: rowKey(row)});
+			}
+
+			break;
+		}
+
+		case 'sortNext':
+		case 'sortPrevious': {
+			store.cycleSort(command === 'sortNext' ? 1 : -1);
+			break;
+		}
+
+		case 'mode': {
+			store.cycleMode();
+			break;
+		}
+
+		case 'thread': {
+			store.toggleThread();
+			break;
+		}
+
+		case 'previousThread':
+		case 'nextThread': {
+			store.cycleThread(command === 'nextThread' ? 1 : -1);
+			break;
+		}
+
+		case 'previousProcess':
+		case 'nextProcess': {
+			props.processes?.cycle(command === 'nextProcess' ? 1 : -1);
+			break;
+		}
+
+		case 'filter': {
+			context.prompt.open('filter', snapshot.filter);
+			break;
+		}
+
+		case 'clearFilter': {
+			store.setFilter('');
+			break;
+		}
+
+		case 'pause': {
+			store.togglePause();
+			break;
+		}
+
+		case 'reset': {
+			store.reset();
+			dispatch({type: 'message', text: 'Statistics reset', error: false});
+			break;
+		}
+
+		case 'export': {
+			dispatch({type: 'open', overlay: 'export'});
+			break;
+		}
+
+		case 'dump': {
+			let dump: LiveUiState['dump'];
+			try {
+				dump = (props.takeDump ?? liveDump)(snapshot.pid);
+			} catch (error) {
+				dump = {error: error instanceof Error ? error.message : String(error)};
+			}
+
+			dispatch({type: 'open', overlay: 'dump', dump});
+			break;
+		}
+
+		case 'help': {
+			dispatch({type: 'open', overlay: 'help'});
+			break;
+		}
+
+		case 'quit': {
+			props.onQuit();
+			break;
+		}
+	}
 }

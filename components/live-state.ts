@@ -1,0 +1,104 @@
+// The live view's own state (what is on screen, where the cursor is), apart from the store's
+// (what was sampled, how it is aggregated). A pure reducer: the key handler dispatches actions
+// and reads the state back through a ref, so several keys of one input event compose.
+import {useCallback, useRef, useState} from 'react';
+import type {Exporter} from '../exporters/index.js';
+import type {Screen} from '../live/key-bindings.js';
+import type {LiveDump} from '../live/dump.js';
+
+/** Screens drawn over the current one, which take every key while open. */
+export type Overlay = 'help' | 'export' | 'dump' | 'details';
+
+export type Message = {readonly text: string; readonly error: boolean; readonly id: number};
+
+export type LiveUiState = {
+	readonly screen: Screen;
+	readonly overlay: Overlay | undefined;
+	/** The table's cursor (clamped to the rows when drawn). */
+	readonly selected: number;
+	/** First line shown by a scrolling overlay (help, dump). */
+	readonly scroll: number;
+	/** The export menu's cursor. */
+	readonly exportIndex: number;
+	/** The row whose callers and callees are shown. */
+	readonly detailsKey: string | undefined;
+	readonly dump: LiveDump | {readonly error: string} | undefined;
+	/** The format waiting for a baseline path (diff-flamegraph). */
+	readonly pending: Exporter | undefined;
+	readonly message: Message | undefined;
+};
+
+export type LiveUiAction =
+	| {readonly type: 'move'; readonly by: number; readonly count: number}
+	| {readonly type: 'select'; readonly index: number}
+	| {readonly type: 'screen'; readonly screen: Screen}
+	| {readonly type: 'open'; readonly overlay: Overlay; readonly detailsKey?: string; readonly dump?: LiveUiState['dump']}
+	| {readonly type: 'close'}
+	| {readonly type: 'scroll'; readonly by: number; readonly max: number}
+	| {readonly type: 'exportMove'; readonly by: number; readonly count: number}
+	| {readonly type: 'pending'; readonly format: Exporter | undefined}
+	| {readonly type: 'message'; readonly text: string; readonly error: boolean}
+	| {readonly type: 'clearMessage'; readonly id: number};
+
+export const initialUiState: LiveUiState = {
+	screen: 'table', overlay: undefined, selected: 0, scroll: 0, exportIndex: 0, detailsKey: undefined, dump: undefined, pending: undefined, message: undefined,
+};
+
+const clamp = (value: number, low: number, high: number) => Math.max(low, Math.min(high, value));
+let messageIds = 0;
+
+export function liveUiReducer(state: LiveUiState, action: LiveUiAction): LiveUiState {
+	switch (action.type) {
+		case 'move': {
+			const last = Math.max(0, action.count - 1);
+			return {...state, selected: clamp(Math.min(state.selected, last) + action.by, 0, last)};
+		}
+
+		case 'select': {
+			return {...state, selected: Math.max(0, action.index)};
+		}
+
+		case 'screen': {
+			return {...state, screen: action.screen, overlay: undefined};
+		}
+
+		case 'open': {
+			return {...state, overlay: action.overlay, scroll: 0, exportIndex: 0, detailsKey: action.detailsKey ?? state.detailsKey, dump: action.dump ?? state.dump};
+		}
+
+		case 'close': {
+			return {...state, overlay: undefined};
+		}
+
+		case 'scroll': {
+			return {...state, scroll: clamp(state.scroll + action.by, 0, Math.max(0, action.max))};
+		}
+
+		case 'exportMove': {
+			return {...state, exportIndex: clamp(state.exportIndex + action.by, 0, Math.max(0, action.count - 1))};
+		}
+
+		case 'pending': {
+			return {...state, pending: action.format};
+		}
+
+		case 'message': {
+			return {...state, message: {text: action.text, error: action.error, id: ++messageIds}};
+		}
+
+		case 'clearMessage': {
+			return state.message?.id === action.id ? {...state, message: undefined} : state;
+		}
+	}
+}
+
+/** A reducer whose latest state is readable at once (ref) as well as rendered (state). */
+export function useLiveUiState(): [LiveUiState, (action: LiveUiAction) => void, {readonly current: LiveUiState}] {
+	const ref = useRef(initialUiState);
+	const [state, setState] = useState(initialUiState);
+	const dispatch = useCallback((action: LiveUiAction) => {
+		ref.current = liveUiReducer(ref.current, action);
+		setState(ref.current);
+	}, []);
+	return [state, dispatch, ref];
+}
