@@ -106,6 +106,18 @@ for (const interpreter of versions) {
 			shown = await waitForFrame(frame, text => !text.includes('filter: alpha') && text.includes('sleeper_beta'));
 		});
 
+		test('keys that arrive in one read each do what they would alone: "/sleeper⏎" filters, "c" clears, "jj" moves twice', async () => {
+			view.stdin.write('/sleeper\r');
+			let shown = await waitForFrame(frame, text => text.includes('filter: sleeper (c clears)'));
+			assert.ok(tableRows(shown).every(row => row.includes('sleeper_beta')), shown);
+			view.stdin.write('c');
+			await waitForFrame(frame, text => !text.includes('filter: sleeper') && text.includes('hot_loop_alpha'));
+			view.stdin.write('jj');
+			shown = await waitForFrame(frame, text => tableRows(text)[2]?.startsWith('›') === true);
+			view.stdin.write('kk');
+			await waitForFrame(frame, text => tableRows(text)[0]?.startsWith('›') === true);
+		});
+
 		test('↓ and Enter show the callers and callees of a row; Esc goes back', async () => {
 			await press('/');
 			for (const char of 'sleeper') {
