@@ -29,6 +29,7 @@ const help = `
 	  $ tachyon-top attach [options] PID              profile a running process
 	  $ tachyon-top dump [-a] PID                     print its stacks now
 	  $ tachyon-top replay [format] FILE.bin          convert a binary capture
+	  $ tachyon-top agent --server URL --app NAME PID|--match RE  continuous profiling (agent --help)
 
 	Sampling
 	  -r, --sampling-rate RATE  1000, 10khz, 10k, 1mhz (default 1khz)
@@ -121,8 +122,12 @@ async function main(): Promise<number> {
 		return 0;
 	}
 
+	if (command === 'agent') {
+		return (await import('./commands/agent.js')).runAgent(options);
+	}
+
 	if (!['run', 'attach', 'dump', 'replay'].includes(command)) {
-		throw new UserError(`Unknown command \`${command}\`: use run, attach, dump or replay (tachyon-top --help)`, 2);
+		throw new UserError(`Unknown command \`${command}\`: use run, attach, dump, replay or agent (tachyon-top --help)`, 2);
 	}
 
 	const cli = parse(options);

@@ -16,12 +16,12 @@ export function parseRate(text: string): number {
 }
 
 /** Seconds as a positive number: `10`, `2.5`, `30s`, `2m`. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = '--duration'): number {
 	const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(s|sec|m|min|h|ms)?\s*$/i.exec(text);
 	const factor = {s: 1, sec: 1, m: 60, min: 60, h: 3600, ms: 0.001}[(match?.[2] ?? 's').toLowerCase() as 's'] ?? 1;
 	const seconds = match ? Number(match[1]) * factor : Number.NaN;
 	if (!Number.isFinite(seconds) || seconds <= 0) {
-		throw new UserError(`Expected \`--duration\` to be a number of seconds greater than 0, got \`${text}\``, 2);
+		throw new UserError(`Expected \`${flag}\` to be a number of seconds greater than 0, got \`${text}\``, 2);
 	}
 
 	return seconds;
