@@ -27,6 +27,10 @@ export type ExportOptions = {
 	readonly pidLabel?: boolean;
 	/** The samples a mode keeps (the live view's mode on screen); default: the profile's capture mode. */
 	readonly mode?: ProfilingMode;
+	/** pstats table: the "Summary of Interesting Functions" after it (default true; --no-summary). */
+	readonly summary?: boolean;
+	/** pstats file: portable (loads in every Python; default) or Tachyon's own layout. */
+	readonly pstatsLayout?: 'portable' | 'tachyon';
 };
 
 /** What an exporter produces: a text or binary file, or a directory of files (heatmap). */

@@ -123,6 +123,6 @@ describe('--async-aware errors', () => {
 		const py = python('3.15') ?? testPythons()[0]!;
 		const {code, stderr} = await runCli(['run', '--async-aware', '--mode', 'cpu', '--python', py.path, 'x.py']);
 		assert.equal(code, 2);
-		assert.match(stderr, /^tachyon-top: --mode cannot be used with --async-aware/);
+		assert.match(stderr, /^tachyon-top: Option --mode=cpu is incompatible with --async-aware\./);
 	});
 });

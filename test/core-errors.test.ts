@@ -70,10 +70,15 @@ test('a script that does not exist', async () => {
 	assertOneLineError(await runCli(['run']), 2, /Expected a script to run/);
 });
 
-test('the help lists the commands', async () => {
+test('the help lists the commands, a command\'s help its flags', async () => {
 	const {code, stdout} = await runCli(['--help'], {cwd: root});
 	assert.equal(code, 0);
-	for (const word of ['run', 'attach', 'dump', 'replay', '--sampling-rate', '--all-threads', '--collapsed']) {
+	for (const word of ['run', 'attach', 'dump', 'replay']) {
 		assert.ok(stdout.includes(word), word);
+	}
+
+	const attach = await runCli(['attach', '--help'], {cwd: root});
+	for (const word of ['--sampling-rate', '--all-threads', '--collapsed']) {
+		assert.ok(attach.stdout.includes(word), word);
 	}
 });

@@ -92,9 +92,10 @@ describe('replay', () => {
 		const without = await runCli(['replay', '--flamegraph', '--browser', '-o', html, good], {env: {BROWSER: '', PATH: path.join(dir, 'no-such-dir')}});
 		assert.equal(without.code, 0, without.stderr);
 		assert.match(without.stdout, /No browser found; open file:\/\/.*open-me\.html/);
-		// Not an HTML format: nothing to open.
+		// Not an HTML format: nothing to open, and a flag that does nothing is a usage error.
 		const text = await runCli(['replay', '--collapsed', '--browser', '-o', path.join(dir, 'c.txt'), good], {env: {BROWSER: '', PATH: path.join(dir, 'no-such-dir')}});
-		assert.equal(text.code, 0, text.stderr);
+		assert.equal(text.code, 2, text.stderr);
+		assert.match(text.stderr, /^tachyon-top: --browser opens HTML outputs .*not --collapsed\n$/);
 		assert.equal(text.stdout, '');
 	});
 

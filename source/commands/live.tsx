@@ -5,6 +5,7 @@ import {render} from 'ink';
 import {App} from '../../components/app.js';
 import {installFastOutput} from '../../components/fast-output.js';
 import {UserError} from '../../common/errors.js';
+import type {ProfilingMode} from '../../common/profile-types.js';
 import {openTarget} from '../../sampler/target.js';
 import {LiveProcesses} from '../../live/live-processes.js';
 import {LiveStore} from '../../live/live-store.js';
@@ -25,6 +26,8 @@ export type LiveOptions = {
 	readonly subprocesses?: boolean;
 	/** --blocking: stop the target's threads for each sample. */
 	readonly blocking?: boolean;
+	/** --mode: the mode the view starts in (m changes it). */
+	readonly mode?: ProfilingMode;
 };
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
@@ -35,7 +38,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 		throw new UserError('The live view needs a terminal (stdin and stdout must be a TTY); use --pstats or another format to write a report instead', 2);
 	}
 
-	const sampling = {intervalUs: options.intervalUs, opcodes: options.opcodes, blocking: options.blocking};
+	const sampling = {intervalUs: options.intervalUs, opcodes: options.opcodes, blocking: options.blocking, ...(options.mode === undefined ? {} : {mode: options.mode})};
 	let stopScript: (() => void) | undefined;
 	let initial: LiveStore | undefined;
 	if (options.script) {
