@@ -94,7 +94,7 @@ export async function startTarget(python: string, args: string[], ready: RegExp)
 		output: watched.output,
 		waitFor: watched.waitFor,
 		send(line) {
-			child.stdin!.write(`${line}\n`);
+			child.stdin.write(`${line}\n`);
 		},
 		async stop() {
 			if (child.exitCode === null && child.signalCode === null) {

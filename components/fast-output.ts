@@ -118,9 +118,6 @@ export function assembleFrame(output: OutputLike): Frame | undefined {
 /** Frames assembled here and frames left to Ink (tests and the bench read them). */
 export const frameCounts = {fast: 0, ink: 0};
 
-let original: Get | undefined;
-let prototype: {get: Get} | undefined;
-
 async function loadInkOutput(): Promise<{get: Get} | undefined> {
 	try {
 		const entry = import.meta.resolve('ink');
@@ -138,19 +135,19 @@ async function loadInkOutput(): Promise<{get: Get} | undefined> {
 	}
 }
 
-prototype = await loadInkOutput();
-original = prototype?.get;
+const prototype = await loadInkOutput();
+const original = prototype?.get;
 
 /**
  * Turns the fast path on: called by whatever renders the app (the live command, the bench).
  * Returns false when Ink is not the version this was written for; Ink's own path then stays.
  */
 export function installFastOutput(): boolean {
-	return useFastOutput(true);
+	return enableFastOutput(true);
 }
 
 /** Turns the fast path on or off (tests compare both). */
-export function useFastOutput(enabled: boolean): boolean {
+export function enableFastOutput(enabled: boolean): boolean {
 	if (!prototype || !original) {
 		return false;
 	}

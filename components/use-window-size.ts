@@ -5,13 +5,16 @@ import {useEffect, useState} from 'react';
 
 export type WindowSize = {readonly columns: number; readonly rows: number};
 
+function sizeOf(stdout: NodeJS.WriteStream): WindowSize {
+	return {columns: stdout.columns || 100, rows: stdout.rows || 24};
+}
+
 export function useWindowSize(): WindowSize {
 	const {stdout} = useStdout();
-	const read = (): WindowSize => ({columns: stdout.columns || 100, rows: stdout.rows || 24});
-	const [size, setSize] = useState(read);
+	const [size, setSize] = useState(() => sizeOf(stdout));
 	useEffect(() => {
 		const onResize = () => {
-			setSize(read());
+			setSize(sizeOf(stdout));
 		};
 
 		stdout.on('resize', onResize);

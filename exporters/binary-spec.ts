@@ -1,6 +1,7 @@
 // Constants of CPython 3.15's binary profile format (version 1), shared by our writer and
 // reader. The layout is described byte by byte in docs/binary-format.md.
 import {createRequire} from 'node:module';
+import type * as ZstdBindingModule from 'zstd-napi/binding.js';
 
 export const magic = 0x54_41_43_48; // "TACH" as a little-endian u32: bytes "HCAT" on disk
 export const swappedMagic = 0x48_43_41_54;
@@ -63,7 +64,7 @@ export const StatsPresent = {
 	missedSamples: 2,
 } as const;
 
-export type ZstdBinding = typeof import('zstd-napi/binding.js');
+export type ZstdBinding = typeof ZstdBindingModule;
 
 let zstd: ZstdBinding | null | undefined;
 

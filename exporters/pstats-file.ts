@@ -27,7 +27,6 @@ class MarshalWriter {
 
 	string(text: string): void {
 		const encoded = Buffer.from(text, 'utf8');
-		// eslint-disable-next-line no-control-regex
 		const isAscii = encoded.length === text.length && /^[\u0000-\u007F]*$/.test(text);
 		if (isAscii && encoded.length < 256) {
 			this.u8(0x7A); // 'z' short ASCII

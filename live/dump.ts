@@ -110,7 +110,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 		allThreads: options.allThreads || options.asyncAware === true, gc: options.gc, native: options.native, opcodes: options.opcodes, cpuState: true, exceptionState: true,
 	});
 	const tasks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'all') : undefined;
-	let count = 0;
+	let count: number;
 	for (let attempt = 0; ; attempt++) {
 		try {
 			count = sampleStill(unwinder, options.blocking === true);

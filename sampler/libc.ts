@@ -41,7 +41,7 @@ export function libc(): Libc {
 		prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)') as unknown as PrctlFn,
 		gettid: lib.func('int gettid()') as unknown as GettidFn,
 		errno: () => koffi.errno(),
-		address: (buffer: ArrayBufferView) => koffi.address(buffer) as bigint,
+		address: (buffer: ArrayBufferView) => koffi.address(buffer),
 	};
 	return cached;
 }

@@ -141,7 +141,7 @@ export class RemoteMemory {
 	/** Reads one range into scratch at `at` and returns that slice (valid until the next read there). */
 	read(address: number, length: number, at = 0): Buffer {
 		if (address <= 0) {
-			throw new TornReadError(`read at null address`);
+			throw new TornReadError('read at null address');
 		}
 
 		this.queue(address, length, at);

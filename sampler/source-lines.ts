@@ -32,7 +32,9 @@ export class SourceLines {
 		for (const candidate of candidates) {
 			try {
 				return fs.readFileSync(candidate, 'utf8').split('\n');
-			} catch {}
+			} catch {
+				// Not there, or not readable: the next candidate, else no source line.
+			}
 		}
 
 		return undefined;

@@ -22,8 +22,6 @@ export type Target = {
 	/** The file that holds the runtime (the python executable or libpython). */
 	readonly binary: string;
 	readonly command: string[];
-	/** Offsets of the asyncio debug table (3.14+), when the target maps it. */
-	readonly asyncioDebug?: Buffer;
 };
 
 /** Looks for the runtime in a file mapped by the process; undefined if that file has none. */
@@ -142,7 +140,6 @@ export function openTarget(pid: number): Target {
 		layout = builtinLayout(version);
 	}
 
-	let asyncioDebug: Buffer | undefined;
 	return {
 		pid,
 		version: layout.version,
@@ -152,7 +149,6 @@ export function openTarget(pid: number): Target {
 		none: found.none,
 		binary: found.binary,
 		command,
-		...(asyncioDebug ? {asyncioDebug} : {}),
 	};
 }
 

@@ -65,7 +65,7 @@ const size = {width: 1280, height: 560};
 {
 	const {page} = await openFile(browser, path.join(work, 'heat', 'file_0000.html'), {width: 1280, height: 640});
 	await page.waitForTimeout(500);
-	await page.evaluate(() => window.scrollTo(0, 0));
+	await page.evaluate(() => globalThis.scrollTo(0, 0));
 	await page.screenshot({path: path.join(shots, 'heatmap.png')});
 }
 

@@ -184,5 +184,7 @@ try {
 	target.kill('SIGKILL');
 	try {
 		tmux('kill-session', '-t', session);
-	} catch {}
+	} catch {
+		// The session ended with its command.
+	}
 }

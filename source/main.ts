@@ -19,10 +19,11 @@ import {completionScript} from './completion.js';
 import {checkContract, chosenFormat} from './contract.js';
 import {commandNames, type OptionName} from './flags.js';
 import {commandHelp, overviewHelp} from './help.js';
+import type {runLive as RunLive} from './commands/live.js';
 import {intervalFromRate, parseDuration, parseRate} from './rate.js';
 
 // The live view pulls in Ink and React (~0.5 s to load): only commands that use it pay for it.
-const runLive: typeof import('./commands/live.js').runLive = async (...args) => (await import('./commands/live.js')).runLive(...args);
+const runLive: typeof RunLive = async (...args) => (await import('./commands/live.js')).runLive(...args);
 
 function version(): string {
 	const manifest = new URL('../../package.json', import.meta.url);

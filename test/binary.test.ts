@@ -158,14 +158,13 @@ describe('binary round trip', () => {
 		const interpreter = testPythons().at(-1)!;
 		const target = await startPython(interpreter, 'binary-workload.py');
 		const file = path.join(dir, 'gecko-round.bin');
-		let writer: BinaryWriter | undefined;
 		// What record.ts does for --binary, plus a timeline kept on the side for the direct gecko.
 		const {profile: direct, sampler} = startProfiling({pid: target.pid, intervalUs: 1000, durationS: 1.5, allThreads: true, cpuState: true, timeline: true}, {
 			onBatch(batch) {
-				writer!.addBatch(batch, direct);
+				writer.addBatch(batch, direct);
 			},
 		});
-		writer = new BinaryWriter(fileSink(file), {intervalUs: direct.meta.intervalUs, meta: direct.meta, compression: 'auto'});
+		const writer = new BinaryWriter(fileSink(file), {intervalUs: direct.meta.intervalUs, meta: direct.meta, compression: 'auto'});
 		try {
 			assert.equal((await sampler.finished).kind, 'done');
 		} finally {

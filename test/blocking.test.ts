@@ -185,7 +185,6 @@ async function endUntraced(pids: number[]): Promise<void> {
 			const state = /^State:\s+(\S)/m.exec(status)?.[1];
 			assert.ok(state !== 't' && state !== 'T', `process ${pid} is left ${state}`);
 			assert.match(status, /^TracerPid:\s+0$/m, `process ${pid} is left traced`);
-			// eslint-disable-next-line no-await-in-loop
 			await delay(50);
 		}
 
@@ -312,7 +311,9 @@ describe('--blocking in the live view', () => {
 		t.after(() => {
 			try {
 				execFileSync(tmux, ['kill-session', '-t', session]);
-			} catch {}
+			} catch {
+				// Already gone with its command.
+			}
 		});
 		const capture = () => execFileSync(tmux, ['capture-pane', '-p', '-t', session], {encoding: 'utf8'});
 		let screen = '';

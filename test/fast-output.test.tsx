@@ -8,7 +8,7 @@ import {Box, Text} from 'ink';
 import {render} from 'ink-testing-library';
 import type {ReactElement} from 'react';
 import stringWidth from 'string-width';
-import {frameCounts, useFastOutput} from '../components/fast-output.js';
+import {frameCounts, enableFastOutput} from '../components/fast-output.js';
 import {ExportMenu} from '../components/export-menu.js';
 import {FunctionTable} from '../components/function-table/function-table.js';
 import {Help} from '../components/help.js';
@@ -66,11 +66,11 @@ function applyCode(active: Map<string, string>, code: number): void {
 
 /** The last frame of `tree` drawn by Ink's own assembly and by ours. */
 function bothWays(tree: ReactElement): {ink: string; fast: string; fastFrames: number} {
-	useFastOutput(false);
+	enableFastOutput(false);
 	const inkRender = render(tree);
 	const ink = inkRender.lastFrame() ?? '';
 	inkRender.unmount();
-	useFastOutput(true);
+	enableFastOutput(true);
 	const before = frameCounts.fast;
 	const fastRender = render(tree);
 	const fast = fastRender.lastFrame() ?? '';

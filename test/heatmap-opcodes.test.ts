@@ -59,7 +59,7 @@ for (const version of ['3.15', '3.11']) {
 				kind: row.querySelector('.kind')!.textContent,
 				specialized: row.classList.contains('specialized'),
 				samples: Number(row.getAttribute('data-samples')),
-				share: Number.parseFloat(row.querySelector('.share')!.textContent!),
+				share: Number.parseFloat(row.querySelector('.share')!.textContent),
 			})));
 			const lineSelf = Number(await line.getAttribute('data-self'));
 			process.stdout.write(`# Python ${version} line ${hotLine} (self ${lineSelf}): ${rows.map(row => `${row.name} ${row.samples}`).join(', ')}\n`);
@@ -110,7 +110,7 @@ test('the flame graph tooltip of a frame lists its busiest opcodes, specialised 
 	const rows = await page.$$eval('#tooltip .opcode:not(.more)', elements => elements.map(row => ({
 		name: row.querySelector('.opname')!.textContent,
 		specialized: row.classList.contains('specialized'),
-		samples: Number(/\(([\d,]+)\)$/.exec(row.textContent!)![1]!.replaceAll(',', '')),
+		samples: Number(/\(([\d,]+)\)$/.exec(row.textContent)![1]!.replaceAll(',', '')),
 	})));
 	process.stdout.write(`# flame graph add_loop: ${rows.map(row => `${row.name} ${row.samples}`).join(', ')}\n`);
 	assert.ok(rows.length > 0 && rows.length <= 5, `${rows.length} rows`);

@@ -87,8 +87,8 @@ export async function startPython(interpreter: TestPython, script: string, args:
 			}
 		};
 
-		child.stdout!.on('data', onData);
-		child.stderr!.on('data', onData);
+		child.stdout.on('data', onData);
+		child.stderr.on('data', onData);
 		child.on('exit', code => {
 			clearTimeout(timer);
 			reject(new Error(`${script} exited with ${code} before it was ready: ${output}`));
@@ -114,7 +114,7 @@ export type CliResult = {readonly code: number | null; readonly stdout: string; 
 export async function runCli(args: string[], options: {cwd?: string; env?: Record<string, string>; timeoutMs?: number; asUser?: string; onSpawn?: (child: ChildProcess) => void; onStderr?: (child: ChildProcess, stderr: string) => void} = {}): Promise<CliResult> {
 	// asUser: run as another user (root only), to see what a less privileged user gets.
 	const [command, ...prefix] = options.asUser ? ['/usr/sbin/runuser', '-u', options.asUser, '--', process.execPath] : [process.execPath];
-	const child = spawn(command!, [...prefix, cli, ...args], {
+	const child = spawn(command, [...prefix, cli, ...args], {
 		cwd: options.cwd ?? root,
 		env: {...process.env, ...options.env},
 		stdio: ['ignore', 'pipe', 'pipe'],

@@ -143,7 +143,7 @@ describe('process switching (--subprocesses)', {skip: multiprocPython ? false : 
 			await delay(150);
 		}
 
-		const back = await waitForFrame(frame, text => text.includes(`process 1/`) && text.includes('parent_wait'), 5000);
+		const back = await waitForFrame(frame, text => text.includes('process 1/') && text.includes('parent_wait'), 5000);
 		assert.match(back, new RegExp(`PID ${target.pid} `));
 		assert.doesNotMatch(tableRows(back).join('\n'), /worker_busy/);
 	});

@@ -79,12 +79,12 @@ for (const interpreter of versions) {
 
 		test('t shows one thread, ←/→ cycle threads, t again shows all', async () => {
 			await press('t');
-			let shown = await waitForFrame(frame, text => /thread \d+ \S* ?\(1\/\d\)/.test(text));
+			await waitForFrame(frame, text => /thread \d+ \S* ?\(1\/\d\)/.test(text));
 			const oneThread = (text: string) => text.includes('hot_loop_alpha') !== text.includes('sleeper_beta');
-			shown = await waitForFrame(frame, oneThread);
+			const shown = await waitForFrame(frame, oneThread);
 			const firstHas = shown.includes('hot_loop_alpha') ? 'hot_loop_alpha' : 'sleeper_beta';
 			await press(keys.right);
-			shown = await waitForFrame(frame, text => /\(2\/\d\)/.test(text) && oneThread(text) && !text.includes(firstHas));
+			await waitForFrame(frame, text => /\(2\/\d\)/.test(text) && oneThread(text) && !text.includes(firstHas));
 			await press(keys.left);
 			await waitForFrame(frame, text => /\(1\/\d\)/.test(text) && text.includes(firstHas));
 			await press('t');
@@ -97,13 +97,13 @@ for (const interpreter of versions) {
 				await press(char);
 			}
 
-			let shown = await waitForFrame(frame, text => text.includes('Function filter: alpha_'));
+			await waitForFrame(frame, text => text.includes('Function filter: alpha_'));
 			await press(keys.enter);
-			shown = await waitForFrame(frame, text => text.includes('filter: alpha (c clears)'));
+			const shown = await waitForFrame(frame, text => text.includes('filter: alpha (c clears)'));
 			const rows = tableRows(shown);
 			assert.ok(rows.length > 0 && rows.every(row => row.includes('hot_loop_alpha')), shown);
 			await press('c');
-			shown = await waitForFrame(frame, text => !text.includes('filter: alpha') && text.includes('sleeper_beta'));
+			await waitForFrame(frame, text => !text.includes('filter: alpha') && text.includes('sleeper_beta'));
 		});
 
 		test('keys that arrive in one read each do what they would alone: "/sleeper⏎" filters, "c" clears, "jj" moves twice', async () => {

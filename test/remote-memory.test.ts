@@ -35,7 +35,7 @@ describe('remote memory', () => {
 		assert.equal(memory.calls - callsBefore, 1, 'one system call');
 		assert.equal(memory.iovecs - iovecsBefore, 2, 'the four ranges near the runtime as one span, the far one alone');
 		for (const [index, [, length]] of ranges.entries()) {
-			assert.deepEqual(memory.scratch.subarray(offsets[index]!, offsets[index]! + length), separate[index]);
+			assert.deepEqual(memory.scratch.subarray(offsets[index], offsets[index]! + length), separate[index]);
 		}
 
 		// The runtime holds pointers, so the bytes are not all zero: the comparison means something.

@@ -46,7 +46,9 @@ test('picker → filter → attach → sort → export a flame graph → quit, i
 	t.after(async () => {
 		try {
 			execFileSync(tmux, ['kill-session', '-t', session]);
-		} catch {}
+		} catch {
+			// The session ended with its command.
+		}
 
 		await target.stop();
 	});

@@ -58,7 +58,7 @@ function seconds(command: string, args: string[], runs: number): number {
 		try {
 			execFileSync(command, args, {stdio: 'pipe', timeout: 300_000});
 		} catch (error) {
-			throw new Error(`${command} ${args.join(' ')} failed: ${String((error as {stderr?: unknown}).stderr ?? error)}`);
+			throw new Error(`${command} ${args.join(' ')} failed: ${String((error as {stderr?: unknown}).stderr ?? error)}`, {cause: error});
 		}
 
 		best = Math.min(best, (performance.now() - start) / 1000);

@@ -1,6 +1,6 @@
 // The process picker: every Python process this user may read, refreshed every second; typing
 // filters with fzf's fuzzy matching (matched characters highlighted), ↑/↓ select, Enter attaches.
-import {Fzf, type FzfResultItem} from 'fzf';
+import {Fzf} from 'fzf';
 import {Box, Text, useInput, type Key} from 'ink';
 import {useCallback, useEffect, useMemo, useState} from 'react';
 import type {ProcessEntry, ProcessLister} from '../../sampler/process-list.js';
@@ -10,6 +10,13 @@ import {theme} from '../theme.js';
 import {minimumSize, TooSmall} from '../too-small.js';
 import {useWindowSize} from '../use-window-size.js';
 import {fixedWidth, highlightRuns, pickerColumns, processCells, searchText} from './picker-columns.js';
+
+/**
+ * One process that matches the filter, with the matched characters' positions. fzf's bundled
+ * .d.ts files import one another without extensions, which Node's ESM resolution cannot
+ * follow, so its own result type is lost: this names the part we use.
+ */
+type PickerMatch = {readonly item: ProcessEntry; readonly positions: ReadonlySet<number>};
 
 export type PickerProps = {
 	readonly lister: Pick<ProcessLister, 'list'>;
@@ -37,12 +44,13 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 		};
 	}, [lister, refreshMs]);
 
-	const matches: Array<FzfResultItem<ProcessEntry>> = useMemo(() => {
+	const matches: PickerMatch[] = useMemo(() => {
 		if (query === '') {
 			return processes.map(item => ({item, positions: new Set<number>(), score: 0, start: 0, end: 0}));
 		}
 
-		return new Fzf(processes, {selector: searchText}).find(query);
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-call
+		return new Fzf(processes, {selector: searchText}).find(query) as PickerMatch[];
 	}, [processes, query]);
 	const found = selectedPid === undefined ? -1 : matches.findIndex(match => match.item.pid === selectedPid);
 	const cursor = Math.max(0, found);

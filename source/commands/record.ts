@@ -35,7 +35,6 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
 	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
 	let writeError: Error | undefined;
-	let writer: BinaryWriter | undefined;
 	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming}, {
 		onBatch(batch) {
 			stats?.add(batch);
@@ -49,7 +48,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 			}
 		},
 	});
-	writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
+	const writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
 		intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
 	});
 

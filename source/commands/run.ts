@@ -173,7 +173,7 @@ export async function startScriptBlocking(options: ScriptOptions, quiet = false)
 				running.stop();
 			}
 		},
-		exitCode: running.exitCode,
+		exitCode: async () => running.exitCode(),
 	};
 }
 
