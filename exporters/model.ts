@@ -92,6 +92,9 @@ export function isSynthetic(frame: FrameDef): boolean {
 	return frame.kind !== 'python';
 }
 
+/** Distinct threads a profile's cell keys tell apart (a thread index is its order of appearance). */
+const threadKeySpan = 1 << 20;
+
 export class Profile {
 	readonly meta: ProfileMeta;
 	readonly frames: FrameDef[] = [];
@@ -184,7 +187,8 @@ export class Profile {
 
 	/** Adds `count` samples of one stack; used by ingest and by replay. */
 	addSample(tid: number, status: number, stack: number, timeUs: number, at: number, count = 1): void {
-		const key = (((stack + 1) * 4096) + (this.threadIndex(tid) & 4095)) * 256 + (status & 255);
+		// One number per (stack, thread, status), exact below 2^53: 2^20 threads and 2^25 stacks per profile.
+		const key = (((stack + 1) * threadKeySpan) + this.threadIndex(tid)) * 256 + (status & 255);
 		let cell = this.cellMap.get(key);
 		if (cell === undefined) {
 			cell = {tid, stack, status, count: 0, timeUs: 0};

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {root} from './helpers.js';
+import {root} from '../helpers.js';
 
 /** Bottom to top. */
 const layers = ['common', 'sampler', 'exporters', 'live', 'components', 'source'] as const;
