@@ -1,0 +1,97 @@
+// What a sampler sends: batches of ticks (each with its time, the time it stands for and its
+// thread records), stacks interned as a prefix tree, frames and threads sent once, when first
+// seen. A thread first seen without a name (still starting: no OS name yet on 3.14+, no entry
+// in threading._active yet on older versions) is asked again at each batch for a while, and a
+// name found then is sent like a new thread's.
+import type {FrameTable} from './frame-table.js';
+import type {SampleBatch, SamplerStats, ThreadDef} from './protocol.js';
+import {PushBuffer} from './push-buffer.js';
+import {StackTable} from './stack-table.js';
+import type {ThreadNames} from './thread-names.js';
+
+/** How long a thread first seen without a name is asked for one again (µs). */
+const unnamedRetryUs = 2_000_000;
+
+/** One thread's stack as the unwinder leaves it: frames[0, depth), innermost first. */
+export type ThreadRecord = {
+	readonly tid: number;
+	readonly tstate: number;
+	readonly status: number;
+	readonly depth: number;
+	readonly frames: readonly number[];
+};
+
+export class BatchBuilder {
+	private readonly frames: FrameTable;
+	private readonly threadNames: ThreadNames;
+	private readonly stacks = new StackTable();
+	private readonly ticks = new PushBuffer<Float64Array>(Float64Array);
+	private readonly records = new PushBuffer<Uint32Array>(Uint32Array);
+	private readonly knownThreads = new Set<number>();
+	/** Threads first sampled without a name, by tid: their state and when first seen (µs). */
+	private readonly unnamed = new Map<number, {readonly tid: number; readonly tstate: number; readonly since: number}>();
+	private newThreads: ThreadDef[] = [];
+	/**
+	 * Tick times are kept in whole µs, as the binary format (and Tachyon) store them, so a
+	 * replayed capture holds exactly the times of the direct one.
+	 */
+	private previousStamp: number;
+
+	constructor(frames: FrameTable, threadNames: ThreadNames, intervalUs: number) {
+		this.frames = frames;
+		this.threadNames = threadNames;
+		this.previousStamp = -intervalUs;
+	}
+
+	/** Numbers held for the next batch (a batch is sent early when they pile up). */
+	get pending(): number {
+		return this.ticks.length;
+	}
+
+	/** One tick taken at `stamp` (whole µs since sampling started), of samples[0, count). */
+	addTick(stamp: number, nowUs: number, samples: readonly ThreadRecord[], count: number): void {
+		this.ticks.push3(stamp, stamp - this.previousStamp, count);
+		this.previousStamp = stamp;
+		for (let index = 0; index < count; index++) {
+			const sample = samples[index]!;
+			if (!this.knownThreads.has(sample.tid)) {
+				this.firstSeen(sample, nowUs);
+			}
+
+			this.records.push3(sample.tid, sample.status, this.stacks.intern(sample.tid, sample.frames, sample.depth));
+		}
+	}
+
+	/** Everything added since the last batch, and the buffers to transfer with it. */
+	take(nowUs: number, stats: SamplerStats): {batch: SampleBatch; transfer: ArrayBuffer[]} {
+		this.retryUnnamed(nowUs);
+		const ticks = this.ticks.take();
+		const records = this.records.take();
+		const stacks = this.stacks.takeNew();
+		const batch: SampleBatch = {type: 'batch', frames: this.frames.takeNew(), threads: this.newThreads, stacks, ticks, records, stats};
+		this.newThreads = [];
+		return {batch, transfer: [ticks.buffer as ArrayBuffer, records.buffer as ArrayBuffer, stacks.buffer as ArrayBuffer]};
+	}
+
+	private firstSeen(sample: ThreadRecord, nowUs: number): void {
+		this.knownThreads.add(sample.tid);
+		const name = this.threadNames.name(sample, nowUs / 1000);
+		this.newThreads.push({tid: sample.tid, name});
+		if (name === '') {
+			this.unnamed.set(sample.tid, {tid: sample.tid, tstate: sample.tstate, since: nowUs});
+		}
+	}
+
+	private retryUnnamed(nowUs: number): void {
+		for (const thread of this.unnamed.values()) {
+			const name = this.threadNames.name(thread, nowUs / 1000, false);
+			if (name !== '') {
+				this.newThreads.push({tid: thread.tid, name});
+			}
+
+			if (name !== '' || nowUs - thread.since > unnamedRetryUs) {
+				this.unnamed.delete(thread.tid);
+			}
+		}
+	}
+}

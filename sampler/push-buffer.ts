@@ -1,0 +1,34 @@
+// A growable typed array used as a push buffer; its storage is kept between batches, so
+// steady-state sampling allocates nothing per sample.
+
+type TypedArrayOf<T> = T extends Float64Array ? Float64ArrayConstructor : Uint32ArrayConstructor;
+
+export class PushBuffer<T extends Float64Array | Uint32Array> {
+	data: T;
+	length = 0;
+	private readonly make: (length: number) => T;
+
+	constructor(kind: TypedArrayOf<T>) {
+		this.make = length => new kind(length) as T;
+		this.data = this.make(3 * 4096);
+	}
+
+	push3(a: number, b: number, c: number): void {
+		if (this.length + 3 > this.data.length) {
+			const bigger = this.make(this.data.length * 2);
+			bigger.set(this.data);
+			this.data = bigger;
+		}
+
+		this.data[this.length++] = a;
+		this.data[this.length++] = b;
+		this.data[this.length++] = c;
+	}
+
+	/** A copy of the content in its own ArrayBuffer, ready to transfer; empties the buffer. */
+	take(): T {
+		const taken = this.data.slice(0, this.length) as T;
+		this.length = 0;
+		return taken;
+	}
+}

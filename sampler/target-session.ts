@@ -1,0 +1,142 @@
+// One sampled process in the worker: its target and unwinder, what --blocking and
+// --async-aware add around each read, the batches its samples go into, and how its reads went.
+import {UserError} from '../common/errors.js';
+import {AsyncStacks} from './asyncio.js';
+import {BatchBuilder} from './batch-builder.js';
+import {FrameTable} from './frame-table.js';
+import {nowUs} from './pacer.js';
+import {readStat} from './proc.js';
+import type {SampleBatch, SamplerOptions} from './protocol.js';
+import {ThreadFreezer} from './ptrace.js';
+import {TargetGoneError, TornReadError} from './remote-memory.js';
+import {describeReadError, openTarget, type Target} from './target.js';
+import {ThreadNames} from './thread-names.js';
+import {Unwinder} from './unwinder.js';
+
+/** How a tick went for one target: read, failed (a torn read, counted), or the process is gone. */
+export type TickOutcome = 'sampled' | 'failed' | 'gone';
+
+/** Torn reads in a row after which we look whether the process is a zombie. */
+const tornBeforeLivenessCheck = 20;
+
+/** A sleep of a few ms on this thread (Atomics.wait on a cell nobody notifies). */
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+
+export class TargetSession {
+	readonly target: Target;
+	readonly unwinder: Unwinder;
+	/** When sampling this target started, on the worker's clock (µs): tick times count from it. */
+	readonly startUs: number;
+	attempts = 0;
+	errors = 0;
+	lastError: string | undefined;
+	private readonly batches: BatchBuilder;
+	/** --blocking: the target's threads stand still while they are read. */
+	private readonly freezer: ThreadFreezer | undefined;
+	private readonly asyncStacks: AsyncStacks | undefined;
+	private readonly needStates: boolean;
+	private consecutiveErrors = 0;
+
+	/**
+	 * Opens `options.pid`; a process just started may not have exec'd Python or built its
+	 * runtime yet, so it is tried again for options.waitForRuntimeMs (or until a stop).
+	 */
+	static open(options: SamplerOptions, stopRequested: () => boolean): TargetSession {
+		const deadline = performance.now() + options.waitForRuntimeMs;
+		for (;;) {
+			try {
+				const target = openTarget(options.pid);
+				const frames = new FrameTable();
+				// Task chains may run in any thread: --async-aware reads them all.
+				const unwinder = new Unwinder(target, frames, {...options, allThreads: options.allThreads || options.asyncAware === true});
+				if (unwinder.ready || performance.now() >= deadline) {
+					return new TargetSession(options, target, unwinder, frames);
+				}
+			} catch (error) {
+				if (performance.now() >= deadline || !(error instanceof UserError) || stopRequested()) {
+					throw error;
+				}
+			}
+
+			Atomics.wait(napCell, 0, 0, 5);
+		}
+	}
+
+	private constructor(options: SamplerOptions, target: Target, unwinder: Unwinder, frames: FrameTable) {
+		this.target = target;
+		this.unwinder = unwinder;
+		this.startUs = nowUs();
+		this.freezer = options.blocking ? new ThreadFreezer(target.pid) : undefined;
+		this.asyncStacks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'running') : undefined;
+		unwinder.runningBeforePause = this.freezer?.runningBefore;
+		this.needStates = options.cpuState || options.native;
+		this.batches = new BatchBuilder(frames, new ThreadNames(unwinder), options.intervalUs);
+	}
+
+	/** Samples the target once, at `nowUs` on the worker's clock, into the next batch. */
+	tick(nowUs: number): TickOutcome {
+		this.attempts++;
+		try {
+			const nowMs = nowUs / 1000;
+			const count = this.asyncStacks ? this.asyncStacks.rewrite(nowMs, this.read(nowMs)) : this.read(nowMs);
+			this.batches.addTick(Math.round(nowUs - this.startUs), nowUs, this.unwinder.samples, count);
+			this.consecutiveErrors = 0;
+			return 'sampled';
+		} catch (error) {
+			if (error instanceof TargetGoneError) {
+				return 'gone';
+			}
+
+			if (!(error instanceof TornReadError)) {
+				throw describeReadError(this.target.pid, error);
+			}
+
+			this.errors++;
+			this.consecutiveErrors++;
+			this.lastError = error.message;
+			// A zombie (exited, not yet reaped) reads as torn memory rather than ESRCH.
+			return this.consecutiveErrors > tornBeforeLivenessCheck && this.gone() ? 'gone' : 'failed';
+		}
+	}
+
+	/** The process has exited (gone, or a zombie not yet reaped). */
+	gone(): boolean {
+		const stat = readStat(this.target.pid);
+		return !stat || stat.state === 'Z' || stat.state === 'X';
+	}
+
+	/** Numbers held for the next batch. */
+	get pending(): number {
+		return this.batches.pending;
+	}
+
+	/** The samples since the last batch, with the statistics of the whole capture so far. */
+	takeBatch(nowUs: number, missed: number, cpuUs: number): {batch: SampleBatch; transfer: ArrayBuffer[]} {
+		const {attempts, errors, lastError, freezer} = this;
+		return this.batches.take(nowUs, {
+			attempts, errors, missed, elapsedUs: nowUs - this.startUs,
+			reads: this.unwinder.memory.calls, bytesRead: this.unwinder.memory.bytes, cpuUs,
+			...(freezer ? {pauseUs: freezer.pauseUs, pauses: freezer.pauses} : {}),
+			...(lastError ? {lastError} : {}),
+		});
+	}
+
+	/** Releases /proc file descriptors. */
+	close(): void {
+		this.unwinder.close();
+	}
+
+	/** One read of every sampled thread; with --blocking, the threads stand still for it, and run on whatever happens (the finally). */
+	private read(nowMs: number): number {
+		if (!this.freezer) {
+			return this.unwinder.sample(nowMs);
+		}
+
+		this.freezer.pause(this.needStates);
+		try {
+			return this.unwinder.sample(nowMs);
+		} finally {
+			this.freezer.resume();
+		}
+	}
+}
