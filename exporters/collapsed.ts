@@ -5,16 +5,51 @@ import type {FrameDef, ProfilingMode} from '../common/profile-types.js';
 import type {Profile} from './model.js';
 import {shortFilename} from './paths.js';
 
+/**
+ * What a name may not hold in a line of collapsed stacks: the backslash (the escape itself), the
+ * frame separator `;`, control characters (a newline would start a line of its own, with a count
+ * of its own), DEL, C1 controls, the line and paragraph separators and the bidi controls.
+ */
+const special = /[\\;\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+const specialAll = new RegExp(special.source, 'g');
+
+/**
+ * A name as collapsed stacks write it (README, "Collapsed stacks"): `\\` for a backslash, `\xHH`
+ * for `;` and the controls below U+0080, `\uHHHH` above. Names without these (all of Tachyon's
+ * output) are written unchanged, so the format stays byte-compatible; unescapeCollapsed reverses it.
+ * Spaces stay: the count is what follows the last space of a line, and every frame ends in
+ * its line number or a name, never in the count.
+ */
+export function escapeCollapsed(name: string): string {
+	if (!special.test(name)) {
+		return name;
+	}
+
+	return name.replace(specialAll, char => {
+		if (char === '\\') {
+			return '\\\\';
+		}
+
+		const code = char.codePointAt(0)!;
+		return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+	});
+}
+
+/** The name escapeCollapsed was given. */
+export function unescapeCollapsed(text: string): string {
+	return text.replace(/\\(\\|x[\da-f]{2}|u[\da-f]{4})/g, (_, escape: string) => (escape === '\\' ? '\\' : String.fromCodePoint(Number.parseInt(escape.slice(1), 16))));
+}
+
 export function collapsedFrame(frame: FrameDef): string {
 	if (frame.kind === 'task') {
-		return `<task>:${frame.funcname}:0`;
+		return `<task>:${escapeCollapsed(frame.funcname)}:0`;
 	}
 
 	if (frame.kind !== 'python') {
-		return frame.funcname;
+		return escapeCollapsed(frame.funcname);
 	}
 
-	return `${shortFilename(frame.filename)}:${frame.funcname}:${Math.max(frame.line, 0)}`;
+	return `${escapeCollapsed(shortFilename(frame.filename))}:${escapeCollapsed(frame.funcname)}:${Math.max(frame.line, 0)}`;
 }
 
 export function collapsedText(profile: Profile, mode?: ProfilingMode): string {

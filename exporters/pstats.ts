@@ -5,6 +5,7 @@ import type {Profile} from './model.js';
 import {opcodeCounts} from './opcode-stats.js';
 import {formatOpcode} from '../sampler/opcodes.js';
 import {shortFilename} from './paths.js';
+import {terminalText} from '../common/terminal-text.js';
 
 export type PstatsTextOptions = {
 	readonly sort?: SortKey;
@@ -28,7 +29,7 @@ function unitFor(maxUs: number): {label: string; divisor: number} {
 export function samplingHeader(profile: Profile): string {
 	const summary = profile.summary();
 	const lines = [
-		`Captured ${summary.attempts.toLocaleString('en-US')} samples in ${summary.durationS.toFixed(2)} seconds from PID ${profile.meta.pid} (Python ${profile.meta.pythonVersion})`,
+		`Captured ${summary.attempts.toLocaleString('en-US')} samples in ${summary.durationS.toFixed(2)} seconds from PID ${profile.meta.pid} (Python ${terminalText(profile.meta.pythonVersion)})`,
 		`Sample rate: ${summary.rate.toFixed(2)} samples/sec (requested ${(1e6 / profile.meta.intervalUs).toFixed(0)})`,
 		`Error rate: ${summary.errorRate.toFixed(2)}%`,
 		`Missed samples: ${summary.missed.toLocaleString('en-US')} (${Math.max(0, summary.missedRate).toFixed(2)}%)`,
@@ -87,7 +88,8 @@ export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): s
 		`${'nsamples'.padStart(15)}  ${'sample%'.padStart(8)}  ${totHeader.padStart(totWidth)}  ${'cumul%'.padStart(8)}  ${cumHeader.padStart(cumWidth)}  filename:lineno(function)`,
 	];
 	for (const row of shown) {
-		const location = row.synthetic ? `~:0(${row.funcname})` : `${shortFilename(row.filename)}:${row.line}(${row.funcname})`;
+		// Names come from the target (or an archive): the table goes to a terminal.
+		const location = terminalText(row.synthetic ? `~:0(${row.funcname})` : `${shortFilename(row.filename)}:${row.line}(${row.funcname})`);
 		lines.push([
 			`${row.directSamples}/${row.cumulativeSamples}`.padStart(15),
 			((row.directSamples / totalDirect) * 100).toFixed(1).padStart(8),

@@ -11,6 +11,7 @@ import {describeReadError, openTarget} from '../sampler/target.js';
 import {ThreadNames} from '../sampler/thread-names.js';
 import {Unwinder} from '../sampler/unwinder.js';
 import {SourceLines} from '../sampler/source-lines.js';
+import {terminalText} from '../common/terminal-text.js';
 
 export type DumpOptions = {
 	readonly pid: number;
@@ -145,21 +146,24 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 		for (let depth = sample.depth - 1; depth >= 0; depth--) {
 			const frame = frames.defs[sample.frames[depth]!]!;
 			const python = frame.kind === 'python';
+			const source = python ? sources.line(frame.filename, frame.line) : undefined;
+			// Dumps are read on a terminal (the CLI's text, the live view's screen): every name and
+			// line from the target is made safe here, once.
 			threadFrames.push({
 				kind: frame.kind,
-				filename: frame.filename,
-				funcname: frame.funcname,
+				filename: terminalText(frame.filename),
+				funcname: terminalText(frame.funcname),
 				line: frame.line,
 				opcode: python && frame.opcode >= 0 ? nameOpcode(frame.opcode) : undefined,
-				source: python ? (sources.line(frame.filename, frame.line) || undefined) : undefined,
+				source: source ? terminalText(source) : undefined,
 			});
 		}
 
 		const name = tasks ? `task ${tasks.leafNames[index]!}` : threadNames.name(sample);
-		threads.push({tid: sample.tid, name, status: sample.status, frames: threadFrames});
+		threads.push({tid: sample.tid, name: terminalText(name), status: sample.status, frames: threadFrames});
 	}
 
-	return {pid: options.pid, version: target.version.text, command: target.command, threads};
+	return {pid: options.pid, version: target.version.text, command: target.command.map(arg => terminalText(arg)), threads};
 }
 
 export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};

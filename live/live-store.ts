@@ -8,6 +8,7 @@ import type {ExportOptions, Exporter} from '../exporters/index.js';
 import type {Profile, ThreadInfo} from '../exporters/model.js';
 import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
 import {ThreadStatus, type ProfilingMode} from '../common/profile-types.js';
+import {hasUnsafeText, terminalText} from '../common/terminal-text.js';
 import type {SamplerOptions, SamplerStats} from '../sampler/protocol.js';
 import {processStartMs} from '../sampler/proc.js';
 import {samplerDefaults, type Sampler} from '../sampler/sampler.js';
@@ -269,7 +270,8 @@ export class LiveStore {
 
 		const {frames} = this.profile;
 		const view = {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid})};
-		const counts = opcodeCounts(this.profile, view, frameId => frames[frameId]!.funcname === funcname && frames[frameId]!.filename === filename);
+		// The names asked for are the rows' (terminal-safe) ones.
+		const counts = opcodeCounts(this.profile, view, frameId => terminalText(frames[frameId]!.funcname) === funcname && terminalText(frames[frameId]!.filename) === filename);
 		const mix = {version: this.profile.meta.pythonVersion, counts, total: counts.reduce((sum, entry) => sum + entry.samples, 0)};
 		this.mixCache = {key, mix};
 		return mix;
@@ -305,8 +307,10 @@ export class LiveStore {
 		this.publishedVersion = profile.version;
 		const view = {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid})};
 		const stats = frozen ? undefined : functionStats(profile, view);
+		// Names enter the screen here: each row, thread and the command line is made terminal-safe once.
+		const statRows = stats?.rows.map(row => displayRow(row));
 		const needle = this.filter.toLowerCase();
-		const matching = stats === undefined ? frozen!.rows : stats.rows.filter(row => needle === ''
+		const matching = statRows === undefined ? frozen!.rows : statRows.filter(row => needle === ''
 			|| row.funcname.toLowerCase().includes(needle)
 			|| row.filename.toLowerCase().includes(needle)
 			|| `${row.filename}:${row.funcname}`.toLowerCase().includes(needle));
@@ -328,21 +332,21 @@ export class LiveStore {
 		const attempts = profile.stats.attempts;
 		return {
 			pid: this.options.pid,
-			command: profile.meta.command.join(' '),
+			command: terminalText(profile.meta.command.join(' ')),
 			version: profile.meta.pythonVersion,
 			status: this.status,
-			message: this.message,
+			message: this.message === undefined ? undefined : terminalText(this.message),
 			elapsedS: profile.stats.elapsedUs / 1e6,
 			uptimeS: this.processStartMs === undefined ? undefined : Math.max(0, ((this.endedAtMs ?? Date.now()) - this.processStartMs) / 1000),
 			mode: this.mode,
 			tid: this.tid,
-			threads: this.threadList(),
+			threads: this.threadList().map(thread => (hasUnsafeText(thread.name) ? {...thread, name: terminalText(thread.name)} : thread)),
 			sort: this.sort,
 			filter: this.filter,
 			paused: this.paused,
 			rows,
 			functionCount: stats?.rows.length ?? frozen!.functionCount,
-			rowsById: stats ? new Map(stats.rows.map(row => [row.id, row])) : frozen!.rowsById,
+			rowsById: statRows ? new Map(statRows.map(row => [row.id, row])) : frozen!.rowsById,
 			totalSamples: stats?.totalSamples ?? frozen!.totalSamples,
 			intervalUs: this.options.intervalUs,
 			requestedHz: 1e6 / this.options.intervalUs,
@@ -379,6 +383,11 @@ export class LiveStore {
 			pauseUs: pauseOver(window.at, stats) ?? window.pauseUs,
 		};
 	}
+}
+
+/** A row as the screen shows it: its names terminal-safe (copied only when they need it). */
+function displayRow(row: FunctionRow): FunctionRow {
+	return hasUnsafeText(row.funcname) || hasUnsafeText(row.filename) ? {...row, funcname: terminalText(row.funcname), filename: terminalText(row.filename)} : row;
 }
 
 /** --blocking: mean pause per sample between two readings of the sampler's counters. */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {readElf} from './elf.js';
 import {clockTicks, parseStat} from './proc.js';
+import {terminalText} from '../common/terminal-text.js';
 
 export type ProcessEntry = {
 	readonly pid: number;
@@ -112,8 +113,10 @@ export class ProcessLister {
 		const before = this.previousCpu.get(pid);
 		const cpuPercent = before && now > before.at ? (((ticks - before.ticks) / clockTicks) / ((now - before.at) / 1000)) * 100 : 0;
 		// The interpreter by its name only: its path is long and the PYTHON column has the version.
-		const [program = '', ...args] = (readText(`${base}/cmdline`) ?? '').split('\0').filter(Boolean);
-		const command = program ? [path.basename(program), ...args].join(' ') : `[${readText(`${base}/comm`)?.trim() ?? '?'}]`;
+		// Any user's process is listed, and its command line is whatever it set: shown terminal-safe
+		// (an argv holding ESC sequences must not retitle the window of whoever opens the picker).
+		const [program = '', ...args] = (readText(`${base}/cmdline`, 'utf8') ?? '').split('\0').filter(Boolean);
+		const command = terminalText(program ? [path.basename(program), ...args].join(' ') : `[${readText(`${base}/comm`, 'utf8')?.trim() ?? '?'}]`);
 		return {
 			pid,
 			user: this.userOf(base),
@@ -206,9 +209,9 @@ export class ProcessLister {
 	}
 }
 
-function readText(file: string): string | undefined {
+function readText(file: string, encoding: BufferEncoding = 'latin1'): string | undefined {
 	try {
-		return fs.readFileSync(file, 'latin1');
+		return fs.readFileSync(file, encoding);
 	} catch {
 		return undefined;
 	}

@@ -5,6 +5,7 @@ import type {CompressionChoice} from '../exporters/binary-writer.js';
 import {exporters, type ExportOptions} from '../exporters/index.js';
 import type {SortKey} from '../exporters/function-stats.js';
 import {UserError} from '../common/errors.js';
+import {terminalText} from '../common/terminal-text.js';
 import type {AsyncMode, ProfilingMode} from '../common/profile-types.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {commandOf, parseOptions, pidFrom, splitArgs, type ParsedArgs} from './argv.js';
@@ -247,11 +248,12 @@ try {
 	process.exitCode = await main();
 } catch (error) {
 	if (error instanceof UserError) {
-		process.stderr.write(`tachyon-top: ${error.message}\n`);
+		// Messages may quote the target's names and paths.
+		process.stderr.write(`tachyon-top: ${terminalText(error.message)}\n`);
 		process.exitCode = error.exitCode;
 	} else {
 		const message = error instanceof Error ? error.message : String(error);
-		process.stderr.write(`tachyon-top: ${message}${process.env['TACHYON_TOP_DEBUG'] && error instanceof Error ? `\n${error.stack}` : ''}\n`);
+		process.stderr.write(`tachyon-top: ${terminalText(message)}${process.env['TACHYON_TOP_DEBUG'] && error instanceof Error ? `\n${error.stack}` : ''}\n`);
 		process.exitCode = 1;
 	}
 }

@@ -5,6 +5,7 @@ import {BinaryWriter, extensionOf, fileSink} from '../../exporters/binary-writer
 import type {Exporter, ExportOptions} from '../../exporters/index.js';
 import type {Profile} from '../../exporters/model.js';
 import {UserError} from '../../common/errors.js';
+import {terminalText} from '../../common/terminal-text.js';
 import type {ProfilingMode} from '../../common/profile-types.js';
 import type {SamplerOptions} from '../../sampler/protocol.js';
 import {startProfiling} from '../../live/start-profiling.js';
@@ -82,7 +83,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 			throw end.userError ? new UserError(end.message, end.exitCode) : new Error(end.message);
 		}
 
-		process.stderr.write(`tachyon-top: sampling stopped: ${end.message}\n`);
+		process.stderr.write(`tachyon-top: sampling stopped: ${terminalText(end.message)}\n`);
 	}
 
 	const reason = end.kind === 'done' ? end.reason : 'stopped';
