@@ -223,7 +223,9 @@ describe('hostile names', {skip: newest ? false : 'no test Python'}, () => {
 		} finally {
 			try {
 				tmux('kill-server');
-			} catch {}
+			} catch {
+				// Already gone.
+			}
 		}
 	});
 });
