@@ -1,16 +1,18 @@
 // --diff-flamegraph BASELINE: the current profile's flame graph (width = current samples),
 // each frame coloured by how its samples changed against the baseline (red slower, blue
 // faster, purple only in this run), with before/after in the tooltip and a table of the
-// call paths that only the baseline has.
+// call paths that only the baseline has. The page compares each frame's share of its run's
+// samples by default (a shorter run is not "faster" everywhere), raw counts on request.
 //
 // Frames are matched by their call path of (file, function) from the root, ignoring line
 // numbers (lines move when code is edited), as Tachyon does. When several current nodes share
 // a path (same function, different lines) they split the baseline in proportion to their
-// own samples. Baseline counts are scaled by the ratio of sampling intervals, not by duration:
-// a run-to-completion workload that got slower simply has more samples.
+// own samples. Baseline counts are scaled by the ratio of sampling intervals, not by duration,
+// for the absolute view (a run-to-completion workload that got slower simply has more samples);
+// the default share view then scales them once more, to this run's total.
 import type {ProfilingMode} from '../common/profile-types.js';
 import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
-import {escapeHtml, flamePage, pageStats} from './html.js';
+import {escapeHtml, flamePage, pageStats, percent} from './html.js';
 import type {Profile} from './model.js';
 import {UserError} from '../common/errors.js';
 
@@ -65,24 +67,51 @@ function removedPaths(baseline: FlameTree, current: Map<string, PathTotals>, sca
 	return removed.sort((a, b) => b.samples - a.samples).slice(0, limit);
 }
 
+// By default frames compare their share of each run's samples, so a shorter (or longer) run
+// does not make everything look faster (or slower); absolute counts are one click away.
+/**
+ * The baseline's own samples per (file, function, line), interval-scaled, flattened as
+ * [file, function, line, samples] with string indexes: the "before" of the hot spots and of
+ * the inverted view's root children, which must count the paths this run no longer takes too.
+ */
+function baselineSelfByLine(baseline: FlameTree, scale: number, strings: StringTable): number[] {
+	const totals = new Map<string, {file: string; funcname: string; line: number; self: number}>();
+	const stack = [...baseline.root.children.values()];
+	while (stack.length > 0) {
+		const node = stack.pop()!;
+		if (node.self > 0) {
+			const line = Math.max(node.frame.line, 0);
+			const key = `${node.frame.filename}\0${node.frame.funcname}\0${line}`;
+			const entry = totals.get(key) ?? {file: node.frame.filename, funcname: node.frame.funcname, line, self: 0};
+			entry.self += node.self;
+			totals.set(key, entry);
+		}
+
+		stack.push(...node.children.values());
+	}
+
+	return [...totals.values()].flatMap(entry => [strings.intern(entry.file), strings.intern(entry.funcname), entry.line, entry.self * scale]);
+}
+
 function legend(): string {
 	return `<span class="legend" id="legend">
 <span><span class="gradient"></span> faster ← same → slower</span>
 <span><span class="swatch" style="background:#8e24aa"></span>only in this run</span>
 <span>width = samples in this run</span>
+<span id="colour-meaning">colour = change in share of samples</span>
 </span>
-<label><input type="checkbox" id="normalise"> compare shares (normalise to total samples)</label>`;
+<label title="Compare raw sample counts (scaled by the sampling intervals) instead of shares of each run"><input type="checkbox" id="absolute"> absolute counts</label>`;
 }
 
-function removedTable(removed: RemovedPath[]): string {
+function removedTable(removed: RemovedPath[], baselineTotal: number): string {
 	if (removed.length === 0) {
 		return '<section id="removed"><h2>Only in the baseline</h2><p>No call path of the baseline is missing from this run.</p></section>';
 	}
 
-	const rows = removed.map(path => `<tr><td class="number">${Math.round(path.samples).toLocaleString('en-US')}</td><td>${path.frames.map(frame => escapeHtml(frame)).join(' → ')}</td></tr>`).join('\n');
+	const rows = removed.map(path => `<tr><td class="number">${Math.round(path.samples).toLocaleString('en-US')}</td><td class="number">${percent(path.samples, baselineTotal)}</td><td>${path.frames.map(frame => escapeHtml(frame)).join(' → ')}</td></tr>`).join('\n');
 	return `<section id="removed"><h2>Only in the baseline</h2>
 <p>Call paths the baseline sampled that this run never reached (not drawn: the width is this run's samples).</p>
-<table><thead><tr><th class="number">Baseline samples</th><th>Call path</th></tr></thead><tbody>
+<table><thead><tr><th class="number">Baseline samples</th><th class="number">Share</th><th>Call path</th></tr></thead><tbody>
 ${rows}
 </tbody></table></section>`;
 }
@@ -137,14 +166,14 @@ export function diffFlamegraphHtml(profile: Profile, baseline: Profile | undefin
 	return flamePage({
 		title: 'tachyon-top differential flame graph',
 		toolbarExtra: legend(),
-		after: removedTable(removed),
+		after: removedTable(removed, baselineTree.root.samples * scale),
 		data: {
 			kind: 'diff',
 			strings: strings.strings,
 			threads,
 			tree: root,
 			stats: pageStats(profile, mode),
-			diff: {baselineSamples: baseline.samples, currentSamples: profile.samples, scale, removedCount: removed.length},
+			diff: {baselineSamples: baseline.samples, currentSamples: profile.samples, scale, removedCount: removed.length, baselineSelf: baselineSelfByLine(baselineTree, scale, strings)},
 		},
 	});
 }

@@ -84,6 +84,8 @@ export type PageParts = {
 	/** Data the scripts read as `window.PROFILE_DATA`. */
 	readonly data?: unknown;
 	readonly scripts?: readonly string[];
+	/** A script run in <head>, before the body is drawn. */
+	readonly headScript?: string;
 };
 
 /**
@@ -94,6 +96,7 @@ export function htmlPage(parts: PageParts): string {
 	const styles = (parts.styles ?? []).map(style => `<style>${inlineSafe(style, 'style')}</style>`).join('\n');
 	const data = parts.data === undefined ? '' : `<script>window.PROFILE_DATA = ${embedJson(parts.data)};</script>\n`;
 	const scripts = (parts.scripts ?? []).map(script => `<script>${inlineSafe(script, 'script')}</script>`).join('\n');
+	const headScript = parts.headScript === undefined ? '' : `<script>${inlineSafe(parts.headScript, 'script')}</script>\n`;
 	return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -101,7 +104,7 @@ export function htmlPage(parts: PageParts): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(parts.title)}</title>
-${styles}
+${headScript}${styles}
 </head>
 <body>
 ${parts.body}
@@ -191,30 +194,52 @@ export type FlamePageParts = {
 	readonly data: unknown;
 };
 
-/** The flame graph page shared by --flamegraph and --diff-flamegraph: d3 + d3-flame-graph inline. */
+/**
+ * The flame graph page shared by --flamegraph and --diff-flamegraph: d3 + d3-flame-graph inline.
+ * Beside the chart, a sidebar with the hot spots (functions by their own samples) and how the
+ * threads spent their time; the toolbar switches to the inverted view (hot functions at the
+ * root, their callers beyond), the icicle orientation (root at the top) and a dark theme.
+ */
 export function flamePage(parts: FlamePageParts): string {
 	const body = `<header>
+<div class="title-row">
 <h1>${escapeHtml(parts.title)}</h1>
+<button id="theme" type="button" aria-pressed="false" title="Switch between the light and the dark theme">Dark theme</button>
+</div>
 <div class="stats" id="stats"></div>
 <div class="toolbar">
 <input type="search" id="search" placeholder="Search functions, files…" aria-label="Search">
 <span id="search-result"></span>
 <label>Thread <select id="thread"><option value="-1">All threads</option></select></label>
-<button id="reset" disabled>Reset zoom</button>
+<label title="Hot functions at the root, each with the call paths that reach it"><input type="checkbox" id="invert"> Inverted</label>
+<label title="Draw the root at the top, callees below it"><input type="checkbox" id="icicle"> Icicle</label>
+<button id="reset" type="button" disabled>Reset zoom</button>
+<button id="sidebar-toggle" type="button" aria-expanded="true" aria-controls="sidebar">Hide sidebar</button>
 <span id="detail-note" class="stats"></span>
 ${parts.toolbarExtra ?? ''}
 </div>
 </header>
+<div class="layout">
+<aside id="sidebar">
+<section id="hotspots"><h2>Hot spots</h2>
+<p class="hint" id="hotspots-hint">Functions by the samples spent in their own code. Click one to highlight it.</p>
+<ol id="hotspot-list"></ol>
+</section>
+<section id="runtime"><h2>Thread states</h2><div id="runtime-bars"></div></section>
+</aside>
 <main>
 <div id="chart"></div>
 ${parts.after ?? ''}
 </main>
+</div>
 <div id="tooltip" role="tooltip"></div>`;
 	return htmlPage({
 		title: parts.title,
-		styles: [vendorFile('d3-flame-graph/dist/d3-flamegraph.css'), assetFile('page.css')],
+		styles: [vendorFile('d3-flame-graph/dist/d3-flamegraph.css'), assetFile('page.css'), assetFile('flamegraph.css')],
 		body,
 		data: parts.data,
+		// The theme is chosen before the page is drawn, so a dark page never flashes white.
+		headScript: assetFile('theme.js'),
 		scripts: [vendorFile('d3/dist/d3.min.js'), vendorFile('d3-flame-graph/dist/d3-flamegraph.min.js'), assetFile('flamegraph.js')],
 	});
 }

@@ -1,6 +1,6 @@
-// Refreshes screenshots/flamegraph.png, diff-flamegraph.png and heatmap.png from real
-// captures: examples/workload.py for the flame graph and heatmap, two runs of
-// test/fixtures/html-diff.py (before/after a change) for the diff. Needs a built dist/.
+// Refreshes screenshots/flamegraph.png, flamegraph-inverted-dark.png, diff-flamegraph.png and
+// heatmap.png from real captures: examples/workload.py for the flame graph and heatmap, two
+// runs of test/fixtures/html-diff.py (before/after a change) for the diff. Needs a built dist/.
 //   node scripts/screenshot-html.mjs [python]
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
@@ -51,6 +51,20 @@ const size = {width: 1280, height: 560};
 	await page.locator('#chart g.frame[name^="hot_hash"]').first().hover();
 	await page.waitForTimeout(300);
 	await page.screenshot({path: path.join(shots, 'flamegraph.png')});
+}
+
+{
+	// The inverted view (functions that ran at the root, callers beyond) as an icicle, in the
+	// dark theme, with the hottest hot spot picked in the sidebar.
+	const {page} = await openFile(browser, path.join(work, 'flame.html'), {...size, colorScheme: 'dark'});
+	await page.waitForSelector('#chart g.frame');
+	await page.check('#invert');
+	await page.check('#icicle');
+	await page.locator('#hotspot-list li').first().click();
+	await page.waitForTimeout(1200);
+	await page.locator('#chart g.frame[name^="main"]').first().hover();
+	await page.waitForTimeout(300);
+	await page.screenshot({path: path.join(shots, 'flamegraph-inverted-dark.png')});
 }
 
 {

@@ -34,8 +34,8 @@ export type OpenedPage = {
 };
 
 /** Opens a local file with every non-local request blocked and recorded. */
-export async function openFile(browser: Browser, file: string, options: {width?: number; height?: number} = {}): Promise<OpenedPage> {
-	const page = await browser.newPage({viewport: {width: options.width ?? 1400, height: options.height ?? 900}});
+export async function openFile(browser: Browser, file: string, options: {width?: number; height?: number; colorScheme?: 'light' | 'dark'} = {}): Promise<OpenedPage> {
+	const page = await browser.newPage({viewport: {width: options.width ?? 1400, height: options.height ?? 900}, colorScheme: options.colorScheme ?? 'light'});
 	const errors: string[] = [];
 	const requests: string[] = [];
 	page.on('console', message => {

@@ -1,8 +1,9 @@
 // --diff-flamegraph: two real captures of the same program through the CLI (a --binary
 // baseline, then --diff-flamegraph against it), before and after a change
 // (changing_work got 3× slower, steady_work 3× faster, old_only replaced by new_only), drawn
-// as a diff and checked in headless Chromium: colours, legend, before/after tooltip, the
-// frames only one side has.
+// as a diff and checked in headless Chromium: colours, legend, before/after tooltip (shares
+// by default, absolute counts on request), the frames only one side has, the inverted view;
+// and a shorter run of an unchanged program, which must not look faster by shares.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,9 +11,10 @@ import {after, before, test} from 'node:test';
 import type {Browser, Page} from 'playwright-core';
 import {diffFlamegraphHtml} from '../exporters/diff-flamegraph.js';
 import {exporters} from '../exporters/index.js';
+import type {Profile} from '../exporters/model.js';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {UserError} from '../common/errors.js';
-import {browserMissing, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
+import {browserMissing, captureProfile, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
 import {python, runCli, startPython, tempDir, testPythons} from './helpers.js';
 
 const skip = browserMissing();
@@ -98,33 +100,109 @@ test('slower frames are red, faster blue, new ones marked, with a legend', {skip
 	await page.close();
 });
 
-test('the tooltip gives before and after numbers', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+test('the tooltip gives before and after shares, and counts with "absolute counts"', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
 	const {page, errors} = await openFile(browser!, file);
 	await page.waitForSelector('#chart svg g.frame');
+	assert.equal(await page.isChecked('#absolute'), false, 'shares by default');
+	assert.match(await page.textContent('#legend') ?? '', /colour = change in share of samples/);
 	await page.locator('#chart g.frame[name^="changing_work"]').first().hover();
 	await page.waitForSelector('#tooltip', {state: 'visible'});
-	const slow = await page.textContent('#tooltip') ?? '';
-	assert.match(slow, /Before[\d,]+ samples/);
-	assert.match(slow, /After[\d,]+ samples/);
-	assert.match(slow, /Change\+[\d.]+% slower/);
-	const before = Number(/Before([\d,]+)/.exec(slow)![1]!.replaceAll(',', ''));
-	const afterCount = Number(/After([\d,]+)/.exec(slow)![1]!.replaceAll(',', ''));
-	// 3× the work in the same 2 s of sampling: clearly more samples, whatever the machine load.
-	assert.ok(afterCount > before * 1.3, `after ${afterCount} vs before ${before}`);
-	// "Compare shares" scales the baseline to this run's sample count.
-	const factor = await page.evaluate(() => {
-		const {diff} = (window as unknown as {PROFILE_DATA: {diff: {currentSamples: number; baselineSamples: number; scale: number}}}).PROFILE_DATA;
-		return diff.currentSamples / (diff.baselineSamples * diff.scale);
-	});
-	await page.check('#normalise');
+	const shares = await page.textContent('#tooltip') ?? '';
+	const beforeShare = Number(/Before([\d.]+)% of the baseline \(([\d,]+) samples\)/.exec(shares)?.[1]);
+	const afterShare = Number(/After([\d.]+)% of this run \(([\d,]+) samples\)/.exec(shares)?.[1]);
+	// changing_work: 37.5% of the baseline's loop, 75% of the current one's (less when a loaded
+	// machine delays samples unevenly, but it always grows).
+	assert.ok(afterShare > beforeShare, `share ${beforeShare}% → ${afterShare}%: ${shares}`);
+	assert.match(shares, /Change\+[\d.]+% of share slower/);
+	// Absolute counts: the same frame in samples (interval-scaled baseline), self included.
+	await page.check('#absolute');
+	assert.match(await page.textContent('#legend') ?? '', /colour = change in samples/);
 	await page.mouse.move(0, 0);
 	await page.locator('#chart g.frame[name^="changing_work"]').first().hover();
 	await page.waitForTimeout(100);
-	const scaled = Number(/Before([\d,]+)/.exec(await page.textContent('#tooltip') ?? '')![1]!.replaceAll(',', ''));
-	assert.ok(Math.abs(scaled - (before * factor)) <= 1.5, `normalised before ${scaled} = ${before} × ${factor.toFixed(3)}`);
+	const counts = await page.textContent('#tooltip') ?? '';
+	assert.match(counts, /Before[\d,]+ samples \(self [\d,]+\)/);
+	assert.match(counts, /After[\d,]+ samples \(self [\d,]+\)/);
+	const before = Number(/Before([\d,]+)/.exec(counts)![1]!.replaceAll(',', ''));
+	const afterCount = Number(/After([\d,]+)/.exec(counts)![1]!.replaceAll(',', ''));
+	// 3× the work in the same 2 s of sampling: clearly more samples, whatever the machine load.
+	assert.ok(afterCount > before * 1.3, `after ${afterCount} vs before ${before}`);
+	// The share view's baseline figure is the count view's, as a share of the baseline total.
+	const baselineTotal = await page.evaluate(() => (window as unknown as {PROFILE_DATA: {tree: {b: number}}}).PROFILE_DATA.tree.b);
+	assert.ok(Math.abs(beforeShare - (100 * before / baselineTotal)) < 0.02, `${beforeShare}% = ${before} of ${baselineTotal}`);
 	await page.locator('#chart g.frame[name^="new_only"]').first().hover();
 	await page.waitForTimeout(100);
 	assert.match(await page.textContent('#tooltip') ?? '', /not present \(new in this run\)/);
+	// The hot spots give each function's change too: points of share by default, samples here.
+	assert.match(await page.textContent('#hotspot-list') ?? '', /[+−][\d,]+(?! pts)/);
+	await page.uncheck('#absolute');
+	assert.match(await page.textContent('#hotspot-list') ?? '', /[+−][\d.]+ pts/);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+/** Largest frames (over 5% of the chart) by name, with their fill as [r, g, b]. */
+async function wideFills(page: Page): Promise<Array<{name: string; rgb: [number, number, number]}>> {
+	await page.waitForTimeout(600);
+	const frames = await page.evaluate(() => {
+		const width = Number(document.querySelector('#chart svg')!.getAttribute('width'));
+		return [...document.querySelectorAll('#chart g.frame')]
+			.filter(g => Number(g.querySelector('rect')!.getAttribute('width')) > width * 0.05)
+			.map(g => ({name: g.getAttribute('name') ?? '', fill: g.querySelector('rect')!.getAttribute('fill') ?? ''}));
+	});
+	return frames.map(frame => ({name: frame.name, rgb: rgb(frame.fill)}));
+}
+
+test('a shorter run of the same program is not "faster" everywhere: shares by default', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	// The same program, unchanged: 3 s of baseline, then only 1 s.
+	const profiles: Profile[] = [];
+	for (const seconds of [3, 1]) {
+		const target = await startPython(interpreter!, 'html-diff.py', ['baseline']);
+		try {
+			profiles.push(await captureProfile(target.pid, seconds));
+		} finally {
+			await target.stop();
+		}
+	}
+
+	const short = path.join(dir, 'shorter.html');
+	fs.writeFileSync(short, diffFlamegraphHtml(profiles[1]!, profiles[0]));
+	const {page, errors} = await openFile(browser!, short);
+	await page.waitForSelector('#chart svg g.frame');
+	const shared = await wideFills(page);
+	assert.ok(shared.length >= 4, `wide frames: ${shared.map(frame => frame.name).join(', ')}`);
+	for (const {name, rgb: [red, , blue]} of shared) {
+		// Sampling noise tints a frame at most faintly; a third of the samples would be deep blue.
+		assert.ok(Math.abs(blue - red) < 80, `${name} keeps its share: rgb ${red}, ${blue}`);
+	}
+
+	await page.check('#absolute');
+	const counted = await wideFills(page);
+	for (const {name, rgb: [red, , blue]} of counted) {
+		assert.ok(blue - red > 80, `${name} has about a third of the samples: rgb ${red}, ${blue}`);
+	}
+
+	assert.deepEqual(errors, []);
+	await page.close();
+});
+
+test('the inverted view of a diff compares the functions that ran, with their callers', {skip: skip ?? (interpreter ? false : 'no test Python')}, async () => {
+	const {page, errors} = await openFile(browser!, file);
+	await page.waitForSelector('#chart svg g.frame');
+	await page.check('#invert');
+	await page.waitForTimeout(600);
+	// spin() is where every function spends its time: at the root, its callers beyond it.
+	const widest = await page.evaluate(() => [...document.querySelectorAll('#chart g.frame')]
+		.filter(g => (g.getAttribute('name') ?? '').startsWith('spin ('))
+		.map(g => ({name: g.getAttribute('name')!, width: Number(g.querySelector('rect')!.getAttribute('width'))}))
+		.sort((a, b) => b.width - a.width)[0]!.name);
+	await page.locator(`#chart g.frame[name=${JSON.stringify(widest)}]`).first().hover();
+	await page.waitForSelector('#tooltip', {state: 'visible'});
+	const text = await page.textContent('#tooltip') ?? '';
+	assert.match(text, /Before[\d.]+% of the baseline/);
+	assert.match(await fillOf(page, 'changing_work'), /^rgb\(235, \d+, \d+\)$/, 'changing_work, above spin, is red');
+	assert.equal((await fillOf(page, 'new_only')).toLowerCase(), '#8e24aa', 'new_only is marked as new');
+	assert.ok(!(await page.isVisible('#thread')), 'no thread choice: the baseline has no per-thread figures');
 	assert.deepEqual(errors, []);
 	await page.close();
 });
