@@ -345,6 +345,13 @@ export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}):
 	const layout = readLayout(bytes);
 	const {frames, end} = readTables(bytes, layout);
 	const extension = readExtension(bytes, layout, end);
+	for (const index of extension?.nativeFrames ?? []) {
+		const frame = frames[index];
+		if (frame) {
+			frames[index] = {...frame, line: 0, endLine: 0, col: -1, endCol: -1, kind: 'native'};
+		}
+	}
+
 	const info = {...layout.info, ours: extension !== undefined};
 	const mode = info.mode === undefined || info.mode === 'all' ? 'wall' : info.mode;
 	const features = layout.config & 8 ? layout.config >>> 4 : 0;

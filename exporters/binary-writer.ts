@@ -6,7 +6,7 @@ import type {ProfilingMode} from '../common/profile-types.js';
 import fs from 'node:fs';
 import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds, noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding} from './binary-spec.js';
 import type {FrameDef} from '../common/profile-types.js';
-import type {Profile, ProfileMeta} from './model.js';
+import {isNativeFunction, type Profile, type ProfileMeta} from './model.js';
 import {UserError} from '../common/errors.js';
 import type {SampleBatch, SamplerStats} from '../sampler/protocol.js';
 
@@ -142,6 +142,8 @@ export type BinaryExtension = {
 	readonly stats: SamplerStats;
 	readonly ticks: number;
 	readonly endReason?: string;
+	/** Frame-table indices of native functions (--native-stacks), which the format cannot mark. */
+	readonly nativeFrames?: number[];
 };
 
 export type BinaryWriterOptions = {
@@ -168,6 +170,8 @@ export class BinaryWriter {
 	private readonly strings = new Map<string, number>();
 	private readonly stringList: string[] = [];
 	private readonly frameKeys = new Map<string, number>();
+	/** Frame-table indices of native functions, for the extension block. */
+	private readonly nativeFrames: number[] = [];
 	private readonly frameTable = new ByteBuffer();
 	private frameCount = 0;
 	/** Profile frame id → frame-table index. */
@@ -298,7 +302,7 @@ export class BinaryWriter {
 		const frameTableOffset = stringTableOffset + tables.length;
 		tables.raw(this.frameTable.take());
 		if (extension) {
-			const json = utf8.encode(JSON.stringify(extension));
+			const json = utf8.encode(JSON.stringify(this.nativeFrames.length > 0 ? {...extension, nativeFrames: this.nativeFrames} : extension));
 			tables.raw(utf8.encode(extensionMagic));
 			tables.u32(json.length);
 			tables.raw(json);
@@ -359,7 +363,10 @@ export class BinaryWriter {
 
 	private frame(def: FrameDef): number {
 		// Synthetic frames (<GC>, <native>) carry no location: lineno -1, as Tachyon writes them.
-		const synthetic = def.kind !== 'python' && def.kind !== 'task';
+		// A native function keeps line 0: Tachyon's reader shows it as `libz.so.1:deflate:0`,
+		// and our extension block lists it as native (nativeFrames).
+		const native = isNativeFunction(def);
+		const synthetic = def.kind !== 'python' && def.kind !== 'task' && !native;
 		const line = synthetic ? -1 : def.line;
 		const endLine = line === -1 ? 0 : def.endLine - line;
 		const col = line === -1 ? 0 : def.col;
@@ -380,6 +387,9 @@ export class BinaryWriter {
 			table.signed(col);
 			table.signed(endCol);
 			table.u8(opcode);
+			if (native) {
+				this.nativeFrames.push(index);
+			}
 		}
 
 		return index;

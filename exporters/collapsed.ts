@@ -2,7 +2,7 @@
 // distinct (thread, stack), `tid:N;root;...;leaf count`, frames as `file:function:line`.
 // flamegraph.pl, speedscope and Pyroscope read it.
 import type {FrameDef, ProfilingMode} from '../common/profile-types.js';
-import type {Profile} from './model.js';
+import {isNativeFunction, type Profile} from './model.js';
 import {shortFilename} from './paths.js';
 
 /**
@@ -43,6 +43,10 @@ export function unescapeCollapsed(text: string): string {
 export function collapsedFrame(frame: FrameDef): string {
 	if (frame.kind === 'task') {
 		return `<task>:${escapeCollapsed(frame.funcname)}:0`;
+	}
+
+	if (isNativeFunction(frame)) {
+		return `${frame.filename}:${frame.funcname}:0`;
 	}
 
 	if (frame.kind !== 'python') {

@@ -2,7 +2,7 @@
 // per (file, current line, function) under its parent, as Tachyon's flame graph keys it,
 // with per-thread totals so a page can show one thread without another export.
 import fs from 'node:fs';
-import {isSynthetic, type Profile, type View} from './model.js';
+import {isNativeFunction, isSynthetic, type Profile, type View} from './model.js';
 import type {FrameDef} from '../common/profile-types.js';
 
 export type PageThread = {readonly tid: number; readonly name: string; readonly samples: number};
@@ -130,6 +130,10 @@ export function nodeName(frame: FrameDef): string {
 
 	if (isSynthetic(frame)) {
 		return frame.funcname;
+	}
+
+	if (isNativeFunction(frame)) {
+		return `${frame.funcname} (${frame.filename})`;
 	}
 
 	return `${frame.funcname} (${displayFile(frame.filename)}:${Math.max(frame.line, 0)})`;

@@ -1,7 +1,7 @@
 // Per-function-line totals over a profile view: what pstats prints and the live table shows.
 // A row is one (file, current line, function), as in Tachyon; cumulative counts a row once
 // per stack however often it recurs, so recursion does not inflate it.
-import type {Profile, View} from './model.js';
+import {isSynthetic, type Profile, type View} from './model.js';
 
 export type FunctionRow = {
 	readonly id: number;
@@ -42,7 +42,7 @@ export function functionStats(profile: Profile, view: View = {}): FunctionStats 
 				id = rows.length;
 				rowByKey.set(key, id);
 				rows.push({
-					id, filename: frame.filename, line, funcname: frame.funcname, synthetic: frame.kind !== 'python',
+					id, filename: frame.filename, line, funcname: frame.funcname, synthetic: isSynthetic(frame),
 					directSamples: 0, cumulativeSamples: 0, directTimeUs: 0, cumulativeTimeUs: 0, callers: new Map(), callees: new Map(),
 				});
 			}

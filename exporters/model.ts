@@ -89,7 +89,15 @@ export function statusFitsMode(status: number, mode: ProfilingMode | undefined):
 }
 
 export function isSynthetic(frame: FrameDef): boolean {
-	return frame.kind !== 'python';
+	return frame.kind !== 'python' && !isNativeFunction(frame);
+}
+
+/**
+ * A C/C++/Rust function from --native-stacks: kind 'native' with the ELF's name as its file
+ * (and line 0), unlike the synthetic `<native>` marker, whose file is `~`.
+ */
+export function isNativeFunction(frame: FrameDef): boolean {
+	return frame.kind === 'native' && frame.filename !== '~';
 }
 
 /** Distinct threads a profile's cell keys tell apart (a thread index is its order of appearance). */

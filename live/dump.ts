@@ -4,6 +4,7 @@ import {FrameTable} from '../sampler/frame-table.js';
 import {formatOpcode} from '../sampler/opcodes.js';
 import {ThreadFreezer} from '../sampler/ptrace.js';
 import {AsyncStacks} from '../sampler/asyncio.js';
+import {NativeStacks, type NativeStacksMode} from '../sampler/native/native-stacks.js';
 import {type AsyncMode, type FrameDef, ThreadStatus} from '../common/profile-types.js';
 import {TargetGoneError, TornReadError} from '../sampler/remote-memory.js';
 import {UserError} from '../common/errors.js';
@@ -21,6 +22,8 @@ export type DumpOptions = {
 	readonly opcodes: boolean;
 	/** Stop the target's threads (ptrace) while reading them. */
 	readonly blocking?: boolean;
+	/** Native frames between the Python frames (the threads stand still while read). */
+	readonly nativeStacks?: NativeStacksMode;
 	/** Each asyncio task's await chain instead of the threads; Tachyon's dump shows all tasks. */
 	readonly asyncAware?: boolean;
 	readonly asyncMode?: AsyncMode;
@@ -87,8 +90,8 @@ export type DumpData = {
 };
 
 /** One sample; with --blocking the threads stand still for it and always run on after. */
-function sampleStill(unwinder: Unwinder, blocking: boolean): number {
-	if (!blocking) {
+function sampleStill(unwinder: Unwinder, blocking: boolean, nativeStacks?: NativeStacks): number {
+	if (!blocking && !nativeStacks) {
 		return unwinder.sample(performance.now());
 	}
 
@@ -96,7 +99,9 @@ function sampleStill(unwinder: Unwinder, blocking: boolean): number {
 	unwinder.runningBeforePause = freezer.runningBefore;
 	freezer.pause(true);
 	try {
-		return unwinder.sample(performance.now());
+		const count = unwinder.sample(performance.now());
+		nativeStacks?.rewrite(unwinder.samples, count);
+		return count;
 	} finally {
 		freezer.resume();
 	}
@@ -108,13 +113,16 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 	const nameOpcode = opcodeName ?? ((opcode: number) => formatOpcode(target.version.text, opcode));
 	const frames = new FrameTable();
 	const unwinder = new Unwinder(target, frames, {
-		allThreads: options.allThreads || options.asyncAware === true, gc: options.gc, native: options.native, opcodes: options.opcodes, cpuState: true, exceptionState: true,
+		allThreads: options.allThreads || options.asyncAware === true, gc: options.gc, native: options.native || options.nativeStacks !== undefined,
+		opcodes: options.opcodes, cpuState: true, exceptionState: true,
 	});
+	const nativeStacks = options.nativeStacks ? new NativeStacks(target, frames, options.nativeStacks) : undefined;
+	unwinder.recordAddresses = nativeStacks !== undefined;
 	const tasks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'all') : undefined;
 	let count: number;
 	for (let attempt = 0; ; attempt++) {
 		try {
-			count = sampleStill(unwinder, options.blocking === true);
+			count = sampleStill(unwinder, options.blocking === true, nativeStacks);
 			if (tasks) {
 				count = tasks.rewrite(performance.now(), count);
 			}

@@ -22,6 +22,8 @@ export type SamplerOptions = {
 	readonly asyncMode?: AsyncMode;
 	/** Stop the target's threads (ptrace) around each sample. */
 	readonly blocking?: boolean;
+	/** Unwind each thread's native stack too (stops the threads, as blocking): 'all' keeps the interpreter's own frames. */
+	readonly nativeStacks?: 'default' | 'all';
 	/** Wait this long for a just-started process to become a readable Python (run mode). */
 	readonly waitForRuntimeMs: number;
 };

@@ -4,6 +4,7 @@ import {UserError} from '../common/errors.js';
 import {AsyncStacks} from './asyncio.js';
 import {BatchBuilder} from './batch-builder.js';
 import {FrameTable} from './frame-table.js';
+import {NativeStacks} from './native/native-stacks.js';
 import {nowUs} from './pacer.js';
 import {readStat} from './proc.js';
 import type {SampleBatch, SamplerOptions} from './protocol.js';
@@ -34,6 +35,8 @@ export class TargetSession {
 	/** --blocking: the target's threads stand still while they are read. */
 	private readonly freezer: ThreadFreezer | undefined;
 	private readonly asyncStacks: AsyncStacks | undefined;
+	/** --native-stacks: each thread's native frames merged in while its threads stand still. */
+	private readonly nativeStacks: NativeStacks | undefined;
 	private readonly needStates: boolean;
 	private consecutiveErrors = 0;
 
@@ -47,8 +50,11 @@ export class TargetSession {
 			try {
 				const target = openTarget(options.pid);
 				const frames = new FrameTable();
-				// Task chains may run in any thread: --async-aware reads them all.
-				const unwinder = new Unwinder(target, frames, {...options, allThreads: options.allThreads || options.asyncAware === true});
+				// Task chains may run in any thread: --async-aware reads them all. --native-stacks
+				// merges at the walk's eval-call markers (those of --native).
+				const unwinder = new Unwinder(target, frames, {
+					...options, allThreads: options.allThreads || options.asyncAware === true, native: options.native || options.nativeStacks !== undefined,
+				});
 				if (unwinder.ready || performance.now() >= deadline) {
 					return new TargetSession(options, target, unwinder, frames);
 				}
@@ -66,7 +72,9 @@ export class TargetSession {
 		this.target = target;
 		this.unwinder = unwinder;
 		this.startUs = nowUs();
-		this.freezer = options.blocking ? new ThreadFreezer(target.pid) : undefined;
+		this.freezer = options.blocking || options.nativeStacks ? new ThreadFreezer(target.pid) : undefined;
+		this.nativeStacks = options.nativeStacks ? new NativeStacks(target, frames, options.nativeStacks) : undefined;
+		unwinder.recordAddresses ||= this.nativeStacks !== undefined;
 		this.asyncStacks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'running') : undefined;
 		unwinder.runningBeforePause = this.freezer?.runningBefore;
 		this.needStates = options.cpuState || options.native;
@@ -134,7 +142,9 @@ export class TargetSession {
 
 		this.freezer.pause(this.needStates);
 		try {
-			return this.unwinder.sample(nowMs);
+			const count = this.unwinder.sample(nowMs);
+			this.nativeStacks?.rewrite(this.unwinder.samples, count);
+			return count;
 		} finally {
 			this.freezer.resume();
 		}

@@ -613,6 +613,7 @@ export class Unwinder {
 			walkAddrq[index] = walkAddrq[index - 1]!;
 			walkIp[index] = walkIp[index - 1]!;
 			walkFixed[index] = walkFixed[index - 1]!;
+			this.walkFrameAddress[index] = this.walkFrameAddress[index - 1]!;
 		}
 
 		walkCode[0] = undefined;

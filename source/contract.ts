@@ -48,7 +48,7 @@ export function checkContract(command: CommandName, parsed: ParsedArgs): void {
 	// Async-aware stacks are rebuilt from the tasks: options about threads' own stacks do not apply.
 	if (has('async-aware')) {
 		const issues = [
-			...names(parsed, ['native', 'no-gc']),
+			...names(parsed, ['native', 'no-gc', 'native-stacks']),
 			...(format === 'binary' ? ['--binary'] : []),
 			...(has('mode') && parsed.values.get('mode') !== 'wall' ? [`--mode=${String(parsed.values.get('mode'))}`] : []),
 			...(has('all-threads') ? ['--all-threads'] : []),

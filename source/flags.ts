@@ -85,6 +85,7 @@ const optionFlags = [
 	{name: 'async-aware', help: 'asyncio tasks\' await chains instead of thread stacks (samples outside any task show under <no task>)', group: 'Sampling', commands: stacks},
 	{name: 'subprocesses', help: 'also profile the target\'s Python child processes, each to a file of its own', group: 'Sampling', commands: sampling},
 	{name: 'blocking', help: 'stop the target\'s threads (ptrace) while each sample is read: consistent stacks, slower target', group: 'Sampling', commands: stacks},
+	{name: 'native-stacks', value: 'WHICH', implicit: 'default', choices: ['default', 'all'], help: 'C, C++ and Rust frames between the Python frames, unwound from each stopped thread (as --blocking); =all keeps the interpreter\'s own frames (eval loop, call machinery, start-up)', group: 'Sampling', commands: stacks},
 	{name: 'mode', value: 'MODE', choices: profilingModes, help: 'what to count: wall (all time, default), cpu (on a CPU), gil (holding the GIL), exception (handling an exception)', group: 'Mode', commands: sampling},
 	{name: 'async-mode', value: 'MODE', choices: asyncModes, help: 'with --async-aware: running (the running tasks; default when sampling) or all (every task; default for dump)', group: 'Mode', commands: stacks},
 	{name: 'diff-flamegraph', value: 'BASE.bin', help: 'a flame graph coloured by change against a baseline binary capture', group: 'Output', commands: outputs, complete: 'file'},

@@ -7,6 +7,7 @@ import type {SortKey} from '../exporters/function-stats.js';
 import {UserError} from '../common/errors.js';
 import {terminalText} from '../common/terminal-text.js';
 import type {AsyncMode, ProfilingMode} from '../common/profile-types.js';
+import type {NativeStacksMode} from '../sampler/native/native-stacks.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {commandOf, parseOptions, pidFrom, splitArgs, type ParsedArgs} from './argv.js';
 import {dumpText} from './commands/dump.js';
@@ -89,11 +90,17 @@ function exportOptionsFor(flags: Flags, mode?: ProfilingMode): ExportOptions {
 	};
 }
 
+/** --native-stacks[=all], as the sampler takes it. */
+function nativeStacksOf(flags: Flags): {nativeStacks?: NativeStacksMode} {
+	const which = flags.text('native-stacks');
+	return which === undefined ? {} : {nativeStacks: which as NativeStacksMode};
+}
+
 function dump(flags: Flags): number {
 	const pid = pidFrom(flags.parsed.positionals, 'dump');
 	process.stdout.write(dumpText({
 		pid, allThreads: flags.on('all-threads'), native: flags.on('native'), gc: !flags.on('no-gc'), opcodes: flags.on('opcodes'), blocking: flags.on('blocking'),
-		asyncAware: flags.on('async-aware'), asyncMode: (flags.text('async-mode') ?? 'all') as AsyncMode,
+		asyncAware: flags.on('async-aware'), asyncMode: (flags.text('async-mode') ?? 'all') as AsyncMode, ...nativeStacksOf(flags),
 	}));
 	return 0;
 }
@@ -129,9 +136,10 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 			throw new UserError('Expected a script to run: tachyon-top run [options] script.py [args...] (or -m module)', 2);
 		}
 
-		// --blocking: the script runs as a grandchild, out of reach of libuv's child reaping (run.ts).
+		// --blocking (and --native-stacks, which stops threads too): the script runs as a
+		// grandchild, out of reach of libuv's child reaping (run.ts).
 		const script = {target, module: flags.on('module'), python: flags.text('python')};
-		child = flags.on('blocking') ? await startScriptBlocking(script) : startScript(script);
+		child = flags.on('blocking') || flags.text('native-stacks') !== undefined ? await startScriptBlocking(script) : startScript(script);
 		pid = child.pid;
 	}
 
@@ -147,6 +155,7 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		native: flags.on('native'),
 		opcodes: flags.on('opcodes'),
 		blocking: flags.on('blocking'),
+		...nativeStacksOf(flags),
 		// Gecko's CPU markers need each thread's run state (Tachyon samples gecko in mode "all").
 		cpuState: mode === 'cpu' || format.id === 'gecko',
 		exceptionState: mode === 'exception',

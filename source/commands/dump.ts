@@ -13,6 +13,12 @@ export function formatDump(data: DumpData): string {
 		const words = statusWords(thread.status).filter(word => !(word === 'main thread' && thread.name === 'MainThread'));
 		const lines = [`Thread ${thread.tid} (${[thread.name, ...words].filter(Boolean).join(', ')}; most recent call last):`];
 		for (const frame of thread.frames) {
+			if (frame.kind === 'native' && frame.filename !== '~') {
+				// --native-stacks: a C/C++/Rust function and its file (an unnamed one's name says it).
+				lines.push(frame.funcname.startsWith(`${frame.filename}+0x`) ? `  ${frame.funcname}` : `  ${frame.funcname} (${frame.filename})`);
+				continue;
+			}
+
 			if (frame.kind !== 'python') {
 				lines.push(frame.kind === 'task' ? `  <task> ${frame.funcname}` : `  ${frame.funcname}`);
 				continue;

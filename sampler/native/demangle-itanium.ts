@@ -1,0 +1,5 @@
+// placeholder
+export function demangleItanium(symbol: string): string | undefined {
+	void symbol;
+	return undefined;
+}
