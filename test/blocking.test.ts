@@ -12,34 +12,13 @@ import {createElement} from 'react';
 import {LiveView} from '../components/live-view.js';
 import {startScriptBlocking} from '../source/commands/run.js';
 import {LiveStore} from '../live/live-store.js';
-import {cli, delay, fixtures, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {cli, delay, fixtures, parseCollapsed, python, runCli, runsOnNormally, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 import {waitForFrame} from './live-helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
 	await Promise.all(running.map(async target => target.stop()));
 });
-
-/** utime + stime of the whole process, in clock ticks. */
-function cpuTicks(pid: number): number {
-	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-	return Number(fields[11]) + Number(fields[12]);
-}
-
-/** The target is not traced, no thread is stopped, and its spinning threads keep using CPU. */
-async function runsOnNormally(pid: number): Promise<void> {
-	assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^TracerPid:\s+0$/m, 'no tracer left');
-	for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-		const state = /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
-		assert.ok(state !== 't' && state !== 'T', `thread ${tid} is ${state}`);
-	}
-
-	// Two spinners on a loaded 2-core machine still get a few ticks (10 ms each) in a second.
-	const before = cpuTicks(pid);
-	await delay(1000);
-	assert.ok(cpuTicks(pid) - before >= 5, 'the spinning threads go on spinning');
-}
 
 /**
  * run --blocking SCRIPT in a terminal, Ctrl-C in the middle: the script gets the SIGINT

@@ -1,4 +1,5 @@
 // Shared by every test: the installed test Pythons, starting real Python targets, running the CLI.
+import assert from 'node:assert/strict';
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -213,4 +214,25 @@ export async function replayBothWays(interpreter: TestPython, format: string, ex
 	}
 
 	return {bin, theirs, ours};
+}
+
+/** utime + stime of the whole process, in clock ticks. */
+export function cpuTicks(pid: number): number {
+	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The target is not traced, no thread is stopped, and its spinning threads keep using CPU. */
+export async function runsOnNormally(pid: number): Promise<void> {
+	assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^TracerPid:\s+0$/m, 'no tracer left');
+	for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+		const state = /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
+		assert.ok(state !== 't' && state !== 'T', `thread ${tid} is ${state}`);
+	}
+
+	// Two spinners on a loaded 2-core machine still get a few ticks (10 ms each) in a second.
+	const before = cpuTicks(pid);
+	await delay(1000);
+	assert.ok(cpuTicks(pid) - before >= 5, 'the spinning threads go on spinning');
 }

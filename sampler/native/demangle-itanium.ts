@@ -296,9 +296,9 @@ class Parser {
 				this.subs.push(node);
 			}
 
+			// The template's name is a candidate, the function's whole name is not.
 			const args = this.templateArgsList();
 			node = name(print(node) + args);
-			this.subs.push(node);
 			return {node, isTemplate: true, cv: ''};
 		}
 

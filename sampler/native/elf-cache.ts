@@ -41,12 +41,14 @@ export function elfModuleFor(pid: number, mappedPath: string): ElfModule | undef
 		return undefined;
 	}
 
-	const buildId = image.buildId;
-	const same = buildId === undefined ? undefined : byIdentity.get(`build-id:${buildId}`);
+	// The same build at the same path (a library replaced by an identical copy, a file seen
+	// again through another mount) is one module: its rows and names are kept.
+	const buildKey = image.buildId === undefined ? undefined : `build-id:${image.buildId}:${mappedPath}`;
+	const same = buildKey === undefined ? undefined : byIdentity.get(buildKey);
 	const module = same ?? new ElfModule(mappedPath, image, {root});
 	byIdentity.set(identity, module);
-	if (buildId !== undefined) {
-		byIdentity.set(`build-id:${buildId}`, module);
+	if (buildKey !== undefined) {
+		byIdentity.set(buildKey, module);
 	}
 
 	return module;
