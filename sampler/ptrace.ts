@@ -54,9 +54,14 @@ export class ThreadFreezer {
 	 */
 	readonly runningBefore = new Map<number, boolean>();
 	private readonly statBuffer = Buffer.alloc(512);
-	/** Total time spent pausing and resuming, and how often: the cost --blocking adds per sample. */
+	/**
+	 * How long the target stood still, in total, and how often: from the start of each pause to
+	 * the end of its resume, the reads in between included (what --blocking costs the target).
+	 */
 	pauseUs = 0;
 	pauses = 0;
+	/** When the current pause began (performance.now() ms). */
+	private pausedAt = 0;
 
 	constructor(pid: number) {
 		this.pid = pid;
@@ -64,7 +69,7 @@ export class ThreadFreezer {
 
 	/** Stops every thread of the target; returns how many were stopped. */
 	pause(readStates = false): number {
-		const started = performance.now();
+		this.pausedAt = performance.now();
 		const {ptrace, waitpid} = libc();
 		let tids: string[];
 		try {
@@ -126,7 +131,6 @@ export class ThreadFreezer {
 			throw error;
 		}
 
-		this.pauseUs += (performance.now() - started) * 1000;
 		return this.seized.length;
 	}
 
@@ -144,7 +148,6 @@ export class ThreadFreezer {
 
 	/** Lets every stopped thread run again. Safe to call when nothing is paused. */
 	resume(): void {
-		const started = performance.now();
 		for (const tid of this.seized) {
 			if (!this.detach(tid, 1000)) {
 				this.stragglers.add(tid);
@@ -159,7 +162,8 @@ export class ThreadFreezer {
 
 		if (this.seized.length > 0) {
 			this.pauses++;
-			this.pauseUs += (performance.now() - started) * 1000;
+			// From the start of pause() to now: stopping, the reads while stopped, resuming.
+			this.pauseUs += (performance.now() - this.pausedAt) * 1000;
 		}
 
 		this.seized.length = 0;

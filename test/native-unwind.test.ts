@@ -191,7 +191,9 @@ describe('unwinding a C program', () => {
 		for (const pid of started) {
 			try {
 				process.kill(pid, 'SIGKILL');
-			} catch {}
+			} catch {
+				// Already gone.
+			}
 		}
 	});
 

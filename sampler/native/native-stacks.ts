@@ -66,7 +66,7 @@ export class NativeStacks {
 		this.findAnchors(sample, groupCount);
 		const depth = mergeStacks(sample.frames, this.groups, groupCount, this.anchors,
 			{count: nativeCount, sps: unwinder.sps, cfas: unwinder.cfas, infos: this.infos}, this.showInternal, this.merged, this.evalOf);
-		const frames = sample.frames as number[];
+		const {frames} = sample;
 		for (let index = 0; index < depth; index++) {
 			frames[index] = this.merged[index]!;
 		}
