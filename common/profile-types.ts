@@ -15,6 +15,8 @@ export type FrameDef = {
 	/** The instruction being executed (with --opcodes), else -1. */
 	readonly opcode: number;
 	readonly kind: FrameKind;
+	/** The function's first line (co_firstlineno), where the sampler read it (not in binary captures). */
+	readonly firstLine?: number;
 };
 
 export type FrameKind = 'python' | 'gc' | 'native' | 'task';

@@ -22,9 +22,9 @@ export function timeSampleType(profile: Profile, mode: ProfilingMode = profile.m
 	return mode === 'cpu' ? 'cpu' : 'wall';
 }
 
-/** pprof's Function: Tachyon's (qualified) name for the function and its file. */
+/** pprof's Function: Tachyon's (qualified) name for the function, its file and first line. */
 function functionKey(frame: FrameDef): string {
-	return `${frame.kind}\0${functionName(frame)}\0${functionFile(frame)}`;
+	return `${frame.kind}\0${functionName(frame)}\0${functionFile(frame)}\0${frame.firstLine ?? 0}`;
 }
 
 function functionName(frame: FrameDef): string {
@@ -63,6 +63,7 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 				id: functionId,
 				name: strings.dedup(functionName(frame)),
 				filename: strings.dedup(functionFile(frame)),
+				startLine: Math.max(frame.firstLine ?? 0, 0),
 			}));
 		}
 
@@ -142,7 +143,8 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 
 	const time = timeSampleType(profile, mode);
 	const startUs = options.window?.startUs ?? 0;
-	const durationUs = options.window ? options.window.endUs - options.window.startUs : Math.max(profile.stats.elapsedUs, profile.timeUs);
+	// The whole profile lasts as long as sampling did (the time its ticks stand for, when that is unknown).
+	const durationUs = options.window ? options.window.endUs - options.window.startUs : (profile.stats.elapsedUs > 0 ? profile.stats.elapsedUs : profile.timeUs);
 	const {meta} = profile;
 	return new PprofProfile({
 		sampleType: [

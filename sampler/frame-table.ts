@@ -7,7 +7,7 @@ export class FrameTable {
 	private sent = 0;
 
 	intern(def: FrameDef): number {
-		const key = `${def.kind}\0${def.filename}\0${def.funcname}\0${def.line}\0${def.endLine}\0${def.col}\0${def.endCol}\0${def.opcode}`;
+		const key = `${def.kind}\0${def.filename}\0${def.funcname}\0${def.line}\0${def.endLine}\0${def.col}\0${def.endCol}\0${def.opcode}\0${def.firstLine ?? ''}`;
 		let id = this.ids.get(key);
 		if (id === undefined) {
 			id = this.defs.length;

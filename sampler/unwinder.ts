@@ -674,7 +674,7 @@ export class Unwinder {
 			const location = locationOf(code.linetable, code.firstLine, addrq);
 			id = this.frameTable.intern({
 				filename: code.filename, funcname: code.qualname, line: location.line, endLine: location.endLine,
-				col: location.col, endCol: location.endCol, opcode: -1, kind: 'python',
+				col: location.col, endCol: location.endCol, opcode: -1, kind: 'python', firstLine: code.firstLine,
 			});
 			code.frames.set(addrq * 256, id);
 		}
@@ -780,6 +780,7 @@ export class Unwinder {
 					endCol: location.endCol,
 					opcode,
 					kind: 'python',
+					firstLine: code.firstLine,
 				});
 				code.frames.set(key, id);
 			}
