@@ -31,9 +31,9 @@ function functionName(frame: FrameDef): string {
 	return frame.funcname;
 }
 
-/** Synthetic frames (<GC>, <native>) have no file; task frames keep `<task>`. */
+/** Synthetic frames (<GC>, <native>: file `~`) have none; task frames keep `<task>`, native functions (--native-stacks) their ELF file. */
 function functionFile(frame: FrameDef): string {
-	return frame.kind === 'gc' || frame.kind === 'native' ? '' : frame.filename;
+	return frame.filename === '~' ? '' : frame.filename;
 }
 
 /** The profile as a pprof message (not yet encoded): tests and the agent look at it. */
