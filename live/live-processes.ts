@@ -40,7 +40,7 @@ export class LiveProcesses {
 			mode: 'wall',
 			timeline: false,
 			onChild: child => {
-				this.stores.push(new LiveStore({pid: child.pid, child, ...childOptions}).start());
+				this.stores.push(new LiveStore({pid: child.pid, child, ...childOptions, subprocesses: true}).start());
 				this.update(this.snapshot.index);
 			},
 		});

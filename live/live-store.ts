@@ -95,6 +95,8 @@ export type LiveStoreOptions = {
 	readonly blocking?: boolean;
 	/** --subprocesses: show a child the follower already samples, instead of sampling `pid` here. */
 	readonly child?: ChildProfile;
+	/** One of several processes (--subprocesses): exports label each sample with its pid (pprof). */
+	readonly subprocesses?: boolean;
 };
 
 /** What a live view samples: every thread with its CPU and exception state, so mode and thread switch without re-attaching. */
@@ -281,7 +283,7 @@ export class LiveStore {
 	exportTo(format: Exporter, options: ExportOptions = {}): string {
 		const sort = this.sort === 'sample-pct' ? 'nsamples' : this.sort;
 		const output = this.options.outputDir;
-		return writeExport(format, this.profile, {sort, mode: this.mode, ...options}, output, false)!;
+		return writeExport(format, this.profile, {sort, mode: this.mode, pidLabel: this.options.subprocesses === true, ...options}, output, false)!;
 	}
 
 	/** Recomputes now, even when paused or unchanged (tests, and settings changes). */

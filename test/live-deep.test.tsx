@@ -7,11 +7,13 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
+import {exporters} from '../exporters/index.js';
 import {OpcodePanel} from '../components/opcode-panel.js';
 import {LiveProcesses} from '../live/live-processes.js';
 import {LiveStore} from '../live/live-store.js';
 import {delay, python, startPython, tempDir, type PythonProcess} from './helpers.js';
 import {tableRows, waitForFrame} from './live-helpers.js';
+import {readPprof} from './pprof-helpers.js';
 
 const py315 = python('3.15');
 
@@ -136,6 +138,9 @@ describe('process switching (--subprocesses)', {skip: multiprocPython ? false : 
 		const exported = fs.readFileSync(path.join(dir, `collapsed_${worker}.txt`), 'utf8');
 		assert.match(exported, /worker_busy/);
 		assert.doesNotMatch(exported, /parent_wait/);
+		// pprof from one of several processes labels its samples with that process's pid.
+		const pprofFile = processes.getSnapshot().store.exportTo(exporters.pprof);
+		assert.ok(readPprof(pprofFile).samples.every(sample => sample.labels['pid'] === String(worker)), pprofFile);
 
 		const index = processes.getSnapshot().index;
 		for (let step = 0; step < index; step++) {

@@ -49,10 +49,10 @@ export async function runLive(options: LiveOptions): Promise<number> {
 			script.stop();
 		};
 
-		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000}).start();
+		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
-		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS}).start();
+		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS, subprocesses: options.subprocesses === true}).start();
 	}
 
 	const processes = initial && options.subprocesses ? new LiveProcesses(initial, sampling) : undefined;
