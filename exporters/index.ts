@@ -13,6 +13,7 @@ import type {SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
 import type {ProfilingMode} from '../common/profile-types.js';
 import {pstatsText} from './pstats.js';
+import {surrogatePassUtf8} from './surrogate-utf8.js';
 
 export type ExportOptions = {
 	readonly sort?: SortKey;
@@ -55,6 +56,7 @@ export type Exporter = {
 };
 
 const text = (data: string): ExportResult => ({kind: 'file', data});
+const bytes = (data: Uint8Array): ExportResult => ({kind: 'file', data});
 /** The mode an export counts: the one asked for, else the one the profile was captured in. */
 const modeOf = (profile: Profile, options: ExportOptions): ProfilingMode => options.mode ?? profile.meta.mode;
 
@@ -67,7 +69,8 @@ export const exporters = {
 	collapsed: {
 		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
 		needsTimeline: false, html: false,
-		export: (profile, options) => text(collapsedText(profile, modeOf(profile, options))),
+		// Bytes, not text: names with undecodable bytes keep them as Tachyon writes them.
+		export: (profile, options) => bytes(surrogatePassUtf8(collapsedText(profile, modeOf(profile, options)))),
 	},
 	flamegraph: {
 		id: 'flamegraph', flag: 'flamegraph', description: 'flame graph (HTML)', extension: 'html', prefix: 'flamegraph',

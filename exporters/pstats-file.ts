@@ -6,6 +6,7 @@
 import type {ProfilingMode} from '../common/profile-types.js';
 import {functionStats} from './function-stats.js';
 import type {Profile} from './model.js';
+import {surrogatePassUtf8} from './surrogate-utf8.js';
 
 /** A minimal marshal writer: the types the stats dict needs, no references (loads in any version ≥ 3.4). */
 class MarshalWriter {
@@ -26,7 +27,8 @@ class MarshalWriter {
 	}
 
 	string(text: string): void {
-		const encoded = Buffer.from(text, 'utf8');
+		// surrogatepass, as marshal reads it: file names with undecodable bytes load back as they were.
+		const encoded = surrogatePassUtf8(text);
 		const isAscii = encoded.length === text.length && /^[\u0000-\u007F]*$/.test(text);
 		if (isAscii && encoded.length < 256) {
 			this.u8(0x7A); // 'z' short ASCII
