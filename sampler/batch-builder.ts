@@ -11,6 +11,12 @@ import type {ThreadNames} from './thread-names.js';
 
 /** How long a thread first seen without a name is asked for one again (µs). */
 const unnamedRetryUs = 2_000_000;
+/**
+ * A thread not sampled for this long is taken as gone and no longer asked for a name (µs):
+ * a program starting hundreds of short-lived threads a second would otherwise have each batch
+ * ask again about thousands of dead threads (a read and two /proc files each).
+ */
+const unnamedGoneUs = 300_000;
 
 /** One thread's stack as the unwinder leaves it: frames[0, depth), innermost first. */
 export type ThreadRecord = {
@@ -29,7 +35,7 @@ export class BatchBuilder {
 	private readonly records = new PushBuffer<Uint32Array>(Uint32Array);
 	private readonly knownThreads = new Set<number>();
 	/** Threads first sampled without a name, by tid: their state and when first seen (µs). */
-	private readonly unnamed = new Map<number, {readonly tid: number; readonly tstate: number; readonly since: number}>();
+	private readonly unnamed = new Map<number, {readonly tid: number; readonly tstate: number; readonly since: number; lastSeen: number}>();
 	private newThreads: ThreadDef[] = [];
 	/**
 	 * Tick times are kept in whole µs, as the binary format (and Tachyon) store them, so a
@@ -56,6 +62,11 @@ export class BatchBuilder {
 			const sample = samples[index]!;
 			if (!this.knownThreads.has(sample.tid)) {
 				this.firstSeen(sample, nowUs);
+			} else if (this.unnamed.size > 0) {
+				const unnamed = this.unnamed.get(sample.tid);
+				if (unnamed) {
+					unnamed.lastSeen = nowUs;
+				}
 			}
 
 			this.records.push3(sample.tid, sample.status, this.stacks.intern(sample.tid, sample.frames, sample.depth));
@@ -78,12 +89,17 @@ export class BatchBuilder {
 		const name = this.threadNames.name(sample, nowUs / 1000);
 		this.newThreads.push({tid: sample.tid, name});
 		if (name === '') {
-			this.unnamed.set(sample.tid, {tid: sample.tid, tstate: sample.tstate, since: nowUs});
+			this.unnamed.set(sample.tid, {tid: sample.tid, tstate: sample.tstate, since: nowUs, lastSeen: nowUs});
 		}
 	}
 
 	private retryUnnamed(nowUs: number): void {
 		for (const thread of this.unnamed.values()) {
+			if (nowUs - thread.lastSeen > unnamedGoneUs) {
+				this.unnamed.delete(thread.tid);
+				continue;
+			}
+
 			const name = this.threadNames.name(thread, nowUs / 1000, false);
 			if (name !== '') {
 				this.newThreads.push({tid: thread.tid, name});

@@ -122,6 +122,14 @@ export class Unwinder {
 	private codeGeneration = -1;
 	private mainTstate = 0;
 	private readonly plans = new Map<number, ThreadPlan>();
+	/** The thread states met in this sample's walk of the thread list. */
+	private readonly seenStates = new Set<number>();
+	/** Set once walkThread has read its thread state (so the list can be followed past it). */
+	private threadStateRead = false;
+	/** Threads left out of a sample because their frames were torn as they were read. */
+	threadsSkipped = 0;
+	/** Walks of the thread list done again because it changed under the first. */
+	listRetries = 0;
 	/** This sample's regions are regions[0, regionCount); the objects are reused from sample to sample. */
 	private readonly regions: Region[] = [];
 	private regionCount = 0;
@@ -218,6 +226,25 @@ export class Unwinder {
 	 * process is gone.
 	 */
 	sample(nowMs: number): number {
+		if (!this.options.allThreads) {
+			return this.sampleOnce(nowMs);
+		}
+
+		try {
+			return this.sampleOnce(nowMs);
+		} catch (error) {
+			// The thread list changed under the walk (a thread state freed as we passed it):
+			// threads come and go all the time in some programs, so walk it once more at once.
+			if (!(error instanceof TornReadError)) {
+				throw error;
+			}
+
+			this.listRetries++;
+			return this.sampleOnce(nowMs);
+		}
+	}
+
+	private sampleOnce(nowMs: number): number {
 		this.now = nowMs;
 		const {layout, memory} = this;
 		// Interpreter-wide words: thread list head, GIL, GC, code generation, main thread.
@@ -272,7 +299,8 @@ export class Unwinder {
 
 		let count = 0;
 		let tstate = threadsHead;
-		const seen = new Set<number>();
+		const seen = this.seenStates;
+		seen.clear();
 		while (tstate !== 0 && count < maxThreads) {
 			if (seen.has(tstate)) {
 				throw new TornReadError('thread list loops');
@@ -281,14 +309,56 @@ export class Unwinder {
 			seen.add(tstate);
 			this.regionCount = 0;
 			this.cursor = threadRegionAt;
-			if (this.walkThread(tstate, count, shared, false)) {
-				count++;
+			this.threadStateRead = false;
+			try {
+				if (this.walkThread(tstate, count, shared, false)) {
+					count++;
+				}
+			} catch (error) {
+				// A thread torn down as we walked its frames costs only its own record; a thread
+				// state that could not be read leaves no next pointer to follow: the sample fails.
+				if (!(error instanceof TornReadError) || !this.threadStateRead) {
+					throw error;
+				}
+
+				this.plans.delete(tstate);
+				this.threadsSkipped++;
 			}
 
 			tstate = this.memory.pointerAt(this.regions[0]!.at + layout.tstate.next);
 		}
 
+		this.forgetGoneThreads(seen, count);
 		return count;
+	}
+
+	/**
+	 * Drops what was kept for thread states and threads no longer in the list (a program that
+	 * starts thousands of short-lived threads would otherwise keep a plan and a /proc file per
+	 * thread ever seen, and replay gone threads' stale reads). Only when they have piled up.
+	 */
+	private forgetGoneThreads(seen: ReadonlySet<number>, count: number): void {
+		if (this.plans.size > 2 * seen.size + 64) {
+			for (const tstate of this.plans.keys()) {
+				if (!seen.has(tstate)) {
+					this.plans.delete(tstate);
+				}
+			}
+		}
+
+		if (this.statFiles.size > 2 * seen.size + 64) {
+			const live = new Set<number>();
+			for (let index = 0; index < count; index++) {
+				live.add(this.samples[index]!.tid);
+			}
+
+			for (const [tid, fd] of this.statFiles) {
+				if (!live.has(tid)) {
+					fs.closeSync(fd);
+					this.statFiles.delete(tid);
+				}
+			}
+		}
 	}
 
 	/** Releases /proc file descriptors. */
@@ -416,8 +486,24 @@ export class Unwinder {
 		const scratch = memory.scratch;
 		if (!queued) {
 			this.queueThread(tstate);
-			memory.flush();
+			try {
+				memory.flush();
+			} catch (error) {
+				// Last sample's reads replayed for this thread state may now fail (its thread has
+				// gone and another reuses the address, its old stack chunks unmapped): read the
+				// thread state alone, and build the plan afresh.
+				if (!(error instanceof TornReadError) || !this.plans.delete(tstate)) {
+					throw error;
+				}
+
+				this.regionCount = 0;
+				this.cursor = threadRegionAt;
+				this.queueThread(tstate);
+				memory.flush();
+			}
 		}
+
+		this.threadStateRead = true;
 
 		const ts = this.regions[0]!.at;
 		if (this.memory.pointerAt(ts + layout.tstate.interp) !== this.interp) {
