@@ -383,7 +383,7 @@ export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}):
 
 	profile.stats = statsFrom(layout, extension, lastTs);
 	profile.ticks = extension?.ticks ?? profile.samples;
-	profile.timeUs = profile.stats.elapsedUs;
+	profile.timeUs = typeof extension?.timeUs === 'number' && Number.isFinite(extension.timeUs) && extension.timeUs >= 0 ? extension.timeUs : profile.stats.elapsedUs;
 	if (extension?.endReason === 'duration' || extension?.endReason === 'stopped' || extension?.endReason === 'exited') {
 		profile.endReason = extension.endReason;
 	}

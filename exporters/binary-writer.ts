@@ -141,6 +141,8 @@ export type BinaryExtension = {
 	readonly threads: Array<[number, string]>;
 	readonly stats: SamplerStats;
 	readonly ticks: number;
+	/** µs the ticks stand for, summed (the model's timeUs): exact, unlike the stats' elapsed time. */
+	readonly timeUs?: number;
 	readonly endReason?: string;
 	/** Frame-table indices of native functions (--native-stacks), which the format cannot mark. */
 	readonly nativeFrames?: number[];
@@ -567,6 +569,7 @@ export function extensionOf(profile: Profile): BinaryExtension {
 		threads: [...profile.threads.values()].map(thread => [thread.tid, thread.name]),
 		stats: profile.stats,
 		ticks: profile.ticks,
+		timeUs: profile.timeUs,
 		...(profile.endReason ? {endReason: profile.endReason} : {}),
 	};
 }

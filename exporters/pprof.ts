@@ -143,8 +143,9 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 
 	const time = timeSampleType(profile, mode);
 	const startUs = options.window?.startUs ?? 0;
-	// The whole profile lasts as long as sampling did (the time its ticks stand for, when that is unknown).
-	const durationUs = options.window ? options.window.endUs - options.window.startUs : (profile.stats.elapsedUs > 0 ? profile.stats.elapsedUs : profile.timeUs);
+	// The time the samples stand for (whole µs, kept exactly by the binary format, so a replayed
+	// capture writes the same file as the direct one); the sampler's elapsed time is not stored exactly.
+	const durationUs = options.window ? options.window.endUs - options.window.startUs : profile.timeUs;
 	const {meta} = profile;
 	return new PprofProfile({
 		sampleType: [
