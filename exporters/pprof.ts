@@ -144,8 +144,9 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 	const time = timeSampleType(profile, mode);
 	const startUs = options.window?.startUs ?? 0;
 	// The time the samples stand for (whole µs, kept exactly by the binary format, so a replayed
-	// capture writes the same file as the direct one); the sampler's elapsed time is not stored exactly.
-	const durationUs = options.window ? options.window.endUs - options.window.startUs : profile.timeUs;
+	// capture writes the same file as the direct one); the sampler's elapsed time is not stored
+	// exactly. A profile built sample by sample, without ticks, has only the elapsed time.
+	const durationUs = options.window ? options.window.endUs - options.window.startUs : (profile.timeUs > 0 ? profile.timeUs : profile.stats.elapsedUs);
 	const {meta} = profile;
 	return new PprofProfile({
 		sampleType: [
