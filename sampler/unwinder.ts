@@ -5,7 +5,8 @@
 // its data-stack chunks, frames that live outside them) are replayed speculatively in ONE
 // process_vm_readv; the walk then checks each assumption against what it read and fetches
 // only what moved. Code objects are cached by address, (code, instruction) → frame id too.
-// Every walk is guarded (frame cap, self-loop, type check), so a torn read costs one sample.
+// Every walk is guarded (frame cap, self-loop, type check): with -a a torn read in one thread's
+// frames costs that thread's record, and a torn thread list one more walk; else the sample.
 import fs from 'node:fs';
 import {FrameTable} from './frame-table.js';
 import {locationOf} from './linetable.js';
