@@ -1,8 +1,8 @@
 // --async-aware on CPython 3.14+: the per-thread task lists CPython keeps for debuggers
 // (offsets in the `.AsyncioDebug` section of the binary or of the _asyncio extension).
 import {type Task, type TaskSource, untag} from './asyncio-objects.js';
-import {readElf} from './elf.js';
-import {readMaps} from './proc.js';
+import {readMappedElf} from './mapped-file.js';
+import {readMaps, type Mapping} from './proc.js';
 import type {ThreadSample, Unwinder} from './unwinder.js';
 
 type Offsets = {
@@ -23,15 +23,15 @@ const maxTasks = 65_536;
 
 /** The .AsyncioDebug table, from whichever mapped file holds it; undefined until asyncio's C module is loaded. */
 function findOffsets(pid: number, binary: string): Offsets | undefined {
-	const files = new Set([binary]);
+	const files = new Map<string, Mapping>();
 	for (const mapping of readMaps(pid)) {
-		if (/_asyncio/.test(mapping.path)) {
-			files.add(mapping.path);
+		if ((mapping.path === binary || /_asyncio/.test(mapping.path)) && !files.has(mapping.path)) {
+			files.set(mapping.path, mapping);
 		}
 	}
 
-	for (const file of files) {
-		const elf = readElf(`/proc/${pid}/root${file}`) ?? readElf(file);
+	for (const mapping of files.values()) {
+		const elf = readMappedElf(pid, mapping);
 		const section = elf?.sections.get('.AsyncioDebug');
 		const table = section ? elf!.readAt(section.addr, sectionSize) : undefined;
 		if (table) {

@@ -7,7 +7,10 @@ export type Mapping = {
 	readonly end: bigint;
 	readonly offset: bigint;
 	readonly perms: string;
+	/** The file's path when it was mapped (without the kernel's " (deleted)"). */
 	readonly path: string;
+	/** Deleted or replaced on disk since it was mapped: the path no longer names this file. */
+	readonly deleted: boolean;
 };
 
 export function processExists(pid: number): boolean {
@@ -30,6 +33,7 @@ export function readMaps(pid: number): Mapping[] {
 			perms: match[3]!,
 			offset: BigInt('0x' + match[4]!),
 			path: match[5]!.replace(/ \(deleted\)$/, ''),
+			deleted: match[5]!.endsWith(' (deleted)'),
 		});
 	}
 

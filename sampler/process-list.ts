@@ -5,7 +5,7 @@
 // Python processes running the same interpreter reads it once.
 import fs from 'node:fs';
 import path from 'node:path';
-import {readElf} from './elf.js';
+import {readMappedElf, type MappedFile} from './mapped-file.js';
 import {clockTicks, parseStat} from './proc.js';
 import {terminalText} from '../common/terminal-text.js';
 
@@ -143,18 +143,19 @@ export class ProcessLister {
 			const line = maps.slice(lineStart, lineEnd);
 			at = lineEnd;
 			// 55d0c0a00000-55d0c0a2a000 r--p 00000000 fe:01 1234   /usr/bin/python3.11
-			const fields = /^\S+ \S+ \S+ \S+ (\d+)\s+(\/.*)$/.exec(line);
+			const fields = /^([\da-f]+)-([\da-f]+) \S+ \S+ \S+ (\d+)\s+(\/.*)$/.exec(line);
 			if (!fields) {
 				continue;
 			}
 
-			const file = fields[2]!.replace(/ \(deleted\)$/, '');
+			const file = fields[4]!.replace(/ \(deleted\)$/, '');
 			const basename = path.basename(file);
 			if (!/python/i.test(basename) || basename.includes('cpython-3')) {
 				continue; // Extension modules (foo.cpython-311-x86_64.so) hold no runtime.
 			}
 
-			const runtime = this.runtimeFile(pid, file, fields[1]!);
+			const mapping = {path: file, deleted: file !== fields[4], start: BigInt(`0x${fields[1]!}`), end: BigInt(`0x${fields[2]!}`)};
+			const runtime = this.runtimeFile(pid, mapping, fields[3]!);
 			if (runtime) {
 				found = runtime.version;
 				if (basename.includes('libpython')) {
@@ -166,13 +167,15 @@ export class ProcessLister {
 		return found;
 	}
 
-	private runtimeFile(pid: number, file: string, inode: string): RuntimeFile {
-		const key = `${file}\0${inode}`;
+	private runtimeFile(pid: number, mapping: MappedFile, inode: string): RuntimeFile {
+		const file = mapping.path;
+		// A deleted file's inode may be reused by a new one at the same path: keep them apart.
+		const key = `${file}\0${inode}\0${mapping.deleted}`;
 		if (this.runtimeFiles.has(key)) {
 			return this.runtimeFiles.get(key);
 		}
 
-		const elf = readElf(`${this.procRoot}/${pid}/root${file}`) ?? readElf(file);
+		const elf = readMappedElf(pid, mapping, this.procRoot);
 		let runtime: RuntimeFile;
 		if (elf && (elf.sections.has('.PyRuntime') || elf.symbols.has('_PyRuntime'))) {
 			const word = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;

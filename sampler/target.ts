@@ -2,7 +2,7 @@
 // memory, which CPython it is, and the layout to read it with. Read-only, done once per attach.
 import fs from 'node:fs';
 import path from 'node:path';
-import {readElf} from './elf.js';
+import {readMappedElf} from './mapped-file.js';
 import {permissionError} from './permission-advice.js';
 import {UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
@@ -26,8 +26,8 @@ export type Target = {
 
 /** Looks for the runtime in a file mapped by the process; undefined if that file has none. */
 function findRuntime(pid: number, mapping: Mapping, maps: Mapping[]) {
-	// /proc/PID/root/... reaches the file as the target sees it, also inside containers.
-	const elf = readElf(`/proc/${pid}/root${mapping.path}`) ?? readElf(mapping.path);
+	// As the target sees it (also inside containers), or the mapped copy of a deleted file.
+	const elf = readMappedElf(pid, mapping);
 	if (!elf) {
 		return undefined;
 	}
