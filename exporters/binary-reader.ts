@@ -382,13 +382,27 @@ export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}):
 	}
 
 	profile.stats = statsFrom(layout, extension, lastTs);
-	profile.ticks = extension?.ticks ?? profile.samples;
+	profile.ticks = extension?.ticks ?? busiestThreadSamples(profile);
 	profile.timeUs = typeof extension?.timeUs === 'number' && Number.isFinite(extension.timeUs) && extension.timeUs >= 0 ? extension.timeUs : profile.stats.elapsedUs;
 	if (extension?.endReason === 'duration' || extension?.endReason === 'stopped' || extension?.endReason === 'exited') {
 		profile.endReason = extension.endReason;
 	}
 
 	return {profile, info};
+}
+
+/**
+ * Tachyon's files do not say how many ticks there were: each record is one thread's sample.
+ * The thread sampled most often (the main thread, sampled at every tick) stands for the count,
+ * so each sample's share of the time (Profile.sampleTimeUs) is one tick's, as in our files.
+ */
+function busiestThreadSamples(profile: Profile): number {
+	const perThread = new Map<number, number>();
+	for (const cell of profile.cells) {
+		perThread.set(cell.tid, (perThread.get(cell.tid) ?? 0) + cell.count);
+	}
+
+	return Math.max(0, ...perThread.values());
 }
 
 /**

@@ -310,7 +310,7 @@ export class BinaryWriter {
 			tables.raw(json);
 		}
 
-		const stats = profile?.stats;
+		const stats = profile?.sampledStats;
 		if (stats && stats.attempts > 0) {
 			const durationS = stats.elapsedUs / 1e6;
 			const expected = stats.elapsedUs / this.options.intervalUs;
@@ -567,7 +567,7 @@ export function extensionOf(profile: Profile): BinaryExtension {
 		command: profile.meta.command,
 		startedAt: profile.meta.startedAt,
 		threads: [...profile.threads.values()].map(thread => [thread.tid, thread.name]),
-		stats: profile.stats,
+		stats: profile.sampledStats,
 		ticks: profile.ticks,
 		timeUs: profile.timeUs,
 		...(profile.endReason ? {endReason: profile.endReason} : {}),

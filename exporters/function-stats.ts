@@ -11,6 +11,7 @@ export type FunctionRow = {
 	readonly synthetic: boolean;
 	directSamples: number;
 	cumulativeSamples: number;
+	/** directSamples × the time a sample stands for (Profile.sampleTimeUs). */
 	directTimeUs: number;
 	cumulativeTimeUs: number;
 	/** Row id of a caller → samples in which it called this row. */
@@ -54,31 +55,34 @@ export function functionStats(profile: Profile, view: View = {}): FunctionStats 
 	};
 
 	let totalSamples = 0;
-	let totalTimeUs = 0;
 	const seen = new Set<number>();
 	for (const cell of profile.select(view)) {
 		let path = stackRows.get(cell.stack);
 		if (path === undefined) {
-			path = cell.stack < 0 ? [] : profile.stackFrames(cell.stack).map(frame => rowFor(frame));
+			const frames = cell.stack < 0 ? [] : profile.stackFrames(cell.stack);
+			// Rows are numbered leaf first, in the order samples first show them: Tachyon's own
+			// order, which its tables keep among equal values.
+			path = Array.from<number>({length: frames.length});
+			for (let index = frames.length - 1; index >= 0; index--) {
+				path[index] = rowFor(frames[index]!);
+			}
+
 			stackRows.set(cell.stack, path);
 		}
 
 		totalSamples += cell.count;
-		totalTimeUs += cell.timeUs;
 		if (path.length === 0) {
 			continue;
 		}
 
 		const leaf = rows[path.at(-1)!]!;
 		leaf.directSamples += cell.count;
-		leaf.directTimeUs += cell.timeUs;
 		seen.clear();
 		for (let index = 0; index < path.length; index++) {
 			const id = path[index]!;
 			if (!seen.has(id)) {
 				seen.add(id);
 				rows[id]!.cumulativeSamples += cell.count;
-				rows[id]!.cumulativeTimeUs += cell.timeUs;
 			}
 
 			if (index > 0) {
@@ -89,14 +93,25 @@ export function functionStats(profile: Profile, view: View = {}): FunctionStats 
 		}
 	}
 
-	return {rows: rows.filter(row => row.cumulativeSamples > 0), totalSamples, totalTimeUs};
+	// Times are counts × one sample's share of the time sampled, so they agree with the counts.
+	const sampleUs = profile.sampleTimeUs();
+	for (const row of rows) {
+		row.directTimeUs = row.directSamples * sampleUs;
+		row.cumulativeTimeUs = row.cumulativeSamples * sampleUs;
+	}
+
+	return {rows: rows.filter(row => row.cumulativeSamples > 0), totalSamples, totalTimeUs: totalSamples * sampleUs};
 }
 
 export const sortKeys = ['nsamples', 'tottime', 'cumtime', 'sample-pct', 'cumul-pct', 'nsamples-cumul', 'name'] as const;
 export type SortKey = typeof sortKeys[number];
 
-/** Orders rows as Tachyon's --sort does (largest first, `name` alphabetical). */
-export function sortRows(rows: FunctionRow[], key: SortKey): FunctionRow[] {
+/**
+ * Orders rows as Tachyon's --sort does (largest first, `name` alphabetical). Equal values:
+ * `first-seen` keeps the order samples first showed the rows in, as Tachyon's table does;
+ * `cumulative` puts the larger cumulative count first (the live view).
+ */
+export function sortRows(rows: FunctionRow[], key: SortKey, ties: 'first-seen' | 'cumulative' = 'cumulative'): FunctionRow[] {
 	const by: Record<SortKey, (row: FunctionRow) => number> = {
 		nsamples: row => row.directSamples,
 		'sample-pct': row => row.directSamples,
@@ -111,5 +126,7 @@ export function sortRows(rows: FunctionRow[], key: SortKey): FunctionRow[] {
 	}
 
 	const value = by[key];
-	return rows.toSorted((a, b) => value(b) - value(a) || b.cumulativeSamples - a.cumulativeSamples || a.funcname.localeCompare(b.funcname));
+	return ties === 'first-seen'
+		? rows.toSorted((a, b) => value(b) - value(a) || a.id - b.id)
+		: rows.toSorted((a, b) => value(b) - value(a) || b.cumulativeSamples - a.cumulativeSamples || a.funcname.localeCompare(b.funcname));
 }

@@ -62,9 +62,9 @@ const modeOf = (profile: Profile, options: ExportOptions): ProfilingMode => opti
 
 export const exporters = {
 	pstats: {
-		id: 'pstats', flag: 'pstats', description: 'pstats-style table', extension: 'pstats', prefix: 'pstats',
+		id: 'pstats', flag: 'pstats', description: 'pstats file (pstats.Stats, snakeviz)', extension: 'pstats', prefix: 'pstats',
 		needsTimeline: false, html: false,
-		export: (profile, options) => options.toFile ? {kind: 'file', data: pstatsFile(profile, modeOf(profile, options))} : text(pstatsText(profile, options)),
+		export: (profile, options) => options.toFile ? {kind: 'file', data: pstatsFile(profile, modeOf(profile, options), options.pstatsLayout)} : text(pstatsText(profile, options)),
 	},
 	collapsed: {
 		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',

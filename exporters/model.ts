@@ -107,6 +107,7 @@ export class Profile {
 	readonly meta: ProfileMeta;
 	readonly frames: FrameDef[] = [];
 	readonly threads = new Map<number, ThreadInfo>();
+	/** The sampler's counters since it started (sampledStats: since the last reset). */
 	stats: SamplerStats = emptyStats;
 	/** Sampling ticks that produced a sample (at least one thread or none). */
 	ticks = 0;
@@ -126,6 +127,8 @@ export class Profile {
 	private windowStartUs = 0;
 	/** Counts of the samples added since the last reset, for "reset" in the live view. */
 	private generation = 0;
+	/** The sampler's counters when the samples were last reset. */
+	private statsAtReset: SamplerStats = emptyStats;
 
 	constructor(meta: ProfileMeta, options: {timeline?: boolean} = {}) {
 		this.meta = meta;
@@ -260,6 +263,7 @@ export class Profile {
 
 	/** Forgets every sample (the live view's reset); frames, stacks and threads stay interned. */
 	reset(): void {
+		this.statsAtReset = this.stats;
 		this.cellMap.clear();
 		this.samples = 0;
 		this.ticks = 0;
@@ -283,18 +287,63 @@ export class Profile {
 		return window;
 	}
 
+	/**
+	 * The sampler's counters since the last reset (the live view's `r`, an agent's cut): the
+	 * span the samples held now cover, so an export after a reset reports that span only.
+	 */
+	get sampledStats(): SamplerStats {
+		const now = this.stats;
+		const base = this.statsAtReset;
+		if (base === emptyStats) {
+			return now;
+		}
+
+		return {
+			...now,
+			attempts: now.attempts - base.attempts,
+			errors: now.errors - base.errors,
+			missed: now.missed - base.missed,
+			elapsedUs: now.elapsedUs - base.elapsedUs,
+			reads: now.reads - base.reads,
+			bytesRead: now.bytesRead - base.bytesRead,
+			cpuUs: now.cpuUs - base.cpuUs,
+		};
+	}
+
+	/**
+	 * The time sampled since the last reset: the time the ticks held stand for (whole µs, kept
+	 * exactly by the binary format), or the sampler's clock where no tick was counted (a
+	 * profile built sample by sample).
+	 */
+	sampledTimeUs(): number {
+		return this.timeUs > 0 ? this.timeUs : this.sampledStats.elapsedUs;
+	}
+
+	/**
+	 * The time one thread sample stands for: the time sampled, shared equally among the ticks
+	 * held (a tick samples every thread at once, so each thread's sample stands for the whole
+	 * tick). tottime and cumtime are samples × this: they follow the sample counts, and the
+	 * direct times of one thread add up to the time sampled. A stall (a late tick) lengthens
+	 * every sample's share a little instead of one sample's a lot.
+	 */
+	sampleTimeUs(): number {
+		const span = this.sampledTimeUs();
+		return this.ticks > 0 && span > 0 ? span / this.ticks : this.meta.intervalUs;
+	}
+
 	/** The sampling statistics a report shows: rate achieved, error rate, missed samples. */
 	summary(): {durationS: number; attempts: number; rate: number; errorRate: number; missedRate: number; missed: number} {
-		const durationS = this.stats.elapsedUs / 1e6;
-		const attempts = this.stats.attempts;
-		const expected = this.stats.elapsedUs / this.meta.intervalUs;
+		const stats = this.sampledStats;
+		const durationS = stats.elapsedUs / 1e6;
+		const attempts = stats.attempts;
+		const expected = stats.elapsedUs / this.meta.intervalUs;
 		return {
 			durationS,
 			attempts,
 			rate: durationS > 0 ? attempts / durationS : 0,
-			errorRate: attempts > 0 ? (this.stats.errors / attempts) * 100 : 0,
-			missed: this.stats.missed,
-			missedRate: expected > 0 ? (this.stats.missed / expected) * 100 : 0,
+			errorRate: attempts > 0 ? (stats.errors / attempts) * 100 : 0,
+			missed: stats.missed,
+			missedRate: expected > 0 ? (stats.missed / expected) * 100 : 0,
 		};
 	}
 

@@ -132,21 +132,23 @@ export function pprofProfile(profile: Profile, options: PprofOptions = {}): Ppro
 		return labels;
 	};
 
+	// A whole profile's times are samples × one sample's share of the time sampled, as in the
+	// pstats table (Profile.sampleTimeUs); an agent's window keeps the time its own ticks stood for.
+	const sampleUs = options.window ? undefined : profile.sampleTimeUs();
 	const samples: Sample[] = [];
 	for (const entry of merged.values()) {
 		samples.push(new Sample({
 			locationId: stackLocations(entry.stack),
-			value: [entry.count, Math.round(entry.timeUs * 1000)],
+			value: [entry.count, Math.round((sampleUs === undefined ? entry.timeUs : entry.count * sampleUs) * 1000)],
 			label: labelsFor(entry.tid),
 		}));
 	}
 
 	const time = timeSampleType(profile, mode);
 	const startUs = options.window?.startUs ?? 0;
-	// The time the samples stand for (whole µs, kept exactly by the binary format, so a replayed
-	// capture writes the same file as the direct one); the sampler's elapsed time is not stored
-	// exactly. A profile built sample by sample, without ticks, has only the elapsed time.
-	const durationUs = options.window ? options.window.endUs - options.window.startUs : (profile.timeUs > 0 ? profile.timeUs : profile.stats.elapsedUs);
+	// The time the samples stand for since the last reset (Profile.sampledTimeUs: whole µs, kept
+	// exactly by the binary format, so a replayed capture writes the same file as the direct one).
+	const durationUs = options.window ? options.window.endUs - options.window.startUs : profile.sampledTimeUs();
 	const {meta} = profile;
 	return new PprofProfile({
 		sampleType: [

@@ -1,8 +1,9 @@
 // The pstats file (`--pstats -o FILE`): Python's marshal format of the dict that
 // `pstats.Stats(FILE)` loads. Tachyon's file only loads in 3.15 (it adds a `('__sampled__',)`
-// marker and plain-int callers); ours uses cProfile's own shape — callers map to
+// marker and plain-int callers); ours by default uses cProfile's own shape — callers map to
 // (calls, primitive calls, tottime, cumtime) tuples — so pstats of every Python from 3.11 on,
-// snakeviz and friends read it. "calls" are samples: direct (cc) and cumulative (nc), as Tachyon.
+// snakeviz and friends read it; `--pstats-layout tachyon` writes Tachyon's. "calls" are
+// samples: direct (cc) and cumulative (nc), as Tachyon.
 import type {ProfilingMode} from '../common/profile-types.js';
 import {functionStats} from './function-stats.js';
 import type {Profile} from './model.js';
@@ -19,6 +20,10 @@ class MarshalWriter {
 
 	dictEnd(): void {
 		this.u8(0x30); // '0' (NULL): end of dict
+	}
+
+	bool(value: boolean): void {
+		this.u8(value ? 0x54 : 0x46); // 'T' True, 'F' False
 	}
 
 	tuple(size: number): void {
@@ -109,8 +114,15 @@ class MarshalWriter {
 	}
 }
 
-export function pstatsFile(profile: Profile, mode: ProfilingMode = profile.meta.mode): Uint8Array {
+/**
+ * The pstats file. `portable` (the default): callers as cProfile's 4-tuples, so pstats of every
+ * Python loads it. `tachyon`: Tachyon's own layout, callers as plain sample counts and the
+ * ('__sampled__',) marker, with which 3.15's pstats prints sample columns (nsamples, sample%)
+ * and which older Pythons cannot load.
+ */
+export function pstatsFile(profile: Profile, mode: ProfilingMode = profile.meta.mode, layout: 'portable' | 'tachyon' = 'portable'): Uint8Array {
 	const {rows} = functionStats(profile, {mode});
+	const byId = new Map(rows.map(row => [row.id, row]));
 	const out = new MarshalWriter();
 	const key = (row: typeof rows[number]) => {
 		out.tuple(3);
@@ -129,12 +141,17 @@ export function pstatsFile(profile: Profile, mode: ProfilingMode = profile.meta.
 		out.float(row.cumulativeTimeUs / 1e6);
 		out.dictStart();
 		for (const [callerId, samples] of row.callers) {
-			const caller = rows.find(candidate => candidate.id === callerId);
+			const caller = byId.get(callerId);
 			if (caller === undefined) {
 				continue;
 			}
 
 			key(caller);
+			if (layout === 'tachyon') {
+				out.int(samples);
+				continue;
+			}
+
 			// Per edge: samples in which the caller called this row, and the time they stand for.
 			const share = row.cumulativeSamples > 0 ? samples / row.cumulativeSamples : 0;
 			out.tuple(4);
@@ -145,6 +162,12 @@ export function pstatsFile(profile: Profile, mode: ProfilingMode = profile.meta.
 		}
 
 		out.dictEnd();
+	}
+
+	if (layout === 'tachyon') {
+		out.tuple(1);
+		out.string('__sampled__');
+		out.bool(true);
 	}
 
 	out.dictEnd();

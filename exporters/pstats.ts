@@ -1,6 +1,6 @@
 // The pstats-style text table (Tachyon's default output), with a header on how sampling went.
 import type {ProfilingMode} from '../common/profile-types.js';
-import {functionStats, sortRows, type SortKey} from './function-stats.js';
+import {functionStats, sortRows, type FunctionRow, type SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
 import {opcodeCounts} from './opcode-stats.js';
 import {formatOpcode} from '../sampler/opcodes.js';
@@ -10,6 +10,8 @@ import {terminalText} from '../common/terminal-text.js';
 export type PstatsTextOptions = {
 	readonly sort?: SortKey;
 	readonly limit?: number;
+	/** The "Summary of Interesting Functions" after the table, as Tachyon prints it (default true). */
+	readonly summary?: boolean;
 	/** The samples a mode keeps (default: the profile's capture mode). */
 	readonly mode?: ProfilingMode | undefined;
 };
@@ -26,19 +28,93 @@ function unitFor(maxUs: number): {label: string; divisor: number} {
 	return {label: 'μs', divisor: 1};
 }
 
-export function samplingHeader(profile: Profile): string {
+/** `1,234`: counts as Tachyon prints them (`{n:n}` in an English locale). */
+const count = (value: number) => value.toLocaleString('en-US');
+
+/**
+ * Tachyon's warning when the sampler fell behind: samples expected over the time sampled
+ * minus samples taken. Not after Ctrl-C (as Tachyon), where the span was cut short anyway.
+ */
+export function missedSamplesWarning(profile: Profile): string | undefined {
+	const stats = profile.sampledStats;
+	const expected = Math.floor(stats.elapsedUs / profile.meta.intervalUs);
+	const missed = expected - stats.attempts;
+	if (missed <= 0 || profile.endReason === 'stopped') {
+		return undefined;
+	}
+
+	return `Warning: missed ${missed} samples from the expected total of ${expected} (${((missed / expected) * 100).toFixed(2)}%)`;
+}
+
+/** How sampling went. `exitNote`: say that the target exited (default), where nothing else says it. */
+export function samplingHeader(profile: Profile, options: {exitNote?: boolean} = {}): string {
 	const summary = profile.summary();
 	const lines = [
-		`Captured ${summary.attempts.toLocaleString('en-US')} samples in ${summary.durationS.toFixed(2)} seconds from PID ${profile.meta.pid} (Python ${terminalText(profile.meta.pythonVersion)})`,
+		`Captured ${count(summary.attempts)} sample${summary.attempts === 1 ? '' : 's'} in ${summary.durationS.toFixed(2)} seconds from PID ${profile.meta.pid} (Python ${terminalText(profile.meta.pythonVersion)})`,
 		`Sample rate: ${summary.rate.toFixed(2)} samples/sec (requested ${(1e6 / profile.meta.intervalUs).toFixed(0)})`,
 		`Error rate: ${summary.errorRate.toFixed(2)}%`,
-		`Missed samples: ${summary.missed.toLocaleString('en-US')} (${Math.max(0, summary.missedRate).toFixed(2)}%)`,
 	];
-	if (profile.endReason === 'exited') {
+	const warning = missedSamplesWarning(profile);
+	if (warning) {
+		lines.push(warning);
+	}
+
+	if (profile.endReason === 'exited' && options.exitNote !== false) {
 		lines.push(`Process ${profile.meta.pid} exited during sampling; the samples taken until then are shown.`);
 	}
 
 	return lines.join('\n');
+}
+
+type SummaryEntry = {readonly name: string; readonly direct: number; readonly cumulative: number};
+
+/**
+ * Tachyon's "Summary of Interesting Functions": the rows shown, summed per function (lines
+ * merged), and the top three by three measures, worded and ordered as Tachyon prints them.
+ */
+function summarySection(shown: readonly FunctionRow[], totalDirect: number): string[] {
+	const byFunction = new Map<string, {name: string; direct: number; cumulative: number}>();
+	for (const row of shown) {
+		const file = row.synthetic ? '~' : shortFilename(row.filename);
+		const key = `${file}:${row.funcname}`;
+		const entry = byFunction.get(key) ?? {name: terminalText(`${file}:(${row.funcname})`), direct: 0, cumulative: 0};
+		entry.direct += row.directSamples;
+		entry.cumulative += row.cumulativeSamples;
+		byFunction.set(key, entry);
+	}
+
+	const entries = [...byFunction.values()];
+	const percent = (value: number) => (totalDirect > 0 ? (value / totalDirect) * 100 : 0).toFixed(1);
+	const top = (title: string, key: (entry: SummaryEntry) => number, line: (entry: SummaryEntry) => string | undefined) => [
+		'',
+		`${title}:`,
+		// A stable sort, largest first: ties keep the table's order, as Python's sorted(reverse=True).
+		...entries.toSorted((a, b) => key(b) - key(a)).slice(0, 3).flatMap(entry => {
+			const text = line(entry);
+			return text === undefined ? [] : [`  ${text}`];
+		}),
+	];
+	return [
+		'',
+		'Summary of Interesting Functions:',
+		...top('Functions with Highest Direct/Cumulative Ratio (Hot Spots)', entry => (entry.cumulative > 0 ? entry.direct / entry.cumulative : 0),
+			entry => (entry.direct > 0 && entry.cumulative > 0
+				? `${(entry.direct / entry.cumulative).toFixed(3)} direct/cumulative ratio, ${percent(entry.direct)}% direct samples: ${entry.name}`
+				: undefined)),
+		...top('Functions with Highest Call Frequency (Indirect Calls)', entry => entry.cumulative - entry.direct,
+			entry => (entry.cumulative > entry.direct
+				? `${entry.cumulative - entry.direct} indirect calls, ${percent(entry.cumulative)}% total stack presence: ${entry.name}`
+				: undefined)),
+		...top('Functions with Highest Call Magnification (Cumulative/Direct)', entry => (entry.direct > 0 ? entry.cumulative / entry.direct : 0),
+			entry => (entry.direct > 0 && entry.cumulative > entry.direct
+				? `${(entry.cumulative / entry.direct).toFixed(1)}x call magnification, ${entry.cumulative - entry.direct} indirect calls from ${entry.direct} direct: ${entry.name}`
+				: undefined)),
+	];
+}
+
+/** Milliseconds or microseconds, as a person reads a sample's share of time. */
+function formatPerSample(us: number): string {
+	return us >= 1000 ? `${(us / 1000).toFixed(3)} ms` : `${us.toFixed(1)} μs`;
 }
 
 /** With --opcodes: the instructions the samples were executing, by share, as the article shows. */
@@ -74,7 +150,7 @@ export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): s
 
 	const totalDirect = rows.reduce((sum, row) => sum + row.directSamples, 0) || 1;
 	const limit = options.limit ?? 15;
-	const shown = sortRows(rows, options.sort ?? 'nsamples').slice(0, limit > 0 ? limit : undefined);
+	const shown = sortRows(rows, options.sort ?? 'nsamples', 'first-seen').slice(0, limit > 0 ? limit : undefined);
 	const tot = unitFor(Math.max(...shown.map(row => row.directTimeUs)));
 	const cum = unitFor(Math.max(...shown.map(row => row.cumulativeTimeUs)));
 	const totHeader = `tottime (${tot.label})`;
@@ -104,15 +180,22 @@ export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): s
 		lines.push('', ...opcodeRows(profile, limit, mode));
 	}
 
+	const sampleUs = profile.sampleTimeUs();
 	lines.push(
 		'',
 		'Legend:',
 		'  nsamples: direct/cumulative samples (direct = executing the line, cumulative = on the stack)',
 		'  sample%: direct samples / all samples; cumul%: cumulative samples / all samples',
-		'  tottime, cumtime: the real time those samples stand for, from their timestamps',
+		`  tottime, cumtime: direct / cumulative samples × ${formatPerSample(sampleUs)}, the time sampled (${(profile.sampledTimeUs() / 1e6).toFixed(3)} s) shared equally among the ${count(profile.ticks)} sampling ticks`,
+		'    (an estimate: every thread sampled at a tick stands for that tick\'s time, so one thread\'s direct times add up to the time sampled)',
+		'  filename:lineno(function): the line each sample was executing in that function',
 	);
 	if (rows.length > shown.length) {
 		lines.push(`  (${rows.length - shown.length} more rows; use -l/--limit to see them)`);
+	}
+
+	if (options.summary !== false) {
+		lines.push(...summarySection(shown, totalDirect));
 	}
 
 	return lines.join('\n') + '\n';

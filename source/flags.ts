@@ -105,7 +105,7 @@ const formatFlags: readonly FlagSpec[] = formatIds
 	.filter(id => id !== 'diff-flamegraph')
 	.map(id => ({
 		name: exporters[id].flag,
-		help: `${exporters[id].description}${id === 'pstats' ? ' (default)' : ''}${id === 'binary' ? '; replay converts it to any other format' : ''}`,
+		help: id === 'pstats' ? 'the pstats table on stdout (default); with -o FILE, a pstats file (pstats.Stats, snakeviz)' : `${exporters[id].description}${id === 'binary' ? '; replay converts it to any other format' : ''}`,
 		group: 'Output',
 		commands: outputs,
 	}));

@@ -48,7 +48,8 @@ function modelStacks(profile: Profile): Map<string, number[]> {
 		});
 		const key = `tid:${cell.tid};${frames.join(';')}`;
 		const [count = 0, ns = 0] = stacks.get(key) ?? [];
-		stacks.set(key, [count + cell.count, ns + Math.round(cell.timeUs * 1000)]);
+		// Times are samples × one sample's share of the time sampled, as in the pstats table.
+		stacks.set(key, [count + cell.count, ns + Math.round(cell.count * profile.sampleTimeUs() * 1000)]);
 	}
 
 	return stacks;
@@ -128,7 +129,8 @@ describe('pprof from the model', () => {
 		assert.deepEqual(decoded.periodType, ['cpu', 'nanoseconds']);
 		assert.deepEqual(collapsedOf(decoded), modelStacks(profile));
 		assert.equal(decoded.samples.reduce((sum, sample) => sum + sample.values[0]!, 0), 15);
-		assert.equal(decoded.samples.reduce((sum, sample) => sum + sample.values[1]!, 0), ((9 * 10_000) + (5 * 9000) + 10_000) * 1000);
+		// 15 samples on a CPU, each standing for one interval (no ticks counted in this hand-built profile).
+		assert.equal(decoded.samples.reduce((sum, sample) => sum + sample.values[1]!, 0), 15 * 10_000 * 1000);
 	});
 
 	test('cut windows: consecutive, each with its own samples, together the whole', () => {

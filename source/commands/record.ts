@@ -10,7 +10,9 @@ import type {ProfilingMode} from '../../common/profile-types.js';
 import type {SamplerOptions} from '../../sampler/protocol.js';
 import {startProfiling} from '../../live/start-profiling.js';
 import {outputPathFor, writeExport} from '../../live/output.js';
+import {samplingHeader} from '../../exporters/pstats.js';
 import {RealtimeStats} from '../realtime-stats.js';
+import {StatusLine} from '../status-line.js';
 
 export type RecordConfig = {
 	readonly sampler: SamplerOptions;
@@ -53,20 +55,33 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
 	});
 
+	// On a terminal, one status line while sampling (--realtime-stats draws its own).
+	const status = stats ? undefined : new StatusLine(profile, {pid: config.sampler.pid, durationS: config.sampler.durationS, requestedHz: 1e6 / config.sampler.intervalUs});
 	// Ctrl-C and SIGTERM stop sampling; the result is still written.
+	let interrupted = false;
 	const stop = () => {
 		sampler.stop();
 	};
 
-	process.on('SIGINT', stop);
+	const interrupt = () => {
+		interrupted = true;
+		stop();
+	};
+
+	process.on('SIGINT', interrupt);
 	process.on('SIGTERM', stop);
 	let end;
 	try {
 		end = await sampler.finished;
 	} finally {
-		process.off('SIGINT', stop);
+		process.off('SIGINT', interrupt);
 		process.off('SIGTERM', stop);
+		status?.finish();
 		stats?.finish();
+		if (interrupted) {
+			process.stderr.write('Interrupted by user.\n');
+		}
+
 		if (end === undefined) {
 			// The binary file is finalized on every way out, with everything sampled until then.
 			writer?.finish(profile, extensionOf(profile));
@@ -99,7 +114,13 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		throw new UserError(`could not write ${binaryPath}: ${writeError.message}`);
 	}
 
-	const path = binaryPath ?? writeExport(config.format, profile, config.exportOptions, config.output, config.format.id === 'pstats' && config.output === undefined);
+	const tableToStdout = config.format.id === 'pstats' && config.output === undefined;
+	if (!tableToStdout) {
+		// The table carries these lines; with a file, stderr does (Tachyon prints them for every format).
+		process.stderr.write(`${samplingHeader(profile, {exitNote: false})}\n`);
+	}
+
+	const path = binaryPath ?? writeExport(config.format, profile, config.exportOptions, config.output, tableToStdout);
 	if (reason === 'exited' && !config.targetIsChild) {
 		// Samples taken while the interpreter was already tearing down hold no Python frame.
 		let withFrames = 0;

@@ -1,0 +1,77 @@
+// attach and run on a terminal show one status line while sampling (elapsed, samples, rate,
+// how to stop), redrawn in place and cleared at the end; piped, nothing extra. Ctrl-C says
+// "Interrupted by user." as Tachyon does, and still writes the profile.
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import {cli, delay, root, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+
+const running: PythonProcess[] = [];
+after(async () => {
+	await Promise.all(running.map(async target => target.stop()));
+});
+
+const py = testPythons()[0]!;
+const hasScript = fs.existsSync('/usr/bin/script');
+
+/** Runs the CLI under script(1), which gives it a pseudo-terminal; everything it drew. */
+async function onTerminal(args: string[]): Promise<string> {
+	// A wide terminal, so the line is never cut to the width.
+	const command = `stty cols 200; ${[process.execPath, cli, ...args].map(word => `'${word}'`).join(' ')}`;
+	return new Promise((resolve, reject) => {
+		execFile('/usr/bin/script', ['-qec', command, '/dev/null'], {encoding: 'utf8', timeout: 120_000}, (error, stdout) => {
+			if (error) {
+				reject(error);
+			} else {
+				resolve(stdout);
+			}
+		});
+	});
+}
+
+describe('status line', () => {
+	test('on a terminal: one line redrawn in place, then cleared before the report', {skip: hasScript ? false : 'script(1) is not installed'}, async () => {
+		const target = await startPython(py, path.join(root, 'examples', 'workload.py'), [], 'pid=');
+		running.push(target);
+		const out = path.join(tempDir(), 'stacks.txt');
+		const shown = await onTerminal(['attach', '-d', '2.5', '--collapsed', '-o', out, String(target.pid)]);
+		const draws = shown.split('\r\u001B[K').slice(1);
+		const statuses = draws.filter(draw => draw.startsWith('Sampling PID'));
+		assert.ok(statuses.length >= 3, `redrawn while sampling: ${JSON.stringify(shown)}`);
+		assert.match(statuses.at(-1)!, new RegExp(`^Sampling PID ${target.pid}: [\\d.]+ of 2\\.5 s, [\\d,]+ samples, [\\d,]+/s \\(asked 1,000\\); Ctrl-C to stop$`));
+		assert.ok(statuses.every(status => !status.includes('\n')), 'always one line');
+		// The line is cleared, and the report follows on a clean line.
+		assert.match(shown, /\r\u001B\[KCaptured [\d,]+ samples/);
+		assert.ok(fs.existsSync(out));
+	});
+
+	test('piped: nothing but the report', async () => {
+		const target = await startPython(py, path.join(root, 'examples', 'workload.py'), [], 'pid=');
+		running.push(target);
+		const result = await runCli(['attach', '-d', '1', '--collapsed', '-o', path.join(tempDir(), 'stacks.txt'), String(target.pid)]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.doesNotMatch(result.stderr, /Sampling PID|\r|\u001B/);
+		assert.match(result.stderr, /^Captured [\d,]+ samples in [\d.]+ seconds/);
+	});
+});
+
+describe('Ctrl-C', () => {
+	test('"Interrupted by user.", and the profile is written', async () => {
+		const target = await startPython(py, path.join(root, 'examples', 'workload.py'), [], 'pid=');
+		running.push(target);
+		const out = path.join(tempDir(), 'stacks.txt');
+		const result = await runCli(['attach', '--collapsed', '-o', out, String(target.pid)], {
+			onSpawn(child) {
+				// Piped, nothing is printed before the end: a few seconds give the sampler time to attach, even on a busy machine.
+				void delay(4000).then(() => child.kill('SIGINT'));
+			},
+		});
+		assert.equal(result.code, 0, result.stderr);
+		assert.match(result.stderr, /^Interrupted by user\.\n/m);
+		// No missed-samples warning after Ctrl-C (as Tachyon): the span was cut short on purpose.
+		assert.doesNotMatch(result.stderr, /Warning: missed/);
+		assert.match(fs.readFileSync(out, 'utf8'), /workload\.py/);
+	});
+});
