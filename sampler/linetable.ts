@@ -14,10 +14,16 @@ export const noLocation: Readonly<Location> = {line: -1, endLine: -1, col: -1, e
 /**
  * The location of the instruction at code-unit index `addrq`. `firstLine` is co_firstlineno.
  * Returns noLocation where the table says the instruction has none, or ends before it.
+ *
+ * A negative index is a frame that has not started: 3.11 and 3.12 push a frame with its
+ * prev_instr one unit before the first instruction, and a sample can catch it there (a call
+ * just made, a thread about to run its first line). CPython itself gives such a frame the
+ * line of its `def` (PyCode_Addr2Line returns co_firstlineno for addrq < 0; f_lineno says
+ * the same), and so do we, rather than no line at all (rows at line 0).
  */
 export function locationOf(table: Uint8Array, firstLine: number, addrq: number): Location {
 	if (addrq < 0) {
-		return noLocation;
+		return {line: firstLine, endLine: firstLine, col: -1, endCol: -1};
 	}
 
 	let index = 0;
