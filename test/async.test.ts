@@ -14,6 +14,9 @@ after(async () => {
 
 const collapsed = async (args: string[]) => attachCollapsed(['--async-aware', ...args]);
 
+/** The stacks of tasks only: running mode also keeps samples outside any task, under <no task>. */
+const inTasks = (stacks: Map<string, number>) => new Map([...stacks].filter(([stack]) => !stack.includes('<task>:<no task>:0')));
+
 /** The chain of task names of each stack, root first: what must agree with Tachyon. */
 function taskChains(stacks: Map<string, number>): Set<string> {
 	return new Set([...stacks.keys()].map(stack => stack.split(';').filter(frame => frame.startsWith('<task>:')).join(' > ')));
@@ -46,7 +49,7 @@ for (const py of testPythons()) {
 		test('running: the two busy tasks through supervisor and main; all: the sleeper too', async () => {
 			const target = await startPython(py, 'async_tasks.py');
 			running.push(target);
-			const runningStacks = await collapsed(['--async-mode', 'running', String(target.pid)]);
+			const runningStacks = inTasks(await collapsed(['--async-mode', 'running', String(target.pid)]));
 			const text = [...runningStacks.keys()].join('\n');
 			assert.ok(shareOf(runningStacks, rootChain) > 80, text);
 			for (const worker of ['worker-1', 'worker-2']) {
@@ -81,7 +84,7 @@ for (const py of testPythons()) {
 			const text = [...all.keys()].join('\n');
 			assert.deepEqual(taskChains(all), new Set(['gathered-1', 'gathered-2'].map(leaf => `<task>:Task-1:0 > <task>:gatherer:0 > <task>:${leaf}:0`)), text);
 			assert.ok(shareOf(all, '<task>:Task-1:0;async_gather.py:main:27;<task>:gatherer:0;async_gather.py:gatherer:19;<task>:gathered-') > 95, text);
-			const runningStacks = await collapsed(['--async-mode', 'running', String(target.pid)]);
+			const runningStacks = inTasks(await collapsed(['--async-mode', 'running', String(target.pid)]));
 			assert.ok(shareOf(runningStacks, 'async_gather.py:gatherer:19;<task>:gathered-1:0;async_gather.py:busy:14;async_gather.py:spin:') > 20, [...runningStacks.keys()].join('\n'));
 			if (py.version === '3.15') {
 				await assertTachyonChains(py, target.pid, all);
@@ -97,7 +100,7 @@ for (const py of testPythons()) {
 			const sleepers = [...taskChains(all)].filter(chain => /^<task>:Task-1:0 > <task>:sleeper-\d+:0$/.test(chain));
 			assert.ok(sleepers.length > 450, `${sleepers.length} sleeper chains`);
 			assert.ok(shareOf(all, '<task>:Task-1:0;async_many.py:main:17;') > 95, [...all.keys()].slice(0, 20).join('\n'));
-			const runningStacks = await collapsed(['--async-mode', 'running', String(target.pid)]);
+			const runningStacks = inTasks(await collapsed(['--async-mode', 'running', String(target.pid)]));
 			const samples = [...runningStacks.values()].reduce((sum, count) => sum + count, 0);
 			assert.ok(samples > 20, `${samples} running samples`);
 			// Tasks torn down mid-read show as a lone <task> now and then (3.14+ too): most, not all.
@@ -114,8 +117,31 @@ describe('--async-aware in run mode', () => {
 		const {code, stderr} = await runCli(['run', '--async-aware', '--collapsed', '-o', out, '-d', '2', '--python', py!.path, path.join(fixtures, 'async_tasks.py')]);
 		assert.equal(code, 0, stderr);
 		const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
-		assert.ok(shareOf(stacks, `${rootChain}`) > 80, [...stacks.keys()].join('\n'));
+		assert.ok(shareOf(inTasks(stacks), `${rootChain}`) > 80, [...stacks.keys()].join('\n'));
 	});
+});
+
+describe('--async-aware: samples outside any task', () => {
+	for (const py of testPythons()) {
+		test(`Python ${py.version}: an idle loop and plain callbacks are counted under <no task>, none dropped`, async () => {
+			const target = await startPython(py, 'async_idle.py');
+			running.push(target);
+			const out = path.join(tempDir(), 'idle.txt');
+			const {code, stderr} = await runCli(['attach', '--async-aware', '--collapsed', '-o', out, '-d', '2', String(target.pid)]);
+			assert.equal(code, 0, stderr);
+			const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+			const text = [...stacks.keys()].join('\n');
+			const total = [...stacks.values()].reduce((sum, count) => sum + count, 0);
+			const captured = Number(/Captured ([\d,]+) samples/.exec(stderr)![1]!.replaceAll(',', ''));
+			// Every tick samples the loop's thread: each is a task's stack or a <no task> one (less failed reads).
+			assert.ok(total >= captured * 0.95 && total <= captured, `${total} samples in the file, ${captured} captured\n${text}`);
+			assert.ok(shareOf(stacks, '<task>:<no task>:0;') > 50, `the loop mostly waits outside any task\n${text}`);
+			assert.ok(shareOf(stacks, 'select') > 30, `waiting in select\n${text}`);
+			assert.ok(shareOf(stacks, 'async_idle.py:tick:') > 0, `the plain callback\n${text}`);
+			assert.ok(shareOf(stacks, '<task>:worker:0;async_idle.py:worker:') > 0, `the task\n${text}`);
+			await target.stop();
+		});
+	}
 });
 
 describe('--async-aware errors', () => {
