@@ -14,7 +14,7 @@ import {dumpText} from './commands/dump.js';
 import {record} from './commands/record.js';
 import {replay} from './commands/replay.js';
 import {loadBaseline} from '../live/capture-file.js';
-import {startScript, startScriptBlocking} from './commands/run.js';
+import {checkScript, startScript, startScriptBlocking} from './commands/run.js';
 import {SubprocessFollower} from '../live/subprocesses.js';
 import {openInBrowser} from './browser.js';
 import {completionScript} from './completion.js';
@@ -118,7 +118,9 @@ async function live(command: 'run' | 'attach', flags: Flags, target: string[]): 
 		throw new UserError('Expected a script to run: tachyon-top run --live [options] script.py [args...] (or -m module)', 2);
 	}
 
-	return runLive({script: {target, module: flags.on('module'), python: flags.text('python')}, ...common});
+	const script = {target, module: flags.on('module'), python: flags.text('python')};
+	checkScript(script);
+	return runLive({script, ...common});
 }
 
 async function sample(command: 'run' | 'attach', flags: Flags, target: string[]): Promise<number> {
@@ -192,6 +194,15 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 
 	return child ? await child.exitCode() : 0;
 }
+
+// `tachyon-top ... | head`: a reader that stops reading is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code === 'EPIPE') {
+		process.exit(process.exitCode ?? 0);
+	}
+
+	throw error;
+});
 
 async function main(): Promise<number> {
 	const {command: word, options, target} = splitArgs(process.argv.slice(2));

@@ -52,7 +52,8 @@ test('missing permission says what to do', {skip: canDropPrivileges ? false : 'n
 	running.push(target);
 	// As `nobody`, reading a root-owned process is refused.
 	const result = await runCli(['attach', '-d', '1', String(target.pid)], {asUser: 'nobody', cwd: os.tmpdir()});
-	assertOneLineError(result, 1, /permission denied .*process \d+: run tachyon-top as the target's user or as root, or grant it CAP_SYS_PTRACE.*kernel\.yama\.ptrace_scope/);
+	assertOneLineError(result, 1, /permission denied .*process \d+: run tachyon-top as the target's user, or with sudo; to trace without sudo, grant CAP_SYS_PTRACE to a copy of node kept for tachyon-top, not to every Node \(sudo cp .* && sudo setcap cap_sys_ptrace\+ep \/usr\/local\/bin\/node-ptrace, then: .* attach \d+\); kernel\.yama\.ptrace_scope/);
+	assert.doesNotMatch(result.stderr, /\$\(which node\)/, 'never the system\'s node');
 });
 
 test('bad rate, duration, limit and a missing PID are usage errors', async () => {
@@ -65,9 +66,18 @@ test('bad rate, duration, limit and a missing PID are usage errors', async () =>
 	assertOneLineError(await runCli(['attach', '--pstats', '--collapsed', '1']), 2, /Choose one output format/);
 });
 
-test('a script that does not exist', async () => {
-	assertOneLineError(await runCli(['run', path.join(fixtures, 'no-such-script.py')]), 2, /No such script: .*no-such-script\.py/);
+test('a script or module that does not exist: Tachyon\'s words, at once', async () => {
+	const started = performance.now();
+	assertOneLineError(await runCli(['run', path.join(fixtures, 'no-such-script.py')]), 1, /Script '.*no-such-script\.py' not found\.\n$/);
+	assertOneLineError(await runCli(['run', '-m', 'missing_module', '--flag']), 1, /^tachyon-top: Module 'missing_module' not found\.\n$/);
+	assertOneLineError(await runCli(['run', '--live', '-m', 'missing_module']), 1, /Module 'missing_module' not found\./);
+	assertOneLineError(await runCli(['run', '-m', 'missing_package.sub']), 1, /Module 'missing_package\.sub' not found\./);
 	assertOneLineError(await runCli(['run']), 2, /Expected a script to run/);
+	// Each is answered before anything is sampled (a target that never started was waited for 5 s).
+	assert.ok(performance.now() - started < 20_000, `${performance.now() - started} ms`);
+	// A module that exists, in the current directory as python -m finds it, is run.
+	const found = await runCli(['run', '-d', '1', '--collapsed', '-o', path.join(os.tmpdir(), `short-${process.pid}.txt`), '-m', 'short', '0.5'], {cwd: fixtures});
+	assert.equal(found.code, 0, found.stderr);
 });
 
 test('the help lists the commands, a command\'s help its flags', async () => {

@@ -1,5 +1,5 @@
 // run: starts the script (or module) with a Python interpreter; the sampler attaches to it.
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import type {Readable} from 'node:stream';
 import {UserError} from '../../common/errors.js';
@@ -19,14 +19,35 @@ export type RunningScript = {
 	exitCode(): Promise<number>;
 };
 
+/**
+ * Whether `python -m name` would find the module, asked of that Python as Tachyon asks its own
+ * (importlib.util.find_spec with the current directory first on the path, as -m puts it); a
+ * package's parent is imported to look inside it. Undefined when the Python cannot be asked.
+ */
+function moduleExists(python: string, name: string): boolean | undefined {
+	const probe = 'import importlib.util, sys\ntry:\n    found = importlib.util.find_spec(sys.argv[1]) is not None\nexcept (ImportError, ValueError):\n    found = False\nsys.exit(0 if found else 3)';
+	const result = spawnSync(python, ['-c', `import sys; sys.path.insert(0, ''); exec(${JSON.stringify(probe)})`, name], {stdio: 'ignore', timeout: 30_000});
+	return result.status === 0 ? true : (result.status === 3 ? false : undefined);
+}
+
 function commandFor(options: ScriptOptions): {python: string; args: string[]} {
 	const [first, ...rest] = options.target;
+	// Tachyon's words, at once, rather than a target that exits before it could be sampled.
 	if (!options.module && !fs.existsSync(first!)) {
-		throw new UserError(`No such script: ${first}`, 2);
+		throw new UserError(`Script '${first}' not found.`);
 	}
 
 	const python = options.python ?? process.env['TACHYON_TOP_PYTHON'] ?? 'python3';
+	if (options.module && moduleExists(python, first!) === false) {
+		throw new UserError(`Module '${first}' not found.`);
+	}
+
 	return {python, args: options.module ? ['-m', first!, ...rest] : [first!, ...rest]};
+}
+
+/** Fails as Tachyon does when the script or module is not there, before anything else is started. */
+export function checkScript(options: ScriptOptions): void {
+	commandFor(options);
 }
 
 /** `quiet`: the script's stdio goes nowhere (the live view, whose screen it would scribble on), else it is the terminal's. */
