@@ -2,7 +2,7 @@
 // how to stop), redrawn in place and cleared at the end; piped, nothing extra. Ctrl-C says
 // "Interrupted by user." as Tachyon does, and still writes the profile.
 import assert from 'node:assert/strict';
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
@@ -58,20 +58,30 @@ describe('status line', () => {
 });
 
 describe('Ctrl-C', () => {
-	test('"Interrupted by user.", and the profile is written', async () => {
+	test('on a terminal: "Interrupted by user.", and the profile is written', {skip: hasScript ? false : 'script(1) is not installed'}, async () => {
 		const target = await startPython(py, path.join(root, 'examples', 'workload.py'), [], 'pid=');
 		running.push(target);
 		const out = path.join(tempDir(), 'stacks.txt');
-		const result = await runCli(['attach', '--collapsed', '-o', out, String(target.pid)], {
-			onSpawn(child) {
-				// Piped, nothing is printed before the end: a few seconds give the sampler time to attach, even on a busy machine.
-				void delay(4000).then(() => child.kill('SIGINT'));
-			},
+		const command = `stty cols 200; ${[process.execPath, cli, 'attach', '--collapsed', '-o', out, String(target.pid)].map(word => `'${word}'`).join(' ')}`;
+		// A real Ctrl-C: the terminal's interrupt character, once the status line says sampling is under way.
+		const terminal = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'inherit']});
+		let shown = '';
+		let sent = false;
+		terminal.stdout.on('data', (data: Buffer) => {
+			shown += data.toString();
+			if (!sent && /Sampling PID \d+: [\d.]+ s, [1-9][\d,]* samples/.test(shown)) {
+				sent = true;
+				void delay(500).then(() => terminal.stdin.write('\u0003'));
+			}
 		});
-		assert.equal(result.code, 0, result.stderr);
-		assert.match(result.stderr, /^Interrupted by user\.\n/m);
+		const timer = setTimeout(() => terminal.kill('SIGKILL'), 120_000);
+		const code = await new Promise(resolve => terminal.on('exit', resolve));
+		clearTimeout(timer);
+		assert.equal(code, 0, shown);
+		assert.match(shown, /\r\u001B\[KInterrupted by user\.\r?\n/);
 		// No missed-samples warning after Ctrl-C (as Tachyon): the span was cut short on purpose.
-		assert.doesNotMatch(result.stderr, /Warning: missed/);
+		assert.doesNotMatch(shown, /Warning: missed/);
+		assert.match(shown, /Wrote collapsed stacks/);
 		assert.match(fs.readFileSync(out, 'utf8'), /workload\.py/);
 	});
 });
