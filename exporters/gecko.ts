@@ -5,18 +5,39 @@
 // `pid` is the target's, not the profiler's own; threads carry their names where known; CPU
 // markers are left out while the CPU state was not measured (Tachyon writes "Off CPU" then), and
 // exception markers only appear on threads that had one; meta.importedFrom is "tachyon-top".
+// With --opcodes, "Opcode" interval markers span each run of samples whose innermost frame
+// stands on the same instruction (opcode, line, column, function, file), as Tachyon's do.
 import type {ProfilingMode} from '../common/profile-types.js';
 import os from 'node:os';
 import path from 'node:path';
 import {statusFitsMode, type Profile} from './model.js';
 import {ThreadStatus, type FrameDef} from '../common/profile-types.js';
+import {formatOpcode, isSpecialized, opcodeBase, opcodeName} from '../sampler/opcodes.js';
 
 const categories = [
 	['Other', 'grey'], ['Python', 'yellow'], ['Native', 'blue'], ['GC', 'orange'], ['GIL', 'green'],
 	['CPU', 'purple'], ['Code Type', 'red'], ['Opcodes', 'magenta'], ['Exception', 'lightblue'],
 ].map(([name, color]) => ({name, color, subcategories: ['Other']}));
 
-const Category = {other: 0, python: 1, native: 2, gc: 3, gil: 4, cpu: 5, codeType: 6, exception: 8} as const;
+const Category = {other: 0, python: 1, native: 2, gc: 3, gil: 4, cpu: 5, codeType: 6, opcodes: 7, exception: 8} as const;
+
+/** Firefox Profiler's schema for the opcode markers: how its marker table and chart label them. */
+const opcodeMarkerSchema = {
+	name: 'Opcode',
+	display: ['marker-table', 'marker-chart'],
+	tooltipLabel: '{marker.data.opname}',
+	tableLabel: '{marker.data.opname} at line {marker.data.line}',
+	chartLabel: '{marker.data.opname}',
+	fields: [
+		{key: 'opname', label: 'Opcode', format: 'string', searchable: true},
+		{key: 'base_opname', label: 'Base Opcode', format: 'string'},
+		{key: 'is_specialized', label: 'Specialized', format: 'string'},
+		{key: 'line', label: 'Line', format: 'integer'},
+		{key: 'column', label: 'Column', format: 'integer'},
+		{key: 'function', label: 'Function', format: 'string'},
+		{key: 'duration', label: 'Duration', format: 'duration'},
+	],
+};
 
 /** A column-oriented table as the Firefox Profiler stores them: one array per column, then `length`. */
 type Table = {length: number; [column: string]: unknown[] | number};
@@ -226,6 +247,10 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 			close(track, ms(lastTime - firstTime));
 		}
 
+		if (profile.meta.opcodes) {
+			addOpcodeMarkers(thread, (marker, name) => push(markers, {...marker, name: string(name)}), profile, firstTime, ms(lastTime - firstTime));
+		}
+
 		const name = profile.threads.get(tid)?.name;
 		return {
 			name: name ? `${name} (${tid})` : `Thread-${tid}`,
@@ -269,7 +294,7 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 			CPUName: '',
 			product: 'Python',
 			symbolicated: true,
-			markerSchema: [],
+			markerSchema: profile.meta.opcodes ? [opcodeMarkerSchema] : [],
 			importedFrom: 'tachyon-top',
 			extensions: {id: [], name: [], baseURL: [], length: 0},
 		},
@@ -281,6 +306,52 @@ export function geckoProfile(profile: Profile, options: GeckoOptions = {}): Reco
 }
 
 type ThreadSamples = {time: number[]; status: number[]; stack: number[]};
+
+type MarkerRow = {data: Record<string, unknown>; startTime: number; endTime: number; phase: number; category: number};
+
+/**
+ * Tachyon's opcode markers: one interval per run of samples whose innermost frame stands on the
+ * same (opcode, line, column, function, file), from the run's first sample to the next run's
+ * first (the last closes at the thread's end); a leaf with no opcode (a synthetic frame) opens
+ * a run but gets no marker.
+ */
+function addOpcodeMarkers(thread: ThreadSamples, add: (marker: MarkerRow, name: string) => void, profile: Profile, firstTime: number, end: number): void {
+	const version = profile.meta.pythonVersion;
+	let open: {leaf: FrameDef; key: string; start: number} | undefined;
+	const close = (endTime: number) => {
+		if (open === undefined || open.leaf.opcode < 0) {
+			return;
+		}
+
+		const {leaf, start} = open;
+		const opname = formatOpcode(version, leaf.opcode);
+		add({
+			data: {
+				type: 'Opcode', opcode: leaf.opcode, opname, base_opname: opcodeName(version, opcodeBase(version, leaf.opcode)),
+				is_specialized: isSpecialized(version, leaf.opcode), line: leaf.line, column: leaf.col >= 0 ? leaf.col : null,
+				function: leaf.funcname, duration: Math.round((endTime - start) * 1000) / 1000,
+			},
+			startTime: start, endTime, phase: 1, category: Category.opcodes,
+		}, opname);
+	};
+
+	for (let index = 0; index < thread.time.length; index++) {
+		const stack = thread.stack[index]!;
+		if (stack < 0) {
+			continue;
+		}
+
+		const leaf = profile.frames[profile.stackFrameOf(stack)]!;
+		const key = `${leaf.opcode}\0${leaf.line}\0${leaf.col}\0${leaf.funcname}\0${leaf.filename}`;
+		if (key !== open?.key) {
+			const time = ms(thread.time[index]! - firstTime);
+			close(time);
+			open = {leaf, key, start: time};
+		}
+	}
+
+	close(end);
+}
 
 /**
  * Each thread's samples in time order (µs since the start), in the profile's mode. Profiles

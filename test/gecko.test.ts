@@ -1,6 +1,7 @@
 // --gecko: the Firefox Profiler's processed format. Compared field by field with what Tachyon
 // 3.15 writes for the same capture, and checked against the format's invariants on live captures.
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
@@ -142,8 +143,67 @@ describe('gecko', () => {
 		}
 	});
 
-	for (const interpreter of testPythons().filter(candidate => ['3.11', '3.15'].includes(candidate.version))) {
-		test(`a live capture of Python ${interpreter.version}: one thread per sampled thread, real times, CPU/GIL/GC markers`, async () => {
+	for (const interpreter of testPythons()) {
+		test(`--opcodes on Python ${interpreter.version}: Opcode markers span each run of the leaf's instruction, as Tachyon writes them`, async () => {
+			const target = await startPython(interpreter, 'binary-workload.py');
+			const file = path.join(dir, `opcodes-${interpreter.version}.json`);
+			const theirsFile = path.join(dir, `opcodes-tachyon-${interpreter.version}.json`);
+			try {
+				const result = await runCli(['attach', '-a', '-d', '1.5', '--opcodes', '--gecko', '-o', file, String(target.pid)]);
+				assert.equal(result.code, 0, result.stderr);
+				if (interpreter.version === '3.15') {
+					execFileSync(interpreter.path, ['-m', 'profiling.sampling', 'attach', '-a', '-d', '1', '--opcodes', '--gecko', '-o', theirsFile, String(target.pid)], {stdio: 'ignore', timeout: 60_000});
+				}
+			} finally {
+				await target.stop();
+			}
+
+			const profile = read(file);
+			checkSchema(profile);
+			const strings = profile['shared'].stringArray as string[];
+			const opcodeMarkers = (source: Json, thread: Json) => {
+				const names = source['shared'].stringArray as string[];
+				const markers = thread['markers'] as Json;
+				return (markers['category'] as number[]).flatMap((category, index) => category === 7
+					? [{name: names[markers['name'][index] as number]!, start: markers['startTime'][index] as number, end: markers['endTime'][index] as number, data: markers['data'][index] as Json}]
+					: []);
+			};
+			let total = 0;
+			for (const thread of profile['threads'] as Json[]) {
+				const markers = opcodeMarkers(profile, thread).sort((a, b) => a.start - b.start);
+				total += markers.length;
+				const times = thread['samples'].time as number[];
+				const stacks = thread['samples'].stack as Array<number | null>;
+				for (const [index, marker] of markers.entries()) {
+					assert.equal(marker.name, marker.data['opname']);
+					assert.equal(marker.data['type'], 'Opcode');
+					assert.equal(typeof marker.data['opcode'], 'number');
+					assert.match(marker.name, marker.data['is_specialized'] ? new RegExp(`^[A-Z_\\d]+ \\(${marker.data['base_opname'] as string}\\)$`) : /^[A-Z_\d]+$/);
+					assert.ok(Math.abs((marker.end - marker.start) - (marker.data['duration'] as number)) < 0.002, 'duration = end - start');
+					assert.ok(index === 0 || marker.start >= markers[index - 1]!.end, 'one instruction at a time');
+					// Every sample of the run has that function and line at its leaf.
+					for (let sample = 0; sample < times.length; sample++) {
+						if (times[sample]! >= marker.start && times[sample]! < marker.end && stacks[sample] !== null) {
+							const frame = thread['stackTable'].frame[stacks[sample]!] as number;
+							assert.equal(strings[thread['funcTable'].name[thread['frameTable'].func[frame]]], marker.data['function']);
+							assert.equal(thread['frameTable'].line[frame], marker.data['line']);
+						}
+					}
+				}
+			}
+
+			assert.ok(total > 5, `${total} opcode markers`);
+			assert.deepEqual((profile['meta'].markerSchema as Json[]).map(schema => schema['name']), ['Opcode']);
+			if (interpreter.version === '3.15') {
+				const theirs = read(theirsFile);
+				assert.deepEqual(profile['meta'].markerSchema, theirs['meta'].markerSchema, 'the same marker schema');
+				const theirMarkers = (theirs['threads'] as Json[]).flatMap(thread => opcodeMarkers(theirs, thread));
+				assert.ok(theirMarkers.length > 0);
+				assert.deepEqual(Object.keys(opcodeMarkers(profile, profile['threads'][0]).at(0)!.data), Object.keys(theirMarkers[0]!.data), 'the same data fields, in order');
+			}
+		});
+
+		test(`a live capture of Python ${interpreter.version}: one thread per sampled thread, real times, CPU/GIL/GC markers`, {skip: ['3.11', '3.15'].includes(interpreter.version) ? false : 'checked on the oldest and newest'}, async () => {
 			const target = await startPython(interpreter, 'binary-workload.py');
 			const file = path.join(dir, `live-${interpreter.version}.json`);
 			try {
