@@ -28,10 +28,12 @@ test('every entry kind gives its line and columns', () => {
 	assert.deepEqual(locationOf(table, 10, 8), {line: 110, endLine: 110, col: -1, endCol: -1});
 });
 
-test('outside the table there is no location', () => {
+test('past the table there is no location; before its start, the def line', () => {
 	assert.equal(locationOf(table, 10, 9), noLocation);
-	assert.equal(locationOf(table, 10, -1), noLocation);
 	assert.equal(locationOf(new Uint8Array(0), 10, 0), noLocation);
+	// A frame that has not started (3.11/3.12 point one unit before the first instruction) is
+	// at its def line, as CPython's PyCode_Addr2Line answers for addrq < 0.
+	assert.deepEqual(locationOf(table, 10, -1), {line: 10, endLine: 10, col: -1, endCol: -1});
 });
 
 test('a table cut short reads as far as it goes, never past it', () => {
