@@ -35,7 +35,7 @@ export const commands: Record<CommandName, CommandSpec> = {
 		usage: ['dump [options] PID'],
 		brief: 'print its stacks now',
 		summary: 'Print the stack of the main thread (every thread with -a) of a running process, most recent call last.',
-		examples: ['dump 12345', 'dump -a --native 12345', 'dump --async-aware 12345'],
+		examples: ['dump 12345', 'dump -a --native 12345', 'dump --async-aware 12345', 'dump -a --subprocesses 12345'],
 	},
 	replay: {
 		usage: ['replay [format] [options] FILE.bin'],
@@ -83,7 +83,7 @@ const optionFlags = [
 	{name: 'no-gc', help: 'leave out the <GC> frames shown while the garbage collector runs', group: 'Sampling', commands: stacks},
 	{name: 'opcodes', help: 'the bytecode instruction of each frame, named with the target\'s own opcode table (live view, pstats table, flame graphs, heatmap, gecko, binary, dump)', group: 'Sampling', commands: stacks},
 	{name: 'async-aware', help: 'asyncio tasks\' await chains instead of thread stacks (samples outside any task show under <no task>)', group: 'Sampling', commands: stacks},
-	{name: 'subprocesses', help: 'also profile the target\'s Python child processes, each to a file of its own', group: 'Sampling', commands: sampling},
+	{name: 'subprocesses', help: 'also profile the target\'s Python child processes, each to a file of its own (dump: dump each Python process of the tree once, the target too unless it is a shell or launcher)', group: 'Sampling', commands: stacks},
 	{name: 'blocking', help: 'stop the target\'s threads (ptrace) while each sample is read: consistent stacks, slower target', group: 'Sampling', commands: stacks},
 	{name: 'native-stacks', value: 'WHICH', implicit: 'default', choices: ['default', 'all'], help: 'C, C++ and Rust frames between the Python frames, unwound from each stopped thread (as --blocking); =all keeps the interpreter\'s own frames (eval loop, call machinery, start-up)', group: 'Sampling', commands: stacks},
 	{name: 'mode', value: 'MODE', choices: profilingModes, help: 'what to count: wall (all time, default), cpu (on a CPU), gil (holding the GIL), exception (handling an exception)', group: 'Mode', commands: sampling},

@@ -10,7 +10,7 @@ import type {AsyncMode, ProfilingMode} from '../common/profile-types.js';
 import type {NativeStacksMode} from '../sampler/native/native-stacks.js';
 import {samplerDefaults} from '../sampler/sampler.js';
 import {commandOf, parseOptions, pidFrom, splitArgs, type ParsedArgs} from './argv.js';
-import {dumpText} from './commands/dump.js';
+import {dumpText, dumpTreeText} from './commands/dump.js';
 import {record} from './commands/record.js';
 import {replay} from './commands/replay.js';
 import {loadBaseline} from '../live/capture-file.js';
@@ -98,10 +98,11 @@ function nativeStacksOf(flags: Flags): {nativeStacks?: NativeStacksMode} {
 
 function dump(flags: Flags): number {
 	const pid = pidFrom(flags.parsed.positionals, 'dump');
-	process.stdout.write(dumpText({
+	const options = {
 		pid, allThreads: flags.on('all-threads'), native: flags.on('native'), gc: !flags.on('no-gc'), opcodes: flags.on('opcodes'), blocking: flags.on('blocking'),
 		asyncAware: flags.on('async-aware'), asyncMode: (flags.text('async-mode') ?? 'all') as AsyncMode, ...nativeStacksOf(flags),
-	}));
+	};
+	process.stdout.write(flags.on('subprocesses') ? dumpTreeText(options) : dumpText(options));
 	return 0;
 }
 

@@ -1,5 +1,8 @@
-// dump: one look at every thread's stack, most recent call last, with source lines.
+// dump: one look at every thread's stack, most recent call last, with source lines; with
+// --subprocesses, of the target and each of its Python descendants in turn.
 import {collectDump, statusWords, type DumpData, type DumpOptions} from '../../live/dump.js';
+import {UserError} from '../../common/errors.js';
+import {descendants} from '../../sampler/proc.js';
 
 /** The dump as text, most recent call last, as `tachyon-top dump` prints it. */
 export function formatDump(data: DumpData): string {
@@ -39,4 +42,39 @@ export function formatDump(data: DumpData): string {
 
 export function dumpText(options: DumpOptions, opcodeName?: (opcode: number) => string): string {
 	return formatDump(collectDump(options, opcodeName));
+}
+
+/**
+ * dump --subprocesses: the target (unless it is not Python: a shell, a launcher) and every
+ * Python process below it, each dumped once, parents before children. A process that is not
+ * Python, or ends while it is read, is left out; none at all is an error.
+ */
+export function dumpTreeText(options: DumpOptions, opcodeName?: (opcode: number) => string): string {
+	const dumps: string[] = [];
+	const seen = new Set<number>();
+	let rootError: unknown;
+	for (const pid of [options.pid, ...descendants(options.pid)]) {
+		if (seen.has(pid)) {
+			continue;
+		}
+
+		seen.add(pid);
+		try {
+			dumps.push(formatDump(collectDump({...options, pid}, opcodeName)));
+		} catch (error) {
+			if (!(error instanceof UserError)) {
+				throw error;
+			}
+
+			// The root's own error is the one to tell when nothing below it is Python either.
+			rootError ??= pid === options.pid ? error : undefined;
+		}
+	}
+
+	if (dumps.length === 0) {
+		const why = rootError instanceof UserError ? rootError.message : `Process ${options.pid} is gone`;
+		throw new UserError(`${why}, and no process below it is Python`);
+	}
+
+	return dumps.join('\n');
 }
