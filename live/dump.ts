@@ -118,7 +118,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 	});
 	const nativeStacks = options.nativeStacks ? new NativeStacks(target, frames, options.nativeStacks) : undefined;
 	unwinder.recordAddresses = nativeStacks !== undefined;
-	const tasks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'all') : undefined;
+	const tasks = options.asyncAware ? new AsyncStacks(unwinder.remote, unwinder, options.asyncMode ?? 'all') : undefined;
 	let count: number;
 	for (let attempt = 0; ; attempt++) {
 		try {
@@ -147,7 +147,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 	unwinder.close();
 	const sources = new SourceLines(options.pid);
 	const threads: DumpThread[] = [];
-	const threadNames = new ThreadNames(unwinder);
+	const threadNames = new ThreadNames(unwinder.remote);
 	for (let index = 0; index < count; index++) {
 		const sample = unwinder.samples[index]!;
 		const threadFrames: DumpFrame[] = [];

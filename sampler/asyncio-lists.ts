@@ -3,7 +3,8 @@
 import {type Task, type TaskSource, untag} from './asyncio-objects.js';
 import {readMappedElf} from './mapped-file.js';
 import {readMaps, type Mapping} from './proc.js';
-import type {ThreadSample, Unwinder} from './unwinder.js';
+import type {RemoteContext} from './remote-context.js';
+import type {ThreadSample} from './unwind-types.js';
 
 type Offsets = {
 	readonly taskName: number;
@@ -48,12 +49,12 @@ function findOffsets(pid: number, binary: string): Offsets | undefined {
 
 /** 3.14+: the tasks of each thread's list, and of the interpreter's list of tasks whose thread died. */
 export class TaskLists implements TaskSource {
-	private readonly unwinder: Unwinder;
+	private readonly remote: RemoteContext;
 	private offsets: Offsets | undefined;
 	private lastLook = -1e9;
 
-	constructor(unwinder: Unwinder) {
-		this.unwinder = unwinder;
+	constructor(remote: RemoteContext) {
+		this.remote = remote;
 	}
 
 	get taskName(): number {
@@ -68,7 +69,7 @@ export class TaskLists implements TaskSource {
 		if (!this.offsets && nowMs - this.lastLook > 500) {
 			// asyncio may not be imported yet (run mode): look again now and then.
 			this.lastLook = nowMs;
-			this.offsets = findOffsets(this.unwinder.target.pid, this.unwinder.target.binary);
+			this.offsets = findOffsets(this.remote.target.pid, this.remote.target.binary);
 		}
 
 		const offsets = this.offsets;
@@ -81,13 +82,13 @@ export class TaskLists implements TaskSource {
 			this.walk(thread.tstate + offsets.threadTasksHead, thread.tid, thread.status, tasks);
 		}
 
-		const interp = this.unwinder.memory.pointer(this.unwinder.target.runtimeAddress + this.unwinder.target.layout.runtime.interpretersHead);
+		const interp = this.remote.memory.pointer(this.remote.target.runtimeAddress + this.remote.layout.runtime.interpretersHead);
 		this.walk(interp + offsets.interpTasksHead, threads[0]?.tid ?? 0, threads[0]?.status ?? 0, tasks);
 		return tasks;
 	}
 
 	running(thread: ThreadSample): number {
-		const {memory} = this.unwinder;
+		const {memory} = this.remote;
 		const offsets = this.offsets!;
 		if (memory.pointer(thread.tstate + offsets.threadRunningLoop) === 0) {
 			return 0;
@@ -97,7 +98,7 @@ export class TaskLists implements TaskSource {
 	}
 
 	parents(task: Task, tasks: Map<number, Task>): number[] {
-		const {memory, target} = this.unwinder;
+		const {memory, layout} = this.remote;
 		const offsets = this.offsets!;
 		const awaitedBy = untag(memory.pointer(task.address + offsets.taskAwaitedBy));
 		const parents: number[] = [];
@@ -110,7 +111,7 @@ export class TaskLists implements TaskSource {
 			return tasks.has(awaitedBy) ? [awaitedBy] : parents;
 		}
 
-		const set = target.layout.set;
+		const set = layout.set;
 		const mask = memory.pointer(awaitedBy + set.mask);
 		const table = memory.pointer(awaitedBy + set.table);
 		if (mask < 4096 && table !== 0) {
@@ -129,7 +130,7 @@ export class TaskLists implements TaskSource {
 
 	/** Walks one intrusive task list (llist_node next pointers back to its head). */
 	private walk(head: number, tid: number, status: number, tasks: Map<number, Task>): void {
-		const memory = this.unwinder.memory;
+		const {memory} = this.remote;
 		const offsets = this.offsets!;
 		let node = memory.pointer(head);
 		for (let steps = 0; node !== head && node !== 0 && steps < maxTasks; steps++) {

@@ -9,7 +9,8 @@
 import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
 import {ObjectReader, word} from './python-objects.js';
 import {TornReadError} from './remote-memory.js';
-import type {ThreadSample, Unwinder} from './unwinder.js';
+import type {RemoteContext} from './remote-context.js';
+import type {ThreadSample} from './unwind-types.js';
 
 export type Task = {
 	readonly address: number;
@@ -67,14 +68,14 @@ type TaskFields = {readonly loop: number; readonly coro: number};
  * and their ancestors, not every task of the program.
  */
 export class TaskObjects implements TaskSource {
-	static forTarget(unwinder: Unwinder): TaskObjects | undefined {
-		const layout = asyncObjectLayout(unwinder.target.version);
-		return layout ? new TaskObjects(unwinder, layout) : undefined;
+	static forTarget(remote: RemoteContext): TaskObjects | undefined {
+		const layout = asyncObjectLayout(remote.target.version);
+		return layout ? new TaskObjects(remote, layout) : undefined;
 	}
 
 	readonly taskName: number;
 	readonly taskCoro: number;
-	private readonly unwinder: Unwinder;
+	private readonly remote: RemoteContext;
 	private readonly objects: ObjectReader;
 	private roots: Roots | undefined;
 	private lastLook = -1e9;
@@ -89,9 +90,9 @@ export class TaskObjects implements TaskSource {
 	private groupParents = new Map<number, number>();
 	private runningTasks: number[] = [];
 
-	private constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
-		this.unwinder = unwinder;
-		this.objects = new ObjectReader(unwinder, layout);
+	private constructor(remote: RemoteContext, layout: AsyncObjectLayout) {
+		this.remote = remote;
+		this.objects = new ObjectReader(remote, layout);
 		this.taskName = layout.task.name;
 		this.taskCoro = layout.task.coro;
 	}
@@ -112,7 +113,7 @@ export class TaskObjects implements TaskSource {
 		// A loop runs on the thread whose ident it recorded (BaseEventLoop._thread_id).
 		const byIdent = new Map<number, ThreadSample>();
 		for (const thread of threads) {
-			byIdent.set(objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId), thread);
+			byIdent.set(objects.pointer(thread.tstate + this.remote.layout.tstate.threadId), thread);
 		}
 
 		if (nowMs - this.lastIdents > 500) {
@@ -142,7 +143,7 @@ export class TaskObjects implements TaskSource {
 
 	running(thread: ThreadSample): number {
 		// The running task of this thread: the one whose coroutine frame is on the thread's stack.
-		const iframe = this.unwinder.target.layout.gen.iframe;
+		const iframe = this.remote.layout.gen.iframe;
 		return this.runningTasks.find(task => {
 			const coro = this.fields.get(task)?.coro ?? 0;
 			return coro !== 0 && thread.addresses?.includes(coro + iframe);
@@ -181,7 +182,7 @@ export class TaskObjects implements TaskSource {
 			return false;
 		}
 
-		const bytes = this.unwinder.memory.copy(address, layout.size);
+		const bytes = this.remote.memory.copy(address, layout.size);
 		if (bytes.readInt32LE(layout.state) !== pending) {
 			return false;
 		}
@@ -226,7 +227,7 @@ export class TaskObjects implements TaskSource {
 	private loopThreadIdent(loop: number): number {
 		const {objects} = this;
 		const ident = loop === 0 ? 0 : objects.attribute(loop, '_thread_id');
-		return ident === 0 || ident === this.unwinder.target.none ? 0 : objects.int(ident);
+		return ident === 0 || ident === this.remote.target.none ? 0 : objects.int(ident);
 	}
 
 	/** A future's (or task's) done callbacks: callback0, then the (callback, context) entries of its list. */

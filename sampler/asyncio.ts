@@ -8,11 +8,22 @@ import {UserError} from '../common/errors.js';
 import {ThreadStatus, type AsyncMode} from '../common/profile-types.js';
 import {TaskLists} from './asyncio-lists.js';
 import {TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
+import type {FrameTable} from './frame-table.js';
 import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
 import {opcodeBase, opcodeName} from './opcodes.js';
 import {readInt} from './python-objects.js';
+import type {RemoteContext} from './remote-context.js';
 import {TornReadError} from './remote-memory.js';
-import type {ThreadSample, Unwinder} from './unwinder.js';
+import type {ThreadSample} from './unwind-types.js';
+
+/** What the rewrite needs of the stack sampler (the Unwinder): its samples, and ids of coroutine frames. */
+export type StackSampler = {
+	readonly samples: ThreadSample[];
+	readonly frameTable: FrameTable;
+	/** Set here: the rewrite cuts a thread's stack at its running task's coroutine frame. */
+	recordAddresses: boolean;
+	frameIdAt(address: number): number;
+};
 
 const maxChain = 256;
 /** The root of a stack sampled outside any task. */
@@ -21,7 +32,8 @@ const longSubclass = 1 << 24;
 const unicodeSubclass = 1 << 28;
 
 export class AsyncStacks {
-	private readonly unwinder: Unwinder;
+	private readonly remote: RemoteContext;
+	private readonly stacks: StackSampler;
 	private readonly mode: AsyncMode;
 	private readonly source: TaskSource;
 	/** 3.11–3.13: where a suspended coroutine's value stack is (no stackpointer in their layouts). */
@@ -40,25 +52,25 @@ export class AsyncStacks {
 	private readonly yieldFrom: number;
 	private readonly cleared: number;
 
-	constructor(unwinder: Unwinder, mode: AsyncMode) {
-		const {version} = unwinder.target;
-		this.unwinder = unwinder;
+	constructor(remote: RemoteContext, stacks: StackSampler, mode: AsyncMode) {
+		const {target, traits} = remote;
+		this.remote = remote;
+		this.stacks = stacks;
 		this.mode = mode;
-		this.objectLayout = asyncObjectLayout(version);
-		const source = version.minor >= 14 ? new TaskLists(unwinder) : TaskObjects.forTarget(unwinder);
+		this.objectLayout = asyncObjectLayout(target.version);
+		const source = traits.asyncTasks === 'task-lists' ? new TaskLists(remote) : TaskObjects.forTarget(remote);
 		if (!source) {
-			throw new UserError(`--async-aware does not support Python ${version.text}`, 2);
+			throw new UserError(`--async-aware does not support Python ${target.version.text}`, 2);
 		}
 
 		this.source = source;
-		unwinder.recordAddresses = true;
-		// FRAME_SUSPENDED_YIELD_FROM (3.13+), FRAME_SUSPENDED on 3.11/3.12 (which then check the next instruction).
-		this.yieldFrom = version.minor >= 15 ? 2 : -1;
-		this.cleared = version.minor >= 15 ? 5 : 4;
+		stacks.recordAddresses = true;
+		this.yieldFrom = traits.genAwaiting;
+		this.cleared = traits.genCleared;
 	}
 
 	/**
-	 * Replaces the thread samples the unwinder just took, [0, count), by one sample per task
+	 * Replaces the thread samples the sampler just took, [0, count), by one sample per task
 	 * chain; returns the new count.
 	 *
 	 * `running`: a thread running no task (its event loop waiting in select, running a plain
@@ -68,7 +80,7 @@ export class AsyncStacks {
 	 * ran a task, drop out as in Tachyon. `all`: one sample per leaf task, as Tachyon.
 	 */
 	rewrite(nowMs: number, count: number): number {
-		const threads = this.unwinder.samples.slice(0, count);
+		const threads = this.stacks.samples.slice(0, count);
 		const tasks = this.source.collect(nowMs, threads, this.mode === 'all');
 		if (!tasks && this.mode === 'all') {
 			return 0;
@@ -91,7 +103,7 @@ export class AsyncStacks {
 				const task = tasks!.get(running) ?? {address: running, tid: thread.tid, status: thread.status, name: undefined, parents: undefined};
 				// The running task's own part is the thread's real stack down to its coroutine, so
 				// plain `await coro()` callees show too.
-				const coroFrame = untag(this.unwinder.memory.pointer(running + this.source.taskCoro)) + this.unwinder.target.layout.gen.iframe;
+				const coroFrame = untag(this.remote.memory.pointer(running + this.source.taskCoro)) + this.remote.layout.gen.iframe;
 				const cut = thread.addresses?.indexOf(coroFrame) ?? -1;
 				const own = cut >= 0 ? thread.frames.slice(0, cut + 1) : this.coroutineFrames(running);
 				this.emit(produced++, thread.tid, thread.status, own, task, tasks!);
@@ -111,10 +123,10 @@ export class AsyncStacks {
 			}
 		}
 
-		// Hand the task stacks to the caller through the unwinder's sample slots.
+		// Hand the task stacks to the caller through the sampler's sample slots.
 		for (let index = 0; index < produced; index++) {
 			const from = this.out[index]!;
-			const to = this.unwinder.samples[index] ?? (this.unwinder.samples[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
+			const to = this.stacks.samples[index] ?? (this.stacks.samples[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
 			to.tid = from.tid;
 			to.status = from.status;
 			to.depth = from.depth;
@@ -176,7 +188,7 @@ export class AsyncStacks {
 	private taskFrame(name: string): number {
 		let id = this.taskFrames.get(name);
 		if (id === undefined) {
-			id = this.unwinder.frameTable.intern({filename: '<task>', funcname: name, line: 0, endLine: 0, col: -1, endCol: -1, opcode: -1, kind: 'task'});
+			id = this.stacks.frameTable.intern({filename: '<task>', funcname: name, line: 0, endLine: 0, col: -1, endCol: -1, opcode: -1, kind: 'task'});
 			this.taskFrames.set(name, id);
 		}
 
@@ -193,17 +205,16 @@ export class AsyncStacks {
 			return task.name;
 		}
 
-		const {memory, target} = this.unwinder;
-		const layout = target.layout;
+		const {memory, layout} = this.remote;
 		const object = untag(memory.pointer(task.address + this.source.taskName));
 		let name = this.names.get(object) ?? `Task-${task.address.toString(16)}`;
 		if (object !== 0 && !this.names.has(object)) {
 			const type = memory.pointer(object + layout.object.type);
 			const flags = memory.pointer(type + layout.object.typeFlags);
 			if (flags & unicodeSubclass) {
-				name = this.unwinder.readString(object);
+				name = this.remote.strings.readString(object);
 			} else if (flags & longSubclass) {
-				name = `Task-${readInt(this.unwinder, object)}`;
+				name = `Task-${readInt(this.remote, object)}`;
 			}
 
 			if (this.names.size > 100_000) {
@@ -229,11 +240,11 @@ export class AsyncStacks {
 	}
 
 	private readCoroutineFrames(taskAddress: number): number[] {
-		const {memory, target} = this.unwinder;
-		const gen = target.layout.gen;
+		const {memory, layout} = this.remote;
+		const {gen} = layout;
 		const frames: number[] = [];
 		let coro = untag(memory.pointer(taskAddress + this.source.taskCoro));
-		const coroType = coro === 0 ? 0 : memory.pointer(coro + target.layout.object.type);
+		const coroType = coro === 0 ? 0 : memory.pointer(coro + layout.object.type);
 		for (let hops = 0; coro !== 0 && hops < maxChain; hops++) {
 			const state = memory.copy(coro + gen.frameState, 1).readInt8(0);
 			if (state === this.cleared) {
@@ -241,7 +252,7 @@ export class AsyncStacks {
 			}
 
 			const frame = coro + gen.iframe;
-			const id = this.unwinder.frameIdAt(frame);
+			const id = this.stacks.frameIdAt(frame);
 			if (id >= 0) {
 				frames.push(id);
 			}
@@ -250,7 +261,7 @@ export class AsyncStacks {
 			for (const slot of this.awaitedSlots(frame, state)) {
 				try {
 					const candidate = untag(memory.pointer(slot));
-					if (candidate !== 0 && memory.pointer(candidate + target.layout.object.type) === coroType) {
+					if (candidate !== 0 && memory.pointer(candidate + layout.object.type) === coroType) {
 						next = candidate;
 						break;
 					}
@@ -273,7 +284,7 @@ export class AsyncStacks {
 	 * its top, as CPython's _PyGen_yf reads them; none when it is not in an `await`.
 	 */
 	private awaitedSlots(frame: number, state: number): number[] {
-		const {memory, target} = this.unwinder;
+		const {memory, target, layout} = this.remote;
 		if (state !== this.yieldFrom) {
 			return [];
 		}
@@ -281,13 +292,13 @@ export class AsyncStacks {
 		const objects = this.objectLayout;
 		if (!objects) {
 			// 3.14+: the frame's tagged stack pointer.
-			const top = untag(memory.pointer(frame + target.layout.frame.stackpointer));
+			const top = untag(memory.pointer(frame + layout.frame.stackpointer));
 			return top > frame ? [top - 8, top - 16] : [];
 		}
 
 		if (objects.yieldFrom === 'resume-oparg') {
 			// 3.11/3.12 have one SUSPENDED state: in `await` when the next instruction is RESUME with oparg >= 2.
-			const next = memory.copy(memory.pointer(frame + target.layout.frame.instrPtr) + 2, 2);
+			const next = memory.copy(memory.pointer(frame + layout.frame.instrPtr) + 2, 2);
 			const name = opcodeName(target.version.text, opcodeBase(target.version.text, next[0]!));
 			if ((name !== 'RESUME' && name !== 'INSTRUMENTED_RESUME') || next[1]! < 2) {
 				return [];

@@ -90,6 +90,41 @@ export type Layout = {
 	readonly firstNonPythonOwner: number;
 };
 
+/**
+ * What differs between versions beyond offsets: which mechanism a version uses for something.
+ * Code outside this file asks these instead of comparing minor versions.
+ */
+export type VersionTraits = {
+	/** --async-aware: 3.14+ keep per-thread task lists for debuggers; 3.11–3.13 are read through asyncio's objects. */
+	readonly asyncTasks: 'task-lists' | 'objects';
+	/**
+	 * gi_frame_state of a coroutine suspended in `await`: FRAME_SUSPENDED_YIELD_FROM on 3.13+; on
+	 * 3.11/3.12 the one FRAME_SUSPENDED state, after which the next instruction tells (see asyncio.ts).
+	 */
+	readonly genAwaiting: number;
+	/** gi_frame_state of a finished coroutine (FRAME_CLEARED). */
+	readonly genCleared: number;
+	/** 3.11/3.12: a calling frame's instruction pointer rests on the last inline cache word of its call, not on the call. */
+	readonly callerOnCacheWord: boolean;
+	/** How an int object records its digit count: 3.11 a signed count (ob_size), 3.12+ a tag (count << 3 | sign). */
+	readonly intSize: 'signed-count' | 'tagged';
+	/** 3.14+ name OS threads after Thread.name; older versions' names are read from the threading module. */
+	readonly threadNames: 'os' | 'threading';
+};
+
+export function versionTraits(version: PythonVersion): VersionTraits {
+	const {minor} = version;
+	return {
+		asyncTasks: minor >= 14 ? 'task-lists' : 'objects',
+		// 3.15 renumbered the frame states from 0 (FRAME_CREATED) up.
+		genAwaiting: minor >= 15 ? 2 : -1,
+		genCleared: minor >= 15 ? 5 : 4,
+		callerOnCacheWord: minor <= 12,
+		intSize: minor >= 12 ? 'tagged' : 'signed-count',
+		threadNames: minor >= 14 ? 'os' : 'threading',
+	};
+}
+
 export const oldestSupported = {major: 3, minor: 11};
 export const newestSupported = {major: 3, minor: 15};
 
@@ -161,73 +196,118 @@ function layout312(version: PythonVersion): Layout {
 	};
 }
 
-// 3.13+: where each field sits *inside* _Py_DebugOffsets. The values at those positions are
-// the target's own offsets. Positions move between minor versions because fields are added.
-type DebugPositions = {
-	interp: {id: number; next: number; threadsHead: number; threadsMain: number; gc: number; gilLocked: number; gilHolder: number; codeObjectGeneration: number; importsModules?: number};
-	tstate: {size: number; next: number; interp: number; currentFrame: number; baseFrame: number; threadId: number; nativeThreadId: number; datastackChunk: number; holdsGil: number; gilRequested: number; currentException: number};
-	frame: {size: number; previous: number; executable: number; instrPtr: number; owner: number; stackpointer: number};
-	code: {size: number; filename: number; name: number; qualname: number; linetable: number; firstlineno: number; codeAdaptive: number};
-	object: {type: number; typeFlags: number};
-	unicode: {state: number; length: number; asciiSize: number; compactSize: number};
-	bytes: {size: number; data: number};
-	long: {tag: number; digits: number};
-	set: {used: number; table: number; mask: number};
-	gc: {collecting: number; frame: number};
-	gen: {name: number; iframe: number; frameState: number};
-	tableSize: number;
-};
+// 3.13+: where each field sits *inside* _Py_DebugOffsets, under CPython's own names for it
+// (Include/internal/pycore_debug_offsets.h). The values at those positions are the target's own
+// offsets. Positions move between minor versions because fields are added. Only the fields we
+// read are listed, and every one of them is checked on attach (checkDebugOffsets).
+type DebugPositions = {readonly tableSize: number; readonly at: Readonly<Record<string, number>>};
 
 const debugPositions: Record<number, DebugPositions> = {
 	13: {
-		interp: {id: 56, next: 64, threadsHead: 72, threadsMain: -1, gc: 80, gilLocked: 136, gilHolder: 144, codeObjectGeneration: -1, importsModules: 88},
-		tstate: {size: 152, next: 168, interp: 176, currentFrame: 184, baseFrame: -1, threadId: 192, nativeThreadId: 200, datastackChunk: 208, holdsGil: -1, gilRequested: -1, currentException: -1},
-		frame: {size: 224, previous: 232, executable: 240, instrPtr: 248, owner: 264, stackpointer: -1},
-		code: {size: 272, filename: 280, name: 288, qualname: 296, linetable: 304, firstlineno: 312, codeAdaptive: 344},
-		object: {type: 360, typeFlags: 392},
-		unicode: {state: 544, length: 552, asciiSize: 560, compactSize: -1},
-		bytes: {size: 520, data: 528},
-		long: {tag: 496, digits: 504},
-		set: {used: -1, table: -1, mask: -1},
-		gc: {collecting: 576, frame: -1},
-		gen: {name: -1, iframe: -1, frameState: -1},
 		tableSize: 584,
+		at: {
+			'runtime_state.size': 24, 'runtime_state.interpreters_head': 40,
+			'interpreter_state.size': 48, 'interpreter_state.id': 56, 'interpreter_state.next': 64, 'interpreter_state.threads_head': 72,
+			'interpreter_state.gc': 80, 'interpreter_state.imports_modules': 88,
+			'interpreter_state.gil_runtime_state_locked': 136, 'interpreter_state.gil_runtime_state_holder': 144,
+			'thread_state.size': 152, 'thread_state.next': 168, 'thread_state.interp': 176, 'thread_state.current_frame': 184,
+			'thread_state.thread_id': 192, 'thread_state.native_thread_id': 200, 'thread_state.datastack_chunk': 208,
+			'interpreter_frame.size': 224, 'interpreter_frame.previous': 232, 'interpreter_frame.executable': 240,
+			'interpreter_frame.instr_ptr': 248, 'interpreter_frame.owner': 264,
+			'code_object.size': 272, 'code_object.filename': 280, 'code_object.name': 288, 'code_object.qualname': 296,
+			'code_object.linetable': 304, 'code_object.firstlineno': 312, 'code_object.co_code_adaptive': 344,
+			'pyobject.size': 352, 'pyobject.ob_type': 360,
+			'type_object.size': 368, 'type_object.tp_flags': 392,
+			'long_object.size': 488, 'long_object.lv_tag': 496, 'long_object.ob_digit': 504,
+			'bytes_object.size': 512, 'bytes_object.ob_size': 520, 'bytes_object.ob_sval': 528,
+			'unicode_object.size': 536, 'unicode_object.state': 544, 'unicode_object.length': 552, 'unicode_object.asciiobject_size': 560,
+			'gc.size': 568, 'gc.collecting': 576,
+		},
 	},
 	14: {
-		interp: {id: 56, next: 64, threadsHead: 72, threadsMain: 80, gc: 88, gilLocked: 144, gilHolder: 152, codeObjectGeneration: 160},
-		tstate: {size: 176, next: 192, interp: 200, currentFrame: 208, baseFrame: -1, threadId: 216, nativeThreadId: 224, datastackChunk: 232, holdsGil: -1, gilRequested: -1, currentException: -1},
-		frame: {size: 248, previous: 256, executable: 264, instrPtr: 272, owner: 288, stackpointer: 296},
-		code: {size: 312, filename: 320, name: 328, qualname: 336, linetable: 344, firstlineno: 352, codeAdaptive: 384},
-		object: {type: 408, typeFlags: 440},
-		unicode: {state: 624, length: 632, asciiSize: 640, compactSize: -1},
-		bytes: {size: 600, data: 608},
-		long: {tag: 576, digits: 584},
-		set: {used: 504, table: 512, mask: 520},
-		gc: {collecting: 656, frame: -1},
-		gen: {name: 672, iframe: 680, frameState: 688},
 		tableSize: 760,
+		at: {
+			'runtime_state.size': 24, 'runtime_state.interpreters_head': 40,
+			'interpreter_state.size': 48, 'interpreter_state.id': 56, 'interpreter_state.next': 64, 'interpreter_state.threads_head': 72,
+			'interpreter_state.threads_main': 80, 'interpreter_state.gc': 88,
+			'interpreter_state.gil_runtime_state_locked': 144, 'interpreter_state.gil_runtime_state_holder': 152,
+			'interpreter_state.code_object_generation': 160,
+			'thread_state.size': 176, 'thread_state.next': 192, 'thread_state.interp': 200, 'thread_state.current_frame': 208,
+			'thread_state.thread_id': 216, 'thread_state.native_thread_id': 224, 'thread_state.datastack_chunk': 232,
+			'interpreter_frame.size': 248, 'interpreter_frame.previous': 256, 'interpreter_frame.executable': 264,
+			'interpreter_frame.instr_ptr': 272, 'interpreter_frame.owner': 288, 'interpreter_frame.stackpointer': 296,
+			'code_object.size': 312, 'code_object.filename': 320, 'code_object.name': 328, 'code_object.qualname': 336,
+			'code_object.linetable': 344, 'code_object.firstlineno': 352, 'code_object.co_code_adaptive': 384,
+			'pyobject.size': 400, 'pyobject.ob_type': 408,
+			'type_object.size': 416, 'type_object.tp_flags': 440,
+			'set_object.size': 496, 'set_object.used': 504, 'set_object.table': 512, 'set_object.mask': 520,
+			'long_object.size': 568, 'long_object.lv_tag': 576, 'long_object.ob_digit': 584,
+			'bytes_object.size': 592, 'bytes_object.ob_size': 600, 'bytes_object.ob_sval': 608,
+			'unicode_object.size': 616, 'unicode_object.state': 624, 'unicode_object.length': 632, 'unicode_object.asciiobject_size': 640,
+			'gc.size': 648, 'gc.collecting': 656,
+			'gen_object.size': 664, 'gen_object.gi_name': 672, 'gen_object.gi_iframe': 680, 'gen_object.gi_frame_state': 688,
+		},
 	},
 	15: {
-		interp: {id: 56, next: 64, threadsHead: 72, threadsMain: 80, gc: 88, gilLocked: 144, gilHolder: 152, codeObjectGeneration: 160},
-		tstate: {size: 176, next: 192, interp: 200, currentFrame: 208, baseFrame: 216, threadId: 240, nativeThreadId: 248, datastackChunk: 256, holdsGil: 272, gilRequested: 280, currentException: 288},
-		frame: {size: 312, previous: 320, executable: 328, instrPtr: 336, owner: 352, stackpointer: 360},
-		code: {size: 376, filename: 384, name: 392, qualname: 400, linetable: 408, firstlineno: 416, codeAdaptive: 448},
-		object: {type: 472, typeFlags: 504},
-		unicode: {state: 720, length: 728, asciiSize: 736, compactSize: 744},
-		bytes: {size: 696, data: 704},
-		long: {tag: 672, digits: 680},
-		set: {used: 600, table: 608, mask: 616},
-		gc: {collecting: 760, frame: 768},
-		gen: {name: 800, iframe: 808, frameState: 816},
 		tableSize: 888,
+		at: {
+			'runtime_state.size': 24, 'runtime_state.interpreters_head': 40,
+			'interpreter_state.size': 48, 'interpreter_state.id': 56, 'interpreter_state.next': 64, 'interpreter_state.threads_head': 72,
+			'interpreter_state.threads_main': 80, 'interpreter_state.gc': 88,
+			'interpreter_state.gil_runtime_state_locked': 144, 'interpreter_state.gil_runtime_state_holder': 152,
+			'interpreter_state.code_object_generation': 160,
+			'thread_state.size': 176, 'thread_state.next': 192, 'thread_state.interp': 200, 'thread_state.current_frame': 208,
+			'thread_state.base_frame': 216, 'thread_state.thread_id': 240, 'thread_state.native_thread_id': 248,
+			'thread_state.datastack_chunk': 256, 'thread_state.holds_gil': 272, 'thread_state.gil_requested': 280,
+			'thread_state.current_exception': 288,
+			'interpreter_frame.size': 312, 'interpreter_frame.previous': 320, 'interpreter_frame.executable': 328,
+			'interpreter_frame.instr_ptr': 336, 'interpreter_frame.owner': 352, 'interpreter_frame.stackpointer': 360,
+			'code_object.size': 376, 'code_object.filename': 384, 'code_object.name': 392, 'code_object.qualname': 400,
+			'code_object.linetable': 408, 'code_object.firstlineno': 416, 'code_object.co_code_adaptive': 448,
+			'pyobject.size': 464, 'pyobject.ob_type': 472,
+			'type_object.size': 480, 'type_object.tp_flags': 504,
+			'set_object.size': 592, 'set_object.used': 600, 'set_object.table': 608, 'set_object.mask': 616,
+			'long_object.size': 664, 'long_object.lv_tag': 672, 'long_object.ob_digit': 680,
+			'bytes_object.size': 688, 'bytes_object.ob_size': 696, 'bytes_object.ob_sval': 704,
+			'unicode_object.size': 712, 'unicode_object.state': 720, 'unicode_object.length': 728,
+			'unicode_object.asciiobject_size': 736, 'unicode_object.compactunicodeobject_size': 744,
+			'gc.size': 752, 'gc.collecting': 760, 'gc.frame': 768,
+			'gen_object.size': 792, 'gen_object.gi_name': 800, 'gen_object.gi_iframe': 808, 'gen_object.gi_frame_state': 816,
+		},
 	},
 };
 
 export const debugCookie = 'xdebugpy';
 
-/** The number of bytes of _Py_DebugOffsets to read for a given minor version. */
-export function debugTableSize(minor: number): number {
-	return debugPositions[minor]?.tableSize ?? 0;
+/** The number of bytes of _Py_DebugOffsets to read for a version; 0 when we cannot read its table. */
+export function debugTableSize(version: PythonVersion): number {
+	return version.major === 3 ? debugPositions[version.minor]?.tableSize ?? 0 : 0;
+}
+
+/** Entries that are sizes of a part of a struct (the data of a str starts after them), not field offsets. */
+const sizeEntries = new Set(['unicode_object.asciiobject_size', 'unicode_object.compactunicodeobject_size']);
+/** No CPython struct we read comes near this; a larger "size" is not a size. */
+const maxStructSize = 1 << 24;
+
+/**
+ * Checks every entry of the table we read against the size of its struct, from the same table:
+ * a table that is torn, from a build we do not know, or not a table at all fails here with the
+ * name of the first field out of range, instead of later as a walk that reads nonsense.
+ */
+function checkDebugOffsets(value: (name: string) => number, positions: DebugPositions, version: PythonVersion): void {
+	const corrupt = (detail: string) => new UserError(`Python ${version.text}'s debug offsets look corrupt: ${detail}`);
+	for (const name of Object.keys(positions.at)) {
+		const offset = value(name);
+		const struct = name.slice(0, name.indexOf('.'));
+		const size = value(`${struct}.size`);
+		if (name === `${struct}.size`) {
+			if (offset <= 0 || offset > maxStructSize) {
+				throw corrupt(`${name} = ${offset}`);
+			}
+		} else if (sizeEntries.has(name) ? offset > size : offset >= size) {
+			throw corrupt(`${name} = ${offset} is outside ${struct} (${size} bytes)`);
+		}
+	}
 }
 
 /**
@@ -235,104 +315,92 @@ export function debugTableSize(minor: number): number {
  * from the target; only the positions of fields in the table are ours.
  */
 export function layoutFromDebugOffsets(table: Buffer, version: PythonVersion): Layout {
-	const positions = debugPositions[version.minor];
+	const positions = version.major === 3 ? debugPositions[version.minor] : undefined;
 	if (!positions || table.length < positions.tableSize) {
 		throw unsupportedVersion(version);
 	}
 
-	const at = (position: number) => position < 0 ? -1 : Number(table.readBigUInt64LE(position));
-	const tstateSize = at(positions.tstate.size);
-	const frameSize = at(positions.frame.size);
-	const codeSize = at(positions.code.size);
-	const check = (name: string, offset: number, size: number) => {
-		if (offset >= size || offset % 1 !== 0) {
-			throw new UserError(`Python ${version.text}'s debug offsets look corrupt (${name} = ${offset}, struct size ${size})`);
-		}
+	const at = (name: string) => {
+		const position = positions.at[name];
+		return position === undefined ? -1 : Number(table.readBigUInt64LE(position));
 	};
 
-	for (const [name, position] of Object.entries(positions.frame)) {
-		if (name !== 'size' && position >= 0) {
-			check(`interpreter_frame.${name}`, at(position), frameSize);
-		}
-	}
-
-	check('thread_state.current_frame', at(positions.tstate.currentFrame), tstateSize);
-	check('code_object.qualname', at(positions.code.qualname), codeSize);
-
-	const datastackChunk = at(positions.tstate.datastackChunk);
-	const currentException = positions.tstate.currentException >= 0
-		? at(positions.tstate.currentException)
-		: 112; // 3.13 and 3.14: not in the table; offsetof(PyThreadState, current_exception), probed live.
-	const gilLocked = at(positions.interp.gilLocked);
-	const gilHolder = at(positions.interp.gilHolder);
+	checkDebugOffsets(at, positions, version);
+	const datastackChunk = at('thread_state.datastack_chunk');
+	const currentException = positions.at['thread_state.current_exception'] === undefined
+		? 112 // 3.13 and 3.14: not in the table; offsetof(PyThreadState, current_exception), probed live.
+		: at('thread_state.current_exception');
+	const holdsGil = at('thread_state.holds_gil');
+	// 3.13's generator fields and set fields are not in its table (headers: gi_name 24, gi_iframe 72, gi_frame_state 67; set used 24, mask 32, table 40).
+	const hasGen = positions.at['gen_object.gi_iframe'] !== undefined;
+	const hasSet = positions.at['set_object.used'] !== undefined;
 	return {
 		version,
-		runtime: {interpretersHead: at(40), gilLocked: -1, gilHolder: -1},
+		runtime: {interpretersHead: at('runtime_state.interpreters_head'), gilLocked: -1, gilHolder: -1},
 		interp: {
-			next: at(positions.interp.next),
-			id: at(positions.interp.id),
-			threadsHead: at(positions.interp.threadsHead),
-			threadsMain: at(positions.interp.threadsMain),
-			gc: at(positions.interp.gc),
+			next: at('interpreter_state.next'),
+			id: at('interpreter_state.id'),
+			threadsHead: at('interpreter_state.threads_head'),
+			threadsMain: at('interpreter_state.threads_main'),
+			gc: at('interpreter_state.gc'),
 			gilPointer: -1,
-			gilLocked,
-			gilHolder,
-			codeObjectGeneration: at(positions.interp.codeObjectGeneration),
-			importsModules: at(positions.interp.importsModules ?? -1),
+			gilLocked: at('interpreter_state.gil_runtime_state_locked'),
+			gilHolder: at('interpreter_state.gil_runtime_state_holder'),
+			codeObjectGeneration: at('interpreter_state.code_object_generation'),
+			importsModules: at('interpreter_state.imports_modules'),
 		},
-		gc: {collecting: at(positions.gc.collecting), frame: at(positions.gc.frame)},
+		gc: {collecting: at('gc.collecting'), frame: at('gc.frame')},
 		tstate: {
-			size: tstateSize,
-			next: at(positions.tstate.next),
-			interp: at(positions.tstate.interp),
-			currentFrame: at(positions.tstate.currentFrame),
+			size: at('thread_state.size'),
+			next: at('thread_state.next'),
+			interp: at('thread_state.interp'),
+			currentFrame: at('thread_state.current_frame'),
 			cframe: -1,
 			cframeCurrentFrame: -1,
-			baseFrame: at(positions.tstate.baseFrame),
-			threadId: at(positions.tstate.threadId),
-			nativeThreadId: at(positions.tstate.nativeThreadId),
+			baseFrame: at('thread_state.base_frame'),
+			threadId: at('thread_state.thread_id'),
+			nativeThreadId: at('thread_state.native_thread_id'),
 			datastackChunk,
 			datastackTop: datastackChunk + 8, // datastack_top follows datastack_chunk in every version.
 			// 3.14 keeps holds_gil as an int at +36 (probed live); 3.13 has only the GIL holder.
-			holdsGil: positions.tstate.holdsGil >= 0 ? at(positions.tstate.holdsGil) : (version.minor === 14 ? 36 : -1),
-			gilRequested: at(positions.tstate.gilRequested),
+			holdsGil: holdsGil >= 0 ? holdsGil : (version.minor === 14 ? 36 : -1),
+			gilRequested: at('thread_state.gil_requested'),
 			currentException,
 			excInfo: currentException + 8, // exc_info always follows current_exception.
 		},
 		frame: {
-			size: frameSize,
-			previous: at(positions.frame.previous),
-			executable: at(positions.frame.executable),
-			instrPtr: at(positions.frame.instrPtr),
-			owner: at(positions.frame.owner),
+			size: at('interpreter_frame.size'),
+			previous: at('interpreter_frame.previous'),
+			executable: at('interpreter_frame.executable'),
+			instrPtr: at('interpreter_frame.instr_ptr'),
+			owner: at('interpreter_frame.owner'),
 			isEntry: -1,
-			stackpointer: at(positions.frame.stackpointer),
+			stackpointer: at('interpreter_frame.stackpointer'),
 			taggedExecutable: version.minor >= 14,
 		},
 		code: {
-			size: codeSize,
-			filename: at(positions.code.filename),
-			name: at(positions.code.name),
-			qualname: at(positions.code.qualname),
-			linetable: at(positions.code.linetable),
-			firstlineno: at(positions.code.firstlineno),
-			codeAdaptive: at(positions.code.codeAdaptive),
+			size: at('code_object.size'),
+			filename: at('code_object.filename'),
+			name: at('code_object.name'),
+			qualname: at('code_object.qualname'),
+			linetable: at('code_object.linetable'),
+			firstlineno: at('code_object.firstlineno'),
+			codeAdaptive: at('code_object.co_code_adaptive'),
 		},
-		object: {type: at(positions.object.type), typeFlags: at(positions.object.typeFlags)},
+		object: {type: at('pyobject.ob_type'), typeFlags: at('type_object.tp_flags')},
 		unicode: {
-			state: at(positions.unicode.state),
-			length: at(positions.unicode.length),
-			asciiSize: at(positions.unicode.asciiSize),
-			compactSize: positions.unicode.compactSize >= 0 ? at(positions.unicode.compactSize) : 56,
+			state: at('unicode_object.state'),
+			length: at('unicode_object.length'),
+			asciiSize: at('unicode_object.asciiobject_size'),
+			compactSize: positions.at['unicode_object.compactunicodeobject_size'] === undefined ? 56 : at('unicode_object.compactunicodeobject_size'),
 		},
-		bytes: {size: at(positions.bytes.size), data: at(positions.bytes.data)},
-		long: {tag: at(positions.long.tag), digits: at(positions.long.digits)},
-		// 3.13's generator fields are not in its table (headers: gi_name 24, gi_iframe 72, gi_frame_state 67).
-		gen: positions.gen.iframe >= 0
-			? {name: at(positions.gen.name), iframe: at(positions.gen.iframe), frameState: at(positions.gen.frameState)}
+		bytes: {size: at('bytes_object.ob_size'), data: at('bytes_object.ob_sval')},
+		long: {tag: at('long_object.lv_tag'), digits: at('long_object.ob_digit')},
+		gen: hasGen
+			? {name: at('gen_object.gi_name'), iframe: at('gen_object.gi_iframe'), frameState: at('gen_object.gi_frame_state')}
 			: {name: 24, iframe: 72, frameState: 67},
-		set: positions.set.used >= 0
-			? {used: at(positions.set.used), mask: at(positions.set.mask), table: at(positions.set.table)}
+		set: hasSet
+			? {used: at('set_object.used'), mask: at('set_object.mask'), table: at('set_object.table')}
 			: {used: 24, mask: 32, table: 40},
 		firstNonPythonOwner: 3,
 	};
@@ -399,7 +467,7 @@ export function asyncObjectLayout(version: PythonVersion): AsyncObjectLayout | u
 	return version.major === 3 ? asyncObjectLayouts[version.minor] : undefined;
 }
 
-/** The number of 30-bit digits of an int object: 3.11 keeps a signed count, 3.12+ a tag (count << 3 | sign). */
-export function longDigitCount(version: PythonVersion, tagWord: number): number {
-	return version.minor >= 12 ? Math.floor(tagWord / 8) : Math.abs(tagWord);
+/** The number of 30-bit digits of an int object, from its size word (see VersionTraits.intSize). */
+export function longDigitCount(traits: VersionTraits, sizeWord: number): number {
+	return traits.intSize === 'tagged' ? Math.floor(sizeWord / 8) : Math.abs(sizeWord);
 }

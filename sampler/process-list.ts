@@ -5,6 +5,7 @@
 // Python processes running the same interpreter reads it once.
 import fs from 'node:fs';
 import path from 'node:path';
+import {versionFromHex} from './layouts.js';
 import {readMappedElf, type MappedFile} from './mapped-file.js';
 import {clockTicks, parseStat} from './proc.js';
 import {terminalText} from '../common/terminal-text.js';
@@ -180,7 +181,8 @@ export class ProcessLister {
 		if (elf && (elf.sections.has('.PyRuntime') || elf.symbols.has('_PyRuntime'))) {
 			const word = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;
 			const byName = /python(\d\.\d+)/.exec(path.basename(file))?.[1];
-			runtime = {version: word === undefined ? (byName ?? '3.x') : `${word >>> 24}.${(word >>> 16) & 0xFF}.${(word >>> 8) & 0xFF}`};
+			const version = word === undefined ? undefined : versionFromHex(word);
+			runtime = {version: version ? `${version.major}.${version.minor}.${version.micro}` : (byName ?? '3.x')};
 		}
 
 		this.runtimeFiles.set(key, runtime);

@@ -5,9 +5,9 @@
 // Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
 import {longDigitCount, type AsyncObjectLayout} from './layouts.js';
 import {TornReadError} from './remote-memory.js';
-import type {Unwinder} from './unwinder.js';
+import type {RemoteContext} from './remote-context.js';
 
-/** The largest table read in one go; the unwinder's scratch buffer (1 MiB) must hold it. */
+/** The largest table read in one go (memory.copy lands in the reader's scratch buffer, which must hold it). */
 const maxTableBytes = 1 << 19;
 /** Py_TPFLAGS_MANAGED_DICT: instances keep their attributes before the object (3.11–3.13). */
 const managedDictFlag = 1 << 4;
@@ -17,10 +17,10 @@ const unicodeSubclass = 1 << 28;
  * A non-negative int object's value, from up to three 30-bit digits: enough for a thread ident
  * or a task counter. Any version (the long layout comes from the target's own offsets).
  */
-export function readInt(unwinder: Unwinder, object: number): number {
-	const {layout, version} = unwinder.target;
-	const bytes = unwinder.memory.copy(object, layout.long.digits + 12);
-	const digits = Math.min(longDigitCount(version, word(bytes, layout.long.tag)), 3);
+export function readInt(remote: RemoteContext, object: number): number {
+	const {layout, traits} = remote;
+	const bytes = remote.memory.copy(object, layout.long.digits + 12);
+	const digits = Math.min(longDigitCount(traits, word(bytes, layout.long.tag)), 3);
 	let value = 0;
 	for (let index = digits - 1; index >= 0; index--) {
 		value = (value * (2 ** 30)) + bytes.readUInt32LE(layout.long.digits + (index * 4));
@@ -36,7 +36,7 @@ export function word(buffer: Buffer, at: number): number {
 /** Reads CPython objects of the target: dicts, sets, instance attributes, str, ints, modules, type names. */
 export class ObjectReader {
 	readonly layout: AsyncObjectLayout;
-	private readonly unwinder: Unwinder;
+	private readonly remote: RemoteContext;
 	private readonly typeNames = new Map<number, string>();
 	/**
 	 * The text of str keys seen, by address: attribute and module-global names are interned
@@ -44,24 +44,24 @@ export class ObjectReader {
 	 */
 	private readonly keyTexts = new Map<number, string | undefined>();
 
-	constructor(unwinder: Unwinder, layout: AsyncObjectLayout) {
-		this.unwinder = unwinder;
+	constructor(remote: RemoteContext, layout: AsyncObjectLayout) {
+		this.remote = remote;
 		this.layout = layout;
 	}
 
 	pointer(address: number): number {
-		return this.unwinder.memory.pointer(address);
+		return this.remote.memory.pointer(address);
 	}
 
 	typeOf(object: number): number {
-		return this.pointer(object + this.unwinder.target.layout.object.type);
+		return this.pointer(object + this.remote.layout.object.type);
 	}
 
 	/** A type's tp_name ("method", "function", ...). */
 	typeName(type: number): string {
 		let name = this.typeNames.get(type);
 		if (name === undefined) {
-			const bytes = this.unwinder.memory.copy(this.pointer(type + this.layout.type.name), 64);
+			const bytes = this.remote.memory.copy(this.pointer(type + this.layout.type.name), 64);
 			name = bytes.subarray(0, Math.max(bytes.indexOf(0), 0)).toString('latin1');
 			this.typeNames.set(type, name);
 		}
@@ -95,7 +95,7 @@ export class ObjectReader {
 			throw new TornReadError('not a set');
 		}
 
-		const slots = this.unwinder.memory.copy(this.pointer(set + this.layout.set.table), (mask + 1) * 16);
+		const slots = this.remote.memory.copy(this.pointer(set + this.layout.set.table), (mask + 1) * 16);
 		const keys: number[] = [];
 		for (let slot = 0; slot <= mask; slot++) {
 			const key = word(slots, slot * 16);
@@ -111,7 +111,7 @@ export class ObjectReader {
 	attribute(object: number, name: string): number {
 		const {layout} = this;
 		const type = this.typeOf(object);
-		if ((this.pointer(type + this.unwinder.target.layout.object.typeFlags) & managedDictFlag) === 0) {
+		if ((this.pointer(type + this.remote.layout.object.typeFlags) & managedDictFlag) === 0) {
 			return 0;
 		}
 
@@ -124,7 +124,7 @@ export class ObjectReader {
 			dict = 0;
 		} else if (layout.instanceValues === 'inline' && dict === 0) {
 			const inline = object + this.pointer(type + layout.type.basicsize);
-			values = this.unwinder.memory.copy(inline + 3, 1)[0] === 0 ? 0 : inline; // PyDictValues.valid
+			values = this.remote.memory.copy(inline + 3, 1)[0] === 0 ? 0 : inline; // PyDictValues.valid
 		}
 
 		if (dict !== 0) {
@@ -147,9 +147,8 @@ export class ObjectReader {
 
 	/** The dict of a module in sys.modules (of the main interpreter), 0 while it is not imported. */
 	moduleDict(name: string): number {
-		const {target} = this.unwinder;
-		const {layout} = target;
-		const interp = this.pointer(target.runtimeAddress + target.layout.runtime.interpretersHead);
+		const {target, layout} = this.remote;
+		const interp = this.pointer(target.runtimeAddress + layout.runtime.interpretersHead);
 		// 3.13 names sys.modules in its debug table; 3.11/3.12 have only the generated offset (the same figure on 3.13).
 		const modulesOffset = layout.interp.importsModules >= 0 ? layout.interp.importsModules : this.layout.interpModules;
 		const module = this.dictGet(this.pointer(interp + modulesOffset), name);
@@ -157,18 +156,18 @@ export class ObjectReader {
 	}
 
 	int(object: number): number {
-		return readInt(this.unwinder, object);
+		return readInt(this.remote, object);
 	}
 
 	/** A str object's text, undefined if the object is not a str. */
 	text(object: number): string | undefined {
-		return this.isStr(object) ? this.unwinder.readString(object) : undefined;
+		return this.isStr(object) ? this.remote.strings.readString(object) : undefined;
 	}
 
 	/** (index, key, value) of a PyDictKeysObject's used entries; values are 0 in split tables. */
 	private keysEntries(keys: number): Array<[number, number, number]> {
 		const shape = this.layout.dictKeys;
-		const header = this.unwinder.memory.copy(keys, shape.indices);
+		const header = this.remote.memory.copy(keys, shape.indices);
 		const log2Size = header[shape.log2_size]!;
 		const log2IndexBytes = header[shape.log2_index_bytes]!;
 		const nentries = word(header, shape.nentries);
@@ -182,7 +181,7 @@ export class ObjectReader {
 
 		// DICT_KEYS_GENERAL entries are {hash, key, value}; unicode and split ones {key, value}.
 		const size = header[shape.kind] === 0 ? 24 : 16;
-		const entries = this.unwinder.memory.copy(keys + shape.indices + (2 ** log2IndexBytes), nentries * size);
+		const entries = this.remote.memory.copy(keys + shape.indices + (2 ** log2IndexBytes), nentries * size);
 		const result: Array<[number, number, number]> = [];
 		for (let index = 0; index < nentries; index++) {
 			const key = word(entries, (index * size) + size - 16);
@@ -207,6 +206,6 @@ export class ObjectReader {
 	}
 
 	private isStr(object: number): boolean {
-		return (this.pointer(this.typeOf(object) + this.unwinder.target.layout.object.typeFlags) & unicodeSubclass) !== 0;
+		return (this.pointer(this.typeOf(object) + this.remote.layout.object.typeFlags) & unicodeSubclass) !== 0;
 	}
 }

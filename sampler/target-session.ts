@@ -75,10 +75,10 @@ export class TargetSession {
 		this.freezer = options.blocking || options.nativeStacks ? new ThreadFreezer(target.pid) : undefined;
 		this.nativeStacks = options.nativeStacks ? new NativeStacks(target, frames, options.nativeStacks) : undefined;
 		unwinder.recordAddresses ||= this.nativeStacks !== undefined;
-		this.asyncStacks = options.asyncAware ? new AsyncStacks(unwinder, options.asyncMode ?? 'running') : undefined;
+		this.asyncStacks = options.asyncAware ? new AsyncStacks(unwinder.remote, unwinder, options.asyncMode ?? 'running') : undefined;
 		unwinder.runningBeforePause = this.freezer?.runningBefore;
 		this.needStates = options.cpuState || options.native;
-		this.batches = new BatchBuilder(frames, new ThreadNames(unwinder), options.intervalUs);
+		this.batches = new BatchBuilder(frames, new ThreadNames(unwinder.remote), options.intervalUs);
 	}
 
 	/** Samples the target once, at `nowUs` on the worker's clock, into the next batch. */

@@ -6,7 +6,7 @@ import {readMappedElf} from './mapped-file.js';
 import {permissionError} from './permission-advice.js';
 import {UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
-import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, type Layout, type PythonVersion} from './layouts.js';
+import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
 import {RemoteMemory, TargetGoneError} from './remote-memory.js';
 
@@ -14,6 +14,8 @@ export type Target = {
 	readonly pid: number;
 	readonly version: PythonVersion;
 	readonly layout: Layout;
+	/** How this version does what versions do differently (async tasks, thread names, ...). */
+	readonly traits: VersionTraits;
 	readonly runtimeAddress: number;
 	/** Address of PyCode_Type in the target: a frame whose executable has another type is not a Python frame. */
 	readonly codeType: number;
@@ -121,7 +123,8 @@ export function openTarget(pid: number): Target {
 	let layout: Layout;
 	if (head.toString('latin1', 0, 8) === debugCookie) {
 		const version = versionFromHex(Number(head.readBigUInt64LE(8)));
-		if (version.minor < 13 || version.minor > 15 || version.major !== 3) {
+		const tableSize = debugTableSize(version);
+		if (tableSize === 0) {
 			throw unsupportedVersion(version);
 		}
 
@@ -129,7 +132,7 @@ export function openTarget(pid: number): Target {
 			throw new UserError(`Python ${version.text} is a free-threaded build, which tachyon-top does not read yet`);
 		}
 
-		const table = Buffer.from(memory.read(found.runtime, debugTableSize(version.minor)));
+		const table = Buffer.from(memory.read(found.runtime, tableSize));
 		layout = layoutFromDebugOffsets(table, version);
 	} else {
 		const version = found.versionWord === undefined ? versionFromBinaryName(found.binary) : versionFromHex(found.versionWord);
@@ -144,6 +147,7 @@ export function openTarget(pid: number): Target {
 		pid,
 		version: layout.version,
 		layout,
+		traits: versionTraits(layout.version),
 		runtimeAddress: found.runtime,
 		codeType: found.codeType,
 		none: found.none,
@@ -158,13 +162,8 @@ function versionFromBinaryName(binary: string): PythonVersion | undefined {
 		return undefined;
 	}
 
-	const major = Number(match[1]);
-	const minor = Number(match[2]);
-	if (minor < 11) {
-		throw unsupportedVersion({major, minor});
-	}
-
-	return versionFromHex((major << 24) | (minor << 16) | 0xF0);
+	// No micro version in a file name: builtinLayout refuses versions it has no table for.
+	return versionFromHex((Number(match[1]) << 24) | (Number(match[2]) << 16) | 0xF0);
 }
 
 function safeReadlink(file: string): string | undefined {

@@ -12,7 +12,7 @@ import {asyncObjectLayout} from './layouts.js';
 import {threadName} from './proc.js';
 import {ObjectReader} from './python-objects.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
-import type {Unwinder} from './unwinder.js';
+import type {RemoteContext} from './remote-context.js';
 
 /**
  * Re-read the threading module on a miss (threads come and go), at most this often. A thread is
@@ -26,7 +26,7 @@ const maxThreads = 10_000;
 type Known = {readonly name: string; readonly tid: number};
 
 export class ThreadNames {
-	private readonly unwinder: Unwinder;
+	private readonly remote: RemoteContext;
 	private readonly objects: ObjectReader | undefined;
 	/** By ident, as last read. */
 	private known = new Map<number, Known>();
@@ -34,10 +34,10 @@ export class ThreadNames {
 	private starting: string[] = [];
 	private lastRead = -1e9;
 
-	constructor(unwinder: Unwinder) {
-		this.unwinder = unwinder;
-		const layout = asyncObjectLayout(unwinder.target.version);
-		this.objects = layout ? new ObjectReader(unwinder, layout) : undefined;
+	constructor(remote: RemoteContext) {
+		this.remote = remote;
+		const layout = remote.traits.threadNames === 'threading' ? asyncObjectLayout(remote.target.version) : undefined;
+		this.objects = layout ? new ObjectReader(remote, layout) : undefined;
 	}
 
 	/**
@@ -46,10 +46,10 @@ export class ThreadNames {
 	 * starting; asked again later it is not (that Thread would be another, newer one).
 	 */
 	name(thread: {readonly tid: number; readonly tstate: number}, nowMs = performance.now(), firstSeen = true): string {
-		const {pid} = this.unwinder.target;
+		const {pid} = this.remote.target;
 		if (this.objects && thread.tstate !== 0) {
 			try {
-				const ident = this.objects.pointer(thread.tstate + this.unwinder.target.layout.tstate.threadId);
+				const ident = this.objects.pointer(thread.tstate + this.remote.layout.tstate.threadId);
 				// Ident 0: a thread state not bound to its thread yet (it reads as TID 0 too).
 				let known = ident === 0 ? '' : this.lookUp(ident, thread.tid, false);
 				if (known === undefined && nowMs - this.lastRead >= refreshMs) {
@@ -127,7 +127,7 @@ export class ThreadNames {
 	/** An int attribute's value; 0 for absent, None or anything not an int. */
 	private int(object: number): number {
 		const objects = this.objects!;
-		if (object === 0 || object === this.unwinder.target.none || objects.typeName(objects.typeOf(object)) !== 'int') {
+		if (object === 0 || object === this.remote.target.none || objects.typeName(objects.typeOf(object)) !== 'int') {
 			return 0;
 		}
 

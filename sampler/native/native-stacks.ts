@@ -4,7 +4,7 @@
 // 3.12+, for the frames' addresses (to find each call's shim frame).
 import type {FrameTable} from '../frame-table.js';
 import type {Target} from '../target.js';
-import type {ThreadSample} from '../unwinder.js';
+import type {ThreadSample} from '../unwind-types.js';
 import {AddressSpace} from './address-space.js';
 import {mergeStacks, splitGroups, type PythonGroup} from './merge.js';
 import {NativeFrames, type NativeFrameInfo} from './native-frames.js';

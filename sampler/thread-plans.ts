@@ -1,0 +1,106 @@
+// What was read for each thread in the last sample, replayed speculatively in the next.
+//
+// Why: a thread's stack rarely changes much between two samples, so the ranges that held it
+// last time (its thread state, the used part of its data-stack chunks, frames living outside
+// them) most likely hold it now. They are all queued with the thread state, read in ONE
+// process_vm_readv, and the walk then checks every assumption against what it read, fetching
+// only what moved.
+import type {Layout} from './layouts.js';
+import type {SampleReads} from './sample-reads.js';
+
+/** The used part of a data-stack chunk, and how far it could grow. */
+export type ChunkRead = {address: number; length: number; capacity: number};
+
+export type ThreadPlan = {
+	/** 3.11/3.12: the C-level frame that points at the current frame, else 0. */
+	cframe: number;
+	chunks: ChunkRead[];
+	/** Frames read outside the chunks (entry frames on the C stack, 3.14+'s base frame). */
+	extras: number[];
+};
+
+/** How far past the thread state a remembered frame may lie and still be read with it. */
+const nearThreadState = 512;
+/** A chunk is read a little past where it was used last time: the stack may have grown. */
+const chunkSlack = 1024;
+
+export function withinChunks(address: number, chunks: readonly ChunkRead[]): boolean {
+	for (const chunk of chunks) {
+		if (address >= chunk.address && address < chunk.address + chunk.length) {
+			return true;
+		}
+	}
+
+	return false;
+}
+
+export class ThreadPlans {
+	private readonly plans = new Map<number, ThreadPlan>();
+	private readonly reads: SampleReads;
+	private readonly layout: Layout;
+
+	constructor(reads: SampleReads, layout: Layout) {
+		this.reads = reads;
+		this.layout = layout;
+	}
+
+	remember(tstate: number, plan: ThreadPlan): void {
+		this.plans.set(tstate, plan);
+	}
+
+	/** Forgets a thread state's plan; true if there was one. */
+	forget(tstate: number): boolean {
+		return this.plans.delete(tstate);
+	}
+
+	/**
+	 * Drops the plans of thread states no longer listed, once they pile up: a program that starts
+	 * thousands of short-lived threads would otherwise keep one per thread ever seen, and replay
+	 * gone threads' stale reads.
+	 */
+	forgetGone(listed: ReadonlySet<number>): void {
+		if (this.plans.size > (2 * listed.size) + 64) {
+			for (const tstate of this.plans.keys()) {
+				if (!listed.has(tstate)) {
+					this.plans.delete(tstate);
+				}
+			}
+		}
+	}
+
+	/** Queues the thread state (always the first region after a reset) and whatever was read for it last time. */
+	queue(tstate: number): void {
+		const {reads} = this;
+		const plan = this.plans.get(tstate);
+		const frameSize = this.layout.frame.size;
+		// A frame that lives just past the thread state (3.14+ keep the base frame there) rides
+		// in the thread state's range: one range fewer to queue, merge and copy per sample.
+		let end = tstate + this.layout.tstate.size;
+		if (plan) {
+			for (const extra of plan.extras) {
+				if (extra >= tstate && extra < end + nearThreadState) {
+					end = Math.max(end, extra + frameSize);
+				}
+			}
+		}
+
+		reads.queue(tstate, end - tstate);
+		if (!plan) {
+			return;
+		}
+
+		if (plan.cframe !== 0) {
+			reads.queue(plan.cframe, 16);
+		}
+
+		for (const chunk of plan.chunks) {
+			reads.queue(chunk.address, Math.min(chunk.capacity, chunk.length + chunkSlack));
+		}
+
+		for (const extra of plan.extras) {
+			if (extra < tstate || extra + frameSize > end) {
+				reads.queue(extra, frameSize);
+			}
+		}
+	}
+}

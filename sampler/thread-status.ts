@@ -1,0 +1,77 @@
+// A sampled thread's status bits (Tachyon's): main thread, holds or wants the GIL, on a CPU,
+// has an exception, from its thread state and the interpreter-wide words.
+//
+// Why a module: each bit comes from a different place depending on the version (the GIL
+// holder word, 3.15's per-thread holds_gil, /proc for the CPU, the exception and its stack of
+// handled ones), and the modes (cpu, gil, exception) filter on nothing else.
+import {CpuStates} from './cpu-state.js';
+import type {InterpreterSnapshot} from './interpreter-words.js';
+import {ThreadStatus} from '../common/profile-types.js';
+import type {SampleReads} from './sample-reads.js';
+import type {Target} from './target.js';
+import type {UnwindOptions} from './unwind-types.js';
+
+/** How many handled exceptions to look through before giving up (a torn chain could loop). */
+const maxExceptionItems = 64;
+
+export class ThreadStatusReader {
+	readonly cpu: CpuStates;
+	private readonly reads: SampleReads;
+	private readonly target: Target;
+	private readonly options: UnwindOptions;
+
+	constructor(reads: SampleReads, target: Target, options: UnwindOptions) {
+		this.reads = reads;
+		this.target = target;
+		this.options = options;
+		this.cpu = new CpuStates(target.pid);
+	}
+
+	/** The status bits of the thread whose state was read to scratch at `ts`. */
+	status(ts: number, tstate: number, tid: number, shared: InterpreterSnapshot): number {
+		const {layout} = this.target;
+		const {memory} = this.reads;
+		let status = 0;
+		if (shared.threadsMain === 0 ? tid === this.target.pid : shared.threadsMain === tstate) {
+			status |= ThreadStatus.mainThread;
+		}
+
+		const hasGil = layout.tstate.holdsGil >= 0
+			? memory.int32At(ts + layout.tstate.holdsGil) !== 0
+			: shared.gilLocked && shared.gilHolder === tstate;
+		if (hasGil) {
+			status |= ThreadStatus.hasGil;
+		} else if (layout.tstate.gilRequested >= 0 && memory.int32At(ts + layout.tstate.gilRequested) !== 0) {
+			status |= ThreadStatus.gilRequested;
+		}
+
+		status |= this.options.cpuState ? this.cpu.state(tid) : ThreadStatus.unknown;
+		if (this.options.exceptionState && this.hasException(ts)) {
+			status |= ThreadStatus.hasException;
+		}
+
+		return status;
+	}
+
+	/** Like sys.exception(): an exception is being raised or handled in this thread. */
+	private hasException(ts: number): boolean {
+		const {layout, none} = this.target;
+		const {memory} = this.reads;
+		if (memory.pointerAt(ts + layout.tstate.currentException) !== 0) {
+			return true;
+		}
+
+		let item = memory.pointerAt(ts + layout.tstate.excInfo);
+		for (let guard = 0; item !== 0 && guard < maxExceptionItems; guard++) {
+			const at = this.reads.fetch(item, 16);
+			const value = memory.pointerAt(at);
+			if (value !== 0 && value !== none) {
+				return true;
+			}
+
+			item = memory.pointerAt(at + 8);
+		}
+
+		return false;
+	}
+}
