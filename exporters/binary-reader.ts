@@ -3,13 +3,13 @@
 // Every check of a length or an index is explicit: a truncated, corrupted or foreign file ends in
 // one BinaryFormatError, never in a stack trace, an endless loop or a huge allocation.
 import {Compression, Encoding, extensionMagic, footerSize, formatVersion, Header, headerSize, magic, modeIds, noOpcode, statsBlockSize, statsMagic, swappedMagic, zstdBinding} from './binary-spec.js';
-import type {BinaryExtension} from './binary-writer.js';
+import {BinaryFormatError, type BinaryExtension, checkExtension, decodeSources, fail, sourcesMagic} from './binary-extension.js';
 import {Profile} from './model.js';
 import type {FrameDef, ProfilingMode} from '../common/profile-types.js';
-import {UserError} from '../common/errors.js';
 import type {SamplerStats} from '../sampler/protocol.js';
+import {StoredSources} from '../sampler/source-lines.js';
 
-export class BinaryFormatError extends UserError {}
+export {BinaryFormatError} from './binary-extension.js';
 
 export type BinaryInfo = {
 	readonly pythonVersion: string;
@@ -33,10 +33,12 @@ export type ReadOptions = {
 const modeById = new Map<number, ProfilingMode | 'all'>(Object.entries(modeIds).map(([name, id]) => [id, name as ProfilingMode | 'all']));
 const utf8 = new TextDecoder('utf-8', {fatal: false});
 const ascii = (bytes: Uint8Array, start: number, length: number) => String.fromCharCode(...bytes.subarray(start, start + length));
-
-function fail(reason: string): never {
-	throw new BinaryFormatError(reason);
-}
+/** Line and column numbers are i32 in the format; -1 means none. */
+const maxLineNumber = 2 ** 31 - 1;
+/** A stack deeper than this in an archive is not a stack (the writers keep 256 frames). */
+const maxStackFrames = 1 << 20;
+/** The decompressed sample stream may not exceed this (a small file must not inflate to gigabytes). */
+const maxStreamBytes = 2 ** 31;
 
 /** Cursor over the tables, with bounds checks. */
 class TableCursor {
@@ -190,7 +192,7 @@ function readLayout(bytes: Uint8Array): Layout {
 /** What a file says about itself, without decoding the samples (replay's first line). */
 export function binaryInfo(bytes: Uint8Array): BinaryInfo {
 	const layout = readLayout(bytes);
-	return {...layout.info, ours: readExtension(bytes, layout, readTables(bytes, layout).end) !== undefined};
+	return {...layout.info, ours: readExtension(bytes, layout, readTables(bytes, layout).end).extension !== undefined};
 }
 
 function readTables(bytes: Uint8Array, layout: Layout): {frames: FrameDef[]; end: number} {
@@ -217,6 +219,12 @@ function readTables(bytes: Uint8Array, layout: Layout): {frames: FrameDef[]; end
 		const col = frameCursor.signed('frame table');
 		const endColDelta = frameCursor.signed('frame table');
 		const opcode = frameCursor.u8('frame table');
+		const endLine = line + endDelta;
+		const endCol = col + endColDelta;
+		if (line < -1 || line > maxLineNumber || endLine < -1 || endLine > maxLineNumber || col < -1 || col > maxLineNumber || endCol < -1 || endCol > maxLineNumber) {
+			fail(`frame table: frame ${index} has an impossible line or column`);
+		}
+
 		frames.push(frameDef(filename, funcname, line, endDelta, col, endColDelta, opcode));
 	}
 
@@ -240,22 +248,36 @@ function frameDef(filename: string, funcname: string, line: number, endDelta: nu
 	};
 }
 
-function readExtension(bytes: Uint8Array, layout: Layout, tablesEnd: number): BinaryExtension | undefined {
+type Extension = {readonly extension: BinaryExtension | undefined; readonly sources: Map<string, string> | undefined};
+
+/** Our blocks after the frame table: the extension JSON, then the source block; either may be absent (Tachyon's files). */
+function readExtension(bytes: Uint8Array, layout: Layout, tablesEnd: number): Extension {
 	const limit = layout.statsOffset ?? bytes.length - footerSize;
-	if (tablesEnd + 12 > limit || ascii(bytes, tablesEnd, 8) !== extensionMagic) {
-		return undefined;
+	let at = tablesEnd;
+	let extension: BinaryExtension | undefined;
+	if (at + 8 <= limit && ascii(bytes, at, 8) === extensionMagic) {
+		if (at + 12 > limit) {
+			fail('truncated extension block');
+		}
+
+		const length = layout.view.getUint32(at + 8, layout.little);
+		if (at + 12 + length > limit) {
+			fail('truncated extension block');
+		}
+
+		let json: unknown;
+		try {
+			json = JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(bytes.subarray(at + 12, at + 12 + length)));
+		} catch {
+			fail('corrupted extension block (not JSON)');
+		}
+
+		extension = checkExtension(json);
+		at += 12 + length;
 	}
 
-	const length = layout.view.getUint32(tablesEnd + 8, layout.little);
-	if (tablesEnd + 12 + length > limit) {
-		return undefined;
-	}
-
-	try {
-		return JSON.parse(utf8.decode(bytes.subarray(tablesEnd + 12, tablesEnd + 12 + length))) as BinaryExtension;
-	} catch {
-		return undefined;
-	}
+	const sources = at + 8 <= limit && ascii(bytes, at, 8) === sourcesMagic ? decodeSources(bytes, at, limit, layout.little) : undefined;
+	return {extension, sources};
 }
 
 function statsFrom(layout: Layout, extension: BinaryExtension | undefined, lastTs: number): SamplerStats {
@@ -274,6 +296,11 @@ function statsFrom(layout: Layout, extension: BinaryExtension | undefined, lastT
 	const rate = view.getFloat64(at + 8, layout.little);
 	const errorRate = view.getFloat64(at + 16, layout.little);
 	const missedPct = view.getFloat64(at + 24, layout.little);
+	// Missed samples may be negative (ahead of schedule); nothing else may, and nothing may be NaN or endless.
+	if (![durationS, rate, errorRate, missedPct].every(value => Number.isFinite(value) && Math.abs(value) < 1e9) || durationS < 0 || rate < 0 || errorRate < 0 || errorRate > 100) {
+		fail('corrupted stats block');
+	}
+
 	const attempts = Math.round(rate * durationS);
 	const expected = (durationS * 1e6) / layout.info.intervalUs;
 	return {
@@ -303,6 +330,9 @@ function sampleStream(bytes: Uint8Array, layout: Layout): Uint8Array {
 			if (produced > 0) {
 				chunks.push(out.slice(0, produced));
 				total += produced;
+				if (total > maxStreamBytes) {
+					fail(`the sample stream inflates to more than ${maxStreamBytes / 2 ** 30} GiB: not read`);
+				}
 			}
 
 			input = input.subarray(consumed);
@@ -344,7 +374,7 @@ type ThreadState = {
 export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}): {profile: Profile; info: BinaryInfo} {
 	const layout = readLayout(bytes);
 	const {frames, end} = readTables(bytes, layout);
-	const extension = readExtension(bytes, layout, end);
+	const {extension, sources} = readExtension(bytes, layout, end);
 	for (const index of extension?.nativeFrames ?? []) {
 		const frame = frames[index];
 		if (frame) {
@@ -368,22 +398,30 @@ export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}):
 		opcodes: (features & 8) !== 0,
 		asyncAware: false,
 	}, {timeline: options.timeline === true});
-	profile.frames.push(...frames);
+	for (const frame of frames) {
+		profile.frames.push(frame);
+	}
+
 	for (const [tid, name] of extension?.threads ?? []) {
 		profile.addThread(tid, name);
+	}
+
+	// The code the capture read from its target; nothing is ever read from this machine for an archive.
+	if (sources) {
+		profile.sources = new StoredSources(sources);
 	}
 
 	const stream = sampleStream(bytes, layout);
 	// Our files start the clock one interval before the first tick (see the writer).
 	const origin = layout.startTimeUs + (extension ? info.intervalUs : 0);
-	const lastTs = decodeSamples(stream, profile, frames.length, layout.startTimeUs, origin, layout.little, options);
+	const lastTs = decodeSamples(stream, profile, frames.length, layout.startTimeUs, origin, layout.little, {...options, maxSamples: info.samples});
 	if (profile.samples !== info.samples) {
 		fail(`corrupted: the header says ${info.samples} samples, the stream holds ${profile.samples}`);
 	}
 
 	profile.stats = statsFrom(layout, extension, lastTs);
 	profile.ticks = extension?.ticks ?? busiestThreadSamples(profile);
-	profile.timeUs = typeof extension?.timeUs === 'number' && Number.isFinite(extension.timeUs) && extension.timeUs >= 0 ? extension.timeUs : profile.stats.elapsedUs;
+	profile.timeUs = extension?.timeUs ?? profile.stats.elapsedUs;
 	if (extension?.endReason === 'duration' || extension?.endReason === 'stopped' || extension?.endReason === 'exited') {
 		profile.endReason = extension.endReason;
 	}
@@ -413,7 +451,7 @@ function isProfilerFrame(frame: FrameDef): boolean {
 	return frame.filename.endsWith('_sync_coordinator.py');
 }
 
-function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number, startTimeUs: number, origin: number, little: boolean, options: ReadOptions): number {
+function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number, startTimeUs: number, origin: number, little: boolean, options: ReadOptions & {maxSamples: number}): number {
 	const hidden = new Set<number>();
 	for (const [index, frame] of profile.frames.entries()) {
 		if (isProfilerFrame(frame)) {
@@ -468,7 +506,7 @@ function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number,
 			return parent;
 		}
 
-		const key = ((parent + 1) * 4_194_304) + frame;
+		const key = ((parent + 1) * frameCount) + frame;
 		let id = stackIds.get(key);
 		if (id === undefined) {
 			id = profile.addStack(parent, frame);
@@ -488,6 +526,10 @@ function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number,
 			fail('a sample record claims an impossible stack depth');
 		}
 
+		if (keep + count > maxStackFrames) {
+			fail('a sample record builds an impossibly deep stack');
+		}
+
 		state.frames.length = keep;
 		state.ids.length = keep;
 		const added = new Array<number>(count);
@@ -503,6 +545,11 @@ function decodeSamples(stream: Uint8Array, profile: Profile, frameCount: number,
 	};
 
 	const add = (tid: number, state: ThreadState, status: number, timeUs: number, count: number) => {
+		// More samples than the header counts: corrupted, and reading on could take any memory (a timeline keeps each).
+		if (profile.samples + count > options.maxSamples) {
+			fail(`corrupted: the stream holds more samples than the header's ${options.maxSamples}`);
+		}
+
 		profile.addSample(tid, status, state.ids.at(-1) ?? -1, timeUs, state.lastTs - origin, count);
 	};
 

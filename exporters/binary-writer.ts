@@ -8,7 +8,10 @@ import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSiz
 import type {FrameDef} from '../common/profile-types.js';
 import {isNativeFunction, type Profile, type ProfileMeta} from './model.js';
 import {UserError} from '../common/errors.js';
-import type {SampleBatch, SamplerStats} from '../sampler/protocol.js';
+import type {SampleBatch} from '../sampler/protocol.js';
+import {encodeSources, type BinaryExtension} from './binary-extension.js';
+
+export type {BinaryExtension} from './binary-extension.js';
 
 export type CompressionChoice = 'auto' | 'zstd' | 'none';
 
@@ -131,23 +134,6 @@ type ThreadState = {
 	repeatCount: number;
 };
 
-/** Extra facts we keep in our extension block (Tachyon's reader does not look at it). */
-export type BinaryExtension = {
-	readonly tool: string;
-	readonly pid: number;
-	readonly pythonVersion: string;
-	readonly command: string[];
-	readonly startedAt: number;
-	readonly threads: Array<[number, string]>;
-	readonly stats: SamplerStats;
-	readonly ticks: number;
-	/** µs the ticks stand for, summed (the model's timeUs): exact, unlike the stats' elapsed time. */
-	readonly timeUs?: number;
-	readonly endReason?: string;
-	/** Frame-table indices of native functions (--native-stacks), which the format cannot mark. */
-	readonly nativeFrames?: number[];
-};
-
 export type BinaryWriterOptions = {
 	readonly intervalUs: number;
 	readonly meta: Pick<ProfileMeta, 'mode' | 'allThreads' | 'gc' | 'native' | 'opcodes'>;
@@ -174,6 +160,8 @@ export class BinaryWriter {
 	private readonly frameKeys = new Map<string, number>();
 	/** Frame-table indices of native functions, for the extension block. */
 	private readonly nativeFrames: number[] = [];
+	/** Files named by the frames written: the source block keeps their code. */
+	private readonly files = new Set<string>();
 	private readonly frameTable = new ByteBuffer();
 	private frameCount = 0;
 	/** Profile frame id → frame-table index. */
@@ -308,6 +296,11 @@ export class BinaryWriter {
 			tables.raw(utf8.encode(extensionMagic));
 			tables.u32(json.length);
 			tables.raw(json);
+			// The code of the files the frames name, as read from the target: replay shows it, and never reads a file.
+			const sources = profile ? encodeSources(profile.sources.texts(), filename => this.files.has(filename), this.compressed) : undefined;
+			if (sources) {
+				tables.raw(sources);
+			}
 		}
 
 		const stats = profile?.sampledStats;
@@ -376,6 +369,7 @@ export class BinaryWriter {
 		const opcode = def.opcode >= 0 && def.opcode < noOpcode ? def.opcode : noOpcode;
 		const file = this.string(def.filename);
 		const func = this.string(def.funcname);
+		this.files.add(def.filename);
 		const key = `${file},${func},${line},${endLine},${col},${endCol},${opcode}`;
 		let index = this.frameKeys.get(key);
 		if (index === undefined) {

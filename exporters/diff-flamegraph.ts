@@ -11,7 +11,7 @@
 // for the absolute view (a run-to-completion workload that got slower simply has more samples);
 // the default share view then scales them once more, to this run's total.
 import type {ProfilingMode} from '../common/profile-types.js';
-import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
+import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, StringTable, tooltipSource, treeToJson} from './flame-tree.js';
 import {escapeHtml, flamePage, pageStats, percent} from './html.js';
 import type {Profile} from './model.js';
 import {UserError} from '../common/errors.js';
@@ -128,12 +128,11 @@ export function diffFlamegraphHtml(profile: Profile, baseline: Profile | undefin
 	const after = totalsByPath(tree);
 	const strings = new StringTable();
 	const {threads, index: threadIndex} = pageThreads(profile, tree.threadTotals);
-	const source = new SourceLines();
 	const root = treeToJson<string>(tree, {
 		strings,
 		threadIndex,
 		decorate(node, json, parentPath) {
-			const text = source.line(node.frame.filename, node.frame.line);
+			const text = tooltipSource(profile, node.frame);
 			if (text !== undefined) {
 				json['src'] = strings.intern(text);
 			}

@@ -1,7 +1,6 @@
 // The call tree behind the flame graphs: built root → leaf from every thread stack, one node
 // per (file, current line, function) under its parent, as Tachyon's flame graph keys it,
 // with per-thread totals so a page can show one thread without another export.
-import fs from 'node:fs';
 import {isNativeFunction, isSynthetic, type Profile, type View} from './model.js';
 import type {FrameDef} from '../common/profile-types.js';
 
@@ -224,27 +223,8 @@ export function pageThreads(profile: Profile, threadTotals: Map<number, number>)
 	return {threads, index: new Map(threads.map((thread, index) => [thread.tid, index]))};
 }
 
-/** Source lines read from disk once per file, for tooltips; undefined when unreadable. */
-export class SourceLines {
-	private readonly files = new Map<string, string[] | undefined>();
-
-	line(filename: string, line: number): string | undefined {
-		if (line <= 0 || filename.startsWith('<') || !filename.startsWith('/')) {
-			return undefined;
-		}
-
-		let lines = this.files.get(filename);
-		if (!this.files.has(filename)) {
-			try {
-				lines = fs.readFileSync(filename, 'utf8').split(/\r?\n/);
-			} catch {
-				lines = undefined;
-			}
-
-			this.files.set(filename, lines);
-		}
-
-		const text = lines?.[line - 1]?.trim();
-		return text ? text.slice(0, 200) : undefined;
-	}
+/** A frame's line of code for a tooltip, from the profile's sources (read from the target, or stored in its archive). */
+export function tooltipSource(profile: Profile, frame: FrameDef): string | undefined {
+	const text = frame.kind === 'python' ? profile.sources.line(frame.filename, frame.line) : undefined;
+	return text ? text.slice(0, 200) : undefined;
 }

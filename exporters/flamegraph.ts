@@ -3,7 +3,7 @@
 // the matching share of samples, click to zoom and a tooltip with samples, % and file:line.
 import type {ProfilingMode} from '../common/profile-types.js';
 import {formatOpcode, isSpecialized} from '../sampler/opcodes.js';
-import {buildFlameTree, pageThreads, SourceLines, StringTable, treeToJson} from './flame-tree.js';
+import {buildFlameTree, pageThreads, StringTable, tooltipSource, treeToJson} from './flame-tree.js';
 import {flamePage, pageStats} from './html.js';
 import type {Profile} from './model.js';
 
@@ -31,13 +31,12 @@ export function flamegraphHtml(profile: Profile, mode: ProfilingMode = profile.m
 	const tree = buildFlameTree(profile, {mode});
 	const strings = new StringTable();
 	const {threads, index} = pageThreads(profile, tree.threadTotals);
-	const source = new SourceLines();
 	const root = treeToJson(tree, {
 		strings,
 		threadIndex: index,
 		decorate(node, json) {
 			// The sampled line's code, for the tooltip.
-			const text = source.line(node.frame.filename, node.frame.line);
+			const text = tooltipSource(profile, node.frame);
 			if (text !== undefined) {
 				json['src'] = strings.intern(text);
 			}

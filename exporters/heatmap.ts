@@ -1,10 +1,11 @@
 // --heatmap: a directory with index.html (source files ranked by samples) and one page per
-// file (file_0000.html is the hottest) showing its source, read from disk, with per-line self
-// and cumulative sample counts on a log colour scale and a jump to the hottest line.
+// file (file_0000.html is the hottest) showing its source, as read from the target while it ran
+// (or as its archive stored it; never from this machine's disk), with per-line self and
+// cumulative sample counts on a log colour scale and a jump to the hottest line. Without the
+// source, a page shows only the lines that have samples: a line number is never a row count.
 // Frames without a real source file (`<frozen …>`, `<string>`, synthetic markers, line 0) are
 // left out, as Tachyon's heatmap does.
 import type {ProfilingMode} from '../common/profile-types.js';
-import fs from 'node:fs';
 import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
 import type {FrameDef} from '../common/profile-types.js';
 import type {Profile} from './model.js';
@@ -190,14 +191,6 @@ ${rows}
 	return htmlPage({title: 'tachyon-top heatmap', styles: [assetFile('page.css'), assetFile('heatmap.css')], body});
 }
 
-function readSource(filename: string): string[] | undefined {
-	try {
-		return fs.readFileSync(filename, 'utf8').split(/\r?\n/);
-	} catch {
-		return undefined;
-	}
-}
-
 /** Where a call edge leads: its file's page and line, when that file has a page. */
 type Links = {readonly pageOf: Map<string, string>; readonly refs: Map<string, LineRef>};
 
@@ -216,10 +209,14 @@ function navigation(counts: LineCounts, links: Links): string {
 	return chips(counts.callees, '→', 'callee') + chips(counts.callers, '←', 'caller');
 }
 
+/** The rows of a file page: every line of its source, and the lines with samples (beyond it, or all when there is no source). */
+function rowNumbers(sourceLines: number, sampled: ReadonlyMap<number, LineCounts>): number[] {
+	const beyond = [...sampled.keys()].filter(line => line > sourceLines).sort((a, b) => a - b);
+	return [...Array.from({length: sourceLines}, (_, index) => index + 1), ...beyond];
+}
+
 function filePage(profile: Profile, file: FileCounts, total: number, links: Links, mode: ProfilingMode): string {
-	const source = readSource(file.filename);
-	const maxLine = Math.max(0, ...file.lines.keys());
-	const lines = source ?? Array.from({length: maxLine}, () => '');
+	const source = profile.sources.lines(file.filename);
 	let maxSelf = 0;
 	let maxCumulative = 0;
 	for (const counts of file.lines.values()) {
@@ -229,8 +226,13 @@ function filePage(profile: Profile, file: FileCounts, total: number, links: Link
 
 	const hot = hottestLine(file);
 	const rows: string[] = [];
-	const count = Math.max(lines.length, maxLine);
-	for (let number = 1; number <= count; number++) {
+	let previous = 0;
+	for (const number of rowNumbers(source?.length ?? 0, file.lines)) {
+		if (number > previous + 1) {
+			rows.push('<div class="gap">⋯</div>');
+		}
+
+		previous = number;
 		const counts = file.lines.get(number);
 		const self = counts?.self ?? 0;
 		const cumulative = counts?.cumulative ?? 0;
@@ -239,7 +241,7 @@ function filePage(profile: Profile, file: FileCounts, total: number, links: Link
 		const title = counts ? ` title="Self: ${self}, Total: ${cumulative}"` : '';
 		rows.push(`<div class="code-line${number === hot ? ' hottest' : ''}" id="L${number}" data-self="${self}" data-cumulative="${cumulative}" style="--self:${selfHeat};--cumulative:${cumulativeHeat}"${title}>`
 			+ `<a class="number" href="#L${number}">${number}</a><span class="count">${self || ''}</span><span class="count">${cumulative || ''}</span>`
-			+ `<span class="code">${escapeHtml(lines[number - 1] ?? '')}</span>${counts ? navigation(counts, links) + opcodeMix(profile.meta.pythonVersion, counts.opcodes) : ''}</div>`);
+			+ `<span class="code">${escapeHtml(source?.[number - 1] ?? '')}</span>${counts ? navigation(counts, links) + opcodeMix(profile.meta.pythonVersion, counts.opcodes) : ''}</div>`);
 	}
 
 	const missing = source === undefined ? `<p class="missing"># Source file not available: ${escapeHtml(file.filename)}</p>` : '';

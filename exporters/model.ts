@@ -6,6 +6,7 @@
 // that need each sample's timestamp (gecko) ask for a timeline when the profile is created.
 import {type FrameDef, type ProfilingMode, ThreadStatus} from '../common/profile-types.js';
 import type {SampleBatch, SamplerStats, TargetInfo} from '../sampler/protocol.js';
+import {noSources, type SourceStore} from '../sampler/source-lines.js';
 
 export type ProfileMeta = {
 	pid: number;
@@ -118,6 +119,8 @@ export class Profile {
 	/** Why sampling ended, once it has. */
 	endReason: 'duration' | 'stopped' | 'exited' | undefined;
 	timeline: Timeline | undefined;
+	/** The code of the target's files, as read from it while it ran (or stored in an archive). */
+	sources: SourceStore = noSources;
 	private stackParent = new Int32Array(1024);
 	private stackFrame = new Int32Array(1024);
 	private stackCount = 0;

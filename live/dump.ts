@@ -146,6 +146,8 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 
 	unwinder.close();
 	const sources = new SourceLines(options.pid);
+	// Every file the dump shows, read in one go while the target is there.
+	sources.readNow(unwinder.samples.slice(0, count).flatMap(sample => sample.frames.slice(0, sample.depth).map(id => frames.defs[id]!.filename)));
 	const threads: DumpThread[] = [];
 	const threadNames = new ThreadNames(unwinder.remote);
 	for (let index = 0; index < count; index++) {

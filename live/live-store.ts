@@ -144,7 +144,7 @@ export class LiveStore {
 		this.processStartMs = processStartMs(options.pid);
 		this.mode = options.mode ?? 'wall';
 		// A follower's child is already being sampled (its profile and sampler come with it).
-		const {profile, sampler} = options.child ?? startProfiling({...liveSamplerOptions(options), mode: this.mode}, {
+		const {profile, sampler} = options.child ?? startProfiling({...liveSamplerOptions(options), mode: this.mode, sources: true}, {
 			onAttached: () => {
 				this.status = 'sampling';
 				this.publish(true);

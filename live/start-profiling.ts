@@ -5,6 +5,7 @@ import type {ProfilingMode} from '../common/profile-types.js';
 import {Profile, type ProfileMeta} from '../exporters/model.js';
 import type {SampleBatch, SamplerOptions, TargetInfo} from '../sampler/protocol.js';
 import {Sampler, samplerDefaults} from '../sampler/sampler.js';
+import {SourceLines} from '../sampler/source-lines.js';
 
 export type ProfilingOptions = Partial<SamplerOptions> & {
 	readonly pid: number;
@@ -12,6 +13,11 @@ export type ProfilingOptions = Partial<SamplerOptions> & {
 	readonly mode?: ProfilingMode;
 	/** Keep each sample's time (gecko, the binary writer's replays); costs memory per sample. */
 	readonly timeline?: boolean;
+	/**
+	 * Read the code of the target's files while it runs, for outputs that show it (dumps, HTML)
+	 * and for binary archives: files are read from the target only, never later from disk.
+	 */
+	readonly sources?: boolean;
 };
 
 export type ProfilingHooks = {
@@ -29,7 +35,7 @@ export type Profiling = {
 
 /** The sampler's options from a profiling request: the defaults, overridden by what was asked. */
 export function samplerOptionsFor(request: ProfilingOptions): SamplerOptions {
-	const {mode: _mode, timeline: _timeline, ...asked} = request;
+	const {mode: _mode, timeline: _timeline, sources: _sources, ...asked} = request;
 	return {...samplerDefaults, ...asked};
 }
 
@@ -53,6 +59,11 @@ export function profileMetaFor(options: SamplerOptions, mode: ProfilingMode): Pr
 export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks = {}): Profiling {
 	const options = samplerOptionsFor(request);
 	const profile = new Profile(profileMetaFor(options, request.mode ?? 'wall'), {timeline: request.timeline === true});
+	const sources = request.sources ? new SourceLines(options.pid) : undefined;
+	if (sources) {
+		profile.sources = sources;
+	}
+
 	const sampler = new Sampler(options, {
 		onAttached(target) {
 			profile.setTarget(target);
@@ -60,6 +71,11 @@ export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks 
 		},
 		onBatch(batch) {
 			profile.ingest(batch);
+			// New files are read now, while the target still runs (its files as it sees them).
+			if (sources && batch.frames.length > 0) {
+				sources.prefetch(batch.frames.map(frame => frame.filename));
+			}
+
 			hooks.onBatch?.(batch);
 		},
 	});

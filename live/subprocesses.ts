@@ -75,7 +75,10 @@ export class SubprocessFollower {
 			child.sampler.stop();
 		}
 
-		await Promise.all([...this.children.values()].map(async child => child.sampler.finished));
+		await Promise.all([...this.children.values()].map(async child => {
+			await child.sampler.finished;
+			await child.profile.sources.settled();
+		}));
 	}
 
 	/** Writes each child's profile; returns the paths written. */
@@ -130,7 +133,7 @@ export class SubprocessFollower {
 
 	private start(pid: number): void {
 		const {profile, sampler} = startProfiling({
-			...this.config.sampler, pid, durationS: 0, waitForRuntimeMs: 2000, mode: this.config.mode, timeline: this.config.timeline,
+			...this.config.sampler, pid, durationS: 0, waitForRuntimeMs: 2000, mode: this.config.mode, timeline: this.config.timeline, sources: true,
 		});
 		const child: ChildProfile = {pid, command: readCmdline(pid), profile, sampler, end: undefined};
 		void sampler.finished.then(end => {

@@ -64,8 +64,9 @@ export async function openFile(browser: Browser, file: string, options: {width?:
 export async function captureProfile(pid: number, seconds: number, options: {allThreads?: boolean; intervalUs?: number} = {}): Promise<Profile> {
 	const intervalUs = options.intervalUs ?? 1000;
 	const allThreads = options.allThreads ?? false;
-	const {profile, sampler} = startProfiling({pid, intervalUs, durationS: seconds, allThreads});
+	const {profile, sampler} = startProfiling({pid, intervalUs, durationS: seconds, allThreads, sources: true});
 	const end = await sampler.finished;
+	await profile.sources.settled();
 	if (end.kind === 'error') {
 		throw new Error(`sampling ${pid} failed: ${end.message}`);
 	}

@@ -38,7 +38,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
 	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
 	let writeError: Error | undefined;
-	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming}, {
+	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: true}, {
 		onBatch(batch) {
 			stats?.add(batch);
 			if (writer && writeError === undefined) {
@@ -73,6 +73,8 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	let end;
 	try {
 		end = await sampler.finished;
+		// The last batches' files, read while the target may still be there.
+		await profile.sources.settled();
 	} finally {
 		process.off('SIGINT', interrupt);
 		process.off('SIGTERM', stop);
