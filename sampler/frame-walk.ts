@@ -4,8 +4,9 @@
 // (directly, or through 3.11/3.12's C-level cframe), reads the used part of the data-stack
 // chunk in one go, follows `previous` through frames that are nearly always already in
 // scratch, and inserts the synthetic frames (<GC>, <native>) where they belong. Every step is
-// guarded (frame cap, self-loop, the thread's interpreter, the code object's type), so a torn
-// read costs that thread's record (the whole sample without -a), never a wrong stack.
+// guarded (a loop check, the thread's interpreter, the code object's type), so a torn read costs
+// that thread's record (the whole sample without -a), never a wrong stack. A stack deeper than
+// maxFrames keeps its innermost frames and ends in a `<truncated at N frames>` marker.
 import type {CodeInfo, CodeObjects} from './code-objects.js';
 import type {FrameOpcodes} from './frame-opcodes.js';
 import type {FrameTable} from './frame-table.js';
@@ -14,7 +15,7 @@ import {ThreadStatus} from '../common/profile-types.js';
 import {TornReadError} from './remote-memory.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
-import {type ChunkRead, type ThreadPlans, withinChunks} from './thread-plans.js';
+import {chunkOf, type ChunkRead, type ThreadPlans} from './thread-plans.js';
 import type {ThreadStatusReader} from './thread-status.js';
 import {maxFrames, type ThreadSample, type UnwindOptions} from './unwind-types.js';
 
@@ -48,6 +49,7 @@ export class FrameWalk {
 	private readonly parts: WalkParts;
 	private readonly gcFrame: number;
 	private readonly nativeFrame: number;
+	private readonly truncatedFrame: number;
 	// Per-walk scratch, reused: code info, instruction index and pointer, or a fixed frame id.
 	private readonly walkCode: Array<CodeInfo | undefined> = [];
 	private readonly walkAddrq: number[] = [];
@@ -59,6 +61,7 @@ export class FrameWalk {
 		this.parts = parts;
 		this.gcFrame = parts.frameTable.synthetic('gc', '<GC>');
 		this.nativeFrame = parts.frameTable.synthetic('native', '<native>');
+		this.truncatedFrame = parts.frameTable.synthetic('native', `<truncated at ${maxFrames.toLocaleString('en-US')} frames>`);
 	}
 
 	/**
@@ -71,7 +74,6 @@ export class FrameWalk {
 		const {target, options, reads, plans, statuses, samples} = this.parts;
 		const {layout} = target;
 		const {memory} = reads;
-		const scratch = memory.scratch;
 		this.threadStateRead = false;
 		if (!queued) {
 			plans.queue(tstate);
@@ -150,10 +152,25 @@ export class FrameWalk {
 
 		let sawGcFrame = false;
 		const frameSize = layout.frame.size;
+		// Brent's loop check: a torn chain that comes back to a frame it passed is a loop, at
+		// any depth, for one comparison a step and no memory.
 		let steps = 0;
+		let lap = 1;
+		let marker = frame;
+		let pythonFrames = 0;
+		// The chunk the last frame was in: the next one nearly always is too (a deep stack spans hundreds).
+		let lastChunk: ChunkRead | undefined;
 		while (frame !== 0) {
-			if (++steps > maxFrames) {
-				throw new TornReadError('too many frames (loop in the frame chain?)');
+			if (++steps === lap) {
+				marker = frame;
+				lap *= 2;
+			} else if (frame === marker) {
+				throw new TornReadError('loop in the frame chain');
+			}
+
+			if (steps > maxFrames * 4) {
+				// Entry and shim frames between Python frames are few; this many is no stack.
+				throw new TornReadError('too many frames in the chain');
 			}
 
 			let at = reads.locate(frame, frameSize);
@@ -163,10 +180,19 @@ export class FrameWalk {
 					at = reads.fetch(frame, frameSize);
 					extras.push(frame);
 				}
-			} else if (!withinChunks(frame, chunks)) {
-				// Found in last sample's speculative read of a frame outside the data stack (3.12+
-				// entry frames live on the C stack): keep it in the plan, or every other sample refetches it.
-				extras.push(frame);
+			} else if (lastChunk === undefined || frame < lastChunk.address || frame >= lastChunk.address + lastChunk.length) {
+				// Found in last sample's speculative reads: in a chunk of this walk, in an older chunk
+				// of a deep stack (kept as a chunk of this walk), or outside the data stack (3.12+
+				// entry frames live on the C stack): kept in the plan, or every other sample refetches it.
+				lastChunk = chunkOf(frame, chunks);
+				if (lastChunk === undefined) {
+					lastChunk = plans.plannedChunk(tstate, frame);
+					if (lastChunk) {
+						chunks.push(lastChunk);
+					} else {
+						extras.push(frame);
+					}
+				}
 			}
 
 			const previous = memory.pointerAt(at + layout.frame.previous);
@@ -191,10 +217,14 @@ export class FrameWalk {
 					walkCode[depth++] = undefined;
 				}
 			} else {
-				if (depth >= maxFrames) {
-					throw new TornReadError('too many frames');
+				if (pythonFrames === maxFrames) {
+					// Deeper than we read: the innermost frames are kept, the marker stands for the rest.
+					walkFixed[depth] = this.truncatedFrame;
+					walkCode[depth++] = undefined;
+					break;
 				}
 
+				pythonFrames++;
 				const ip = memory.pointerAt(at + layout.frame.instrPtr);
 				walkCode[depth] = code;
 				walkIp[depth] = ip;
@@ -202,7 +232,7 @@ export class FrameWalk {
 				this.walkFrameAddress[depth] = frame;
 				walkFixed[depth++] = -1;
 				// 3.11 has no entry frames; the Python frame entered from C is flagged instead.
-				if (options.native && layout.frame.isEntry >= 0 && scratch[at + layout.frame.isEntry] !== 0) {
+				if (options.native && layout.frame.isEntry >= 0 && memory.scratch[at + layout.frame.isEntry] !== 0) {
 					walkFixed[depth] = this.nativeFrame;
 					walkCode[depth++] = undefined;
 				}

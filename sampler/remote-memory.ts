@@ -40,22 +40,22 @@ const bounceSize = 256 << 10;
 
 export class RemoteMemory {
 	/** Scratch space that gather reads land in; callers pick offsets inside it. */
-	readonly scratch: Buffer;
-	private readonly scratchAddress: number;
+	scratch: Buffer;
+	private scratchAddress: number;
 	/**
 	 * Scratch and, behind it, the bounce area where coalesced spans land before their pieces are
 	 * copied to the callers' offsets: one allocation, so copyWithin moves the pieces without
 	 * allocating a view per piece (Buffer.copy does).
 	 */
-	private readonly whole: Uint8Array;
+	private whole: Uint8Array;
 	/**
 	 * Scratch as 32-bit words: the walk reads a few dozen pointers per sample, nearly all
 	 * 8-aligned, and two word loads cost far less than Buffer.readUInt32LE's checked byte loads.
 	 */
-	private readonly words: Uint32Array;
-	private readonly signedWords: Int32Array;
-	private readonly bounceAt0: number;
-	private readonly bounceAddress: number;
+	private words: Uint32Array;
+	private signedWords: Int32Array;
+	private bounceAt0: number;
+	private bounceAddress: number;
 	private readonly local = new Uint32Array(maxIovecs * 4);
 	private readonly remote = new Uint32Array(maxIovecs * 4);
 	// The queued reads, in queue order: remote address, length, scratch offset.
@@ -96,6 +96,29 @@ export class RemoteMemory {
 		this.scratchAddress = Number(libc().address(this.scratch));
 		this.bounceAt0 = scratchSize;
 		this.bounceAddress = this.scratchAddress + scratchSize;
+	}
+
+	/**
+	 * Makes scratch at least `size` bytes, keeping its contents at the same offsets (a stack of
+	 * 100,000 frames needs tens of megabytes for one sample). Callers must not keep `scratch`
+	 * across a read that may grow it.
+	 */
+	growScratch(size: number): void {
+		if (size <= this.scratch.length) {
+			return;
+		}
+
+		const whole = new Uint8Array(size + bounceSize);
+		whole.set(this.scratch);
+		this.whole = whole;
+		this.scratch = Buffer.from(whole.buffer, 0, size);
+		this.words = new Uint32Array(whole.buffer, 0, size >>> 2);
+		this.signedWords = new Int32Array(whole.buffer, 0, size >>> 2);
+		this.scratchAddress = Number(libc().address(this.scratch));
+		this.bounceAt0 = size;
+		this.bounceAddress = this.scratchAddress + size;
+		// Addresses of the old buffer are stale: the next flush builds its iovecs afresh.
+		this.lastCount = 0;
 	}
 
 	/** Queues a read of `length` bytes at `address` into scratch[at, at + length). */

@@ -27,9 +27,8 @@ export class RemoteStrings {
 		const {memory} = reads;
 		const header = layout.unicode.compactSize;
 		let at = reads.peek(address, header, header + stringPeek);
-		const scratch = memory.scratch;
 		const length = memory.pointerAt(at + layout.unicode.length);
-		const state = scratch.readUInt32LE(at + layout.unicode.state);
+		const state = memory.scratch.readUInt32LE(at + layout.unicode.state);
 		const kind = (state >> 2) & 7;
 		const compact = (state >> 5) & 1;
 		const ascii = (state >> 6) & 1;
@@ -55,7 +54,8 @@ export class RemoteStrings {
 			at = reads.locate(dataAddress, size);
 		}
 
-		const data = scratch.subarray(at, at + size);
+		// Read from scratch as it is now: the fetch above may have grown it.
+		const data = memory.scratch.subarray(at, at + size);
 		if (ascii || kind === 1) {
 			return data.toString('latin1');
 		}

@@ -12,6 +12,8 @@ export type Region = {address: number; length: number; at: number};
 
 /** Scratch below this offset is left to the interpreter-wide words (interpreter-words.ts). */
 export const regionsStart = 4096;
+/** Scratch grows up to this for one sample (100,000 frames of a deep recursion take ~20 MB). */
+const maxScratch = 256 << 20;
 
 export class SampleReads {
 	readonly memory: RemoteMemory;
@@ -19,6 +21,7 @@ export class SampleReads {
 	private readonly regions: Region[] = [];
 	private count = 0;
 	private cursor = regionsStart;
+	private lastHit = 0;
 
 	constructor(memory: RemoteMemory) {
 		this.memory = memory;
@@ -40,7 +43,11 @@ export class SampleReads {
 		const at = this.cursor;
 		this.cursor += (length + 15) & ~15;
 		if (this.cursor > this.memory.scratch.length) {
-			throw new TornReadError('stack too large for one sample');
+			if (this.cursor > maxScratch) {
+				throw new TornReadError('stack too large for one sample');
+			}
+
+			this.memory.growScratch(Math.min(maxScratch, Math.max(this.cursor, this.memory.scratch.length * 2)));
 		}
 
 		return at;
@@ -67,9 +74,16 @@ export class SampleReads {
 	/** The scratch offset holding [address, address + length), if this sample read it; else -1. */
 	locate(address: number, length: number): number {
 		const {regions, count} = this;
+		// Consecutive lookups mostly hit the same region (a walk's frames share a chunk): try it first.
+		const last = regions[this.lastHit];
+		if (this.lastHit < count && last && address >= last.address && address + length <= last.address + last.length) {
+			return last.at + (address - last.address);
+		}
+
 		for (let index = 0; index < count; index++) {
 			const region = regions[index]!;
 			if (address >= region.address && address + length <= region.address + region.length) {
+				this.lastHit = index;
 				return region.at + (address - region.address);
 			}
 		}

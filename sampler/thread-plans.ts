@@ -24,14 +24,16 @@ const nearThreadState = 512;
 /** A chunk is read a little past where it was used last time: the stack may have grown. */
 const chunkSlack = 1024;
 
-export function withinChunks(address: number, chunks: readonly ChunkRead[]): boolean {
-	for (const chunk of chunks) {
+/** The chunk holding `address`, if any, newest first (a walk meets them in that order). */
+export function chunkOf(address: number, chunks: readonly ChunkRead[]): ChunkRead | undefined {
+	for (let index = chunks.length - 1; index >= 0; index--) {
+		const chunk = chunks[index]!;
 		if (address >= chunk.address && address < chunk.address + chunk.length) {
-			return true;
+			return chunk;
 		}
 	}
 
-	return false;
+	return undefined;
 }
 
 export class ThreadPlans {
@@ -46,6 +48,21 @@ export class ThreadPlans {
 
 	remember(tstate: number, plan: ThreadPlan): void {
 		this.plans.set(tstate, plan);
+	}
+
+	/**
+	 * The chunk of last sample's plan that holds `address`, if any: a deep stack's older chunks
+	 * are replayed too, and a frame found in one belongs to that chunk, not among the extras
+	 * (thousands of extras, each its own range, made every lookup of a 10,000-frame walk slow).
+	 */
+	plannedChunk(tstate: number, address: number): ChunkRead | undefined {
+		for (const chunk of this.plans.get(tstate)?.chunks ?? []) {
+			if (address >= chunk.address && address < chunk.address + Math.min(chunk.capacity, chunk.length + chunkSlack)) {
+				return chunk;
+			}
+		}
+
+		return undefined;
 	}
 
 	/** Forgets a thread state's plan; true if there was one. */

@@ -16,5 +16,9 @@ export type ThreadSample = {
 	addresses?: number[];
 };
 
-/** The most frames one stack may have: more means a loop in a torn frame chain. */
-export const maxFrames = 4096;
+/**
+ * The most Python frames a stack is read with: a deeper one (a real program may recurse this far)
+ * keeps its innermost maxFrames frames and a `<truncated at N frames>` marker at its root end. A
+ * loop in a torn frame chain is found as a loop, not by depth.
+ */
+export const maxFrames = 100_000;
