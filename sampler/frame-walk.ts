@@ -24,6 +24,22 @@ const chunkHeaderSize = 24;
 const maxChunkSize = 16 << 20;
 /** How many older chunks a deep stack may span. */
 const maxChunks = 4096;
+/** A thread whose chain was read cut (see CutChainError) is read again at once, at most this many times. */
+const cutRetries = 3;
+
+/**
+ * Generator and coroutine frames live in their generator objects, outside the data stack, and a
+ * suspended one forgets its caller (`previous` = NULL). A target recursing through nested
+ * generators suspends and resumes every level for each value it yields, so a walk that reads
+ * the chain while it unwinds meets a generator frame with no caller half way down: that is a
+ * torn read, not the root (a thread's outermost frame is an entry frame on 3.12+, a function or
+ * module frame on 3.11), and it must not pass for a stack without its root.
+ */
+class CutChainError extends TornReadError {
+	constructor() {
+		super('the frame chain ends at a suspended generator (read while it unwound)');
+	}
+}
 
 /** The parts of the unwinder a walk works with. */
 export type WalkParts = {
@@ -46,6 +62,8 @@ export class FrameWalk {
 	recordAddresses = false;
 	/** Set once the last walkThread had its thread state read (so the list can be followed past it). */
 	threadStateRead = false;
+	/** Reads of a thread repeated because its chain was read cut (CutChainError). */
+	chainRetries = 0;
 	private readonly parts: WalkParts;
 	private readonly gcFrame: number;
 	private readonly nativeFrame: number;
@@ -71,6 +89,22 @@ export class FrameWalk {
 	 * thread only, a thread state that moved).
 	 */
 	walkThread(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean): boolean {
+		for (let attempt = 0; ; attempt++) {
+			try {
+				return this.walkOnce(tstate, index, shared, queued && attempt === 0);
+			} catch (error) {
+				// A cut chain: read the thread again at once, its generator frames in one go this time.
+				if (!(error instanceof CutChainError) || attempt >= cutRetries) {
+					throw error;
+				}
+
+				this.chainRetries++;
+				this.parts.reads.reset();
+			}
+		}
+	}
+
+	private walkOnce(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean): boolean {
 		const {target, options, reads, plans, statuses, samples} = this.parts;
 		const {layout} = target;
 		const {memory} = reads;
@@ -160,6 +194,8 @@ export class FrameWalk {
 		let pythonFrames = 0;
 		// The chunk the last frame was in: the next one nearly always is too (a deep stack spans hundreds).
 		let lastChunk: ChunkRead | undefined;
+		// Where the last frame visited was read: the root's owner tells a whole chain from a cut one.
+		let lastAt = -1;
 		while (frame !== 0) {
 			if (++steps === lap) {
 				marker = frame;
@@ -200,6 +236,8 @@ export class FrameWalk {
 				throw new TornReadError('frame points at itself');
 			}
 
+			lastAt = at;
+
 			if (shared.gcFrame !== 0 && frame === shared.gcFrame) {
 				sawGcFrame = true;
 				if (options.gc) {
@@ -239,6 +277,11 @@ export class FrameWalk {
 			}
 
 			frame = previous;
+		}
+
+		if (frame === 0 && lastAt >= 0 && memory.scratch[lastAt + layout.frame.owner] === layout.generatorOwner) {
+			plans.rememberTorn(tstate, {cframe, chunks, extras});
+			throw new CutChainError();
 		}
 
 		if (sawGcFrame || inGcHere) {

@@ -88,6 +88,11 @@ export type Layout = {
 	readonly set: {readonly used: number; readonly mask: number; readonly table: number};
 	/** Frame owners at or above this value are not Python frames (C-stack / interpreter entry frames). */
 	readonly firstNonPythonOwner: number;
+	/**
+	 * The owner of a frame embedded in a generator or coroutine (FRAME_OWNED_BY_GENERATOR): such a
+	 * frame links to its caller only while it runs, so a chain that ends at one was read torn.
+	 */
+	readonly generatorOwner: number;
 };
 
 /**
@@ -170,6 +175,7 @@ function layout311(version: PythonVersion): Layout {
 		gen: {frameState: 75, iframe: 80, name: 48},
 		set: shared311And312.set,
 		firstNonPythonOwner: 3,
+		generatorOwner: 1,
 	};
 }
 
@@ -193,6 +199,7 @@ function layout312(version: PythonVersion): Layout {
 		gen: {frameState: 67, iframe: 72, name: 24},
 		set: shared311And312.set,
 		firstNonPythonOwner: 3,
+		generatorOwner: 1,
 	};
 }
 
@@ -403,6 +410,7 @@ export function layoutFromDebugOffsets(table: Buffer, version: PythonVersion): L
 			? {used: at('set_object.used'), mask: at('set_object.mask'), table: at('set_object.table')}
 			: {used: 24, mask: 32, table: 40},
 		firstNonPythonOwner: 3,
+		generatorOwner: 1,
 	};
 }
 

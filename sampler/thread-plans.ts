@@ -23,6 +23,8 @@ export type ThreadPlan = {
 const nearThreadState = 512;
 /** A chunk is read a little past where it was used last time: the stack may have grown. */
 const chunkSlack = 1024;
+/** Frames outside the chunks kept from a torn walk for the next read (a deep generator chain has hundreds). */
+const maxExtras = 4096;
 
 /** The chunk holding `address`, if any, newest first (a walk meets them in that order). */
 export function chunkOf(address: number, chunks: readonly ChunkRead[]): ChunkRead | undefined {
@@ -48,6 +50,24 @@ export class ThreadPlans {
 
 	remember(tstate: number, plan: ThreadPlan): void {
 		this.plans.set(tstate, plan);
+	}
+
+	/**
+	 * After a walk found its chain cut (frame-walk.ts): that walk's reads together with last
+	 * sample's frames outside the chunks, so that reading the thread again gets all of them in
+	 * one go, as close to one instant as one system call comes.
+	 */
+	rememberTorn(tstate: number, plan: ThreadPlan): void {
+		const extras = new Set(plan.extras);
+		for (const extra of this.plans.get(tstate)?.extras ?? []) {
+			if (extras.size >= maxExtras) {
+				break;
+			}
+
+			extras.add(extra);
+		}
+
+		this.plans.set(tstate, {...plan, extras: [...extras]});
 	}
 
 	/**

@@ -1,0 +1,48 @@
+// Generator and coroutine frames live in their generator objects, outside the thread's data
+// stack, and a suspended generator's frame forgets its caller. A target recursing through nested
+// generators suspends and resumes every level for each value, so a walk that reads the chain
+// while it unwinds meets a frame with no caller half way down. Such a walk must not pass for a
+// stack: every sample of these workloads starts at <module>, on every version.
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {attachCollapsed, startPython, testPythons, type PythonProcess} from './helpers.js';
+
+const running: PythonProcess[] = [];
+after(async () => {
+	await Promise.all(running.map(async target => target.stop()));
+});
+
+/** Samples whose outermost frame is not the script's <module>, and all samples. */
+function unrooted(stacks: Map<string, number>): {unrooted: number; total: number; example: string} {
+	let total = 0;
+	let bad = 0;
+	let example = '';
+	for (const [stack, count] of stacks) {
+		total += count;
+		const outermost = stack.split(';')[1] ?? '';
+		if (!outermost.startsWith('deep_generators.py:<module>:')) {
+			bad += count;
+			example ||= `${stack.split(';').slice(0, 4).join(';')}… ${count}`;
+		}
+	}
+
+	return {unrooted: bad, total, example};
+}
+
+for (const python of testPythons()) {
+	describe(`deep generator stacks on Python ${python.version}`, () => {
+		for (const mode of ['gen', 'coro']) {
+			test(`${mode === 'gen' ? 'nested generators' : 'nested coroutines'} 200 deep: every sample rooted at <module>`, async () => {
+				const target = await startPython(python, 'deep_generators.py', [mode, '200']);
+				running.push(target);
+				const stacks = await attachCollapsed(['-r', '20khz', String(target.pid)], 2);
+				await target.stop();
+				const {unrooted: bad, total, example} = unrooted(stacks);
+				assert.ok(total > 200, `enough samples to tell, got ${total}`);
+				assert.equal(bad, 0, `${bad} of ${total} samples lost their root, e.g. ${example}`);
+				const deepest = Math.max(...[...stacks.keys()].map(stack => stack.split(';').length - 1));
+				assert.ok(deepest >= 200, `the chain is read to its leaf at full depth (deepest stack ${deepest} frames)`);
+			});
+		}
+	});
+}
