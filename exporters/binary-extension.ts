@@ -29,6 +29,8 @@ export type BinaryExtension = {
 	readonly endReason?: string;
 	/** Frame-table indices of native functions (--native-stacks), which the format cannot mark. */
 	readonly nativeFrames?: number[];
+	/** Programs the target exec'd while sampled: when (µs since sampling started), which version, which command. */
+	readonly execs?: Array<{readonly atUs: number; readonly pythonVersion: string; readonly command: string[]}>;
 };
 
 /** Our source block's magic; it follows the extension block. */
@@ -136,7 +138,26 @@ export function checkExtension(value: Json): BinaryExtension {
 		...(value['timeUs'] === undefined ? {} : {timeUs: finite(value['timeUs'], 'timeUs')}),
 		...(endReason === undefined ? {} : {endReason}),
 		...(value['nativeFrames'] === undefined ? {} : {nativeFrames: indexList(value['nativeFrames'], 'nativeFrames')}),
+		...(value['execs'] === undefined ? {} : {execs: execList(value['execs'])}),
 	};
+}
+
+function execList(value: Json): NonNullable<BinaryExtension['execs']> {
+	if (!Array.isArray(value) || value.length > maxArgs) {
+		fail('corrupted extension block (execs is not a list)');
+	}
+
+	return value.map((exec: Json, index) => {
+		if (!isRecord(exec) || !Array.isArray(exec['command']) || exec['command'].length > maxArgs) {
+			fail(`corrupted extension block (execs[${index}] is not an exec)`);
+		}
+
+		return {
+			atUs: finite(exec['atUs'], `execs[${index}].atUs`),
+			pythonVersion: text(exec['pythonVersion'], `execs[${index}].pythonVersion`, 64),
+			command: exec['command'].map((arg: Json, at) => text(arg, `execs[${index}].command[${at}]`)),
+		};
+	});
 }
 
 function indexList(value: Json, what: string): number[] {

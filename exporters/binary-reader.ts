@@ -426,6 +426,10 @@ export function readBinaryProfile(bytes: Uint8Array, options: ReadOptions = {}):
 		profile.endReason = extension.endReason;
 	}
 
+	for (const exec of extension?.execs ?? []) {
+		profile.execs.push(exec);
+	}
+
 	return {profile, info};
 }
 

@@ -565,6 +565,7 @@ export function extensionOf(profile: Profile): BinaryExtension {
 		ticks: profile.ticks,
 		timeUs: profile.timeUs,
 		...(profile.endReason ? {endReason: profile.endReason} : {}),
+		...(profile.execs.length > 0 ? {execs: profile.execs.map(exec => ({...exec, command: [...exec.command]}))} : {}),
 	};
 }
 

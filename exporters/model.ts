@@ -24,6 +24,9 @@ export type ProfileMeta = {
 	asyncAware: boolean;
 };
 
+/** The target exec'd another program at `atUs` (µs since sampling started), and went on as this one. */
+export type ExecEvent = {readonly atUs: number; readonly pythonVersion: string; readonly command: readonly string[]};
+
 export type ThreadInfo = {
 	readonly tid: number;
 	readonly name: string;
@@ -119,6 +122,8 @@ export class Profile {
 	/** Why sampling ended, once it has. */
 	endReason: 'duration' | 'stopped' | 'exited' | undefined;
 	timeline: Timeline | undefined;
+	/** Programs the target exec'd while sampled, in order: where the capture changes program. */
+	readonly execs: ExecEvent[] = [];
 	/** The code of the target's files, as read from it while it ran (or stored in an archive). */
 	sources: SourceStore = noSources;
 	private stackParent = new Int32Array(1024);
@@ -158,6 +163,14 @@ export class Profile {
 		this.meta.pythonVersion = target.version;
 		this.meta.command = target.command;
 		this.meta.startedAt = target.startedAt;
+	}
+
+	/** The target exec'd another program: its version and command line from now on, the boundary kept. */
+	noteExec(atUs: number, target: TargetInfo): void {
+		this.execs.push({atUs, pythonVersion: target.version, command: target.command});
+		this.meta.pythonVersion = target.version;
+		this.meta.command = target.command;
+		this.generation++;
 	}
 
 	/** Adds one batch from the sampler. */

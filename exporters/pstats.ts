@@ -59,6 +59,10 @@ export function samplingHeader(profile: Profile, options: {exitNote?: boolean} =
 		lines.push(warning);
 	}
 
+	for (const exec of profile.execs) {
+		lines.push(terminalText(`Process ${profile.meta.pid} exec'd at ${(exec.atUs / 1e6).toFixed(2)} s into ${exec.command.join(' ')} (Python ${exec.pythonVersion}); later samples are of that program.`));
+	}
+
 	if (profile.endReason === 'exited' && options.exitNote !== false) {
 		lines.push(`Process ${profile.meta.pid} exited during sampling; the samples taken until then are shown.`);
 	}

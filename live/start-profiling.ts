@@ -69,6 +69,9 @@ export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks 
 			profile.setTarget(target);
 			hooks.onAttached?.(target);
 		},
+		onExec(atUs, target) {
+			profile.noteExec(atUs, target);
+		},
 		onBatch(batch) {
 			profile.ingest(batch);
 			// New files are read now, while the target still runs (its files as it sees them).

@@ -29,7 +29,8 @@ export type ThreadRecord = {
 
 export class BatchBuilder {
 	private readonly frames: FrameTable;
-	private readonly threadNames: ThreadNames;
+	/** Replaced when the target execs (the names are read from its new interpreter). */
+	threadNames: ThreadNames;
 	private readonly stacks = new StackTable();
 	private readonly ticks = new PushBuffer<Float64Array>(Float64Array);
 	private readonly records = new PushBuffer<Uint32Array>(Uint32Array);
@@ -71,6 +72,12 @@ export class BatchBuilder {
 
 			this.records.push3(sample.tid, sample.status, this.stacks.intern(sample.tid, sample.frames, sample.depth));
 		}
+	}
+
+	/** Forgets the ticks added since the last batch (samples that may not be the target's). */
+	discard(): void {
+		this.ticks.take();
+		this.records.take();
 	}
 
 	/** Everything added since the last batch, and the buffers to transfer with it. */

@@ -119,6 +119,33 @@ export function readStat(pid: number, tid?: number): Stat | undefined {
 	}
 }
 
+/**
+ * The process is gone, a zombie, or on its way out (a SIGKILL pending, or its main thread past
+ * the point of no return): what makes ptrace and process_vm_readv say EPERM or EFAULT for a
+ * target we were reading a moment ago, which is no permission problem.
+ */
+export function processEnding(pid: number): boolean {
+	const stat = readStat(pid);
+	if (!stat || stat.state === 'Z' || stat.state === 'X') {
+		return true;
+	}
+
+	try {
+		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+		const sigkill = 1n << 8n;
+		for (const key of ['SigPnd', 'ShdPnd']) {
+			const mask = new RegExp(`^${key}:\\s*([\\da-f]+)`, 'm').exec(status)?.[1];
+			if (mask !== undefined && (BigInt(`0x${mask}`) & sigkill) !== 0n) {
+				return true;
+			}
+		}
+
+		return false;
+	} catch {
+		return true;
+	}
+}
+
 export function listTasks(pid: number): number[] {
 	try {
 		return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger);

@@ -77,12 +77,21 @@ export type WorkerMessage =
 	| {readonly type: 'attached'; readonly target: TargetInfo}
 	| SampleBatch
 	| {readonly type: 'done'; readonly reason: 'duration' | 'stopped' | 'exited'}
+	/** The target exec'd another program, read from now on; `atUs` since sampling started. */
+	| {readonly type: 'exec'; readonly atUs: number; readonly target: TargetInfo}
 	| {readonly type: 'error'; readonly message: string; readonly userError: boolean; readonly exitCode: number};
 
 /** Control words shared with the worker through a SharedArrayBuffer. */
 export const Control = {
 	/** Set to 1 to stop sampling. */
 	stop: 0,
-	/** Set to 1 to pause sampling (live view pause keeps sampling; this is for tests). */
-	length: 2,
+	/** A cell to wake the worker's waits with (Atomics.notify). */
+	wake: 1,
+	/**
+	 * Set to 1 before tachyon-top suspends itself (Ctrl-Z): the worker lets every thread of the
+	 * target go (no ptrace stop may outlast us), says so in `suspended`, and waits for 0.
+	 */
+	suspend: 2,
+	suspended: 3,
+	length: 4,
 } as const;

@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import {errno, libc} from './libc.js';
 import {permissionError} from './permission-advice.js';
+import {processEnding} from './proc.js';
+import {TargetGoneError} from './remote-memory.js';
 
 const ptraceSeize = 0x42_06;
 const ptraceInterrupt = 0x42_07;
@@ -99,6 +101,12 @@ export class ThreadFreezer {
 					}
 
 					if (code === errno.EPERM && this.seized.length === 0) {
+						// A process on its way out (killed, exiting) refuses ptrace with EPERM too:
+						// that is an exit, not a permission to ask for.
+						if (processEnding(this.pid)) {
+							throw new TargetGoneError(this.pid);
+						}
+
 						throw permissionError(this.pid, 'stopping (--blocking, ptrace) the threads of');
 					}
 
@@ -167,6 +175,20 @@ export class ThreadFreezer {
 		}
 
 		this.seized.length = 0;
+	}
+
+	/**
+	 * Detaches every thread still ours, waiting up to `waitMs` each for a straggler to reach its
+	 * stop (a thread can only be detached in it): called between samples, before tachyon-top
+	 * suspends itself, so that no thread of the target stays stopped while we are.
+	 */
+	releaseAll(waitMs = 200): void {
+		this.resume();
+		for (const tid of this.stragglers) {
+			if (this.detach(tid, waitMs)) {
+				this.stragglers.delete(tid);
+			}
+		}
 	}
 
 	/** The status just waited for: a stop (its intercepted signal noted) or an exit. */

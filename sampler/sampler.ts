@@ -24,6 +24,8 @@ export type SamplerEnd =
 export type SamplerHandlers = {
 	readonly onAttached?: (target: TargetInfo) => void;
 	readonly onBatch: (batch: SampleBatch) => void;
+	/** The target exec'd another program, which is sampled from now on (`atUs` since sampling started). */
+	readonly onExec?: (atUs: number, target: TargetInfo) => void;
 };
 
 export class Sampler {
@@ -56,6 +58,11 @@ export class Sampler {
 						break;
 					}
 
+					case 'exec': {
+						handlers.onExec?.(message.atUs, message.target);
+						break;
+					}
+
 					case 'done': {
 						settle({kind: 'done', reason: message.reason});
 						break;
@@ -80,6 +87,36 @@ export class Sampler {
 	stop(): void {
 		const words = new Int32Array(this.control);
 		Atomics.store(words, Control.stop, 1);
-		Atomics.notify(words, 1);
+		Atomics.notify(words, Control.wake);
+		Atomics.notify(words, Control.suspend);
+	}
+
+	/**
+	 * Before tachyon-top stops itself (SIGTSTP): has the worker let every thread of the target go
+	 * and hold there. Waits up to `timeoutMs` (on this thread: the process is about to stop);
+	 * false if the worker did not answer in time (it had ended, or is busy in a long read).
+	 */
+	holdForSuspend(timeoutMs: number): boolean {
+		const words = new Int32Array(this.control);
+		Atomics.store(words, Control.suspend, 1);
+		Atomics.notify(words, Control.wake);
+		const deadline = performance.now() + timeoutMs;
+		while (Atomics.load(words, Control.suspended) === 0) {
+			const left = deadline - performance.now();
+			if (left <= 0) {
+				return false;
+			}
+
+			Atomics.wait(words, Control.suspended, 0, Math.min(left, 50));
+		}
+
+		return true;
+	}
+
+	/** After a SIGCONT: sampling goes on (the threads are seized again at the next sample). */
+	resumeAfterSuspend(): void {
+		const words = new Int32Array(this.control);
+		Atomics.store(words, Control.suspend, 0);
+		Atomics.notify(words, Control.suspend);
 	}
 }

@@ -6,16 +6,20 @@ import {BatchBuilder} from './batch-builder.js';
 import {FrameTable} from './frame-table.js';
 import {NativeStacks} from './native/native-stacks.js';
 import {nowUs} from './pacer.js';
-import {readStat} from './proc.js';
+import {processEnding, readStat} from './proc.js';
 import type {SampleBatch, SamplerOptions} from './protocol.js';
 import {ThreadFreezer} from './ptrace.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {describeReadError, openTarget, type Target} from './target.js';
+import {type IdentityCheck, TargetIdentity} from './target-identity.js';
 import {ThreadNames} from './thread-names.js';
 import {Unwinder} from './unwinder.js';
 
-/** How a tick went for one target: read, failed (a torn read, counted), or the process is gone. */
-export type TickOutcome = 'sampled' | 'failed' | 'gone';
+/** How a tick went for one target: read, failed (a torn read, counted), the process is gone, or it exec'd. */
+export type TickOutcome = 'sampled' | 'failed' | 'gone' | 'exec';
+
+/** How long a program the target exec'd has to become a readable Python (ms). */
+const execWaitMs = 5000;
 
 /** Torn reads in a row after which we look whether the process is a zombie. */
 const tornBeforeLivenessCheck = 20;
@@ -24,8 +28,8 @@ const tornBeforeLivenessCheck = 20;
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 
 export class TargetSession {
-	readonly target: Target;
-	readonly unwinder: Unwinder;
+	target: Target;
+	unwinder: Unwinder;
 	/** When sampling this target started, on the worker's clock (µs): tick times count from it. */
 	readonly startUs: number;
 	attempts = 0;
@@ -34,9 +38,13 @@ export class TargetSession {
 	private readonly batches: BatchBuilder;
 	/** --blocking: the target's threads stand still while they are read. */
 	private readonly freezer: ThreadFreezer | undefined;
-	private readonly asyncStacks: AsyncStacks | undefined;
+	private asyncStacks: AsyncStacks | undefined;
 	/** --native-stacks: each thread's native frames merged in while its threads stand still. */
-	private readonly nativeStacks: NativeStacks | undefined;
+	private nativeStacks: NativeStacks | undefined;
+	/** Whether the process under the PID is still the one attached to, and the program it ran then. */
+	private readonly identity: TargetIdentity;
+	private readonly options: SamplerOptions;
+	private readonly frames: FrameTable;
 	private readonly needStates: boolean;
 	private consecutiveErrors = 0;
 
@@ -45,18 +53,24 @@ export class TargetSession {
 	 * runtime yet, so it is tried again for options.waitForRuntimeMs (or until a stop).
 	 */
 	static open(options: SamplerOptions, stopRequested: () => boolean): TargetSession {
-		const deadline = performance.now() + options.waitForRuntimeMs;
+		const frames = new FrameTable();
+		const {target, unwinder} = TargetSession.openReader(options, frames, options.waitForRuntimeMs, stopRequested);
+		return new TargetSession(options, target, unwinder, frames);
+	}
+
+	/** The target and an unwinder on it, once its runtime is ready (or waitMs has passed). */
+	private static openReader(options: SamplerOptions, frames: FrameTable, waitMs: number, stopRequested: () => boolean): {target: Target; unwinder: Unwinder} {
+		const deadline = performance.now() + waitMs;
 		for (;;) {
 			try {
 				const target = openTarget(options.pid);
-				const frames = new FrameTable();
 				// Task chains may run in any thread: --async-aware reads them all. --native-stacks
 				// merges at the walk's eval-call markers (those of --native).
 				const unwinder = new Unwinder(target, frames, {
 					...options, allThreads: options.allThreads || options.asyncAware === true, native: options.native || options.nativeStacks !== undefined,
 				});
 				if (unwinder.ready || performance.now() >= deadline) {
-					return new TargetSession(options, target, unwinder, frames);
+					return {target, unwinder};
 				}
 			} catch (error) {
 				if (performance.now() >= deadline || !(error instanceof UserError) || stopRequested()) {
@@ -69,16 +83,71 @@ export class TargetSession {
 	}
 
 	private constructor(options: SamplerOptions, target: Target, unwinder: Unwinder, frames: FrameTable) {
+		this.options = options;
+		this.frames = frames;
 		this.target = target;
 		this.unwinder = unwinder;
 		this.startUs = nowUs();
+		this.identity = new TargetIdentity(target.pid);
 		this.freezer = options.blocking || options.nativeStacks ? new ThreadFreezer(target.pid) : undefined;
-		this.nativeStacks = options.nativeStacks ? new NativeStacks(target, frames, options.nativeStacks) : undefined;
+		this.needStates = options.cpuState || options.native;
+		this.batches = new BatchBuilder(frames, new ThreadNames(unwinder.remote), options.intervalUs);
+		this.attachReaders();
+	}
+
+	/** What reads around the unwinder: native stacks, task chains, thread names. */
+	private attachReaders(): void {
+		const {options, unwinder, target} = this;
+		this.nativeStacks = options.nativeStacks ? new NativeStacks(target, this.frames, options.nativeStacks) : undefined;
 		unwinder.recordAddresses ||= this.nativeStacks !== undefined;
 		this.asyncStacks = options.asyncAware ? new AsyncStacks(unwinder.remote, unwinder, options.asyncMode ?? 'running') : undefined;
 		unwinder.runningBeforePause = this.freezer?.runningBefore;
-		this.needStates = options.cpuState || options.native;
-		this.batches = new BatchBuilder(frames, new ThreadNames(unwinder.remote), options.intervalUs);
+		this.batches.threadNames = new ThreadNames(unwinder.remote);
+	}
+
+	/**
+	 * Whether the PID still names the process attached to: `gone` (exited, or another process has
+	 * its PID now), `exec` (it runs a new program), or `same`.
+	 */
+	verify(): IdentityCheck {
+		return this.identity.check();
+	}
+
+	/** Another process has the target's PID now (the target exited, and the PID was given again). */
+	pidReused(): boolean {
+		const stat = readStat(this.target.pid);
+		return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && this.identity.check() === 'gone';
+	}
+
+	/** Lets every thread of the target go (before tachyon-top suspends itself): none stays in a ptrace stop. */
+	releaseThreads(): void {
+		this.freezer?.releaseAll();
+	}
+
+	/** Drops the samples not sent yet: taken since the last check, they may not be the target's. */
+	discardPending(): void {
+		this.batches.discard();
+	}
+
+	/**
+	 * After an exec: reads the new program's interpreter (waiting for its runtime) and samples it
+	 * from now on, with the same frame and stack tables. Returns its target, or undefined when the
+	 * new program is not a Python we can read.
+	 */
+	followExec(stopRequested: () => boolean): Target | undefined {
+		this.unwinder.close();
+		try {
+			const {target, unwinder} = TargetSession.openReader(this.options, this.frames, execWaitMs, stopRequested);
+			this.target = target;
+			this.unwinder = unwinder;
+			this.identity.acceptImage();
+			this.attachReaders();
+			this.consecutiveErrors = 0;
+			return target;
+		} catch (error) {
+			this.lastError = `after an exec: ${error instanceof Error ? error.message : String(error)}`;
+			return undefined;
+		}
 	}
 
 	/** Samples the target once, at `nowUs` on the worker's clock, into the next batch. */
@@ -96,21 +165,31 @@ export class TargetSession {
 			}
 
 			if (!(error instanceof TornReadError)) {
+				// A process being killed refuses reads (EPERM) for a moment before it is gone.
+				if (processEnding(this.target.pid)) {
+					return 'gone';
+				}
+
 				throw describeReadError(this.target.pid, error);
 			}
 
 			this.errors++;
 			this.consecutiveErrors++;
 			this.lastError = error.message;
-			// A zombie (exited, not yet reaped) reads as torn memory rather than ESRCH.
-			return this.consecutiveErrors > tornBeforeLivenessCheck && this.gone() ? 'gone' : 'failed';
+			// A zombie (exited, not yet reaped) reads as torn memory rather than ESRCH; so does a
+			// runtime that moved away in an exec.
+			if (this.consecutiveErrors > tornBeforeLivenessCheck) {
+				const identity = this.verify();
+				return identity === 'same' ? 'failed' : identity;
+			}
+
+			return 'failed';
 		}
 	}
 
-	/** The process has exited (gone, or a zombie not yet reaped). */
+	/** The process has exited (gone, or a zombie not yet reaped), or its PID is another process's. */
 	gone(): boolean {
-		const stat = readStat(this.target.pid);
-		return !stat || stat.state === 'Z' || stat.state === 'X';
+		return this.verify() === 'gone';
 	}
 
 	/** Numbers held for the next batch. */
@@ -132,6 +211,7 @@ export class TargetSession {
 	/** Releases /proc file descriptors. */
 	close(): void {
 		this.unwinder.close();
+		this.identity.close();
 	}
 
 	/** One read of every sampled thread; with --blocking, the threads stand still for it, and run on whatever happens (the finally). */

@@ -2,7 +2,9 @@
 // thread never delays a sample. The pacer (pacer.ts) holds the rate; the session
 // (target-session.ts) reads the target and fills the batches (batch-builder.ts), which leave
 // as compact typed arrays, so steady-state sampling allocates nothing per sample. This file
-// is the loop: when to stop, when to look whether the target still lives, when to send.
+// is the loop: when to stop, when to look whether the target still lives (and is still the
+// process attached to: a PID given to another process ends the capture, an exec is followed),
+// when to send. No batch leaves before that look: what it holds was the target's.
 import {parentPort, workerData} from 'node:worker_threads';
 import {UserError} from '../common/errors.js';
 import {libc} from './libc.js';
@@ -21,6 +23,26 @@ const livenessCheckUs = 200_000;
 const maxPendingTicks = 90_000;
 
 const stopRequested = () => Atomics.load(controlWords, Control.stop) === 1;
+
+/**
+ * tachyon-top is about to stop itself (Ctrl-Z): every thread of the target is let go (between
+ * ticks none is seized; a straggler still ours is detached now), the main thread is told, and
+ * the worker waits until it is continued (or stopped). The pacer counts the time away as missed.
+ */
+function holdWhileSuspended(session: TargetSession): void {
+	if (Atomics.load(controlWords, Control.suspend) !== 1) {
+		return;
+	}
+
+	session.releaseThreads();
+	Atomics.store(controlWords, Control.suspended, 1);
+	Atomics.notify(controlWords, Control.suspended);
+	while (Atomics.load(controlWords, Control.suspend) === 1 && !stopRequested()) {
+		Atomics.wait(controlWords, Control.suspend, 1, 200);
+	}
+
+	Atomics.store(controlWords, Control.suspended, 0);
+}
 
 /** This worker's own CPU time, for the bench: /proc/self/task/TID/stat of this thread. */
 function workerCpuUs(tid: number): number {
@@ -47,7 +69,44 @@ function run(): void {
 	let lastBatch = session.startUs;
 	let lastLivenessCheck = session.startUs;
 	let reason: EndReason;
+	/** The target is gone: samples not sent yet are dropped if another process now has its PID. */
+	const ended = (): EndReason => {
+		if (session.pidReused()) {
+			session.discardPending();
+		}
+
+		return 'exited';
+	};
+
+	/** The target exec'd: samples since the last look are dropped, the new program read from now on. */
+	const followed = (): boolean => {
+		session.discardPending();
+		const target = session.followExec(stopRequested);
+		if (target) {
+			post({type: 'exec', atUs: Math.round(pacer.readClock() - session.startUs), target: {pid: target.pid, version: target.version.text, binary: target.binary, command: target.command, startedAt: Date.now()}});
+		}
+
+		return target !== undefined;
+	};
+
+	/** Whether sampling goes on after a look at the target's identity. */
+	const stillTarget = (): boolean => {
+		const identity = session.verify();
+		if (identity === 'gone') {
+			reason = ended();
+			return false;
+		}
+
+		if (identity === 'exec' && !followed()) {
+			reason = 'exited';
+			return false;
+		}
+
+		return true;
+	};
+
 	for (;;) {
+		holdWhileSuspended(session);
 		if (stopRequested()) {
 			reason = 'stopped';
 			break;
@@ -63,32 +122,39 @@ function run(): void {
 			continue; // Woke from a slice of a long wait: look for a stop, then wait on.
 		}
 
-		if (session.tick(now) === 'gone') {
+		const outcome = session.tick(now);
+		if (outcome === 'gone') {
+			reason = ended();
+			break;
+		}
+
+		if (outcome === 'exec' && !followed()) {
 			reason = 'exited';
 			break;
 		}
 
 		const after = pacer.readClock();
-		if (after - lastLivenessCheck > livenessCheckUs) {
+		const sending = after - lastBatch >= options.batchMs * 1000 || session.pending > maxPendingTicks;
+		if (sending || after - lastLivenessCheck > livenessCheckUs) {
 			lastLivenessCheck = after;
-			if (session.gone()) {
-				reason = 'exited';
+			if (!stillTarget()) {
 				break;
 			}
 
 			pacer.readClock();
 		}
 
-		if (after - lastBatch >= options.batchMs * 1000 || session.pending > maxPendingTicks) {
+		if (sending) {
 			sendBatch(after);
 			lastBatch = after;
 			pacer.readClock();
 		}
 	}
 
+	// The last batch (only the statistics, when samples were dropped for not being the target's).
 	sendBatch(nowUs());
 	session.close();
-	post({type: 'done', reason});
+	post({type: 'done', reason: reason!});
 }
 
 try {

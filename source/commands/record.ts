@@ -68,8 +68,21 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		stop();
 	};
 
+	// Ctrl-Z with --blocking: the target's threads must not stay stopped while we are. The worker
+	// lets them all go first, then we stop ourselves; on SIGCONT sampling (and seizing) goes on.
+	const suspend = () => {
+		sampler.holdForSuspend(1000);
+		process.kill(process.pid, 'SIGSTOP');
+		sampler.resumeAfterSuspend();
+	};
+
+	const suspends = config.sampler.blocking === true || config.sampler.nativeStacks !== undefined;
 	process.on('SIGINT', interrupt);
 	process.on('SIGTERM', stop);
+	if (suspends) {
+		process.on('SIGTSTP', suspend);
+	}
+
 	let end;
 	try {
 		end = await sampler.finished;
@@ -78,6 +91,10 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	} finally {
 		process.off('SIGINT', interrupt);
 		process.off('SIGTERM', stop);
+		if (suspends) {
+			process.off('SIGTSTP', suspend);
+		}
+
 		status?.finish();
 		stats?.finish();
 		if (interrupted) {
