@@ -13,6 +13,7 @@ import type {SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
 import type {ProfilingMode} from '../common/profile-types.js';
 import {pstatsText} from './pstats.js';
+import {speedscopeJson} from './speedscope.js';
 import {surrogatePassUtf8} from './surrogate-utf8.js';
 
 export type ExportOptions = {
@@ -108,6 +109,11 @@ export const exporters = {
 		id: 'pprof', flag: 'pprof', description: 'pprof profile (gzipped profile.proto)', extension: 'pb.gz', prefix: 'profile',
 		needsTimeline: false, html: false,
 		export: (profile, options) => ({kind: 'file', data: pprofFile(profile, {pidLabel: options.pidLabel === true, mode: modeOf(profile, options)})}),
+	},
+	speedscope: {
+		id: 'speedscope', flag: 'speedscope', description: 'speedscope profile (JSON, one profile per thread)', extension: 'json', prefix: 'speedscope',
+		needsTimeline: false, html: false,
+		export: (profile, options) => text(speedscopeJson(profile, modeOf(profile, options))),
 	},
 } as const satisfies Record<string, Exporter>;
 
