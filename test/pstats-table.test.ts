@@ -130,7 +130,7 @@ print(sorted(kinds)[-1])
 import pstats
 stats = pstats.Stats(sys.argv[1])
 print(type(stats).__name__)
-stats.print_stats(3)
+stats.print_stats()
 `;
 		const read = (file: string) => execFileSync(tachyon!.path, ['-c', shape, file], {encoding: 'utf8', timeout: 30_000});
 		const ourShape = read(ours);
@@ -142,6 +142,6 @@ stats.print_stats(3)
 		// The default file loads anywhere, as before.
 		const portable = path.join(dir, 'portable.pstats');
 		assert.equal((await runCli(['attach', '-d', '1', '-o', portable, String(target.pid)])).code, 0);
-		assert.match(execFileSync(pythons[0]!.path, ['-c', 'import pstats, sys; pstats.Stats(sys.argv[1]).print_stats(3)', portable], {encoding: 'utf8'}), /crunch/);
+		assert.match(execFileSync(pythons[0]!.path, ['-c', 'import pstats, sys; pstats.Stats(sys.argv[1]).print_stats()', portable], {encoding: 'utf8'}), /crunch/);
 	});
 });
