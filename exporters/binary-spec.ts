@@ -1,7 +1,6 @@
 // Constants of CPython 3.15's binary profile format (version 1), shared by our writer and
 // reader. The layout is described byte by byte in docs/binary-format.md.
 import {createRequire} from 'node:module';
-import type * as ZstdBindingModule from 'zstd-napi/binding.js';
 
 export const magic = 0x54_41_43_48; // "TACH" as a little-endian u32: bytes "HCAT" on disk
 export const swappedMagic = 0x48_43_41_54;
@@ -64,7 +63,29 @@ export const StatsPresent = {
 	missedSamples: 2,
 } as const;
 
-export type ZstdBinding = typeof ZstdBindingModule;
+/** [bytes still to flush, bytes produced, bytes consumed], as zstd-napi's streaming calls return them. */
+type ZstdStreamResult = [number, number, number];
+
+/**
+ * The part of zstd-napi's native binding we use, declared here rather than imported: the
+ * package is optional (it compiles with g++, make and python3), and the build must not need it.
+ */
+export type ZstdBinding = {
+	readonly CCtx: new () => {
+		setParameter(parameter: number, value: number): void;
+		compressStream2(output: Uint8Array, input: Uint8Array, directive: number): ZstdStreamResult;
+	};
+	readonly DCtx: new () => {
+		decompressStream(output: Uint8Array, input: Uint8Array): ZstdStreamResult;
+	};
+	readonly CParameter: {readonly compressionLevel: number};
+	readonly EndDirective: {readonly continue: number; readonly end: number};
+	cStreamOutSize(): number;
+	dStreamOutSize(): number;
+	compressBound(size: number): number;
+	compress(output: Uint8Array, input: Uint8Array, level: number): number;
+	decompress(output: Uint8Array, input: Uint8Array): number;
+};
 
 let zstd: ZstdBinding | null | undefined;
 
