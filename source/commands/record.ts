@@ -38,6 +38,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
 	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
 	let writeError: Error | undefined;
+	let writer: BinaryWriter | undefined;
 	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: true}, {
 		onBatch(batch) {
 			stats?.add(batch);
@@ -51,9 +52,16 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 			}
 		},
 	});
-	const writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
-		intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
-	});
+	try {
+		writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
+			intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
+		});
+	} catch (error) {
+		// No file to write to (or --compression zstd without zstd): nothing is sampled.
+		sampler.stop();
+		await sampler.finished;
+		throw error;
+	}
 
 	// On a terminal, one status line while sampling (--realtime-stats draws its own).
 	const status = stats ? undefined : new StatusLine(profile, {pid: config.sampler.pid, durationS: config.sampler.durationS, requestedHz: 1e6 / config.sampler.intervalUs});
