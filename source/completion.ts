@@ -94,21 +94,21 @@ function zshPositional(command: CommandName): string {
 	switch (command) {
 		case 'attach':
 		case 'dump': {
-			return `':PID:_tachyon_top_pids'`;
+			return '\':PID:_tachyon_top_pids\'';
 		}
 
 		case 'replay': {
-			return `':binary capture:_files -g "*.bin"'`;
+			return '\':binary capture:_files -g "*.bin"\'';
 		}
 
 		case 'run': {
-			return `':script:_files' '*::arguments:_normal'`;
+			return '\':script:_files\' \'*::arguments:_normal\'';
 		}
 	}
 }
 
 function zsh(): string {
-	const cases = commandNames.map(command => `\t\t${command})\n\t\t\t_arguments -s \\\n${[...flagsOf(command).map(flag => zshSpec(flag)), `'(-h --help)'{-h,--help}'[this help]'`, zshPositional(command)].map(line => `\t\t\t\t${line}`).join(' \\\n')} ;;`);
+	const cases = commandNames.map(command => `\t\t${command})\n\t\t\t_arguments -s \\\n${[...flagsOf(command).map(flag => zshSpec(flag)), '\'(-h --help)\'{-h,--help}\'[this help]\'', zshPositional(command)].map(line => `\t\t\t\t${line}`).join(' \\\n')} ;;`);
 	return `#compdef tachyon-top
 # tachyon-top completion for zsh. Load it with: source <(tachyon-top completion zsh)
 # (or save it as _tachyon-top in a directory of your $fpath).

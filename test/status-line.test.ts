@@ -3,6 +3,7 @@
 // "Interrupted by user." as Tachyon does, and still writes the profile.
 import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
+import {promisify} from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
@@ -15,20 +16,14 @@ after(async () => {
 
 const py = testPythons()[0]!;
 const hasScript = fs.existsSync('/usr/bin/script');
+const runInTerminal = promisify(execFile);
 
 /** Runs the CLI under script(1), which gives it a pseudo-terminal; everything it drew. */
 async function onTerminal(args: string[]): Promise<string> {
 	// A wide terminal, so the line is never cut to the width.
 	const command = `stty cols 200; ${[process.execPath, cli, ...args].map(word => `'${word}'`).join(' ')}`;
-	return new Promise((resolve, reject) => {
-		execFile('/usr/bin/script', ['-qec', command, '/dev/null'], {encoding: 'utf8', timeout: 120_000}, (error, stdout) => {
-			if (error) {
-				reject(error);
-			} else {
-				resolve(stdout);
-			}
-		});
-	});
+	const {stdout} = await runInTerminal('/usr/bin/script', ['-qec', command, '/dev/null'], {encoding: 'utf8', timeout: 120_000});
+	return stdout;
 }
 
 describe('status line', () => {
