@@ -84,6 +84,8 @@ export type LiveStoreOptions = {
 	readonly durationS?: number | undefined;
 	/** The target was just started (run --live): wait for its runtime. */
 	readonly waitForRuntimeMs?: number;
+	/** run --live: the script's start gate, opened by the sampler once it has read the script (SamplerOptions.gateFd). */
+	readonly gateFd?: number;
 	/** Where `e` writes files (default: the current directory). */
 	readonly outputDir?: string;
 	/** Display ticks per second (default 10). */
@@ -100,12 +102,13 @@ export type LiveStoreOptions = {
 };
 
 /** What a live view samples: every thread with its CPU and exception state, so mode and thread switch without re-attaching. */
-export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'hz' | 'opcodes' | 'blocking'>): SamplerOptions {
+export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'gateFd' | 'hz' | 'opcodes' | 'blocking'>): SamplerOptions {
 	return {
 		...samplerDefaults, pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS ?? 0, allThreads: true, cpuState: true, exceptionState: true,
 		opcodes: options.opcodes ?? false, blocking: options.blocking ?? false,
 		// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
 		batchMs: 500 / (options.hz ?? 10), waitForRuntimeMs: options.waitForRuntimeMs ?? 0,
+		...(options.gateFd === undefined ? {} : {gateFd: options.gateFd}),
 	};
 }
 

@@ -132,8 +132,10 @@ export class SubprocessFollower {
 	}
 
 	private start(pid: number): void {
+		// The root's start gate is the root's alone.
+		const {gateFd: _rootGate, ...shared} = this.config.sampler;
 		const {profile, sampler} = startProfiling({
-			...this.config.sampler, pid, durationS: 0, waitForRuntimeMs: 2000, mode: this.config.mode, timeline: this.config.timeline, sources: true,
+			...shared, pid, durationS: 0, waitForRuntimeMs: 2000, mode: this.config.mode, timeline: this.config.timeline, sources: true,
 		});
 		const child: ChildProfile = {pid, command: readCmdline(pid), profile, sampler, end: undefined};
 		void sampler.finished.then(end => {

@@ -9,6 +9,9 @@ type WaitpidFn = (pid: number, status: Int32Array, options: number) => number;
 type StrerrorFn = (errno: number) => string;
 type GettidFn = () => number;
 type PrctlFn = (option: number, arg2: number, arg3: number, arg4: number, arg5: number) => number;
+type Pipe2Fn = (fds: Int32Array, flags: number) => number;
+type WriteFn = (fd: number, data: Uint8Array, length: number) => number;
+type CloseFn = (fd: number) => number;
 
 export type Libc = {
 	readonly processVmReadv: ReadFn;
@@ -17,6 +20,10 @@ export type Libc = {
 	readonly strerror: StrerrorFn;
 	readonly prctl: PrctlFn;
 	readonly gettid: GettidFn;
+	readonly pipe2: Pipe2Fn;
+	/** write(2) and close(2) for descriptors Node's fs did not open (a worker warns when fs closes those). */
+	readonly write: WriteFn;
+	readonly close: CloseFn;
 	readonly errno: () => number;
 	readonly address: (buffer: ArrayBufferView) => bigint;
 };
@@ -40,6 +47,9 @@ export function libc(): Libc {
 		strerror: lib.func('const char *strerror(int errnum)') as unknown as StrerrorFn,
 		prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)') as unknown as PrctlFn,
 		gettid: lib.func('int gettid()') as unknown as GettidFn,
+		pipe2: lib.func('int pipe2(int *fds, int flags)') as unknown as Pipe2Fn,
+		write: lib.func('long write(int fd, void *data, unsigned long length)') as unknown as WriteFn,
+		close: lib.func('int close(int fd)') as unknown as CloseFn,
 		errno: () => koffi.errno(),
 		address: (buffer: ArrayBufferView) => koffi.address(buffer),
 	};

@@ -26,6 +26,11 @@ export type SamplerOptions = {
 	readonly nativeStacks?: 'default' | 'all';
 	/** Wait this long for a just-started process to become a readable Python (run mode). */
 	readonly waitForRuntimeMs: number;
+	/**
+	 * run: the write end of the script's start gate (source/commands/start-gate.ts). The worker
+	 * writes one byte once it has read the script waiting there, and closes it on every way out.
+	 */
+	readonly gateFd?: number;
 };
 
 export type ThreadDef = {readonly tid: number; readonly name: string};

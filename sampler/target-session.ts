@@ -31,7 +31,7 @@ export class TargetSession {
 	target: Target;
 	unwinder: Unwinder;
 	/** When sampling this target started, on the worker's clock (µs): tick times count from it. */
-	readonly startUs: number;
+	startUs: number;
 	attempts = 0;
 	errors = 0;
 	lastError: string | undefined;

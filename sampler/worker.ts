@@ -11,6 +11,7 @@ import {libc} from './libc.js';
 import {nowUs, Pacer} from './pacer.js';
 import {readStat} from './proc.js';
 import {Control, type SamplerOptions, type WorkerMessage} from './protocol.js';
+import {closeGate, waitForGate} from './start-gate.js';
 import {TargetSession} from './target-session.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
@@ -52,9 +53,25 @@ function workerCpuUs(tid: number): number {
 
 type EndReason = 'duration' | 'stopped' | 'exited';
 
+/** run: the script waits at its start gate until this worker has read it (start-gate.ts). */
+let gateShut = options.gateFd === undefined;
+function releaseGate(go: boolean): void {
+	if (!gateShut) {
+		gateShut = true;
+		closeGate(options.gateFd!, go);
+	}
+}
+
 function run(): void {
 	const session = TargetSession.open(options, stopRequested);
 	const {target} = session;
+	if (!gateShut) {
+		// Read the script until it waits at its gate, then let it go and start the clock.
+		waitForGate(session.unwinder, performance.now() + Math.max(options.waitForRuntimeMs, 1000), stopRequested);
+		releaseGate(true);
+		session.startUs = nowUs();
+	}
+
 	const workerTid = libc().gettid();
 	libc().prctl(prSetTimerslack, 1, 0, 0, 0);
 	post({type: 'attached', target: {pid: target.pid, version: target.version.text, binary: target.binary, command: target.command, startedAt: Date.now()}});
@@ -160,6 +177,7 @@ function run(): void {
 try {
 	run();
 } catch (error) {
+	releaseGate(false);
 	const userError = error instanceof UserError;
 	post({
 		type: 'error',

@@ -163,6 +163,7 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		cpuState: mode === 'cpu' || format.id === 'gecko',
 		exceptionState: mode === 'exception',
 		waitForRuntimeMs: child ? 5000 : 0,
+		...(child ? {gateFd: child.gateFd} : {}),
 	};
 	// --subprocesses: each Python descendant gets a sampler of its own and a file of its own.
 	const follower = flags.on('subprocesses')

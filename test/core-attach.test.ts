@@ -68,17 +68,29 @@ for (const python of testPythons()) {
 		});
 
 		test('a target that exits mid-capture loses nothing', async () => {
-			const target = await startPython(python, 'short.py', ['4.0']);
+			// The target leaves (SIGUSR1 ends its loop) once the capture has a few hundred samples.
+			const target = await startPython(python, 'short.py', ['600']);
+			running.push(target);
 			const out = path.join(tempDir(), 'short.txt');
-			const {code, stderr} = await runCli(['attach', '-d', '10', '--collapsed', '-o', out, String(target.pid)]);
+			let told = false;
+			const {code, stderr} = await runCli(['attach', '--realtime-stats', '--collapsed', '-o', out, String(target.pid)], {
+				onStderr(_child, text) {
+					const counts = [...text.matchAll(/ N=(\d+) /g)];
+					if (!told && counts.length > 0 && Number(counts.at(-1)![1]) >= 300) {
+						told = true;
+						target.child.kill('SIGUSR1');
+					}
+				},
+			});
 			assert.equal(code, 0, stderr);
+			assert.ok(told, stderr);
 			const reported = new RegExp(`process ${target.pid} exited during sampling; the (\\d+) samples with Python frames`).exec(stderr);
 			assert.ok(reported, stderr);
 			const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
 			assert.ok(shareOf(stacks, 'short.py:busy:') > 50, 'busy() was sampled until the end');
 			const total = [...stacks.values()].reduce((a, b) => a + b, 0);
 			assert.equal(total, Number(reported[1]), 'every sample taken is in the file');
-			assert.ok(total > 100, `samples over four seconds, got ${total}`);
+			assert.ok(total > 100, `samples until it left, got ${total}`);
 		});
 	});
 }
@@ -100,6 +112,27 @@ describe('run', () => {
 		}
 
 		assert.match(stdout, /workload\.py:13\(io_wait\)/, 'time.sleep line');
+	});
+
+	test('a 30 ms script is sampled from its first line, and its exit code is ours', async () => {
+		// The script waits at its start gate until the sampler has read it, however slow our start-up.
+		const out = path.join(tempDir(), 'quick.txt');
+		const {code, stderr} = await runCli(['run', '--python', py.path, '--collapsed', '-o', out, path.join(fixtures, 'quick.py')]);
+		assert.equal(code, 3, stderr);
+		assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'quick.py:thirty_ms:') > 0, fs.readFileSync(out, 'utf8'));
+	});
+
+	test('a script ended by a signal: exit code 128 + the signal, output written', async () => {
+		const out = path.join(tempDir(), 'killed.txt');
+		const {code, stderr} = await runCli(['run', '--python', py.path, '--collapsed', '-o', out, path.join(fixtures, 'quick.py'), 'SIGKILL']);
+		assert.equal(code, 128 + 9, stderr);
+		assert.ok(fs.existsSync(out), stderr);
+	});
+
+	test('run -m with a module that does not exist fails with Python\'s own message', async () => {
+		const {code, stderr} = await runCli(['run', '--python', py.path, '--collapsed', '-o', path.join(tempDir(), 'missing.txt'), '-m', 'no_such_module_here']);
+		assert.notEqual(code, 0);
+		assert.match(stderr, /no_such_module_here/);
 	});
 
 	test('run -m module with its own arguments', async () => {

@@ -49,7 +49,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 			script.stop();
 		};
 
-		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true}).start();
+		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true, gateFd: script.gateFd}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
 		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS, subprocesses: options.subprocesses === true}).start();

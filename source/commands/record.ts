@@ -8,6 +8,7 @@ import {UserError} from '../../common/errors.js';
 import {terminalText} from '../../common/terminal-text.js';
 import type {ProfilingMode} from '../../common/profile-types.js';
 import type {SamplerOptions} from '../../sampler/protocol.js';
+import {readStat} from '../../sampler/proc.js';
 import {startProfiling} from '../../live/start-profiling.js';
 import {outputPathFor, writeExport} from '../../live/output.js';
 import {samplingHeader} from '../../exporters/pstats.js';
@@ -30,6 +31,12 @@ export type RecordResult = {
 	readonly reason: 'duration' | 'stopped' | 'exited';
 	readonly path: string | undefined;
 };
+
+/** The process has exited: gone from /proc, or a zombie not yet reaped. */
+function processGone(pid: number): boolean {
+	const state = readStat(pid)?.state;
+	return state === undefined || state === 'Z' || state === 'X';
+}
 
 export async function record(config: RecordConfig): Promise<RecordResult> {
 	// --binary streams to its file while sampling (memory stays flat at any rate), so it needs no timeline.
@@ -115,6 +122,11 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		}
 	}
 
+	// run: a script that ended before the sampler could read it is no failure of ours; its (empty) output is still written.
+	if (end.kind === 'error' && config.targetIsChild && profile.ticks === 0 && processGone(config.sampler.pid)) {
+		end = {kind: 'done', reason: 'exited'} as const;
+	}
+
 	if (end.kind === 'error') {
 		if (profile.samples === 0) {
 			if (binaryPath !== undefined) {
@@ -156,6 +168,10 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		}
 
 		process.stderr.write(`tachyon-top: process ${config.sampler.pid} exited during sampling; the ${withFrames} samples with Python frames taken until then were written.\n`);
+	}
+
+	if (config.targetIsChild && profile.ticks === 0) {
+		process.stderr.write('tachyon-top: the script ended before its first sample: nothing was sampled.\n');
 	}
 
 	if (path) {

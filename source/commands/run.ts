@@ -1,9 +1,11 @@
 // run: starts the script (or module) with a Python interpreter; the sampler attaches to it.
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import type {Readable} from 'node:stream';
 import {UserError} from '../../common/errors.js';
 import {readStat} from '../../sampler/proc.js';
+import {openStartGate, type StartGate} from './start-gate.js';
 
 export type ScriptOptions = {
 	readonly target: string[];
@@ -13,9 +15,11 @@ export type ScriptOptions = {
 
 export type RunningScript = {
 	readonly pid: number;
+	/** The write end of the script's start gate: the sampler lets the script go through it (SamplerOptions.gateFd). */
+	readonly gateFd: number;
 	/** Ends the script if it is still running (after -d, or on Ctrl-C). */
 	stop(): void;
-	/** The script's exit code (0 when it was stopped by us). */
+	/** The script's exit code, 128 + N when a signal N ended it, 0 when our stop() did. */
 	exitCode(): Promise<number>;
 };
 
@@ -50,10 +54,16 @@ export function checkScript(options: ScriptOptions): void {
 	commandFor(options);
 }
 
-/** `quiet`: the script's stdio goes nowhere (the live view, whose screen it would scribble on), else it is the terminal's. */
+/**
+ * Starts the script behind its start gate (start-gate.ts): it waits until the sampler given
+ * `gateFd` has read it once. `quiet`: the script's stdio goes nowhere (the live view, whose
+ * screen it would scribble on), else it is the terminal's.
+ */
 export function startScript(options: ScriptOptions, quiet = false): RunningScript {
 	const {python, args} = commandFor(options);
-	return track(spawn(python, args, {stdio: quiet ? 'ignore' : 'inherit'}), python);
+	const io = quiet ? 'ignore' : 'inherit';
+	const gate = openStartGate(3);
+	return track(gate, python, () => spawn(python, args, {stdio: [io, io, io, gate.readFd], env: gate.env}));
 }
 
 /** The running script's pid as the intermediate reports it, or why it could not start. */
@@ -175,18 +185,25 @@ os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 export async function startScriptBlocking(options: ScriptOptions, quiet = false): Promise<RunningScript> {
 	const {python, args} = commandFor(options);
 	const stdio = quiet ? 'ignore' : 'inherit';
-	const child = spawn(python, ['-I', '-S', '-c', intermediate, python, ...args], {stdio: [stdio, stdio, stdio, 'pipe']});
-	const running = track(child, python);
+	// The intermediate ignores the gate (-I -S) and passes its fd 4 on to the script.
+	const gate = openStartGate(4);
+	let child!: ChildProcess;
+	const running = track(gate, python, () => {
+		child = spawn(python, ['-I', '-S', '-c', intermediate, python, ...args], {stdio: [stdio, stdio, stdio, 'pipe', gate.readFd], env: gate.env});
+		return child;
+	});
 	const report = await readReport(child);
 	const pid = /^(\d+)\n$/.exec(report)?.[1];
 	if (pid === undefined) {
 		running.stop();
+		fs.closeSync(running.gateFd);
 		throw new UserError(report === '' ? `${python} did not start the script: with --blocking it starts it through a few lines of Python, which need Python 3.4+` : `Cannot start ${python}: ${report.trim()}`, 2);
 	}
 
 	const scriptPid = Number(pid);
 	return {
 		pid: scriptPid,
+		gateFd: running.gateFd,
 		stop() {
 			// The script may have ended a moment before the intermediate did: then its exit code stands.
 			const stat = readStat(scriptPid);
@@ -198,25 +215,48 @@ export async function startScriptBlocking(options: ScriptOptions, quiet = false)
 	};
 }
 
-/** The exit code and stop() of the process we started (the script itself, or the intermediate). */
-function track(child: ChildProcess, python: string): RunningScript {
+/** The shell's convention for a process a signal ended: 128 + the signal's number. */
+function signalExitCode(signal: NodeJS.Signals): number {
+	return 128 + (os.constants.signals[signal] ?? 0);
+}
+
+/**
+ * Starts the process (the script itself, or the intermediate) with the gate's read end, and
+ * gives its exit code and stop(). The gate's directory goes when the process ends.
+ */
+function track(gate: StartGate, python: string, start: () => ChildProcess): RunningScript {
+	let child: ChildProcess;
+	try {
+		child = start();
+	} finally {
+		gate.handedOver();
+	}
+
 	let stoppedByUs = false;
 	const exited = new Promise<number>(resolve => {
 		child.on('exit', (code, signal) => {
-			resolve(stoppedByUs ? 0 : (code ?? (signal === 'SIGINT' ? 130 : 1)));
+			gate.remove();
+			// The script's own exit code stands even when our stop() came too late to matter.
+			resolve(code ?? (signal === 'SIGTERM' && stoppedByUs ? 0 : signalExitCode(signal!)));
 		});
 		child.on('error', () => {
+			gate.remove();
 			resolve(127);
 		});
 	});
 	if (child.pid === undefined) {
+		fs.closeSync(gate.writeFd);
 		throw new UserError(`Cannot start ${python}: not found (set --python or TACHYON_TOP_PYTHON)`, 2);
 	}
 
+	const {pid} = child;
 	return {
-		pid: child.pid,
+		pid,
+		gateFd: gate.writeFd,
 		stop() {
-			if (child.exitCode === null && child.signalCode === null) {
+			// A process that has exited but is not reaped yet (a zombie) keeps its exit code: no signal.
+			const state = readStat(pid)?.state;
+			if (child.exitCode === null && child.signalCode === null && state !== undefined && state !== 'Z' && state !== 'X') {
 				stoppedByUs = true;
 				child.kill('SIGTERM');
 			}
