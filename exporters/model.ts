@@ -323,6 +323,8 @@ export class Profile {
 			reads: now.reads - base.reads,
 			bytesRead: now.bytesRead - base.bytesRead,
 			cpuUs: now.cpuUs - base.cpuUs,
+			...(now.late === undefined ? {} : {late: now.late - (base.late ?? 0)}),
+			...(now.cpuWaitUs === undefined ? {} : {cpuWaitUs: now.cpuWaitUs - (base.cpuWaitUs ?? 0)}),
 		};
 	}
 
@@ -348,7 +350,7 @@ export class Profile {
 	}
 
 	/** The sampling statistics a report shows: rate achieved, error rate, missed samples. */
-	summary(): {durationS: number; attempts: number; rate: number; errorRate: number; missedRate: number; missed: number} {
+	summary(): {durationS: number; attempts: number; rate: number; errorRate: number; missedRate: number; missed: number; late: number | undefined; lateRate: number; cpuWaitS: number | undefined} {
 		const stats = this.sampledStats;
 		const durationS = stats.elapsedUs / 1e6;
 		const attempts = stats.attempts;
@@ -360,6 +362,9 @@ export class Profile {
 			errorRate: attempts > 0 ? (stats.errors / attempts) * 100 : 0,
 			missed: stats.missed,
 			missedRate: expected > 0 ? (stats.missed / expected) * 100 : 0,
+			late: stats.late,
+			lateRate: attempts > 0 ? ((stats.late ?? 0) / attempts) * 100 : 0,
+			cpuWaitS: stats.cpuWaitUs === undefined ? undefined : stats.cpuWaitUs / 1e6,
 		};
 	}
 

@@ -28,6 +28,23 @@ function unitFor(maxUs: number): {label: string; divisor: number} {
 	return {label: 'μs', divisor: 1};
 }
 
+/**
+ * Why samples came late or were missed, when they did: the sampler waited for a CPU, or its
+ * reads were slow. Only a capture's own statistics know (a replayed file does not).
+ */
+function stallLine(summary: ReturnType<Profile['summary']>): string | undefined {
+	if (summary.late === undefined || (summary.late === 0 && summary.missed === 0)) {
+		return undefined;
+	}
+
+	const waited = summary.cpuWaitS === undefined ? undefined : summary.cpuWaitS;
+	const reason = waited !== undefined && waited >= summary.durationS * 0.01
+		? `the sampler waited ${waited.toFixed(2)} s for a CPU (a busy machine)`
+		: 'its reads took longer than the interval';
+	const skipped = summary.missed > 0 ? '; stalls over a second are not caught up (the missed samples)' : '';
+	return `Late samples: ${summary.late.toLocaleString('en-US')} (${summary.lateRate.toFixed(2)}%), taken back to back after stalls: ${reason}${skipped}`;
+}
+
 /** `1,234`: counts as Tachyon prints them (`{n:n}` in an English locale). */
 const count = (value: number) => value.toLocaleString('en-US');
 
@@ -61,6 +78,11 @@ export function samplingHeader(profile: Profile, options: {exitNote?: boolean} =
 
 	for (const exec of profile.execs) {
 		lines.push(terminalText(`Process ${profile.meta.pid} exec'd at ${(exec.atUs / 1e6).toFixed(2)} s into ${exec.command.join(' ')} (Python ${exec.pythonVersion}); later samples are of that program.`));
+	}
+
+	const stalls = stallLine(summary);
+	if (stalls) {
+		lines.push(stalls);
 	}
 
 	if (profile.endReason === 'exited' && options.exitNote !== false) {

@@ -381,10 +381,12 @@ export class LiveStore {
 
 		const attempts = stats.attempts - window.at.attempts;
 		const missed = stats.missed - window.at.missed;
+		// Late ticks are caught up, back to back (sampler/pacer.ts): only when most come late is it news.
+		const late = (stats.late ?? 0) - (window.at.late ?? 0);
 		this.rateWindow = {
 			at: stats,
 			achievedHz: (attempts / spanUs) * 1e6,
-			behind: attempts + missed > 0 && missed / (attempts + missed) > 0.05,
+			behind: attempts + missed > 0 && (missed / (attempts + missed) > 0.05 || late / Math.max(attempts, 1) > 0.5),
 			pauseUs: pauseOver(window.at, stats) ?? window.pauseUs,
 		};
 	}

@@ -146,6 +146,16 @@ export function processEnding(pid: number): boolean {
 	}
 }
 
+/** µs a thread has waited on a run queue for a CPU, from /proc/PID/task/TID/schedstat (run ns, wait ns, slices). */
+export function readRunQueueWaitUs(pid: number, tid: number): number | undefined {
+	try {
+		const wait = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+		return Number.isFinite(wait) ? wait / 1000 : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 export function listTasks(pid: number): number[] {
 	try {
 		return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger);

@@ -55,8 +55,12 @@ export type SamplerStats = {
 	/** Sampling ticks attempted, successful or not. */
 	readonly attempts: number;
 	readonly errors: number;
-	/** Ticks that were due but could not be taken in time. */
+	/** Ticks that fell due but were skipped (owed for over a second: a stall too long to catch up on). */
 	readonly missed: number;
+	/** Ticks taken late, back to back after a stall (counted in attempts too). */
+	readonly late?: number;
+	/** µs the sampler's thread waited for a CPU while sampling (its schedstat run-queue time): why ticks came late. */
+	readonly cpuWaitUs?: number;
 	/** µs since sampling started. */
 	readonly elapsedUs: number;
 	readonly lastError?: string;

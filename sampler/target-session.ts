@@ -7,13 +7,16 @@ import {FrameTable} from './frame-table.js';
 import {NativeStacks} from './native/native-stacks.js';
 import {nowUs} from './pacer.js';
 import {processEnding, readStat} from './proc.js';
-import type {SampleBatch, SamplerOptions} from './protocol.js';
+import type {SampleBatch, SamplerOptions, SamplerStats} from './protocol.js';
 import {ThreadFreezer} from './ptrace.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {describeReadError, openTarget, type Target} from './target.js';
 import {type IdentityCheck, TargetIdentity} from './target-identity.js';
 import {ThreadNames} from './thread-names.js';
 import {Unwinder} from './unwinder.js';
+
+/** What the worker adds to a session's statistics: pacing (missed, late ticks) and its own thread's CPU. */
+export type WorkerStats = Pick<SamplerStats, 'missed' | 'late' | 'cpuUs' | 'cpuWaitUs'>;
 
 /** How a tick went for one target: read, failed (a torn read, counted), the process is gone, or it exec'd. */
 export type TickOutcome = 'sampled' | 'failed' | 'gone' | 'exec';
@@ -197,12 +200,12 @@ export class TargetSession {
 		return this.batches.pending;
 	}
 
-	/** The samples since the last batch, with the statistics of the whole capture so far. */
-	takeBatch(nowUs: number, missed: number, cpuUs: number): {batch: SampleBatch; transfer: ArrayBuffer[]} {
+	/** The samples since the last batch, with the statistics of the whole capture so far (`worker`: the pacer's and the thread's). */
+	takeBatch(nowUs: number, worker: WorkerStats): {batch: SampleBatch; transfer: ArrayBuffer[]} {
 		const {attempts, errors, lastError, freezer} = this;
 		return this.batches.take(nowUs, {
-			attempts, errors, missed, elapsedUs: nowUs - this.startUs,
-			reads: this.unwinder.memory.calls, bytesRead: this.unwinder.memory.bytes, cpuUs,
+			attempts, errors, ...worker, elapsedUs: nowUs - this.startUs,
+			reads: this.unwinder.memory.calls, bytesRead: this.unwinder.memory.bytes,
 			...(freezer ? {pauseUs: freezer.pauseUs, pauses: freezer.pauses} : {}),
 			...(lastError ? {lastError} : {}),
 		});

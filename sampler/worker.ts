@@ -9,7 +9,7 @@ import {parentPort, workerData} from 'node:worker_threads';
 import {UserError} from '../common/errors.js';
 import {libc} from './libc.js';
 import {nowUs, Pacer} from './pacer.js';
-import {readStat} from './proc.js';
+import {readRunQueueWaitUs, readStat} from './proc.js';
 import {Control, type SamplerOptions, type WorkerMessage} from './protocol.js';
 import {closeGate, waitForGate} from './start-gate.js';
 import {TargetSession} from './target-session.js';
@@ -51,6 +51,12 @@ function workerCpuUs(tid: number): number {
 	return stat ? ((stat.utimeTicks + stat.stimeTicks) * 1e6) / 100 : 0;
 }
 
+/** How long this worker's thread has waited for a CPU since `since` (µs, its schedstat). */
+function cpuWaitSince(tid: number, since: number | undefined): number | undefined {
+	const now = readRunQueueWaitUs(process.pid, tid);
+	return now === undefined || since === undefined ? undefined : now - since;
+}
+
 type EndReason = 'duration' | 'stopped' | 'exited';
 
 /** run: the script waits at its start gate until this worker has read it (start-gate.ts). */
@@ -78,8 +84,12 @@ function run(): void {
 
 	const pacer = new Pacer(options.intervalUs, session.startUs);
 	const durationUs = options.durationS * 1e6;
+	const waitAtStart = readRunQueueWaitUs(process.pid, workerTid);
 	const sendBatch = (now: number) => {
-		const {batch, transfer} = session.takeBatch(now, pacer.missed, workerCpuUs(workerTid));
+		const cpuWaitUs = cpuWaitSince(workerTid, waitAtStart);
+		const {batch, transfer} = session.takeBatch(now, {
+			missed: pacer.missed, late: pacer.late, cpuUs: workerCpuUs(workerTid), ...(cpuWaitUs === undefined ? {} : {cpuWaitUs}),
+		});
 		post(batch, transfer);
 	};
 
