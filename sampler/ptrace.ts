@@ -6,6 +6,7 @@
 // sampler worker, synchronously (no koffi async). Every pause is undone by resume() before
 // the worker does anything else; close() resumes too, for the ways out of the loop.
 import fs from 'node:fs';
+import {UserError} from '../common/errors.js';
 import {errno, libc} from './libc.js';
 import {permissionError} from './permission-advice.js';
 import {processEnding} from './proc.js';
@@ -16,11 +17,24 @@ const ptraceInterrupt = 0x42_07;
 const ptraceDetach = 17;
 const waitAll = 0x40_00_00_00; // __WALL: clone()d threads too
 const waitNoHang = 1;
+/** Listings of the thread list per pause: threads started while we stop the others are found by the next one. */
+const maxListings = 4;
+/** A refusal of the main thread this many pauses in a row, before any seize ever worked, is a real one. */
+const refusalsBeforeError = 5;
 /** A thread that does not reach its stop in this long is left running (it is exiting, most likely). */
 const stopTimeoutMs = 50;
 /** How long to spin for a stop before sleeping between checks, and how long each sleep is. */
 const spinSpanMs = 0.2;
 const napMs = 0.05;
+
+/** Who traces a process (TracerPid in its status), 0 for nobody. */
+function tracerOf(pid: number): number {
+	try {
+		return Number(/^TracerPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+	} catch {
+		return 0;
+	}
+}
 
 /** WIFSTOPPED: the wait status of a stop rather than an exit. */
 function isStopped(status: number): boolean {
@@ -56,6 +70,10 @@ export class ThreadFreezer {
 	 */
 	readonly runningBefore = new Map<number, boolean>();
 	private readonly statBuffer = Buffer.alloc(512);
+	/** Some thread was stopped once: permission is not the problem. */
+	private everSeized = false;
+	/** Pauses in a row whose seize of the main thread was refused, before any ever succeeded. */
+	private deniedInARow = 0;
 	/**
 	 * How long the target stood still, in total, and how often: from the start of each pause to
 	 * the end of its resume, the reads in between included (what --blocking costs the target).
@@ -69,70 +87,38 @@ export class ThreadFreezer {
 		this.pid = pid;
 	}
 
-	/** Stops every thread of the target; returns how many were stopped. */
+	/**
+	 * Stops every thread of the target; returns how many were stopped. Threads race with us:
+	 * one may start while the others are being stopped (it is stopped too: the thread list is
+	 * read again until it holds no new thread), end in the middle (ESRCH, or EPERM for one
+	 * exiting), or still be ours from an earlier pause. None of that costs more than that
+	 * thread in this sample. Only a process whose main thread we may never stop is an error.
+	 */
 	pause(readStates = false): number {
 		this.pausedAt = performance.now();
-		const {ptrace, waitpid} = libc();
-		let tids: string[];
-		try {
-			tids = fs.readdirSync(`/proc/${this.pid}/task`);
-		} catch {
+		let tids = this.listThreads();
+		if (tids.length === 0) {
 			return 0; // The process is gone; the unwinder will say so.
 		}
 
 		this.runningBefore.clear();
 		if (readStates) {
-			for (const name of tids) {
-				this.runningBefore.set(Number(name), this.isRunning(name));
+			for (const tid of tids) {
+				this.runningBefore.set(tid, this.isRunning(tid));
 			}
 		}
 
 		try {
-			for (const name of tids) {
-				const tid = Number(name);
-				if (this.stragglers.has(tid)) {
-					continue; // Still ours from an earlier pause, not yet stopped: resume() detaches it.
+			const looked = new Set<number>();
+			// A thread created while we stop the others appears in the next listing.
+			for (let round = 0; round < maxListings && tids.length > 0; round++) {
+				for (const tid of tids) {
+					looked.add(tid);
+					this.seize(tid);
 				}
 
-				if (ptrace(ptraceSeize, tid, 0, 0) !== 0) {
-					const code = libc().errno();
-					if (code === errno.ESRCH) {
-						continue; // The thread ended since we listed it.
-					}
-
-					if (code === errno.EPERM && this.seized.length === 0) {
-						// A process on its way out (killed, exiting) refuses ptrace with EPERM too:
-						// that is an exit, not a permission to ask for.
-						if (processEnding(this.pid)) {
-							throw new TargetGoneError(this.pid);
-						}
-
-						throw permissionError(this.pid, 'stopping (--blocking, ptrace) the threads of');
-					}
-
-					continue;
-				}
-
-				this.seized.push(tid);
-				ptrace(ptraceInterrupt, tid, 0, 0);
-			}
-
-			// Wait for each seized thread to reach its stop, without ever blocking for good.
-			for (const tid of this.seized) {
-				const started = performance.now();
-				const deadline = started + stopTimeoutMs;
-				let waited = 0;
-				while ((waited = waitpid(tid, this.status, waitAll | waitNoHang)) === 0 && performance.now() < deadline) {
-					// A stop takes microseconds: spin. A thread still not there after spinSpanMs is
-					// waiting for a CPU, which the spinning would keep from it (2 cores, loaded): sleep.
-					if (performance.now() - started > spinSpanMs) {
-						Atomics.wait(this.nap, 0, 0, napMs);
-					}
-				}
-
-				if (waited === tid) {
-					this.noteStop(tid);
-				}
+				this.waitForStops();
+				tids = this.listThreads().filter(tid => !looked.has(tid));
 			}
 		} catch (error) {
 			this.resume();
@@ -142,7 +128,86 @@ export class ThreadFreezer {
 		return this.seized.length;
 	}
 
-	private isRunning(tid: string): boolean {
+	/** The target's threads now; empty once it is gone. */
+	private listThreads(): number[] {
+		try {
+			return fs.readdirSync(`/proc/${this.pid}/task`).map(Number);
+		} catch {
+			return [];
+		}
+	}
+
+	/** Seizes and interrupts one thread, or leaves it be (gone, exiting, still ours). */
+	private seize(tid: number): void {
+		const {ptrace} = libc();
+		if (this.stragglers.has(tid) || this.seized.includes(tid)) {
+			return; // Still ours from an earlier pause, not yet stopped: resume() detaches it.
+		}
+
+		if (ptrace(ptraceSeize, tid, 0, 0) !== 0) {
+			const code = libc().errno();
+			if (code === errno.EPERM) {
+				this.deniedOnce(tid);
+			}
+
+			return; // ESRCH: it ended since we listed it.
+		}
+
+		this.everSeized = true;
+		this.deniedInARow = 0;
+		this.seized.push(tid);
+		ptrace(ptraceInterrupt, tid, 0, 0); // ESRCH: it is exiting; its wait says so.
+	}
+
+	/**
+	 * EPERM from PTRACE_SEIZE. For a thread that is exiting (or a process in the middle of
+	 * exec) it is a race, and costs that thread this sample. It is a real refusal only when
+	 * the main thread is refused again and again before any thread was ever stopped: then
+	 * say why (another tracer, or the kernel's rules).
+	 */
+	private deniedOnce(tid: number): void {
+		if (tid !== this.pid || this.everSeized || ++this.deniedInARow < refusalsBeforeError) {
+			return;
+		}
+
+		// A process on its way out (killed, exiting) refuses ptrace with EPERM too: that is an
+		// exit, not a permission to ask for.
+		if (processEnding(this.pid)) {
+			throw new TargetGoneError(this.pid);
+		}
+
+		const tracer = tracerOf(this.pid);
+		throw tracer !== 0 && tracer !== process.pid
+			? new UserError(`cannot stop the threads of process ${this.pid} (--blocking): it is already traced by process ${tracer} (a debugger?)`)
+			: permissionError(this.pid, 'stopping (--blocking, ptrace) the threads of');
+	}
+
+	/** Waits for each seized thread to reach its stop, without ever blocking for good. */
+	private waitForStops(): void {
+		const {waitpid} = libc();
+		for (const tid of this.seized) {
+			if (this.collected.has(tid)) {
+				continue;
+			}
+
+			const started = performance.now();
+			const deadline = started + stopTimeoutMs;
+			let waited = 0;
+			while ((waited = waitpid(tid, this.status, waitAll | waitNoHang)) === 0 && performance.now() < deadline) {
+				// A stop takes microseconds: spin. A thread still not there after spinSpanMs is
+				// waiting for a CPU, which the spinning would keep from it (2 cores, loaded): sleep.
+				if (performance.now() - started > spinSpanMs) {
+					Atomics.wait(this.nap, 0, 0, napMs);
+				}
+			}
+
+			if (waited === tid) {
+				this.noteStop(tid);
+			}
+		}
+	}
+
+	private isRunning(tid: number): boolean {
 		try {
 			const fd = fs.openSync(`/proc/${this.pid}/task/${tid}/stat`, 'r');
 			const length = fs.readSync(fd, this.statBuffer, 0, this.statBuffer.length, 0);

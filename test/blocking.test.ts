@@ -12,6 +12,7 @@ import {createElement} from 'react';
 import {LiveView} from '../components/live-view.js';
 import {startScriptBlocking} from '../source/commands/run.js';
 import {LiveStore} from '../live/live-store.js';
+import {ThreadFreezer} from '../sampler/ptrace.js';
 import {cli, delay, fixtures, parseCollapsed, python, runCli, runsOnNormally, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 import {waitForFrame} from './live-helpers.js';
 
@@ -96,6 +97,42 @@ for (const py of versions) {
 			assert.match(dump.stdout, /on CPU/, 'on-CPU state is taken before the threads stop');
 			await runsOnNormally(target.pid);
 			await target.stop();
+		});
+
+		test('threads that start and end while the others are stopped cost no failed stop', async () => {
+			const target = await startPython(py, 'churn.py');
+			running.push(target);
+			const out = path.join(tempDir(), 'churn.txt');
+			const {code, stderr} = await runCli(['attach', '--blocking', '-a', '-r', '2khz', '-d', '3', '--collapsed', '-o', out, String(target.pid)]);
+			assert.equal(code, 0, stderr);
+			assert.doesNotMatch(stderr, /sampling stopped|permission denied/);
+			const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
+			assert.ok(shareOf(stacks, 'churn.py:spin:') > 10, 'the spinners sampled');
+			assert.ok(shareOf(stacks, 'churn.py:short_life:') > 0, 'short-lived threads sampled too');
+			await runsOnNormally(target.pid);
+			await target.stop();
+		});
+
+		test('a process that exits while its threads are being stopped is no permission error', async () => {
+			// An exiting thread (its main thread too, at the end) refuses PTRACE_SEIZE with EPERM:
+			// that was taken for a refusal of permission ("sampling stopped: permission denied").
+			const script = await startScriptBlocking({target: [path.join(fixtures, 'churn.py'), '1'], module: false, python: py.path}, true);
+			fs.writeSync(script.gateFd, 'g'); // Past its start gate (what the sampler does once it has read it).
+			fs.closeSync(script.gateFd);
+			const freezer = new ThreadFreezer(script.pid);
+			let pauses = 0;
+			try {
+				for (const deadline = Date.now() + 30_000; fs.existsSync(`/proc/${script.pid}/task`) && Date.now() < deadline; pauses++) {
+					freezer.pause();
+					freezer.resume();
+				}
+			} finally {
+				freezer.resume();
+				script.stop();
+			}
+
+			assert.ok(pauses > 10, `${pauses} pauses`);
+			assert.equal(await script.exitCode(), 0);
 		});
 
 		for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -261,7 +298,7 @@ describe('--blocking in the live view', () => {
 	test('attach: the view shows every thread and the pause per sample; after it the target runs on untraced', async () => {
 		// Not this process's own child (libuv reaps its children's stops): started as run --blocking starts scripts.
 		const target = await startScriptBlocking({target: [path.join(fixtures, 'threads.py')], module: false, python: py.path}, true);
-		const store = new LiveStore({pid: target.pid, intervalUs: 1000, blocking: true, outputDir: tempDir(), waitForRuntimeMs: 5000}).start();
+		const store = new LiveStore({pid: target.pid, intervalUs: 1000, blocking: true, outputDir: tempDir(), waitForRuntimeMs: 5000, gateFd: target.gateFd}).start();
 		const view = render(createElement(LiveView, {store, onQuit() {}}));
 		try {
 			const shown = await waitForFrame(() => view.lastFrame() ?? '', text => text.includes('spin_one') && text.includes('spin_two') && text.includes('sleeper'), 20_000);
