@@ -1,4 +1,4 @@
-// --live --subprocesses: the target and each Python descendant the follower finds, one live
+// --live --subprocesses: the target and each Python descendant its sampler follows, one live
 // store (and one profile) per process, and which of them the view shows. Switching only
 // changes what is shown: every process keeps being sampled.
 import {SubprocessFollower} from './subprocesses.js';
@@ -23,26 +23,26 @@ export type LiveProcessesOptions = {
 
 type Listener = () => void;
 
+/** The follower for a live view's target (give it to the target's LiveStore as `follower`). */
+export function liveFollower(pid: number, options: LiveProcessesOptions): SubprocessFollower {
+	return new SubprocessFollower({sampler: liveSamplerOptions({pid, ...options}), mode: 'wall', timeline: false});
+}
+
 export class LiveProcesses {
 	private readonly follower: SubprocessFollower;
 	private readonly listeners = new Set<Listener>();
 	private readonly stores: LiveStore[];
 	private snapshot: ProcessesSnapshot;
 
-	/** Starts following the root store's descendants. */
-	constructor(root: LiveStore, options: LiveProcessesOptions) {
+	/** Shows `root` and each child `follower` (the root store's, see liveFollower) finds. */
+	constructor(root: LiveStore, follower: SubprocessFollower, options: LiveProcessesOptions) {
 		this.stores = [root];
 		this.snapshot = {store: root, index: 0, stores: [root]};
+		this.follower = follower;
 		const childOptions = {intervalUs: options.intervalUs, opcodes: options.opcodes ?? false, blocking: options.blocking ?? false, ...(options.outputDir === undefined ? {} : {outputDir: options.outputDir}), ...(options.hz === undefined ? {} : {hz: options.hz})};
-		this.follower = new SubprocessFollower({
-			rootPid: root.pid,
-			sampler: liveSamplerOptions({pid: root.pid, ...childOptions}),
-			mode: 'wall',
-			timeline: false,
-			onChild: child => {
-				this.stores.push(new LiveStore({pid: child.pid, child, ...childOptions, subprocesses: true}).start());
-				this.update(this.snapshot.index);
-			},
+		follower.listen(child => {
+			this.stores.push(new LiveStore({pid: child.pid, child, ...childOptions, subprocesses: true}).start());
+			this.update(this.snapshot.index);
 		});
 	}
 

@@ -11,8 +11,8 @@ import {ThreadStatus, type ProfilingMode} from '../common/profile-types.js';
 import {hasUnsafeText, terminalText} from '../common/terminal-text.js';
 import type {SamplerOptions, SamplerStats} from '../sampler/protocol.js';
 import {processStartMs} from '../sampler/proc.js';
-import {samplerDefaults, type Sampler} from '../sampler/sampler.js';
-import type {ChildProfile} from './subprocesses.js';
+import {samplerDefaults, type SamplerHandle} from '../sampler/sampler.js';
+import type {ChildProfile, SubprocessFollower} from './subprocesses.js';
 import {writeExport} from './output.js';
 import {startProfiling} from './start-profiling.js';
 
@@ -99,6 +99,8 @@ export type LiveStoreOptions = {
 	readonly child?: ChildProfile;
 	/** One of several processes (--subprocesses): exports label each sample with its pid (pprof). */
 	readonly subprocesses?: boolean;
+	/** --subprocesses: the target's children are sampled with it, and their news go to this follower. */
+	readonly follower?: SubprocessFollower;
 };
 
 /** What a live view samples: every thread with its CPU and exception state, so mode and thread switch without re-attaching. */
@@ -118,7 +120,7 @@ export class LiveStore {
 	readonly profile: Profile;
 	private readonly options: LiveStoreOptions;
 	private readonly listeners = new Set<Listener>();
-	private readonly sampler: Sampler;
+	private readonly sampler: SamplerHandle;
 	private timer: NodeJS.Timeout | undefined;
 	private snapshot: LiveSnapshot;
 	private status: LiveStatus = 'attaching';
@@ -147,18 +149,27 @@ export class LiveStore {
 		this.processStartMs = processStartMs(options.pid);
 		this.mode = options.mode ?? 'wall';
 		// A follower's child is already being sampled (its profile and sampler come with it).
-		const {profile, sampler} = options.child ?? startProfiling({...liveSamplerOptions(options), mode: this.mode, sources: true}, {
-			onAttached: () => {
-				this.status = 'sampling';
-				this.publish(true);
-			},
-		});
+		const {profile, sampler} = options.child ?? this.startSampling(options);
 		this.profile = profile;
 		this.sampler = sampler;
 		this.finishedPromise = new Promise(resolve => {
 			this.resolveFinished = resolve;
 		});
 		this.snapshot = this.compute();
+	}
+
+	/** Samples `options.pid`, and with --subprocesses its children for the follower. */
+	private startSampling(options: LiveStoreOptions): {profile: Profile; sampler: SamplerHandle} {
+		const {follower} = options;
+		const {profile, sampler} = startProfiling({...liveSamplerOptions(options), mode: this.mode, sources: true, ...(follower ? {followChildren: true} : {})}, {
+			onAttached: () => {
+				this.status = 'sampling';
+				this.publish(true);
+			},
+			...(follower ? {onChild: follower.onEvent} : {}),
+		});
+		follower?.follow(sampler);
+		return {profile, sampler};
 	}
 
 	/** Resolves when sampling has ended (the target exited, an error, or stop()). */

@@ -4,7 +4,7 @@
 import type {ProfilingMode} from '../common/profile-types.js';
 import {Profile, type ProfileMeta} from '../exporters/model.js';
 import type {SampleBatch, SamplerOptions, TargetInfo} from '../sampler/protocol.js';
-import {Sampler, samplerDefaults} from '../sampler/sampler.js';
+import {Sampler, samplerDefaults, type ChildEvent} from '../sampler/sampler.js';
 import {SourceLines} from '../sampler/source-lines.js';
 
 export type ProfilingOptions = Partial<SamplerOptions> & {
@@ -24,6 +24,8 @@ export type ProfilingHooks = {
 	readonly onAttached?: (target: TargetInfo) => void;
 	/** After the profile has taken the batch in. */
 	readonly onBatch?: (batch: SampleBatch) => void;
+	/** --subprocesses (followChildren): the children's news, for a SubprocessFollower. */
+	readonly onChild?: (event: ChildEvent) => void;
 };
 
 export type Profiling = {
@@ -81,6 +83,7 @@ export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks 
 
 			hooks.onBatch?.(batch);
 		},
+		...(hooks.onChild ? {onChild: hooks.onChild} : {}),
 	});
 	return {profile, sampler, options};
 }

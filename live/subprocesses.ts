@@ -1,40 +1,36 @@
-// --subprocesses: follows the target's descendants and profiles each Python one with a
-// sampler of its own, as Tachyon does; each child's profile is written next to the
-// parent's as NAME_PID.EXT (Tachyon 3.15's naming: `-o out.txt` → `out_PID.txt`).
+// --subprocesses: the target's Python descendants, each with a profile of its own, written next
+// to the parent's as NAME_PID.EXT (Tachyon 3.15's naming: `-o out.txt` → `out_PID.txt`).
+// The target's sampler worker finds and reads them (sampler/followed-children.ts); this side
+// turns its news into one profile per child, and keeps the Python children that ended before
+// they could be read, to report them.
 import fs from 'node:fs';
 import path from 'node:path';
 import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
 import type {ProfilingMode} from '../common/profile-types.js';
-import type {Profile} from '../exporters/model.js';
-import {readCmdline, descendants} from '../sampler/proc.js';
+import {Profile} from '../exporters/model.js';
 import type {SamplerOptions} from '../sampler/protocol.js';
-import type {Sampler, SamplerEnd} from '../sampler/sampler.js';
-import {openTarget} from '../sampler/target.js';
+import type {ChildEvent, Sampler, SamplerEnd, SamplerHandle} from '../sampler/sampler.js';
+import {SourceLines} from '../sampler/source-lines.js';
 import {writeExport} from './output.js';
-import {startProfiling} from './start-profiling.js';
-
-const pollMs = 100;
-/** As Tachyon: at most this many child profilers. */
-const maxChildren = 100;
-/** A descendant not yet Python (a shell, a fork about to exec) is looked at this many times. */
-const maxLooks = 50;
+import {profileMetaFor} from './start-profiling.js';
 
 export type ChildProfile = {
 	readonly pid: number;
 	readonly command: string[];
 	readonly profile: Profile;
-	readonly sampler: Sampler;
+	/** This child's sampling: stop() ends it alone; `finished` resolves once it has ended. */
+	readonly sampler: SamplerHandle;
 	end: SamplerEnd | undefined;
 };
 
+/** A Python child that ended before it could be read once. */
+export type UnreadChild = {readonly pid: number; readonly command: string[]; readonly why: string};
+
 export type FollowerConfig = {
-	readonly rootPid: number;
-	/** The parent's sampler options; each child gets the same with its own pid. */
+	/** The target's sampler options; each child's profile says the same, its own pid aside. */
 	readonly sampler: SamplerOptions;
 	readonly mode: ProfilingMode;
 	readonly timeline: boolean;
-	/** Called for each child as its sampler starts (the live view lists them). */
-	readonly onChild?: (child: ChildProfile) => void;
 };
 
 /** Output path of a child's profile: `-o x.ext` → `x_PID.ext`, a heatmap directory `x` → `x_PID`. */
@@ -53,32 +49,77 @@ export function childOutputPath(format: Exporter, pid: number, output: string | 
 
 export class SubprocessFollower {
 	readonly children = new Map<number, ChildProfile>();
+	/** Python children that ended before they could be read, in the order they were found. */
+	readonly unread: UnreadChild[] = [];
 	private readonly config: FollowerConfig;
-	/** Descendants seen but not (yet) Python: pid → (times looked, last command line). */
-	private readonly pending = new Map<number, {looks: number; command: string}>();
-	private readonly timer: NodeJS.Timeout;
-	private stopped = false;
+	private readonly ends = new Map<number, (end: SamplerEnd) => void>();
+	/** Each child's source files, read while it runs (as startProfiling's `sources` does for the target). */
+	private readonly sources = new Map<number, SourceLines>();
+	private readonly listeners: Array<(child: ChildProfile) => void> = [];
+	private root: Sampler | undefined;
+	private rootFinished: Promise<unknown> = Promise.resolve();
 
 	constructor(config: FollowerConfig) {
 		this.config = config;
-		this.timer = setInterval(() => {
-			this.poll();
-		}, pollMs);
-		this.poll();
 	}
 
-	/** Stops every child sampler and resolves once each has delivered its samples. */
-	async stop(): Promise<void> {
-		this.stopped = true;
-		clearInterval(this.timer);
-		for (const child of this.children.values()) {
-			child.sampler.stop();
-		}
+	/**
+	 * The target's sampler, started with followChildren and onEvent as its onChild: children are
+	 * stopped through it, and end with it.
+	 */
+	follow(root: Sampler): void {
+		this.root = root;
+		this.rootFinished = root.finished.then(end => {
+			for (const pid of [...this.ends.keys()]) {
+				this.ended(pid, end.kind === 'error' ? end : {kind: 'done', reason: 'stopped'});
+			}
+		});
+	}
 
-		await Promise.all([...this.children.values()].map(async child => {
-			await child.sampler.finished;
-			await child.profile.sources.settled();
-		}));
+	/** Calls `listener` for each child as its sampling starts, those already sampled first (the live view lists them). */
+	listen(listener: (child: ChildProfile) => void): void {
+		this.listeners.push(listener);
+		for (const child of this.children.values()) {
+			listener(child);
+		}
+	}
+
+	/** What the target's worker says about its children (ProfilingHooks.onChild). */
+	readonly onEvent = (event: ChildEvent): void => {
+		switch (event.type) {
+			case 'child-attached': {
+				this.attached(event.target.pid, event.target);
+				break;
+			}
+
+			case 'batch': {
+				const profile = this.children.get(event.pid)?.profile;
+				profile?.ingest(event);
+				// New files are read now, while the child still runs (its files as it sees them).
+				if (profile && event.frames.length > 0) {
+					this.sources.get(event.pid)?.prefetch(event.frames.map(frame => frame.filename));
+				}
+
+				break;
+			}
+
+			case 'child-ended': {
+				this.ended(event.pid, {kind: 'done', reason: event.reason});
+				break;
+			}
+
+			case 'child-unread': {
+				this.unread.push({pid: event.pid, command: event.command, why: event.why});
+				break;
+			}
+		}
+	};
+
+	/** Resolves once the target's sampler, and with it every child's sampling, has ended. */
+	async stop(): Promise<void> {
+		this.root?.stop();
+		await this.rootFinished;
+		await Promise.all([...this.children.values()].map(async child => child.profile.sources.settled()));
 	}
 
 	/** Writes each child's profile; returns the paths written. */
@@ -86,7 +127,7 @@ export class SubprocessFollower {
 		const written: string[] = [];
 		for (const child of this.children.values()) {
 			if (child.profile.ticks === 0) {
-				continue; // It ended before its first sample.
+				continue; // Stopped before its first sample (one that exited so is in `unread`).
 			}
 
 			const target = childOutputPath(format, child.pid, output);
@@ -96,53 +137,46 @@ export class SubprocessFollower {
 		return written;
 	}
 
-	private poll(): void {
-		if (this.stopped) {
-			return;
-		}
+	/** One line per Python child that ended before it could be read. */
+	report(): string[] {
+		return this.unread.map(child => `tachyon-top: child process ${child.pid} (${child.command.join(' ').slice(0, 80)}) was not sampled: ${child.why}`);
+	}
 
-		for (const pid of descendants(this.config.rootPid)) {
-			if (this.children.has(pid) || this.children.size >= maxChildren) {
-				continue;
-			}
-
-			// Wait until a new process looks the same twice in a row: a fork that is about to
-			// exec still maps its parent's Python, and a sampler on that image would read garbage.
-			const command = readCmdline(pid).join('\0');
-			const seen = this.pending.get(pid);
-			if (!seen || seen.command !== command) {
-				this.pending.set(pid, {looks: seen ? seen.looks + 1 : 0, command});
-				continue;
-			}
-
-			if (seen.looks >= maxLooks) {
-				continue;
-			}
-
-			seen.looks++;
-			try {
-				openTarget(pid);
-			} catch {
-				continue; // Not Python (yet): look again next time.
-			}
-
-			this.pending.delete(pid);
-			this.start(pid);
+	private attached(pid: number, target: Parameters<Profile['setTarget']>[0]): void {
+		const profile = new Profile(profileMetaFor({...this.config.sampler, pid}, this.config.mode), {timeline: this.config.timeline});
+		profile.setTarget(target);
+		const sources = new SourceLines(pid);
+		profile.sources = sources;
+		this.sources.set(pid, sources);
+		const finished = new Promise<SamplerEnd>(resolve => {
+			this.ends.set(pid, resolve);
+		});
+		const child: ChildProfile = {
+			pid,
+			command: target.command,
+			profile,
+			sampler: {
+				finished,
+				stop: () => {
+					this.root?.stopChild(pid);
+				},
+			},
+			end: undefined,
+		};
+		this.children.set(pid, child);
+		for (const listener of this.listeners) {
+			listener(child);
 		}
 	}
 
-	private start(pid: number): void {
-		// The root's start gate is the root's alone.
-		const {gateFd: _rootGate, ...shared} = this.config.sampler;
-		const {profile, sampler} = startProfiling({
-			...shared, pid, durationS: 0, waitForRuntimeMs: 2000, mode: this.config.mode, timeline: this.config.timeline, sources: true,
-		});
-		const child: ChildProfile = {pid, command: readCmdline(pid), profile, sampler, end: undefined};
-		void sampler.finished.then(end => {
+	private ended(pid: number, end: SamplerEnd): void {
+		const child = this.children.get(pid);
+		const resolve = this.ends.get(pid);
+		this.ends.delete(pid);
+		if (child && resolve) {
 			child.end = end;
-			profile.endReason = end.kind === 'done' ? end.reason : 'stopped';
-		});
-		this.children.set(pid, child);
-		this.config.onChild?.(child);
+			child.profile.endReason = end.kind === 'done' ? end.reason : 'stopped';
+			resolve(end);
+		}
 	}
 }

@@ -14,7 +14,38 @@ export type ElfInfo = {
 
 const wantedSymbols = new Set(['_PyRuntime', 'Py_Version', 'PyCode_Type', '_Py_NoneStruct', 'PyGen_Type', 'PyCoro_Type']);
 
+/**
+ * Files already read, by identity (device, inode, size, mtime): interpreters are tens of MB,
+ * read whole, and every process of the same Python maps the same file (a --subprocesses child
+ * opened in 20 ms instead of 120-150 at load 40). Few distinct Pythons run at once.
+ */
+const cache = new Map<string, ElfInfo | undefined>();
+const cacheSize = 8;
+
+/** The ELF facts of a file, or undefined if it cannot be read or is no little-endian ELF64. */
 export function readElf(path: string): ElfInfo | undefined {
+	let key: string;
+	try {
+		const stat = fs.statSync(path);
+		key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+	} catch {
+		return undefined;
+	}
+
+	if (cache.has(key)) {
+		return cache.get(key);
+	}
+
+	const info = parseElf(path);
+	if (cache.size >= cacheSize) {
+		cache.delete(cache.keys().next().value!);
+	}
+
+	cache.set(key, info);
+	return info;
+}
+
+function parseElf(path: string): ElfInfo | undefined {
 	let data: Buffer;
 	try {
 		data = fs.readFileSync(path);

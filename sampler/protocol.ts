@@ -31,6 +31,12 @@ export type SamplerOptions = {
 	 * writes one byte once it has read the script waiting there, and closes it on every way out.
 	 */
 	readonly gateFd?: number;
+	/**
+	 * --subprocesses: the worker also finds the target's Python descendants and samples each in
+	 * the same loop, with these options (sampler/followed-children.ts); each child's batches
+	 * carry its pid, and `child-*` messages say when one starts, ends or could not be read.
+	 */
+	readonly followChildren?: boolean;
 };
 
 export type ThreadDef = {readonly tid: number; readonly name: string};
@@ -49,6 +55,8 @@ export type SampleBatch = {
 	readonly ticks: Float64Array;
 	readonly records: Uint32Array;
 	readonly stats: SamplerStats;
+	/** --subprocesses: the child these samples are of (absent: the target itself). */
+	readonly pid?: number;
 };
 
 export type SamplerStats = {
@@ -82,13 +90,25 @@ export type TargetInfo = {
 	readonly startedAt: number;
 };
 
+/** --subprocesses: what the worker says about the target's children (their batches carry `pid`). */
+export type ChildMessage =
+	| {readonly type: 'child-attached'; readonly target: TargetInfo}
+	/** A child's sampling ended: it exited, or was stopped (stop-child, or the capture ended). */
+	| {readonly type: 'child-ended'; readonly pid: number; readonly reason: 'exited' | 'stopped'}
+	/** A Python child that ended (or could not be opened) before a single sample of it was taken: reported, not dropped. */
+	| {readonly type: 'child-unread'; readonly pid: number; readonly command: string[]; readonly why: string};
+
 export type WorkerMessage =
 	| {readonly type: 'attached'; readonly target: TargetInfo}
 	| SampleBatch
+	| ChildMessage
 	| {readonly type: 'done'; readonly reason: 'duration' | 'stopped' | 'exited'}
 	/** The target exec'd another program, read from now on; `atUs` since sampling started. */
 	| {readonly type: 'exec'; readonly atUs: number; readonly target: TargetInfo}
 	| {readonly type: 'error'; readonly message: string; readonly userError: boolean; readonly exitCode: number};
+
+/** What the main thread may ask a running worker (read between batches). */
+export type ControlMessage = {readonly type: 'stop-child'; readonly pid: number};
 
 /** Control words shared with the worker through a SharedArrayBuffer. */
 export const Control = {

@@ -192,7 +192,7 @@ export class ThreadFreezer {
 
 			const started = performance.now();
 			const deadline = started + stopTimeoutMs;
-			let waited = 0;
+			let waited: number;
 			while ((waited = waitpid(tid, this.status, waitAll | waitNoHang)) === 0 && performance.now() < deadline) {
 				// A stop takes microseconds: spin. A thread still not there after spinSpanMs is
 				// waiting for a CPU, which the spinning would keep from it (2 cores, loaded): sleep.

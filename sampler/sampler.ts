@@ -1,6 +1,6 @@
 // Starts the sampling worker and relays what it says. The main thread's only sampler API.
 import {Worker} from 'node:worker_threads';
-import {Control, type SampleBatch, type SamplerOptions, type TargetInfo, type WorkerMessage} from './protocol.js';
+import {Control, type ChildMessage, type ControlMessage, type SampleBatch, type SamplerOptions, type TargetInfo, type WorkerMessage} from './protocol.js';
 
 export type SamplerDefaults = Omit<SamplerOptions, 'pid'>;
 
@@ -21,11 +21,18 @@ export type SamplerEnd =
 	| {readonly kind: 'done'; readonly reason: 'duration' | 'stopped' | 'exited'}
 	| {readonly kind: 'error'; readonly message: string; readonly userError: boolean; readonly exitCode: number};
 
+/** What a sampling can be asked and awaited for: a Sampler, or one child of a followChildren sampler. */
+export type SamplerHandle = Pick<Sampler, 'finished' | 'stop'>;
+
+/** --subprocesses: what the worker says about one of the target's children (SamplerOptions.followChildren). */
+export type ChildEvent = ChildMessage | (SampleBatch & {readonly pid: number});
+
 export type SamplerHandlers = {
 	readonly onAttached?: (target: TargetInfo) => void;
 	readonly onBatch: (batch: SampleBatch) => void;
 	/** The target exec'd another program, which is sampled from now on (`atUs` since sampling started). */
 	readonly onExec?: (atUs: number, target: TargetInfo) => void;
+	readonly onChild?: (event: ChildEvent) => void;
 };
 
 export class Sampler {
@@ -54,7 +61,19 @@ export class Sampler {
 					}
 
 					case 'batch': {
-						handlers.onBatch(message);
+						if (message.pid === undefined) {
+							handlers.onBatch(message);
+						} else {
+							handlers.onChild?.({...message, pid: message.pid});
+						}
+
+						break;
+					}
+
+					case 'child-attached':
+					case 'child-ended':
+					case 'child-unread': {
+						handlers.onChild?.(message);
 						break;
 					}
 
@@ -81,6 +100,11 @@ export class Sampler {
 				settle({kind: 'done', reason: 'stopped'});
 			});
 		});
+	}
+
+	/** --subprocesses: ends the sampling of one child (read by the worker at its next batch). */
+	stopChild(pid: number): void {
+		this.worker.postMessage({type: 'stop-child', pid} satisfies ControlMessage);
 	}
 
 	/** Asks the worker to stop; it sends what it has and then ends. Safe to call twice. */

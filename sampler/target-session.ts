@@ -85,6 +85,21 @@ export class TargetSession {
 		}
 	}
 
+	/**
+	 * Opens a process found while sampling (a --subprocesses child) without waiting: undefined
+	 * while it is not a readable Python (yet: not exec'd, runtime not built), with the reason.
+	 */
+	static tryOpen(options: SamplerOptions): TargetSession | string {
+		try {
+			const target = openTarget(options.pid);
+			const frames = new FrameTable();
+			const unwinder = new Unwinder(target, frames, {...options, allThreads: options.allThreads || options.asyncAware === true});
+			return unwinder.ready ? new TargetSession(options, target, unwinder, frames) : 'its interpreter had not started';
+		} catch (error) {
+			return error instanceof Error ? error.message : String(error);
+		}
+	}
+
 	private constructor(options: SamplerOptions, target: Target, unwinder: Unwinder, frames: FrameTable) {
 		this.options = options;
 		this.frames = frames;

@@ -1,18 +1,21 @@
 // The sampling loop. Runs in a worker_thread so that rendering, exporting or a busy main
 // thread never delays a sample. The pacer (pacer.ts) holds the rate; the session
 // (target-session.ts) reads the target and fills the batches (batch-builder.ts), which leave
-// as compact typed arrays, so steady-state sampling allocates nothing per sample. This file
-// is the loop: when to stop, when to look whether the target still lives (and is still the
-// process attached to: a PID given to another process ends the capture, an exec is followed),
-// when to send. No batch leaves before that look: what it holds was the target's.
-import {parentPort, workerData} from 'node:worker_threads';
+// as compact typed arrays, so steady-state sampling allocates nothing per sample. With
+// --subprocesses the target's Python descendants are read in the same loop, at the same ticks
+// (followed-children.ts). This file is the loop: when to stop, when to look whether the target
+// still lives (and is still the process attached to: a PID given to another process ends the
+// capture, an exec is followed) and for new children, when to send. No batch leaves before
+// that look: what it holds was the target's.
+import {parentPort, receiveMessageOnPort, workerData} from 'node:worker_threads';
 import {UserError} from '../common/errors.js';
 import {libc} from './libc.js';
 import {nowUs, Pacer} from './pacer.js';
 import {readRunQueueWaitUs, readStat} from './proc.js';
-import {Control, type SamplerOptions, type WorkerMessage} from './protocol.js';
+import {FollowedChildren} from './followed-children.js';
+import {Control, type ControlMessage, type SamplerOptions, type WorkerMessage} from './protocol.js';
 import {closeGate, waitForGate} from './start-gate.js';
-import {TargetSession} from './target-session.js';
+import {TargetSession, type WorkerStats} from './target-session.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
 const controlWords = new Int32Array(control);
@@ -85,12 +88,17 @@ function run(): void {
 	const pacer = new Pacer(options.intervalUs, session.startUs);
 	const durationUs = options.durationS * 1e6;
 	const waitAtStart = readRunQueueWaitUs(process.pid, workerTid);
-	const sendBatch = (now: number) => {
+	const workerStats = (): WorkerStats => {
 		const cpuWaitUs = cpuWaitSince(workerTid, waitAtStart);
-		const {batch, transfer} = session.takeBatch(now, {
-			missed: pacer.missed, late: pacer.late, cpuUs: workerCpuUs(workerTid), ...(cpuWaitUs === undefined ? {} : {cpuWaitUs}),
-		});
+		return {missed: pacer.missed, late: pacer.late, cpuUs: workerCpuUs(workerTid), ...(cpuWaitUs === undefined ? {} : {cpuWaitUs})};
+	};
+
+	const children = options.followChildren ? new FollowedChildren(options, post, workerStats) : undefined;
+	const sendBatches = (now: number) => {
+		const {batch, transfer} = session.takeBatch(now, workerStats());
 		post(batch, transfer);
+		children?.sendBatches(now);
+		readControlMessages(children, now);
 	};
 
 	let lastBatch = session.startUs;
@@ -160,6 +168,7 @@ function run(): void {
 			break;
 		}
 
+		children?.tick(now);
 		const after = pacer.readClock();
 		const sending = after - lastBatch >= options.batchMs * 1000 || session.pending > maxPendingTicks;
 		if (sending || after - lastLivenessCheck > livenessCheckUs) {
@@ -171,17 +180,34 @@ function run(): void {
 			pacer.readClock();
 		}
 
+		if (children) {
+			children.look(after);
+			pacer.readClock();
+		}
+
 		if (sending) {
-			sendBatch(after);
+			sendBatches(after);
 			lastBatch = after;
 			pacer.readClock();
 		}
 	}
 
 	// The last batch (only the statistics, when samples were dropped for not being the target's).
-	sendBatch(nowUs());
+	const end = nowUs();
+	sendBatches(end);
+	children?.close(end);
 	session.close();
 	post({type: 'done', reason: reason!});
+}
+
+/** What the main thread asked since the last batch (it cannot reach this thread's event loop: it never runs). */
+function readControlMessages(children: FollowedChildren | undefined, nowUs: number): void {
+	for (let received = receiveMessageOnPort(parentPort!); received; received = receiveMessageOnPort(parentPort!)) {
+		const message = received.message as ControlMessage;
+		if (message.type === 'stop-child') {
+			children?.stop(message.pid, nowUs);
+		}
+	}
 }
 
 try {

@@ -165,9 +165,9 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		waitForRuntimeMs: child ? 5000 : 0,
 		...(child ? {gateFd: child.gateFd} : {}),
 	};
-	// --subprocesses: each Python descendant gets a sampler of its own and a file of its own.
+	// --subprocesses: the target's sampler follows its Python descendants; each gets a file of its own.
 	const follower = flags.on('subprocesses')
-		? new SubprocessFollower({rootPid: pid, sampler: samplerOptions, mode, timeline: format.needsTimeline === true})
+		? new SubprocessFollower({sampler: samplerOptions, mode, timeline: format.needsTimeline === true})
 		: undefined;
 	try {
 		const recorded = await record({
@@ -178,11 +178,16 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 			output: flags.text('output'),
 			realtimeStats: flags.on('realtime-stats'),
 			targetIsChild: child !== undefined,
+			...(follower ? {follower} : {}),
 		});
 		if (follower) {
 			await follower.stop();
 			for (const written of follower.write(format, exportOptions, flags.text('output'))) {
 				process.stderr.write(`Wrote ${format.description} to ${written}\n`);
+			}
+
+			for (const line of follower.report()) {
+				process.stderr.write(`${line}\n`);
 			}
 		}
 

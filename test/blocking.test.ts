@@ -13,7 +13,7 @@ import {LiveView} from '../components/live-view.js';
 import {startScriptBlocking} from '../source/commands/run.js';
 import {LiveStore} from '../live/live-store.js';
 import {ThreadFreezer} from '../sampler/ptrace.js';
-import {cli, delay, fixtures, parseCollapsed, python, runCli, runsOnNormally, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {cli, countOf, delay, fixtures, parseCollapsed, python, runCli, runsOnNormally, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 import {waitForFrame} from './live-helpers.js';
 
 const running: PythonProcess[] = [];
@@ -274,11 +274,11 @@ for (const py of testPythons().filter(candidate => ['3.11', '3.15'].includes(can
 
 		test('--subprocesses: the script\'s multiprocessing workers are followed too', async () => {
 			const dir = tempDir();
-			const {code, stderr} = await runCli(['run', '--blocking', '--subprocesses', '-d', '4', '--collapsed', '-o', path.join(dir, 'out.txt'), '--python', py.path, path.join(fixtures, 'multiproc.py'), '6'], {timeoutMs: 90_000});
+			const {code, stderr} = await runCli(['run', '--blocking', '--subprocesses', '--collapsed', '-o', path.join(dir, 'out.txt'), '--python', py.path, path.join(fixtures, 'multiproc.py'), '2'], {timeoutMs: 120_000});
 			assert.equal(code, 0, stderr);
 			assert.ok(shareOf(parseCollapsed(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8')), 'multiproc.py:parent_wait:') > 30, 'the parent waits on its pool');
 			const workers = fs.readdirSync(dir).filter(name => /^out_\d+\.txt$/.test(name)
-				&& shareOf(parseCollapsed(fs.readFileSync(path.join(dir, name), 'utf8')), 'multiproc.py:worker_busy:') > 20);
+				&& countOf(parseCollapsed(fs.readFileSync(path.join(dir, name), 'utf8')), 'multiproc.py:worker_busy:') >= 20);
 			assert.equal(workers.length, 2, stderr);
 		});
 

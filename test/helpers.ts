@@ -68,8 +68,8 @@ export type PythonProcess = {
  * Starts `python script args` and resolves once the script printed `ready` (every fixture
  * prints it when its interesting state is set up), so tests sample something meaningful.
  */
-export async function startPython(interpreter: TestPython, script: string, args: string[] = [], readyText = 'ready'): Promise<PythonProcess> {
-	const child = spawn(interpreter.path, [path.isAbsolute(script) ? script : path.join(fixtures, script), ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+export async function startPython(interpreter: TestPython, script: string, args: string[] = [], readyText = 'ready', env: Record<string, string> = {}): Promise<PythonProcess> {
+	const child = spawn(interpreter.path, [path.isAbsolute(script) ? script : path.join(fixtures, script), ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}});
 	let output = '';
 	const exited = new Promise<number | null>(resolve => {
 		child.on('exit', code => {
@@ -162,6 +162,16 @@ export function parseCollapsed(text: string): Map<string, number> {
 }
 
 /** Share of samples (0–100) whose stack contains `needle`, from collapsed text. */
+/** Samples whose stack contains `needle`. */
+export function countOf(stacks: Map<string, number>, needle: string): number {
+	let matching = 0;
+	for (const [stack, count] of stacks) {
+		matching += stack.includes(needle) ? count : 0;
+	}
+
+	return matching;
+}
+
 export function shareOf(stacks: Map<string, number>, needle: string): number {
 	let total = 0;
 	let matching = 0;

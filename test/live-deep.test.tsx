@@ -9,7 +9,7 @@ import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
 import {exporters} from '../exporters/index.js';
 import {OpcodePanel} from '../components/opcode-panel.js';
-import {LiveProcesses} from '../live/live-processes.js';
+import {LiveProcesses, liveFollower} from '../live/live-processes.js';
 import {LiveStore} from '../live/live-store.js';
 import {delay, python, startPython, tempDir, type PythonProcess} from './helpers.js';
 import {tableRows, waitForFrame} from './live-helpers.js';
@@ -97,8 +97,9 @@ describe('process switching (--subprocesses)', {skip: multiprocPython ? false : 
 	const frame = () => view.lastFrame() ?? '';
 	before(async () => {
 		target = await startPython(multiprocPython!, 'multiproc.py', ['120']);
-		store = new LiveStore({pid: target.pid, intervalUs: 1000, outputDir: dir}).start();
-		processes = new LiveProcesses(store, {intervalUs: 1000, outputDir: dir});
+		const follower = liveFollower(target.pid, {intervalUs: 1000, outputDir: dir});
+		store = new LiveStore({pid: target.pid, intervalUs: 1000, outputDir: dir, follower}).start();
+		processes = new LiveProcesses(store, follower, {intervalUs: 1000, outputDir: dir});
 		view = render(<LiveView store={store} processes={processes} onQuit={() => undefined} />);
 		await delay(100);
 	});

@@ -7,7 +7,8 @@ import {installFastOutput} from '../../components/fast-output.js';
 import {UserError} from '../../common/errors.js';
 import type {ProfilingMode} from '../../common/profile-types.js';
 import {openTarget} from '../../sampler/target.js';
-import {LiveProcesses} from '../../live/live-processes.js';
+import {LiveProcesses, liveFollower} from '../../live/live-processes.js';
+import type {SubprocessFollower} from '../../live/subprocesses.js';
 import {LiveStore} from '../../live/live-store.js';
 import {ProcessLister} from '../../sampler/process-list.js';
 import {startScript, startScriptBlocking} from './run.js';
@@ -41,6 +42,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 	const sampling = {intervalUs: options.intervalUs, opcodes: options.opcodes, blocking: options.blocking, ...(options.mode === undefined ? {} : {mode: options.mode})};
 	let stopScript: (() => void) | undefined;
 	let initial: LiveStore | undefined;
+	let follower: SubprocessFollower | undefined;
 	if (options.script) {
 		// Its output would scribble over the view, so it goes nowhere (as Tachyon's). With
 		// --blocking it must not be Node's own child (see startScriptBlocking).
@@ -49,13 +51,16 @@ export async function runLive(options: LiveOptions): Promise<number> {
 			script.stop();
 		};
 
-		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true, gateFd: script.gateFd}).start();
+		// --subprocesses: the script's sampler follows its children from the script's first line.
+		follower = options.subprocesses ? liveFollower(script.pid, sampling) : undefined;
+		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true, gateFd: script.gateFd, ...(follower ? {follower} : {})}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
-		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS, subprocesses: options.subprocesses === true}).start();
+		follower = options.subprocesses ? liveFollower(options.pid, sampling) : undefined;
+		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS, subprocesses: options.subprocesses === true, ...(follower ? {follower} : {})}).start();
 	}
 
-	const processes = initial && options.subprocesses ? new LiveProcesses(initial, sampling) : undefined;
+	const processes = initial && follower ? new LiveProcesses(initial, follower, sampling) : undefined;
 
 	let current = initial;
 	let restored = false;

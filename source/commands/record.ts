@@ -10,6 +10,7 @@ import type {ProfilingMode} from '../../common/profile-types.js';
 import type {SamplerOptions} from '../../sampler/protocol.js';
 import {readStat} from '../../sampler/proc.js';
 import {startProfiling} from '../../live/start-profiling.js';
+import type {SubprocessFollower} from '../../live/subprocesses.js';
 import {outputPathFor, writeExport} from '../../live/output.js';
 import {samplingHeader} from '../../exporters/pstats.js';
 import {RealtimeStats} from '../realtime-stats.js';
@@ -24,6 +25,8 @@ export type RecordConfig = {
 	readonly realtimeStats: boolean;
 	/** run: the target ending is the normal end, not news. */
 	readonly targetIsChild: boolean;
+	/** --subprocesses: the sampler follows the target's children, and this follower gets their news. */
+	readonly follower?: SubprocessFollower;
 };
 
 export type RecordResult = {
@@ -46,7 +49,9 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
 	let writeError: Error | undefined;
 	let writer: BinaryWriter | undefined;
-	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: true}, {
+	const {follower} = config;
+	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: true, ...(follower ? {followChildren: true} : {})}, {
+		...(follower ? {onChild: follower.onEvent} : {}),
 		onBatch(batch) {
 			stats?.add(batch);
 			if (writer && writeError === undefined) {
@@ -59,6 +64,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 			}
 		},
 	});
+	follower?.follow(sampler);
 	try {
 		writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
 			intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
