@@ -90,6 +90,8 @@ function stats(value: Json): SamplerStats {
 		cpuUs: finite(value['cpuUs'] ?? 0, 'stats.cpuUs'),
 		...optional('pauseUs'),
 		...optional('pauses'),
+		...optional('late'),
+		...optional('cpuWaitUs'),
 		...(value['lastError'] === undefined ? {} : {lastError: text(value['lastError'], 'stats.lastError')}),
 	};
 }
