@@ -10,6 +10,7 @@
 // own samples. Baseline counts are scaled by the ratio of sampling intervals, not by duration,
 // for the absolute view (a run-to-completion workload that got slower simply has more samples);
 // the default share view then scales them once more, to this run's total.
+import {thousands} from '../common/thousands.js';
 import type {ProfilingMode} from '../common/profile-types.js';
 import {buildFlameTree, type FlameNode, type FlameTree, nodeName, pageThreads, StringTable, tooltipSource, treeToJson} from './flame-tree.js';
 import {escapeHtml, flamePage, pageStats, percent} from './html.js';
@@ -108,7 +109,7 @@ function removedTable(removed: RemovedPath[], baselineTotal: number): string {
 		return '<section id="removed"><h2>Only in the baseline</h2><p>No call path of the baseline is missing from this run.</p></section>';
 	}
 
-	const rows = removed.map(path => `<tr><td class="number">${Math.round(path.samples).toLocaleString('en-US')}</td><td class="number">${percent(path.samples, baselineTotal)}</td><td>${path.frames.map(frame => escapeHtml(frame)).join(' → ')}</td></tr>`).join('\n');
+	const rows = removed.map(path => `<tr><td class="number">${thousands(Math.round(path.samples))}</td><td class="number">${percent(path.samples, baselineTotal)}</td><td>${path.frames.map(frame => escapeHtml(frame)).join(' → ')}</td></tr>`).join('\n');
 	return `<section id="removed"><h2>Only in the baseline</h2>
 <p>Call paths the baseline sampled that this run never reached (not drawn: the width is this run's samples).</p>
 <table><thead><tr><th class="number">Baseline samples</th><th class="number">Share</th><th>Call path</th></tr></thead><tbody>

@@ -1,6 +1,7 @@
 // --opcodes on a heatmap file page: a line's instruction mix, as a <details> element (it opens
 // without any script) whose summary names the busiest instruction and whose table lists every
 // instruction seen on the line: name, base, specialised or not, samples and share.
+import {thousands} from '../common/thousands.js';
 import {isSpecialized, opcodeBase, opcodeName} from '../sampler/opcodes.js';
 import {escapeHtml, percent} from './html.js';
 
@@ -24,7 +25,7 @@ export function opcodeMix(version: string, opcodes: ReadonlyMap<number, number>)
 			+ `<td class="opname">${escapeHtml(name)}</td>`
 			+ `<td class="base">${specialized ? escapeHtml(base) : ''}</td>`
 			+ `<td class="kind">${specialized ? 'specialised' : 'base'}</td>`
-			+ `<td class="samples">${samples.toLocaleString('en-US')}</td>`
+			+ `<td class="samples">${thousands(samples)}</td>`
 			+ `<td class="share">${percent(samples, total)}</td></tr>`;
 	});
 	const [topOpcode, topSamples] = ranked[0]!;

@@ -5,6 +5,7 @@
 // source, a page shows only the lines that have samples: a line number is never a row count.
 // Frames without a real source file (`<frozen …>`, `<string>`, synthetic markers, line 0) are
 // left out, as Tachyon's heatmap does.
+import {thousands} from '../common/thousands.js';
 import type {ProfilingMode} from '../common/profile-types.js';
 import {assetFile, escapeHtml, htmlPage, pageStats, percent} from './html.js';
 import type {FrameDef} from '../common/profile-types.js';
@@ -157,8 +158,8 @@ function hottestLine(file: FileCounts): number {
 function statsLine(profile: Profile, mode: ProfilingMode): string {
 	const stats = pageStats(profile, mode);
 	return escapeHtml([
-		`Python ${stats.pythonVersion}`, `pid ${stats.pid}`, `${stats.mode} mode`, `${stats.samples.toLocaleString('en-US')} samples`,
-		`${stats.durationS.toFixed(2)} s`, `${Math.round(stats.rate).toLocaleString('en-US')} Hz`,
+		`Python ${stats.pythonVersion}`, `pid ${stats.pid}`, `${stats.mode} mode`, `${thousands(stats.samples)} samples`,
+		`${stats.durationS.toFixed(2)} s`, `${thousands(Math.round(stats.rate))} Hz`,
 		`errors ${stats.errorRate.toFixed(2)}%`, `missed ${stats.missedRate.toFixed(2)}%`,
 		...stats.threadStates.map(state => `${state.label} ${state.percent.toFixed(1)}%`),
 	].join('  ·  '));
@@ -172,9 +173,9 @@ function indexPage(profile: Profile, files: FileCounts[], total: number, mode: P
 <td class="number">${rank + 1}</td>
 <td><a href="${heatmapPageName(rank)}">${escapeHtml(file.filename)}</a></td>
 <td>${fileKind(file.filename)}</td>
-<td class="number">${file.samples.toLocaleString('en-US')}</td>
+<td class="number">${thousands(file.samples)}</td>
 <td><span class="bar" style="width:${share.toFixed(1)}%"></span> ${percent(file.samples, total)}</td>
-<td class="number">${file.self.toLocaleString('en-US')}</td>
+<td class="number">${thousands(file.self)}</td>
 <td><a href="${heatmapPageName(rank)}#L${hot}">line ${hot}</a></td>
 </tr>`;
 	}).join('\n');
@@ -247,7 +248,7 @@ function filePage(profile: Profile, file: FileCounts, total: number, links: Link
 	const missing = source === undefined ? `<p class="missing"># Source file not available: ${escapeHtml(file.filename)}</p>` : '';
 	const body = `<header>
 <h1>${escapeHtml(file.filename)}</h1>
-<div class="stats">${file.samples.toLocaleString('en-US')} samples in this file (${percent(file.samples, total)} of ${total.toLocaleString('en-US')}), ${file.self.toLocaleString('en-US')} self · ${statsLine(profile, mode)}</div>
+<div class="stats">${thousands(file.samples)} samples in this file (${percent(file.samples, total)} of ${thousands(total)}), ${thousands(file.self)} self · ${statsLine(profile, mode)}</div>
 <div class="toolbar">
 <a href="index.html">← all files</a>
 <a href="#L${hot}" id="jump-hottest">Jump to hottest line (${hot})</a>

@@ -1,5 +1,6 @@
-// Every output format, by id. The CLI's format flags and the live view's export menu both
-// read this registry; each exporter is a pure function of the profile model.
+// Every output format, by id, with its exporter: formats.ts's facts and a pure function of the
+// profile model. The CLI's format flags and the live view's export menu both read this
+// registry; what needs only the facts (flags, help) imports formats.ts, which loads no exporter.
 import {collapsedText} from './collapsed.js';
 import {diffFlamegraphHtml} from './diff-flamegraph.js';
 import {flamegraphHtml} from './flamegraph.js';
@@ -15,6 +16,9 @@ import type {ProfilingMode} from '../common/profile-types.js';
 import {pstatsText} from './pstats.js';
 import {speedscopeJson} from './speedscope.js';
 import {surrogatePassUtf8} from './surrogate-utf8.js';
+import {formats, type FormatId, type FormatInfo} from './formats.js';
+
+export {defaultOutputName, formatIds, formats, type FormatId, type FormatInfo} from './formats.js';
 
 export type ExportOptions = {
 	readonly sort?: SortKey;
@@ -40,19 +44,7 @@ export type ExportResult =
 	| {readonly kind: 'file'; readonly data: string | Uint8Array}
 	| {readonly kind: 'directory'; readonly files: ReadonlyMap<string, string | Uint8Array>};
 
-export type Exporter = {
-	readonly id: string;
-	/** Flag name on the command line (`--collapsed`). */
-	readonly flag: string;
-	readonly description: string;
-	/** File extension of the default output name, or undefined for a directory. */
-	readonly extension: string | undefined;
-	/** Default output name as Tachyon's: `{prefix}_{pid}.{extension}`. */
-	readonly prefix: string;
-	/** Needs each sample's timestamp, not just totals. */
-	readonly needsTimeline: boolean;
-	/** Opens in a browser (--browser). */
-	readonly html: boolean;
+export type Exporter = FormatInfo & {
 	readonly export: (profile: Profile, options: ExportOptions) => ExportResult;
 };
 
@@ -63,63 +55,44 @@ const modeOf = (profile: Profile, options: ExportOptions): ProfilingMode => opti
 
 export const exporters = {
 	pstats: {
-		id: 'pstats', flag: 'pstats', description: 'pstats file (pstats.Stats, snakeviz)', extension: 'pstats', prefix: 'pstats',
-		needsTimeline: false, html: false,
+		...formats.pstats,
 		export: (profile, options) => options.toFile ? {kind: 'file', data: pstatsFile(profile, modeOf(profile, options), options.pstatsLayout)} : text(pstatsText(profile, options)),
 	},
 	collapsed: {
-		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
-		needsTimeline: false, html: false,
+		...formats.collapsed,
 		// Bytes, not text: names with undecodable bytes keep them as Tachyon writes them.
 		export: (profile, options) => bytes(surrogatePassUtf8(collapsedText(profile, modeOf(profile, options)))),
 	},
 	flamegraph: {
-		id: 'flamegraph', flag: 'flamegraph', description: 'flame graph (HTML)', extension: 'html', prefix: 'flamegraph',
-		needsTimeline: false, html: true,
+		...formats.flamegraph,
 		export: (profile, options) => text(flamegraphHtml(profile, modeOf(profile, options))),
 	},
 	heatmap: {
-		id: 'heatmap', flag: 'heatmap', description: 'per-line heatmap (HTML directory)', extension: undefined, prefix: 'heatmap',
-		needsTimeline: false, html: true,
+		...formats.heatmap,
 		export: (profile, options) => ({kind: 'directory', files: heatmapFiles(profile, modeOf(profile, options))}),
 	},
 	'diff-flamegraph': {
-		// Its flag takes the baseline file; the CLI loads it into options.baseline.
-		id: 'diff-flamegraph', flag: 'diff-flamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
-		needsTimeline: false, html: true,
+		...formats['diff-flamegraph'],
 		export: (profile, options) => text(diffFlamegraphHtml(profile, options.baseline, modeOf(profile, options))),
 	},
 	gecko: {
-		id: 'gecko', flag: 'gecko', description: 'Firefox Profiler (Gecko) profile', extension: 'json', prefix: 'gecko',
-		needsTimeline: true, html: false,
+		...formats.gecko,
 		export: (profile, options) => text(geckoJson(profile, {mode: modeOf(profile, options)})),
 	},
 	jsonl: {
-		id: 'jsonl', flag: 'jsonl', description: 'JSON Lines profile', extension: 'jsonl', prefix: 'jsonl',
-		needsTimeline: false, html: false,
+		...formats.jsonl,
 		export: (profile, options) => text(jsonlText(profile, {mode: modeOf(profile, options)})),
 	},
 	binary: {
-		// run/attach stream it while sampling (source/commands/record.ts); this is for replay.
-		id: 'binary', flag: 'binary', description: 'binary profile', extension: 'bin', prefix: 'binary',
-		needsTimeline: true, html: false,
+		...formats.binary,
 		export: (profile, options) => ({kind: 'file', data: binaryFile(profile, options.compression, modeOf(profile, options))}),
 	},
 	pprof: {
-		id: 'pprof', flag: 'pprof', description: 'pprof profile (gzipped profile.proto)', extension: 'pb.gz', prefix: 'profile',
-		needsTimeline: false, html: false,
+		...formats.pprof,
 		export: (profile, options) => ({kind: 'file', data: pprofFile(profile, {pidLabel: options.pidLabel === true, mode: modeOf(profile, options)})}),
 	},
 	speedscope: {
-		id: 'speedscope', flag: 'speedscope', description: 'speedscope profile (JSON, one profile per thread)', extension: 'json', prefix: 'speedscope',
-		needsTimeline: false, html: false,
+		...formats.speedscope,
 		export: (profile, options) => text(speedscopeJson(profile, modeOf(profile, options))),
 	},
-} as const satisfies Record<string, Exporter>;
-
-export type FormatId = keyof typeof exporters;
-export const formatIds = Object.keys(exporters) as FormatId[];
-
-export function defaultOutputName(format: Exporter, pid: number): string {
-	return format.extension ? `${format.prefix}_${pid}.${format.extension}` : `${format.prefix}_${pid}`;
-}
+} as const satisfies Record<FormatId, Exporter>;

@@ -1,4 +1,5 @@
 // The pstats-style text table (Tachyon's default output), with a header on how sampling went.
+import {thousands} from '../common/thousands.js';
 import type {ProfilingMode} from '../common/profile-types.js';
 import {functionStats, sortRows, type FunctionRow, type SortKey} from './function-stats.js';
 import type {Profile} from './model.js';
@@ -42,11 +43,11 @@ function stallLine(summary: ReturnType<Profile['summary']>): string | undefined 
 		? `the sampler waited ${waited.toFixed(2)} s for a CPU (a busy machine)`
 		: 'its reads took longer than the interval';
 	const skipped = summary.missed > 0 ? '; stalls over a second are not caught up (the missed samples)' : '';
-	return `Late samples: ${summary.late.toLocaleString('en-US')} (${summary.lateRate.toFixed(2)}%), taken back to back after stalls: ${reason}${skipped}`;
+	return `Late samples: ${thousands(summary.late)} (${summary.lateRate.toFixed(2)}%), taken back to back after stalls: ${reason}${skipped}`;
 }
 
 /** `1,234`: counts as Tachyon prints them (`{n:n}` in an English locale). */
-const count = (value: number) => value.toLocaleString('en-US');
+const count = thousands;
 
 /**
  * Tachyon's warning when the sampler fell behind: samples expected over the time sampled

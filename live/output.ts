@@ -1,7 +1,8 @@
 // Writes an exporter's result where the user asked: stdout, a file, or a directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
+import {defaultOutputName} from '../exporters/formats.js';
+import type {ExportOptions, Exporter} from '../exporters/index.js';
 import type {Profile} from '../exporters/model.js';
 
 /** Where a format's output goes: -o as given, inside -o if it is a directory, else Tachyon's default name. */

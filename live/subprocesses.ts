@@ -5,7 +5,8 @@
 // they could be read, to report them.
 import fs from 'node:fs';
 import path from 'node:path';
-import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
+import {defaultOutputName} from '../exporters/formats.js';
+import type {ExportOptions, Exporter} from '../exporters/index.js';
 import type {ProfilingMode} from '../common/profile-types.js';
 import {Profile} from '../exporters/model.js';
 import type {SamplerOptions} from '../sampler/protocol.js';

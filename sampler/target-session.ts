@@ -1,10 +1,10 @@
 // One sampled process in the worker: its target and unwinder, what --blocking and
 // --async-aware add around each read, the batches its samples go into, and how its reads went.
 import {UserError} from '../common/errors.js';
-import {AsyncStacks} from './asyncio.js';
+import type {AsyncStacks} from './asyncio.js';
 import {BatchBuilder} from './batch-builder.js';
 import {FrameTable} from './frame-table.js';
-import {NativeStacks} from './native/native-stacks.js';
+import type {NativeStacks} from './native/native-stacks.js';
 import {nowUs} from './pacer.js';
 import {processEnding, readStat} from './proc.js';
 import type {SampleBatch, SamplerOptions, SamplerStats} from './protocol.js';
@@ -17,6 +17,34 @@ import {Unwinder} from './unwinder.js';
 
 /** What the worker adds to a session's statistics: pacing (missed, late ticks) and its own thread's CPU. */
 export type WorkerStats = Pick<SamplerStats, 'missed' | 'late' | 'cpuUs' | 'cpuWaitUs'>;
+
+/**
+ * The parts only some captures use, loaded by loadOptionalParts() when asked for: the DWARF
+ * unwinder of --native-stacks and the task reader of --async-aware cost a worker ~45 ms of CPU
+ * to load, before its first sample, in every capture that does not use them.
+ */
+const parts: {AsyncStacks?: typeof AsyncStacks; NativeStacks?: typeof NativeStacks} = {};
+
+/** Loads what `options` will need of the optional parts; call before opening a session with them. */
+export async function loadOptionalParts(options: SamplerOptions): Promise<void> {
+	if (options.asyncAware && !parts.AsyncStacks) {
+		parts.AsyncStacks = (await import('./asyncio.js')).AsyncStacks;
+	}
+
+	if (options.nativeStacks && !parts.NativeStacks) {
+		parts.NativeStacks = (await import('./native/native-stacks.js')).NativeStacks;
+	}
+}
+
+/** An optional part, which loadOptionalParts() must have loaded. */
+function part<K extends keyof typeof parts>(name: K): NonNullable<(typeof parts)[K]> {
+	const loaded = parts[name];
+	if (!loaded) {
+		throw new Error(`${name} was not loaded (loadOptionalParts)`);
+	}
+
+	return loaded;
+}
 
 /** How a tick went for one target: read, failed (a torn read, counted), the process is gone, or it exec'd. */
 export type TickOutcome = 'sampled' | 'failed' | 'gone' | 'exec';
@@ -116,9 +144,9 @@ export class TargetSession {
 	/** What reads around the unwinder: native stacks, task chains, thread names. */
 	private attachReaders(): void {
 		const {options, unwinder, target} = this;
-		this.nativeStacks = options.nativeStacks ? new NativeStacks(target, this.frames, options.nativeStacks) : undefined;
+		this.nativeStacks = options.nativeStacks ? new (part('NativeStacks'))(target, this.frames, options.nativeStacks) : undefined;
 		unwinder.recordAddresses ||= this.nativeStacks !== undefined;
-		this.asyncStacks = options.asyncAware ? new AsyncStacks(unwinder.remote, unwinder, options.asyncMode ?? 'running') : undefined;
+		this.asyncStacks = options.asyncAware ? new (part('AsyncStacks'))(unwinder.remote, unwinder, options.asyncMode ?? 'running') : undefined;
 		unwinder.runningBeforePause = this.freezer?.runningBefore;
 		this.batches.threadNames = new ThreadNames(unwinder.remote);
 	}

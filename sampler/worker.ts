@@ -15,7 +15,7 @@ import {readRunQueueWaitUs, readStat} from './proc.js';
 import {FollowedChildren} from './followed-children.js';
 import {Control, type ControlMessage, type SamplerOptions, type WorkerMessage} from './protocol.js';
 import {closeGate, waitForGate} from './start-gate.js';
-import {TargetSession, type WorkerStats} from './target-session.js';
+import {loadOptionalParts, TargetSession, type WorkerStats} from './target-session.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
 const controlWords = new Int32Array(control);
@@ -211,6 +211,7 @@ function readControlMessages(children: FollowedChildren | undefined, nowUs: numb
 }
 
 try {
+	await loadOptionalParts(options);
 	run();
 } catch (error) {
 	releaseGate(false);

@@ -2,7 +2,7 @@
 // _validate_args), plus ours where a flag would otherwise do nothing. Each broken rule is a
 // usage error (exit 2) naming the options, checked before anything is started.
 import {UserError} from '../common/errors.js';
-import {exporters, formatIds, type FormatId} from '../exporters/index.js';
+import {formats, formatIds, type FormatId} from '../exporters/formats.js';
 import type {ParsedArgs} from './argv.js';
 import {formatOfFlag, type CommandName} from './flags.js';
 
@@ -19,7 +19,7 @@ export function chosenFormat(parsed: ParsedArgs): FormatId {
 	}
 
 	if (chosen.length > 1) {
-		throw usageError(`Choose one output format, got ${chosen.map(id => `--${exporters[id].flag}`).join(' and ')}`);
+		throw usageError(`Choose one output format, got ${chosen.map(id => `--${formats[id].flag}`).join(' and ')}`);
 	}
 
 	return chosen[0] ?? 'pstats';
@@ -27,7 +27,7 @@ export function chosenFormat(parsed: ParsedArgs): FormatId {
 
 /** Formats that carry what --opcodes records (Tachyon's list, and our pstats table's opcode section). */
 const opcodeFormats: readonly FormatId[] = ['gecko', 'flamegraph', 'diff-flamegraph', 'heatmap', 'binary', 'pstats'];
-const htmlFormats = formatIds.filter(id => exporters[id].html);
+const htmlFormats = formatIds.filter(id => formats[id].html);
 /** pstats-only options, in the order Tachyon names them. */
 const pstatsOptions = ['sort', 'limit', 'no-summary', 'pstats-layout'] as const;
 
@@ -64,7 +64,7 @@ export function checkContract(command: CommandName, parsed: ParsedArgs): void {
 		return;
 	}
 
-	const formatFlag = `--${exporters[format].flag}`;
+	const formatFlag = `--${formats[format].flag}`;
 	if (has('live')) {
 		if (format !== 'pstats' || has('pstats') || has('output')) {
 			throw usageError(`--live is incompatible with ${format === 'pstats' ? (has('output') ? '--output' : '--pstats') : formatFlag}. Live mode uses a TUI interface: export from it with e.`);
@@ -91,7 +91,7 @@ export function checkContract(command: CommandName, parsed: ParsedArgs): void {
 
 	const pstatsFile = format === 'pstats' && has('output');
 	if (has('opcodes') && (!opcodeFormats.includes(format) || pstatsFile)) {
-		throw usageError(`--opcodes is only compatible with --live, ${opcodeFormats.filter(id => id !== 'pstats').map(id => `--${exporters[id].flag}`).join(', ')} and the pstats table (not ${pstatsFile ? 'the pstats file, -o' : formatFlag}): ${formatFlag}${pstatsFile ? ' -o' : ''} has nowhere to put the instructions`);
+		throw usageError(`--opcodes is only compatible with --live, ${opcodeFormats.filter(id => id !== 'pstats').map(id => `--${formats[id].flag}`).join(', ')} and the pstats table (not ${pstatsFile ? 'the pstats file, -o' : formatFlag}): ${formatFlag}${pstatsFile ? ' -o' : ''} has nowhere to put the instructions`);
 	}
 
 	if (format !== 'pstats') {
@@ -113,6 +113,6 @@ export function checkContract(command: CommandName, parsed: ParsedArgs): void {
 	}
 
 	if (has('browser') && !htmlFormats.includes(format)) {
-		throw usageError(`--browser opens HTML outputs (${htmlFormats.map(id => `--${exporters[id].flag}`).join(', ')}), not ${formatFlag}`);
+		throw usageError(`--browser opens HTML outputs (${htmlFormats.map(id => `--${formats[id].flag}`).join(', ')}), not ${formatFlag}`);
 	}
 }

@@ -4,7 +4,7 @@
 // documented and completed everywhere at once.
 import {asyncModes, profilingModes} from '../common/profile-types.js';
 import {sortKeys} from '../exporters/function-stats.js';
-import {exporters, formatIds, type FormatId} from '../exporters/index.js';
+import {formats, formatIds, type FormatId} from '../exporters/formats.js';
 
 export const commandNames = ['run', 'attach', 'dump', 'replay'] as const;
 export type CommandName = typeof commandNames[number];
@@ -104,8 +104,8 @@ const formatFlags: readonly FlagSpec[] = formatIds
 	// --diff-flamegraph takes the baseline file: it is among the option flags above.
 	.filter(id => id !== 'diff-flamegraph')
 	.map(id => ({
-		name: exporters[id].flag,
-		help: id === 'pstats' ? 'the pstats table on stdout (default); with -o FILE, a pstats file (pstats.Stats, snakeviz)' : `${exporters[id].description}${id === 'binary' ? '; replay converts it to any other format' : ''}`,
+		name: formats[id].flag,
+		help: id === 'pstats' ? 'the pstats table on stdout (default); with -o FILE, a pstats file (pstats.Stats, snakeviz)' : `${formats[id].description}${id === 'binary' ? '; replay converts it to any other format' : ''}`,
 		group: 'Output',
 		commands: outputs,
 	}));
@@ -117,7 +117,7 @@ export type OptionName = typeof optionFlags[number]['name'];
 
 /** The output format a format switch selects. */
 export function formatOfFlag(name: string): FormatId | undefined {
-	return formatIds.find(id => exporters[id].flag === name && id !== 'diff-flamegraph');
+	return formatIds.find(id => formats[id].flag === name && id !== 'diff-flamegraph');
 }
 
 export function flagsOf(command: CommandName): FlagSpec[] {

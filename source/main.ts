@@ -2,29 +2,24 @@
 // one line on stderr and a non-zero exit (2 for usage errors, as Tachyon's), never a stack trace.
 import fs from 'node:fs';
 import type {CompressionChoice} from '../exporters/binary-writer.js';
-import {exporters, type ExportOptions} from '../exporters/index.js';
+import type {ExportOptions} from '../exporters/index.js';
 import type {SortKey} from '../exporters/function-stats.js';
 import {UserError} from '../common/errors.js';
 import {terminalText} from '../common/terminal-text.js';
 import type {AsyncMode, ProfilingMode} from '../common/profile-types.js';
 import type {NativeStacksMode} from '../sampler/native/native-stacks.js';
-import {samplerDefaults} from '../sampler/sampler.js';
 import {commandOf, parseOptions, pidFrom, splitArgs, type ParsedArgs} from './argv.js';
-import {dumpText, dumpTreeText} from './commands/dump.js';
-import {record} from './commands/record.js';
-import {replay} from './commands/replay.js';
-import {loadBaseline} from '../live/capture-file.js';
-import {checkScript, startScript, startScriptBlocking} from './commands/run.js';
-import {SubprocessFollower} from '../live/subprocesses.js';
-import {openInBrowser} from './browser.js';
-import {completionScript} from './completion.js';
+import type {RunningScript} from './commands/run.js';
 import {checkContract, chosenFormat} from './contract.js';
 import {commandNames, type OptionName} from './flags.js';
 import {commandHelp, overviewHelp} from './help.js';
 import type {runLive as RunLive} from './commands/live.js';
 import {intervalFromRate, parseDuration, parseRate} from './rate.js';
 
-// The live view pulls in Ink and React (~0.5 s to load): only commands that use it pay for it.
+// Each command loads what it needs when it runs (dynamic imports below), so --help, a usage
+// error or a dump pays for none of the sampler, the exporters or Ink: the live view pulls in
+// Ink and React (~0.5 s to load), the exporters ~30 ms; start-up before the first sample
+// matters most on a busy machine, where it is multiplied.
 const runLive: typeof RunLive = async (...args) => (await import('./commands/live.js')).runLive(...args);
 
 function version(): string {
@@ -76,9 +71,10 @@ class Flags {
  * What the exporters need from the flags: table options, --compression, the diff baseline
  * (which must have been captured in `mode`, when the mode is known before reading).
  */
-function exportOptionsFor(flags: Flags, mode?: ProfilingMode): ExportOptions {
+async function exportOptionsFor(flags: Flags, mode?: ProfilingMode): Promise<ExportOptions> {
 	const limit = flags.limit();
 	const baseline = flags.text('diff-flamegraph');
+	const loadBaseline = baseline === undefined ? undefined : (await import('../live/capture-file.js')).loadBaseline;
 	return {
 		sort: flags.text('sort') as SortKey | undefined,
 		...(limit === undefined ? {} : {limit}),
@@ -86,7 +82,7 @@ function exportOptionsFor(flags: Flags, mode?: ProfilingMode): ExportOptions {
 		pstatsLayout: flags.text('pstats-layout') === 'tachyon' ? 'tachyon' : 'portable',
 		compression: (flags.text('compression') ?? 'auto') as CompressionChoice,
 		pidLabel: flags.on('subprocesses'),
-		...(baseline === undefined ? {} : {baseline: loadBaseline(baseline, mode)}),
+		...(baseline === undefined || !loadBaseline ? {} : {baseline: loadBaseline(baseline, mode)}),
 	};
 }
 
@@ -96,8 +92,9 @@ function nativeStacksOf(flags: Flags): {nativeStacks?: NativeStacksMode} {
 	return which === undefined ? {} : {nativeStacks: which as NativeStacksMode};
 }
 
-function dump(flags: Flags): number {
+async function dump(flags: Flags): Promise<number> {
 	const pid = pidFrom(flags.parsed.positionals, 'dump');
+	const {dumpText, dumpTreeText} = await import('./commands/dump.js');
 	const options = {
 		pid, allThreads: flags.on('all-threads'), native: flags.on('native'), gc: !flags.on('no-gc'), opcodes: flags.on('opcodes'), blocking: flags.on('blocking'),
 		asyncAware: flags.on('async-aware'), asyncMode: (flags.text('async-mode') ?? 'all') as AsyncMode, ...nativeStacksOf(flags),
@@ -120,18 +117,21 @@ async function live(command: 'run' | 'attach', flags: Flags, target: string[]): 
 	}
 
 	const script = {target, module: flags.on('module'), python: flags.text('python')};
-	checkScript(script);
+	(await import('./commands/run.js')).checkScript(script);
 	return runLive({script, ...common});
 }
 
 async function sample(command: 'run' | 'attach', flags: Flags, target: string[]): Promise<number> {
+	const [{exporters}, {record}, {samplerDefaults}, {SubprocessFollower}] = await Promise.all([
+		import('../exporters/index.js'), import('./commands/record.js'), import('../sampler/sampler.js'), import('../live/subprocesses.js'),
+	]);
 	const format = exporters[chosenFormat(flags.parsed)];
 	const intervalUs = flags.intervalUs();
 	const durationS = flags.durationS();
 	const mode = (flags.text('mode') ?? 'wall') as ProfilingMode;
-	const exportOptions = exportOptionsFor(flags, mode);
+	const exportOptions = await exportOptionsFor(flags, mode);
 	let pid: number;
-	let child: Awaited<ReturnType<typeof startScriptBlocking>> | undefined;
+	let child: RunningScript | undefined;
 	if (command === 'attach') {
 		pid = pidFrom(flags.parsed.positionals, 'attach');
 	} else {
@@ -142,6 +142,7 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		// --blocking (and --native-stacks, which stops threads too): the script runs as a
 		// grandchild, out of reach of libuv's child reaping (run.ts).
 		const script = {target, module: flags.on('module'), python: flags.text('python')};
+		const {startScript, startScriptBlocking} = await import('./commands/run.js');
 		child = flags.on('blocking') || flags.text('native-stacks') !== undefined ? await startScriptBlocking(script) : startScript(script);
 		pid = child.pid;
 	}
@@ -192,7 +193,7 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		}
 
 		if (flags.on('browser') && format.html && recorded.path) {
-			openInBrowser(recorded.path);
+			(await import('./browser.js')).openInBrowser(recorded.path);
 		}
 	} finally {
 		void follower?.stop();
@@ -229,7 +230,7 @@ async function main(): Promise<number> {
 	}
 
 	if (word === 'completion') {
-		process.stdout.write(completionScript(options));
+		process.stdout.write((await import('./completion.js')).completionScript(options));
 		return 0;
 	}
 
@@ -254,8 +255,9 @@ async function main(): Promise<number> {
 			}
 
 			const baselineFile = flags.text('diff-flamegraph');
+			const [{replay}, {exporters}] = await Promise.all([import('./commands/replay.js'), import('../exporters/index.js')]);
 			return replay({
-				file: input[0]!, format: exporters[chosenFormat(parsed)], exportOptions: exportOptionsFor(flags), output: flags.text('output'), browser: flags.on('browser'),
+				file: input[0]!, format: exporters[chosenFormat(parsed)], exportOptions: await exportOptionsFor(flags), output: flags.text('output'), browser: flags.on('browser'),
 				...(baselineFile === undefined ? {} : {baselineFile}),
 			});
 		}

@@ -1,6 +1,7 @@
 // run and attach on a terminal: one line on stderr, redrawn twice a second, saying that
 // sampling goes on and how it goes (as py-spy's record does). Nothing when stderr is not a
 // terminal, so pipes and logs get only the report.
+import {thousands} from '../common/thousands.js';
 import type {Profile} from '../exporters/model.js';
 
 export type StatusLineOptions = {
@@ -25,7 +26,7 @@ export function statusText(profile: Profile, options: Pick<StatusLineOptions, 'p
 	const elapsedS = elapsedUs / 1e6;
 	const elapsed = options.durationS > 0 ? `${Math.min(elapsedS, options.durationS).toFixed(1)} of ${options.durationS} s` : `${elapsedS.toFixed(1)} s`;
 	const rate = elapsedUs > 0 ? (attempts / elapsedUs) * 1e6 : 0;
-	const number = (value: number) => Math.round(value).toLocaleString('en-US');
+	const number = thousands;
 	return `Sampling PID ${options.pid}: ${elapsed}, ${number(attempts)} samples, ${number(rate)}/s (asked ${number(options.requestedHz)}); Ctrl-C to stop`;
 }
 

@@ -1,7 +1,7 @@
 // run and attach: sample until the duration ends, the target exits or Ctrl-C, then write
 // the chosen format. Whatever was sampled is written on every way out.
 import fs from 'node:fs';
-import {BinaryWriter, extensionOf, fileSink} from '../../exporters/binary-writer.js';
+import type {BinaryWriter} from '../../exporters/binary-writer.js';
 import type {Exporter, ExportOptions} from '../../exporters/index.js';
 import type {Profile} from '../../exporters/model.js';
 import {UserError} from '../../common/errors.js';
@@ -45,6 +45,8 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	// --binary streams to its file while sampling (memory stays flat at any rate), so it needs no timeline.
 	const streaming = config.format.id === 'binary';
 	const binaryPath = streaming ? outputPathFor(config.format, config.sampler.pid, config.output) : undefined;
+	// Loaded only for --binary (it brings zstd), and before sampling starts, so no batch comes before the writer.
+	const binary = streaming ? await import('../../exporters/binary-writer.js') : undefined;
 	const stats = config.realtimeStats ? new RealtimeStats() : undefined;
 	// A failed write (disk full, ...) stops sampling and is reported once, never thrown from a callback.
 	let writeError: Error | undefined;
@@ -66,7 +68,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	});
 	follower?.follow(sampler);
 	try {
-		writer = binaryPath === undefined ? undefined : new BinaryWriter(fileSink(binaryPath), {
+		writer = binaryPath === undefined || !binary ? undefined : new binary.BinaryWriter(binary.fileSink(binaryPath), {
 			intervalUs: profile.meta.intervalUs, meta: profile.meta, compression: config.exportOptions.compression ?? 'auto',
 		});
 	} catch (error) {
@@ -124,7 +126,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 
 		if (end === undefined) {
 			// The binary file is finalized on every way out, with everything sampled until then.
-			writer?.finish(profile, extensionOf(profile));
+			writer?.finish(profile, binary?.extensionOf(profile));
 		}
 	}
 
@@ -150,7 +152,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	profile.endReason = reason === 'exited' && config.targetIsChild ? 'duration' : reason;
 	let written;
 	try {
-		written = writeError ? undefined : writer?.finish(profile, extensionOf(profile));
+		written = writeError ? undefined : writer?.finish(profile, binary?.extensionOf(profile));
 	} catch (error) {
 		writeError = error instanceof Error ? error : new Error(String(error));
 	}

@@ -1,5 +1,6 @@
 // replay: converts a binary capture (ours or `python -m profiling.sampling --binary`) to any
 // format, without resampling.
+import {thousands} from '../../common/thousands.js';
 import {BinaryFormatError, binaryInfo} from '../../exporters/binary-reader.js';
 import type {Exporter, ExportOptions} from '../../exporters/index.js';
 import {UserError} from '../../common/errors.js';
@@ -16,7 +17,7 @@ function progressBar(total: number): ((fraction: number) => void) | undefined {
 	return fraction => {
 		const width = 40;
 		const done = Math.round(fraction * width);
-		process.stderr.write(`\r  [${'█'.repeat(done)}${'░'.repeat(width - done)}] ${(fraction * 100).toFixed(1).padStart(5)}% of ${total.toLocaleString('en-US')}${fraction >= 1 ? '\n' : ''}`);
+		process.stderr.write(`\r  [${'█'.repeat(done)}${'░'.repeat(width - done)}] ${(fraction * 100).toFixed(1).padStart(5)}% of ${thousands(total)}${fraction >= 1 ? '\n' : ''}`);
 	};
 }
 
@@ -39,7 +40,7 @@ export function replay(config: ReplayConfig): number {
 		throw error instanceof BinaryFormatError ? new UserError(`${config.file}: ${error.message}`) : error;
 	}
 
-	const banner = `Replaying ${info.samples.toLocaleString('en-US')} samples from ${config.file}\n`
+	const banner = `Replaying ${thousands(info.samples)} samples from ${config.file}\n`
 		+ `  Sample interval: ${info.intervalUs} us\n  Compression: ${info.compression}\n`;
 	// On a terminal the banner introduces the progress bar; elsewhere it follows a successful read,
 	// so a bad file gives exactly one line.
