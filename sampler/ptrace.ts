@@ -296,9 +296,12 @@ export class ThreadFreezer {
 			}
 		}
 
-		ptrace(ptraceDetach, tid, 0, this.signals.get(tid) ?? 0);
+		const detached = ptrace(ptraceDetach, tid, 0, this.signals.get(tid) ?? 0) === 0;
 		this.forget(tid);
-		return true;
+		// Refused: the thread left its stop, killed on its way out (SIGKILL ends a ptrace stop).
+		// It is still ours, and a traced thread that exits stays a zombie until its tracer waits
+		// for it (holding up its whole process's exit): kept, its exit is collected later.
+		return detached;
 	}
 
 	private forget(tid: number): void {

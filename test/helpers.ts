@@ -140,6 +140,20 @@ export async function runCli(args: string[], options: {cwd?: string; env?: Recor
 	return {code, stdout, stderr};
 }
 
+/** `promise`, or a failure naming `what` after `ms` (generous: for what must happen, not how fast). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	try {
+		return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+			timer = setTimeout(() => {
+				reject(new Error(`${what}: not within ${ms / 1000} s`));
+			}, ms);
+		})]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
 export function tempDir(prefix = 'tachyon-top-test-'): string {
 	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
