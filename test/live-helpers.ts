@@ -15,7 +15,9 @@ def hot_loop_alpha():
     return total
 
 def sleeper_beta():
-    time.sleep(0.05)
+    # Long sleeps: a thread woken 20 times a second stays runnable (state R, on CPU for cpu
+    # mode) on a loaded machine while it waits for a CPU, a third of its samples at load 30.
+    time.sleep(2)
 
 def worker():
     while True:
