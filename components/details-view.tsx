@@ -1,7 +1,7 @@
 // Enter on a row: who calls this function line and what it calls, by samples.
 import {Box, Text} from 'ink';
 import type {FunctionRow} from '../exporters/function-stats.js';
-import {shortPath} from './function-table/columns.js';
+import {shortenPath, shownName} from './names.js';
 import {fit, formatCount, formatPercent} from './format.js';
 import {theme} from './theme.js';
 
@@ -12,7 +12,7 @@ export type DetailsViewProps = {
 	readonly height: number;
 };
 
-const describe = (row: FunctionRow) => `${row.funcname}  ${shortPath(row.filename)}:${row.line}`;
+const describe = (row: FunctionRow, width = 60) => `${shownName(row.funcname)}  ${shortenPath(row.line > 0 ? `${row.filename}:${row.line}` : row.filename, width)}`;
 
 export function DetailsView({row, rowsById, width, height}: DetailsViewProps) {
 	if (!row) {

@@ -3,6 +3,8 @@ import type {TextProps} from 'ink';
 import type {LiveSnapshot} from '../live/live-store.js';
 import {sortNames} from './function-table/columns.js';
 import {fit, formatCount, formatDuration, formatHz, formatMicroseconds, formatPercent} from './format.js';
+import {shownName} from './names.js';
+import {sparkline} from './sparkline.js';
 import {paint} from './paint.js';
 import {RawLines} from './raw-lines.js';
 import {stripColours, textWidth} from './text-width.js';
@@ -25,7 +27,7 @@ export function threadLabel(snapshot: LiveSnapshot): string {
 
 	const index = snapshot.threads.findIndex(thread => thread.tid === snapshot.tid);
 	const name = snapshot.threads[index]?.name;
-	return `${snapshot.tid}${name ? ` ${name}` : ''} (${index + 1}/${snapshot.threads.length})`;
+	return `${snapshot.tid}${name ? ` ${shownName(name)}` : ''} (${index + 1}/${snapshot.threads.length})`;
 }
 
 export function Header({snapshot, width, process}: HeaderProps) {
@@ -40,26 +42,65 @@ export function headerLines(snapshot: LiveSnapshot, width: number, process?: Hea
 	const thread = ` │ thread ${threadLabel(snapshot)} │ `;
 	const badge = ` ${snapshot.mode.toUpperCase()} `;
 	const used = 'tachyon-top'.length + first.length + badge.length + thread.length;
-	const ratePercent = snapshot.requestedHz > 0 ? (snapshot.achievedHz / snapshot.requestedHz) * 100 : 0;
-	const pause = snapshot.pauseUs === undefined ? '' : ` │ pause ${formatMicroseconds(snapshot.pauseUs)}/sample`;
-	const second = `rate ${formatHz(snapshot.achievedHz)} of ${formatHz(snapshot.requestedHz)} (${formatPercent(ratePercent)}%)${pause} │ errors ${formatPercent(snapshot.errorPercent)}% │ GIL ${formatPercent(snapshot.gilPercent)}% │ CPU ${formatPercent(snapshot.cpuPercent)}% │ GC ${formatPercent(snapshot.gcPercent)}% │ ${formatCount(snapshot.totalSamples)} samples`;
-	const warning = snapshot.behind ? ' ⚠ sampler falling behind' : '';
-	const third = [
-		`sort: ${sortNames[snapshot.sort]}`,
-		`functions ${snapshot.functionCount}${snapshot.filter ? ` (${snapshot.rows.length} shown)` : ''}`,
-		`sampled ${formatDuration(snapshot.elapsedS)}`,
-		...(snapshot.filter ? [`filter: ${snapshot.filter} (c clears)`] : []),
-	].join(' │ ');
 	const state = stateText(snapshot);
 	const tail = (text: string, style: TextProps) => (text ? paint(text, style) : '');
 	// A line wider than the terminal would wrap there: in the rare case the parts don't fit
 	// (a narrow terminal, a long thread name), the line is cut, without its colours.
 	const fitted = (line: string) => (textWidth(line) <= width - 1 ? line : fit(stripColours(line), width - 1));
+	// The warning is never cut: the figures before it give way (⚠ counted as two columns, as some terminals draw it).
+	const warning = snapshot.behind ? ' ⚠ sampler falling behind' : '';
+	const second = joinParts(figureParts(snapshot, width), width - 1 - (warning ? warning.length + 1 : 0));
+	const third = joinParts(viewParts(snapshot), width - 1 - textWidth(state));
 	return [
-		paint('tachyon-top', theme.title()) + first + paint(badge, theme.badge()) + thread + tail(fit(snapshot.command, Math.max(0, width - used - 1)), theme.dim()),
-		fit(second, Math.max(0, width - warning.length - 1)) + tail(warning, theme.warning()),
-		fit(third, Math.max(0, width - state.length - 1)) + tail(state, snapshot.status === 'sampling' ? theme.badge() : theme.warning()),
-	].map(line => fitted(line));
+		fitted(paint('tachyon-top', theme.title()) + first + paint(badge, theme.badge()) + thread + tail(fit(shownName(snapshot.command), Math.max(0, width - used - 1)), theme.dim())),
+		second + tail(warning, theme.warning()),
+		fitted(fit(third, Math.max(0, width - 1 - textWidth(state))) + tail(state, snapshot.status === 'sampling' ? theme.badge() : theme.warning())),
+	];
+}
+
+/** Parts joined by ` │ ` while they fit in `width`, in order (later parts give way first). */
+function joinParts(parts: readonly string[], width: number): string {
+	let line = '';
+	for (const part of parts) {
+		const next = line ? `${line} │ ${part}` : part;
+		if (textWidth(next) > width) {
+			break;
+		}
+
+		line = next;
+	}
+
+	return line;
+}
+
+/** How well sampling goes, with the last minute's trends (rate, CPU, GIL) as sparklines. */
+function figureParts(snapshot: LiveSnapshot, width: number): string[] {
+	const spark = width >= 120 ? 12 : 6;
+	const {trends} = snapshot;
+	const ratePercent = snapshot.requestedHz > 0 ? (snapshot.achievedHz / snapshot.requestedHz) * 100 : 0;
+	return [
+		`rate ${formatHz(snapshot.achievedHz)} (${formatPercent(ratePercent)}%) ${sparkline(trends.rate, spark, {max: snapshot.requestedHz})}`,
+		`CPU ${formatPercent(snapshot.cpuPercent)}% ${sparkline(trends.cpu, spark, {max: 100})}`,
+		`GIL ${formatPercent(snapshot.gilPercent)}% ${sparkline(trends.gil, spark, {max: 100})}`,
+		...(snapshot.pauseUs === undefined ? [] : [`pause ${formatMicroseconds(snapshot.pauseUs)}/sample`]),
+		`GC ${formatPercent(snapshot.gcPercent)}%`,
+		`errors ${formatPercent(snapshot.errorPercent)}%`,
+		`${formatCount(snapshot.totalSamples)} samples`,
+		`of ${formatHz(snapshot.requestedHz)}`,
+	];
+}
+
+/** What the table shows: the window, the order, the rows, the filter. */
+function viewParts(snapshot: LiveSnapshot): string[] {
+	const {window} = snapshot;
+	const span = window.on ? `last ${window.lengthS} s${window.spanS < window.lengthS - 0.5 ? ` (${Math.floor(window.spanS)} s so far)` : ''}` : 'since start';
+	return [
+		`${window.on ? 'WINDOW' : 'window'}: ${span}`,
+		`sort: ${sortNames[snapshot.sort]}`,
+		...(snapshot.filter ? [`filter: ${shownName(snapshot.filter)} (c clears)`] : []),
+		`${snapshot.lines ? 'lines' : 'functions'} ${snapshot.functionCount}${snapshot.filter ? ` (${snapshot.rows.length} shown)` : ''}`,
+		`sampled ${formatDuration(snapshot.elapsedS)}`,
+	];
 }
 
 function stateText(snapshot: LiveSnapshot): string {

@@ -26,6 +26,27 @@ export type LiveUiState = {
 	/** The format waiting for a baseline path (diff-flamegraph). */
 	readonly pending: Exporter | undefined;
 	readonly message: Message | undefined;
+	readonly flame: FlameUiState;
+	/** The function the source screen shows, and where it came from. */
+	readonly source: SourceUiState | undefined;
+};
+
+export type FlameUiState = {
+	/** The zoomed frames, outermost first, each as its path from the root; empty: the root. */
+	readonly zooms: ReadonlyArray<readonly string[]>;
+	/** The selected frame's path from the root. */
+	readonly selected: readonly string[];
+	/** `/`: the text whose frames are highlighted. */
+	readonly search: string;
+};
+
+export type SourceUiState = {
+	readonly filename: string;
+	readonly funcname: string;
+	/** The selected line, or undefined for the hottest. */
+	readonly line: number | undefined;
+	/** The screen Esc goes back to. */
+	readonly from: Screen;
 };
 
 export type LiveUiAction =
@@ -38,10 +59,17 @@ export type LiveUiAction =
 	| {readonly type: 'exportMove'; readonly by: number; readonly count: number}
 	| {readonly type: 'pending'; readonly format: Exporter | undefined}
 	| {readonly type: 'message'; readonly text: string; readonly error: boolean}
-	| {readonly type: 'clearMessage'; readonly id: number};
+	| {readonly type: 'clearMessage'; readonly id: number}
+	| {readonly type: 'flameSelect'; readonly path: readonly string[]}
+	| {readonly type: 'flameZoom'}
+	| {readonly type: 'flameUnzoom'}
+	| {readonly type: 'flameSearch'; readonly search: string}
+	| {readonly type: 'source'; readonly filename: string; readonly funcname: string; readonly from: Screen}
+	| {readonly type: 'sourceLine'; readonly line: number};
 
 export const initialUiState: LiveUiState = {
 	screen: 'table', overlay: undefined, selected: 0, scroll: 0, exportIndex: 0, detailsKey: undefined, dump: undefined, pending: undefined, message: undefined,
+	flame: {zooms: [], selected: [], search: ''}, source: undefined,
 };
 
 const clamp = (value: number, low: number, high: number) => Math.max(low, Math.min(high, value));
@@ -88,6 +116,32 @@ export function liveUiReducer(state: LiveUiState, action: LiveUiAction): LiveUiS
 
 		case 'clearMessage': {
 			return state.message?.id === action.id ? {...state, message: undefined} : state;
+		}
+
+		case 'flameSelect': {
+			return {...state, flame: {...state.flame, selected: action.path}};
+		}
+
+		case 'flameZoom': {
+			const top = state.flame.zooms.at(-1) ?? [];
+			const same = top.length === state.flame.selected.length && top.every((key, index) => key === state.flame.selected[index]);
+			return same ? state : {...state, flame: {...state.flame, zooms: [...state.flame.zooms, state.flame.selected]}};
+		}
+
+		case 'flameUnzoom': {
+			return {...state, flame: {...state.flame, zooms: state.flame.zooms.slice(0, -1)}};
+		}
+
+		case 'flameSearch': {
+			return {...state, flame: {...state.flame, search: action.search}};
+		}
+
+		case 'source': {
+			return {...state, screen: 'source', overlay: undefined, source: {filename: action.filename, funcname: action.funcname, line: undefined, from: action.from}};
+		}
+
+		case 'sourceLine': {
+			return state.source ? {...state, source: {...state.source, line: action.line}} : state;
 		}
 	}
 }

@@ -7,6 +7,7 @@ import {useCallback, useEffect, useMemo, useRef, useSyncExternalStore} from 'rea
 import {exporters, type Exporter} from '../exporters/index.js';
 import {loadBaseline} from '../live/capture-file.js';
 import {liveDump, type LiveDump} from '../live/dump.js';
+import {pathOf} from '../live/flame-data.js';
 import {commandFor, type LiveCommand} from '../live/key-bindings.js';
 import type {LiveProcesses, ProcessesSnapshot} from '../live/live-processes.js';
 import type {LiveSnapshot, LiveStore} from '../live/live-store.js';
@@ -18,10 +19,15 @@ import {fit} from './format.js';
 import {Header, headerHeight} from './header.js';
 import {Help, helpLines, helpVisible} from './help.js';
 import {useLiveUiState, type LiveUiAction, type LiveUiState} from './live-state.js';
+import {flameLayout, FlameScreen} from './screens/flame-screen.js';
+import {selectedLine, sourceLayout, sourceRows, SourceScreen} from './screens/source-screen.js';
 import {TableScreen, tableLayout} from './screens/table-screen.js';
 import {theme} from './theme.js';
 import {minimumSize, TooSmall} from './too-small.js';
-import {useKeys} from './use-keys.js';
+import {shownName} from './names.js';
+import {useKeys, type MouseEvent} from './use-keys.js';
+import {columnAt, columnSort, layoutColumns} from './function-table/columns.js';
+import {windowStart} from './function-table/function-table.js';
 import {promptText, usePrompt, type Prompt} from './use-prompt.js';
 import {useWindowSize} from './use-window-size.js';
 
@@ -54,6 +60,7 @@ type KeyContext = {
 	readonly formats: readonly Exporter[];
 	readonly tableRows: number;
 	readonly bodyHeight: number;
+	readonly columns: number;
 	readonly runExport: (format: Exporter, baselinePath?: string) => void;
 };
 
@@ -84,8 +91,8 @@ export function LiveView(props: LiveViewProps) {
 	}, [store, dispatch]);
 
 	// The handler reads everything through this ref: the keys of one input event share a render.
-	const context = useRef<Omit<KeyContext, 'snapshot' | 'state'>>({store, dispatch, prompt, props, formats, tableRows, bodyHeight, runExport});
-	context.current = {store, dispatch, prompt, props, formats, tableRows, bodyHeight, runExport};
+	const context = useRef<Omit<KeyContext, 'snapshot' | 'state'>>({store, dispatch, prompt, props, formats, tableRows, bodyHeight, columns, runExport});
+	context.current = {store, dispatch, prompt, props, formats, tableRows, bodyHeight, columns, runExport};
 	const onKey = useCallback((input: string, key: Key) => {
 		const current = context.current;
 		handleKey({...current, snapshot: current.store.getSnapshot(), state: stateRef.current}, input, key);
@@ -95,7 +102,11 @@ export function LiveView(props: LiveViewProps) {
 			onQuit();
 		}
 	}, [onQuit]);
-	useKeys(onKey, {isActive: !tooSmall});
+	const onMouse = useCallback((event: MouseEvent) => {
+		const current = context.current;
+		handleMouse({...current, snapshot: current.store.getSnapshot(), state: stateRef.current}, event);
+	}, [stateRef]);
+	useKeys(onKey, {isActive: !tooSmall, onMouse});
 	useKeys(onTooSmallKey, {isActive: tooSmall});
 
 	// Errors clear after a while; a later message replaces them anyway.
@@ -142,7 +153,13 @@ export function LiveView(props: LiveViewProps) {
 		}
 
 		case undefined: {
-			body = <TableScreen store={store} snapshot={snapshot} selected={cursor} width={columns} height={bodyHeight} />;
+			if (state.screen === 'flame') {
+				body = <FlameScreen root={store.flame()} snapshot={snapshot} state={state.flame} width={columns} height={bodyHeight} />;
+			} else if (state.screen === 'source' && state.source) {
+				body = <SourceScreen store={store} snapshot={snapshot} state={state.source} width={columns} height={bodyHeight} />;
+			} else {
+				body = <TableScreen store={store} snapshot={snapshot} selected={cursor} width={columns} height={bodyHeight} />;
+			}
 		}
 	}
 
@@ -191,6 +208,12 @@ function promptKey({prompt, store, dispatch, state, runExport}: KeyContext, inpu
 			dispatch({type: 'select', index: 0});
 		} else if (outcome.type === 'cancel') {
 			store.setFilter('');
+		}
+	} else if (kind === 'search') {
+		if (outcome.type === 'edit') {
+			dispatch({type: 'flameSearch', search: outcome.draft});
+		} else if (outcome.type === 'cancel') {
+			dispatch({type: 'flameSearch', search: ''});
 		}
 	} else if (kind === 'baseline' && state.pending) {
 		if (outcome.type === 'submit') {
@@ -289,6 +312,14 @@ function overlayKey(context: KeyContext, input: string, key: Key): void {
 }
 
 function runCommand(context: KeyContext, command: LiveCommand): void {
+	if (context.state.screen === 'flame' && flameCommand(context, command)) {
+		return;
+	}
+
+	if (context.state.screen === 'source' && sourceCommand(context, command)) {
+		return;
+	}
+
 	const {store, snapshot, state, dispatch, props, tableRows} = context;
 	const count = snapshot.rows.length;
 	switch (command) {
@@ -343,6 +374,40 @@ function runCommand(context: KeyContext, command: LiveCommand): void {
 			break;
 		}
 
+		case 'lines': {
+			store.toggleLines();
+			break;
+		}
+
+		case 'window': {
+			store.toggleWindow();
+			break;
+		}
+
+		case 'windowLength': {
+			store.cycleWindowLength();
+			break;
+		}
+
+		case 'flame': {
+			dispatch({type: 'screen', screen: 'flame'});
+			break;
+		}
+
+		case 'source': {
+			const row = snapshot.rows[Math.min(state.selected, count - 1)];
+			if (row && !row.synthetic) {
+				dispatch({type: 'source', filename: row.filename, funcname: row.funcname, from: 'table'});
+			}
+
+			break;
+		}
+
+		case 'zoom':
+		case 'back': {
+			break;
+		}
+
 		case 'clearFilter': {
 			store.setFilter('');
 			break;
@@ -384,6 +449,169 @@ function runCommand(context: KeyContext, command: LiveCommand): void {
 		case 'quit': {
 			props.onQuit();
 			break;
+		}
+	}
+}
+
+/** The flame screen's own meaning of a command; false when it means what it means on the table. */
+function flameCommand(context: KeyContext, command: LiveCommand): boolean {
+	const {store, state, dispatch, columns, bodyHeight} = context;
+	const layout = flameLayout(store.flame(), state.flame, columns, bodyHeight);
+	const {selected, top, rows} = layout;
+	const select = (frame: typeof selected | undefined) => {
+		if (frame) {
+			dispatch({type: 'flameSelect', path: pathOf(frame)});
+		}
+	};
+
+	const depth = rows.findIndex(row => row.some(bar => bar.frame === selected));
+	switch (command) {
+		case 'up': {
+			select(selected === top ? undefined : selected.parent);
+			return true;
+		}
+
+		case 'down': {
+			select(rows[depth + 1]?.find(bar => bar.frame.parent === selected)?.frame);
+			return true;
+		}
+
+		case 'previousThread':
+		case 'nextThread': {
+			const row = rows[depth] ?? [];
+			const index = row.findIndex(bar => bar.frame === selected);
+			select(row[index + (command === 'nextThread' ? 1 : -1)]?.frame);
+			return true;
+		}
+
+		case 'zoom': {
+			dispatch({type: 'flameZoom'});
+			return true;
+		}
+
+		case 'back': {
+			if (state.flame.zooms.length > 0) {
+				dispatch({type: 'flameUnzoom'});
+			} else {
+				dispatch({type: 'screen', screen: 'table'});
+			}
+
+			return true;
+		}
+
+		case 'filter': {
+			context.prompt.open('search', state.flame.search);
+			return true;
+		}
+
+		case 'clearFilter': {
+			dispatch({type: 'flameSearch', search: ''});
+			return true;
+		}
+
+		case 'source': {
+			if (selected.parent && !selected.synthetic) {
+				dispatch({type: 'source', filename: shownName(selected.filename), funcname: shownName(selected.funcname), from: 'flame'});
+			}
+
+			return true;
+		}
+
+		default: {
+			return false;
+		}
+	}
+}
+
+/** The source screen's own meaning of a command; false when it means what it means on the table. */
+function sourceCommand(context: KeyContext, command: LiveCommand): boolean {
+	const {store, snapshot, state, dispatch, bodyHeight} = context;
+	const source = state.source;
+	if (!source) {
+		return false;
+	}
+
+	const heat = store.heat(source.filename, source.funcname);
+	const rows = sourceRows(heat, store.sourceLines(source.filename));
+	const index = Math.max(0, rows.findIndex(row => row.line === selectedLine(heat, source)));
+	const page = sourceLayout(snapshot, bodyHeight).codeRows;
+	const moveTo = (target: number) => {
+		const row = rows[Math.max(0, Math.min(rows.length - 1, target))];
+		if (row) {
+			dispatch({type: 'sourceLine', line: row.line});
+		}
+	};
+
+	switch (command) {
+		case 'up':
+		case 'down':
+		case 'pageUp':
+		case 'pageDown': {
+			const step = command === 'pageUp' || command === 'pageDown' ? page : 1;
+			moveTo(index + (command === 'up' || command === 'pageUp' ? -step : step));
+			return true;
+		}
+
+		case 'back': {
+			dispatch({type: 'screen', screen: source.from});
+			return true;
+		}
+
+		default: {
+			return false;
+		}
+	}
+}
+
+/** Wheel steps move the selection this many rows. */
+const wheelRows = 3;
+
+/**
+ * The mouse, where the terminal reports it: on the table a click on a heading sorts by that
+ * column, a click on a row selects it, the wheel moves the selection; on the source screen the
+ * wheel scrolls. The keyboard does all of this too.
+ */
+function handleMouse(context: KeyContext, event: MouseEvent): void {
+	const {state, snapshot, dispatch, columns, tableRows, store} = context;
+	if (!event.press || state.overlay !== undefined || context.prompt.current() !== undefined) {
+		return;
+	}
+
+	const wheel = event.button === 64 ? -1 : event.button === 65 ? 1 : 0;
+	if (state.screen === 'source') {
+		if (wheel !== 0) {
+			sourceCommand(context, wheel < 0 ? 'up' : 'down');
+		}
+
+		return;
+	}
+
+	if (state.screen !== 'table') {
+		return;
+	}
+
+	const count = snapshot.rows.length;
+	if (wheel !== 0) {
+		dispatch({type: 'move', by: wheel * wheelRows, count});
+		return;
+	}
+
+	if (event.button !== 0) {
+		return;
+	}
+
+	// Lines: the header, the table's heading, then its rows (y is 1-based).
+	const line = event.y - 1 - headerHeight;
+	if (line === 0) {
+		const column = columnAt(layoutColumns(columns), event.x - 1);
+		if (column) {
+			store.setSort(columnSort[column.id]);
+		}
+	} else if (line > 0 && line <= tableRows) {
+		const cursor = Math.min(state.selected, Math.max(0, count - 1));
+		const index = windowStart(cursor, tableRows, count) + line - 1;
+		if (index < count) {
+			dispatch({type: 'select', index});
 		}
 	}
 }

@@ -9,6 +9,19 @@ import {useCallback, useRef} from 'react';
 
 export type KeyHandler = (input: string, key: Key) => void;
 
+/** A mouse report (SGR 1006): the button (0 left, 64/65 wheel up/down) and the 1-based cell. */
+export type MouseEvent = {readonly button: number; readonly x: number; readonly y: number; readonly press: boolean};
+
+/** Turns on the terminal's mouse reports (clicks and wheel, SGR coordinates), and off again. */
+export const mouseOn = '\u001B[?1000h\u001B[?1006h';
+export const mouseOff = '\u001B[?1000l\u001B[?1006l';
+
+/** A mouse report as Ink hands it over (the escape already stripped), or undefined. */
+export function parseMouse(input: string): MouseEvent | undefined {
+	const match = /^\u001B?\[<(\d+);(\d+);(\d+)([Mm])$/.exec(input);
+	return match ? {button: Number(match[1]), x: Number(match[2]), y: Number(match[3]), press: match[4] === 'M'} : undefined;
+}
+
 const noKey: Key = {
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
 	return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
@@ -61,13 +74,22 @@ export function splitKeys(input: string, key: Key): Array<[string, Key]> {
 }
 
 /** useInput, one call per key (see the module comment). */
-export function useKeys(handler: KeyHandler, options: {readonly isActive?: boolean} = {}): void {
+export function useKeys(handler: KeyHandler, options: {readonly isActive?: boolean; readonly onMouse?: (event: MouseEvent) => void} = {}): void {
 	const latest = useRef(handler);
 	latest.current = handler;
+	const mouse = useRef(options.onMouse);
+	mouse.current = options.onMouse;
 	const onInput = useCallback((input: string, key: Key) => {
+		const event = parseMouse(input);
+		if (event) {
+			// Never a key: a terminal that reports the mouse must not type into the filter.
+			mouse.current?.(event);
+			return;
+		}
+
 		for (const [one, oneKey] of splitKeys(input, key)) {
 			latest.current(one, oneKey);
 		}
 	}, []);
-	useInput(onInput, options);
+	useInput(onInput, options.isActive === undefined ? {} : {isActive: options.isActive});
 }

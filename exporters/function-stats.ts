@@ -27,7 +27,13 @@ export type FunctionStats = {
 	readonly totalTimeUs: number;
 };
 
-export function functionStats(profile: Profile, view: View = {}): FunctionStats {
+export type StatsOptions = {
+	/** One row per (file, line, function), as pstats; false: one per (file, function), line 0 (py-spy top's default). */
+	readonly lines?: boolean;
+};
+
+export function functionStats(profile: Profile, view: View = {}, options: StatsOptions = {}): FunctionStats {
+	const byLine = options.lines !== false;
 	const rows: FunctionRow[] = [];
 	const rowByKey = new Map<string, number>();
 	const rowOfFrame = new Map<number, number>();
@@ -36,7 +42,7 @@ export function functionStats(profile: Profile, view: View = {}): FunctionStats 
 		let id = rowOfFrame.get(frameId);
 		if (id === undefined) {
 			const frame = profile.frames[frameId]!;
-			const line = Math.max(frame.line, 0);
+			const line = byLine ? Math.max(frame.line, 0) : 0;
 			const key = `${frame.filename}\0${line}\0${frame.funcname}`;
 			id = rowByKey.get(key);
 			if (id === undefined) {

@@ -7,6 +7,7 @@
 import {type FrameDef, type ProfilingMode, ThreadStatus} from '../common/profile-types.js';
 import type {SampleBatch, SamplerStats, TargetInfo} from '../sampler/protocol.js';
 import {noSources, type SourceStore} from '../sampler/source-lines.js';
+import {RecentSamples} from './recent-samples.js';
 
 export type ProfileMeta = {
 	pid: number;
@@ -59,6 +60,8 @@ export type View = {
 	readonly mode?: ProfilingMode;
 	/** Only this thread; undefined for all. */
 	readonly tid?: number;
+	/** Only the samples taken since this time (µs since the start of sampling): needs a profile that keeps recent samples. */
+	readonly sinceUs?: number;
 };
 
 export type Timeline = {
@@ -126,6 +129,8 @@ export class Profile {
 	readonly execs: ExecEvent[] = [];
 	/** The code of the target's files, as read from it while it ran (or stored in an archive). */
 	sources: SourceStore = noSources;
+	/** The last minute of samples by time (the live view's window), when asked for. */
+	readonly recent: RecentSamples | undefined;
 	private stackParent = new Int32Array(1024);
 	private stackFrame = new Int32Array(1024);
 	private stackCount = 0;
@@ -138,8 +143,9 @@ export class Profile {
 	/** The sampler's counters when the samples were last reset. */
 	private statsAtReset: SamplerStats = emptyStats;
 
-	constructor(meta: ProfileMeta, options: {timeline?: boolean} = {}) {
+	constructor(meta: ProfileMeta, options: {timeline?: boolean; recent?: boolean} = {}) {
 		this.meta = meta;
+		this.recent = options.recent ? new RecentSamples() : undefined;
 		if (options.timeline) {
 			this.timeline = {length: 0, time: new Float64Array(4096), tid: new Uint32Array(4096), status: new Uint8Array(4096), stack: new Int32Array(4096)};
 		}
@@ -202,6 +208,7 @@ export class Profile {
 			this.ticks++;
 			this.timeUs += standsFor;
 			this.lastTickUs = time;
+			this.recent?.tick(time);
 			for (let thread = 0; thread < count; thread++, record += 3) {
 				// `records` is a Uint32Array: an empty stack (-1) arrives as 2^32 − 1; `| 0` makes it -1 again.
 				this.addSample(records[record]!, records[record + 1]!, records[record + 2]! | 0, standsFor, time);
@@ -225,6 +232,7 @@ export class Profile {
 		cell.count += count;
 		cell.timeUs += timeUs * count;
 		this.samples += count;
+		this.recent?.add(key, tid, stack, status, count, timeUs, at);
 		if (this.timeline) {
 			for (let index = 0; index < count; index++) {
 				this.pushTimeline(at, tid, status, stack);
@@ -270,7 +278,8 @@ export class Profile {
 
 	/** The cells a view selects. */
 	*select(view: View = {}): Iterable<Cell> {
-		for (const cell of this.cellMap.values()) {
+		const cells = view.sinceUs !== undefined && this.recent ? this.recent.cellsSince(view.sinceUs) : this.cellMap.values();
+		for (const cell of cells) {
 			if ((view.tid === undefined || cell.tid === view.tid) && statusFitsMode(cell.status, view.mode ?? this.meta.mode)) {
 				yield cell;
 			}
@@ -281,6 +290,7 @@ export class Profile {
 	reset(): void {
 		this.statsAtReset = this.stats;
 		this.cellMap.clear();
+		this.recent?.reset();
 		this.samples = 0;
 		this.ticks = 0;
 		this.timeUs = 0;

@@ -25,7 +25,7 @@ type Listener = () => void;
 
 /** The follower for a live view's target (give it to the target's LiveStore as `follower`). */
 export function liveFollower(pid: number, options: LiveProcessesOptions): SubprocessFollower {
-	return new SubprocessFollower({sampler: liveSamplerOptions({pid, ...options}), mode: 'wall', timeline: false});
+	return new SubprocessFollower({sampler: liveSamplerOptions({pid, ...options}), mode: 'wall', timeline: false, recent: true});
 }
 
 export class LiveProcesses {

@@ -3,9 +3,12 @@
 // which React reads with useSyncExternalStore. View settings (mode, thread, sort, filter)
 // live here too, so changing one re-aggregates the samples already taken: the sampler reads
 // every thread with its CPU and exception state, and nothing re-attaches.
-import {functionStats, sortRows, type FunctionRow, type SortKey} from '../exporters/function-stats.js';
-import type {ExportOptions, Exporter} from '../exporters/index.js';
-import type {Profile, ThreadInfo} from '../exporters/model.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {functionStats, type FunctionRow, type SortKey} from '../exporters/function-stats.js';
+import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
+import type {Profile, ThreadInfo, View} from '../exporters/model.js';
+import {slotUs} from '../exporters/recent-samples.js';
 import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
 import {ThreadStatus, type ProfilingMode} from '../common/profile-types.js';
 import {hasUnsafeText, terminalText} from '../common/terminal-text.js';
@@ -13,13 +16,34 @@ import type {SamplerOptions, SamplerStats} from '../sampler/protocol.js';
 import {processStartMs} from '../sampler/proc.js';
 import {samplerDefaults, type SamplerHandle} from '../sampler/sampler.js';
 import type {ChildProfile, SubprocessFollower} from './subprocesses.js';
+import type {SourceStore} from '../sampler/source-lines.js';
+import {buildFlame, type FlameFrame} from './flame-data.js';
+import {functionHeat, lineOpcodes, type FunctionHeat} from './source-data.js';
 import {writeExport} from './output.js';
 import {startProfiling} from './start-profiling.js';
 
-/** Sort orders `s` cycles through, in Tachyon's order. */
-export const liveSortKeys = ['nsamples', 'sample-pct', 'tottime', 'cumul-pct', 'cumtime'] as const satisfies readonly SortKey[];
+/**
+ * Sort orders `s` cycles through: one per distinct order of the table's columns. Times are
+ * each row's share of the samples times the time sampled, so tottime sorts as direct samples
+ * and %, and cumtime as cumulative samples and cum%.
+ */
+export const liveSortKeys = ['direct', 'cumulative', 'function', 'file'] as const;
 export type LiveSortKey = typeof liveSortKeys[number];
+/** The pstats order an export from the live view is written in. */
+const exportSort: Record<LiveSortKey, SortKey> = {direct: 'nsamples', cumulative: 'nsamples-cumul', function: 'name', file: 'name'};
 export const liveModes = ['wall', 'cpu', 'gil', 'exception'] as const satisfies readonly ProfilingMode[];
+/** Lengths of the recent window `W` cycles through, seconds. */
+export const windowLengths = [5, 10, 30, 60] as const;
+export type WindowLength = typeof windowLengths[number];
+
+/** The header's trends: one value per half second over the last minute, oldest first. */
+export type Trends = {
+	/** Sampling ticks per second. */
+	readonly rate: readonly number[];
+	/** % of the view's thread samples on a CPU, holding the GIL. */
+	readonly cpu: readonly number[];
+	readonly gil: readonly number[];
+};
 
 export type LiveStatus = 'attaching' | 'sampling' | 'exited' | 'error';
 
@@ -39,6 +63,13 @@ export type LiveSnapshot = {
 	readonly tid: number | undefined;
 	readonly threads: readonly ThreadInfo[];
 	readonly sort: LiveSortKey;
+	/** Rows per (file, line, function) instead of per (file, function). */
+	readonly lines: boolean;
+	/** The recent window: on or since the start, its length, and the seconds it spans so far. */
+	readonly window: {readonly on: boolean; readonly lengthS: WindowLength; readonly spanS: number; readonly available: boolean};
+	readonly trends: Trends;
+	/** Seconds sampled since the last export (or the start): `q` asks before losing more than a minute. */
+	readonly unsavedS: number;
 	readonly filter: string;
 	readonly paused: boolean;
 	/** Rows of the view, filtered and sorted. */
@@ -127,7 +158,16 @@ export class LiveStore {
 	private message: string | undefined;
 	private mode: ProfilingMode;
 	private tid: number | undefined;
-	private sort: LiveSortKey = 'tottime';
+	private sort: LiveSortKey = 'direct';
+	private lines = false;
+	private windowOn = false;
+	private windowLength: WindowLength = 10;
+	/** Sampled seconds at the last export. */
+	private savedAtS = 0;
+	private readonly sources: SourceStore;
+	/** Per-snapshot caches for the flame and source screens (built only when shown). */
+	private flameCache: {sequence: number; root: FlameFrame} | undefined;
+	private heatCache: {key: string; heat: FunctionHeat} | undefined;
 	private filter = '';
 	private paused = false;
 	private publishedVersion = -1;
@@ -151,6 +191,8 @@ export class LiveStore {
 		// A follower's child is already being sampled (its profile and sampler come with it).
 		const {profile, sampler} = options.child ?? this.startSampling(options);
 		this.profile = profile;
+		// The code the target runs, read from it (the source screen `v`; also what an archive keeps).
+		this.sources = profile.sources;
 		this.sampler = sampler;
 		this.finishedPromise = new Promise(resolve => {
 			this.resolveFinished = resolve;
@@ -161,7 +203,7 @@ export class LiveStore {
 	/** Samples `options.pid`, and with --subprocesses its children for the follower. */
 	private startSampling(options: LiveStoreOptions): {profile: Profile; sampler: SamplerHandle} {
 		const {follower} = options;
-		const {profile, sampler} = startProfiling({...liveSamplerOptions(options), mode: this.mode, sources: true, ...(follower ? {followChildren: true} : {})}, {
+		const {profile, sampler} = startProfiling({...liveSamplerOptions(options), mode: this.mode, sources: true, recent: true, ...(follower ? {followChildren: true} : {})}, {
 			onAttached: () => {
 				this.status = 'sampling';
 				this.publish(true);
@@ -234,6 +276,62 @@ export class LiveStore {
 		this.publish(true);
 	}
 
+	/** A click on a column heading: that column's order. */
+	setSort(sort: LiveSortKey): void {
+		this.sort = sort;
+		this.publish(true);
+	}
+
+	/** `L`: rows per function ↔ per line. */
+	toggleLines(): void {
+		this.lines = !this.lines;
+		this.publish(true);
+	}
+
+	/** `w`: since the start ↔ the recent window. */
+	toggleWindow(): void {
+		this.windowOn = !this.windowOn;
+		this.publish(true);
+	}
+
+	/** `W`: the next window length (and the window on). */
+	cycleWindowLength(): void {
+		this.windowLength = windowLengths[(windowLengths.indexOf(this.windowLength) + 1) % windowLengths.length]!;
+		this.windowOn = true;
+		this.publish(true);
+	}
+
+	/** The flame graph of the view shown (mode, thread, window, filter), built once per snapshot. */
+	flame(): FlameFrame {
+		if (this.flameCache?.sequence !== this.snapshot.sequence) {
+			const keep = this.filter === '' ? undefined : this.frameFilter();
+			this.flameCache = {sequence: this.snapshot.sequence, root: buildFlame(this.profile, this.view(), keep)};
+		}
+
+		return this.flameCache.root;
+	}
+
+	/** One function's samples per line in the view shown, built once per snapshot. */
+	heat(filename: string, funcname: string): FunctionHeat {
+		const key = `${this.snapshot.sequence}\0${filename}\0${funcname}`;
+		if (this.heatCache?.key !== key) {
+			this.heatCache = {key, heat: functionHeat(this.profile, this.view(), filename, funcname)};
+		}
+
+		return this.heatCache.heat;
+	}
+
+	/** --opcodes: the instruction mix of one line of a function, in the view shown. */
+	lineOpcodes(filename: string, funcname: string, line: number): OpcodeMix {
+		const counts = lineOpcodes(this.profile, this.view(), filename, funcname, line);
+		return {version: this.profile.meta.pythonVersion, counts, total: counts.reduce((sum, entry) => sum + entry.samples, 0)};
+	}
+
+	/** A file's lines as the target sees it (its root and cwd), or undefined. */
+	sourceLines(filename: string): readonly string[] | undefined {
+		return this.sources.lines(filename);
+	}
+
 	cycleMode(): void {
 		this.mode = liveModes[(liveModes.indexOf(this.mode) + 1) % liveModes.length]!;
 		this.publish(true);
@@ -285,19 +383,22 @@ export class LiveStore {
 		}
 
 		const {frames} = this.profile;
-		const view = {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid})};
 		// The names asked for are the rows' (terminal-safe) ones.
-		const counts = opcodeCounts(this.profile, view, frameId => terminalText(frames[frameId]!.funcname) === funcname && terminalText(frames[frameId]!.filename) === filename);
+		const counts = opcodeCounts(this.profile, this.view(), frameId => terminalText(frames[frameId]!.funcname) === funcname && terminalText(frames[frameId]!.filename) === filename);
 		const mix = {version: this.profile.meta.pythonVersion, counts, total: counts.reduce((sum, entry) => sum + entry.samples, 0)};
 		this.mixCache = {key, mix};
 		return mix;
 	}
 
-	/** Writes what has been sampled so far in one format, in the mode on screen, without stopping sampling. Returns the path. */
+	/**
+	 * Writes what has been sampled so far in one format, in the mode on screen, without
+	 * stopping sampling. Never overwrites: a taken name gets a suffix. Returns the absolute path.
+	 */
 	exportTo(format: Exporter, options: ExportOptions = {}): string {
-		const sort = this.sort === 'sample-pct' ? 'nsamples' : this.sort;
-		const output = this.options.outputDir;
-		return writeExport(format, this.profile, {sort, mode: this.mode, pidLabel: this.options.subprocesses === true, ...options}, output, false)!;
+		const target = freePath(path.resolve(this.options.outputDir ?? '.', defaultOutputName(format, this.profile.meta.pid)), format.extension);
+		const written = path.resolve(writeExport(format, this.profile, {sort: exportSort[this.sort], mode: this.mode, pidLabel: this.options.subprocesses === true, ...options}, target, false)!);
+		this.savedAtS = this.profile.stats.elapsedUs / 1e6;
+		return written;
 	}
 
 	/** Recomputes now, even when paused or unchanged (tests, and settings changes). */
@@ -312,6 +413,39 @@ export class LiveStore {
 		}
 	}
 
+	/** What the screens show: the mode, the thread, and the recent window when it is on. */
+	private view(): View {
+		const recent = this.profile.recent;
+		const since = this.windowOn && recent ? {sinceUs: recent.newestUs - (this.windowLength * 1e6)} : {};
+		return {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid}), ...since};
+	}
+
+	private windowSpanS(): number {
+		const recent = this.profile.recent;
+		return recent ? recent.ticksSince(recent.newestUs - (this.windowLength * 1e6)).spanUs / 1e6 : 0;
+	}
+
+	/** The header's sparklines, from the recent samples' half-second slots. */
+	private trends(): Trends {
+		const slots = this.profile.recent?.trend(this.tid) ?? [];
+		const share = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : 0);
+		return {
+			rate: slots.map(slot => slot.ticks / (slotUs / 1e6)),
+			cpu: slots.map(slot => share(slot.onCpu, slot.samples)),
+			gil: slots.map(slot => share(slot.hasGil, slot.samples)),
+		};
+	}
+
+	/** The filter as a frame test (the flame graph keeps the stacks with a matching frame). */
+	private frameFilter(): (frameId: number) => boolean {
+		const needle = this.filter.toLowerCase();
+		const {frames} = this.profile;
+		return frameId => {
+			const frame = frames[frameId]!;
+			return frame.funcname.toLowerCase().includes(needle) || `${frame.filename}:${Math.max(0, frame.line)}`.toLowerCase().includes(needle);
+		};
+	}
+
 	private threadList(): ThreadInfo[] {
 		return [...this.profile.threads.values()].sort((a, b) => a.index - b.index);
 	}
@@ -321,16 +455,22 @@ export class LiveStore {
 		// A paused display keeps its rows; only the settings shown change.
 		const frozen = this.paused && this.sequence > 0 ? this.snapshot : undefined;
 		this.publishedVersion = profile.version;
-		const view = {mode: this.mode, ...(this.tid === undefined ? {} : {tid: this.tid})};
-		const stats = frozen ? undefined : functionStats(profile, view);
+		const view = this.view();
+		const stats = frozen ? undefined : functionStats(profile, view, {lines: this.lines});
+		if (stats) {
+			// Times in proportion to samples: a row's share of the samples of the time sampled.
+			const usPerSample = stats.totalSamples > 0 ? stats.totalTimeUs / stats.totalSamples : 0;
+			for (const row of stats.rows) {
+				row.directTimeUs = row.directSamples * usPerSample;
+				row.cumulativeTimeUs = row.cumulativeSamples * usPerSample;
+			}
+		}
+
 		// Names enter the screen here: each row, thread and the command line is made terminal-safe once.
 		const statRows = stats?.rows.map(row => displayRow(row));
 		const needle = this.filter.toLowerCase();
-		const matching = statRows === undefined ? frozen!.rows : statRows.filter(row => needle === ''
-			|| row.funcname.toLowerCase().includes(needle)
-			|| row.filename.toLowerCase().includes(needle)
-			|| `${row.filename}:${row.funcname}`.toLowerCase().includes(needle));
-		const rows = frozen ? matching : sortRows([...matching], this.sort);
+		const matching = statRows === undefined ? frozen!.rows : statRows.filter(row => needle === '' || rowMatches(row, needle));
+		const rows = frozen ? matching : sortLiveRows(matching, this.sort);
 
 		let all = 0;
 		let gil = 0;
@@ -358,6 +498,10 @@ export class LiveStore {
 			tid: this.tid,
 			threads: this.threadList().map(thread => (hasUnsafeText(thread.name) ? {...thread, name: terminalText(thread.name)} : thread)),
 			sort: this.sort,
+			lines: this.lines,
+			window: {on: this.windowOn && profile.recent !== undefined, lengthS: this.windowLength, spanS: this.windowSpanS(), available: profile.recent !== undefined},
+			trends: this.trends(),
+			unsavedS: Math.max(0, (profile.stats.elapsedUs / 1e6) - this.savedAtS),
 			filter: this.filter,
 			paused: this.paused,
 			rows,
@@ -412,4 +556,47 @@ function displayRow(row: FunctionRow): FunctionRow {
 function pauseOver(from: SamplerStats, to: SamplerStats): number | undefined {
 	const pauses = (to.pauses ?? 0) - (from.pauses ?? 0);
 	return pauses > 0 ? ((to.pauseUs ?? 0) - (from.pauseUs ?? 0)) / pauses : undefined;
+}
+
+/** A row matches the filter when what the table shows of it does: the function, the file, file:line. */
+function rowMatches(row: FunctionRow, needle: string): boolean {
+	const file = row.filename.toLowerCase();
+	return row.funcname.toLowerCase().includes(needle) || (row.line > 0 ? `${file}:${row.line}` : file).includes(needle);
+}
+
+/** The table's order: largest first (ties by the other count, then name), names and files alphabetical. */
+export function sortLiveRows(rows: readonly FunctionRow[], sort: LiveSortKey): FunctionRow[] {
+	switch (sort) {
+		case 'direct': {
+			return rows.toSorted((a, b) => b.directSamples - a.directSamples || b.cumulativeSamples - a.cumulativeSamples || a.funcname.localeCompare(b.funcname));
+		}
+
+		case 'cumulative': {
+			return rows.toSorted((a, b) => b.cumulativeSamples - a.cumulativeSamples || b.directSamples - a.directSamples || a.funcname.localeCompare(b.funcname));
+		}
+
+		case 'function': {
+			return rows.toSorted((a, b) => a.funcname.localeCompare(b.funcname) || a.filename.localeCompare(b.filename) || a.line - b.line);
+		}
+
+		case 'file': {
+			return rows.toSorted((a, b) => a.filename.localeCompare(b.filename) || a.line - b.line || a.funcname.localeCompare(b.funcname));
+		}
+	}
+}
+
+/** `file` if free, else `file_1`, `file_2`… before the extension: an export never overwrites an earlier one. */
+export function freePath(file: string, extension: string | undefined): string {
+	if (!fs.existsSync(file)) {
+		return file;
+	}
+
+	const suffix = extension === undefined ? '' : `.${extension}`;
+	const base = suffix && file.endsWith(suffix) ? file.slice(0, -suffix.length) : file;
+	for (let index = 1; ; index++) {
+		const candidate = `${base}_${index}${suffix}`;
+		if (!fs.existsSync(candidate)) {
+			return candidate;
+		}
+	}
 }

@@ -18,6 +18,8 @@ export type ProfilingOptions = Partial<SamplerOptions> & {
 	 * and for binary archives: files are read from the target only, never later from disk.
 	 */
 	readonly sources?: boolean;
+	/** Keep the last minute of samples by time (the live view's recent window); bounded memory. */
+	readonly recent?: boolean;
 };
 
 export type ProfilingHooks = {
@@ -37,7 +39,7 @@ export type Profiling = {
 
 /** The sampler's options from a profiling request: the defaults, overridden by what was asked. */
 export function samplerOptionsFor(request: ProfilingOptions): SamplerOptions {
-	const {mode: _mode, timeline: _timeline, sources: _sources, ...asked} = request;
+	const {mode: _mode, timeline: _timeline, sources: _sources, recent: _recent, ...asked} = request;
 	return {...samplerDefaults, ...asked};
 }
 
@@ -60,7 +62,7 @@ export function profileMetaFor(options: SamplerOptions, mode: ProfilingMode): Pr
 
 export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks = {}): Profiling {
 	const options = samplerOptionsFor(request);
-	const profile = new Profile(profileMetaFor(options, request.mode ?? 'wall'), {timeline: request.timeline === true});
+	const profile = new Profile(profileMetaFor(options, request.mode ?? 'wall'), {timeline: request.timeline === true, recent: request.recent === true});
 	const sources = request.sources ? new SourceLines(options.pid) : undefined;
 	if (sources) {
 		profile.sources = sources;

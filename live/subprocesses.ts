@@ -32,6 +32,8 @@ export type FollowerConfig = {
 	readonly sampler: SamplerOptions;
 	readonly mode: ProfilingMode;
 	readonly timeline: boolean;
+	/** Keep each child's last minute of samples by time (the live view's window). */
+	readonly recent?: boolean;
 };
 
 /** Output path of a child's profile: `-o x.ext` → `x_PID.ext`, a heatmap directory `x` → `x_PID`. */
@@ -144,7 +146,7 @@ export class SubprocessFollower {
 	}
 
 	private attached(pid: number, target: Parameters<Profile['setTarget']>[0]): void {
-		const profile = new Profile(profileMetaFor({...this.config.sampler, pid}, this.config.mode), {timeline: this.config.timeline});
+		const profile = new Profile(profileMetaFor({...this.config.sampler, pid}, this.config.mode), {timeline: this.config.timeline, recent: this.config.recent === true});
 		profile.setTarget(target);
 		const sources = new SourceLines(pid);
 		profile.sources = sources;

@@ -93,7 +93,7 @@ const tableRows = [
 ];
 
 const trees: Record<string, ReactElement> = {
-	'the live table, a row selected (colours on)': <FunctionTable rows={tableRows} totalSamples={6314} sort='cumtime' selected={1} height={10} width={100} />,
+	'the live table, a row selected (colours on)': <FunctionTable rows={tableRows} totalSamples={6314} sort='cumulative' selected={1} height={10} width={100} />,
 	'help': <Help width={100} top={0} height={30} />,
 	'the export menu (a bordered box)': <ExportMenu formats={Object.values(exporters)} width={100} selected={0} />,
 	'a background box under text (overlap: Ink draws it)': (

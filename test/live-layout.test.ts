@@ -5,6 +5,7 @@ import {test} from 'node:test';
 import stringWidth from 'string-width';
 import {cursorWidth, headingCells, layoutColumns} from '../components/function-table/columns.js';
 import {fit, fitEnd, formatCount, formatDuration, formatSeconds} from '../components/format.js';
+import {shortenPath} from '../components/names.js';
 
 test('the columns never add up to more than the terminal width minus one', () => {
 	for (let width = 80; width <= 250; width++) {
@@ -22,11 +23,11 @@ test('cells are exactly their width, cut with an ellipsis, wide glyphs counted a
 	assert.equal(stringWidth(fit('計算する関数です', 7)), 7);
 	assert.equal(fitEnd('/very/long/path/to/module.py:12', 14), '…/module.py:12');
 	assert.equal(stringWidth(fitEnd('/路径/很长/模块.py:3', 9)), 9);
-	for (const cell of headingCells(layoutColumns(100), 'cumul-pct')) {
+	for (const cell of headingCells(layoutColumns(100), 'cumulative')) {
 		assert.equal(stringWidth(cell) > 0, true);
 	}
 
-	assert.match(headingCells(layoutColumns(100), 'cumul-pct').join(''), /▼cumul/, 'cum% hidden at 100 columns: the cumulative count is marked');
+	assert.match(headingCells(layoutColumns(100), 'cumulative').join(''), /▼cumul/, 'the cumulative order marks the cumulative count');
 });
 
 test('numbers have a bounded number of spellings', () => {
@@ -37,4 +38,18 @@ test('numbers have a bounded number of spellings', () => {
 	assert.equal(formatSeconds(1234.5), '1235');
 	assert.equal(formatDuration(3725), '1h02m05s');
 	assert.equal(formatDuration(4), '0m04s');
+});
+
+test('paths lose their middle, never their file name; a name too long for the cell is cut in its middle', () => {
+	assert.equal(shortenPath('/srv/app/project/pkg/sub/workload.py:13', 60), '/srv/app/project/pkg/sub/workload.py:13');
+	assert.equal(shortenPath('/srv/app/project/pkg/sub/workload.py:13', 30), '/srv/ap…/pkg/sub/workload.py:13');
+	assert.equal(shortenPath('/srv/app/project/pkg/sub/workload.py:13', 16), '…/workload.py:13');
+	// Two files of the same name in different folders stay apart at 24 columns.
+	assert.notEqual(shortenPath('/srv/a/one/_workload.py:8', 24), shortenPath('/srv/a/two/_workload.py:8', 24));
+	assert.equal(shortenPath('<frozen importlib._bootstrap>:491', 20), '<frozen im…rap>:491');
+	for (let width = 2; width < 45; width++) {
+		const shown = shortenPath('/srv/app/project/pkg/sub/workload.py:13', width);
+		assert.ok(stringWidth(shown) <= width, `${width}: ${shown}`);
+		assert.ok(shown.endsWith(':13'), `${width}: ${shown} keeps the line`);
+	}
 });

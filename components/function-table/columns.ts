@@ -1,8 +1,9 @@
-// The live table's columns: which fit the terminal, their widths, and each row's cell strings.
-import path from 'node:path';
+// The live table's columns: which fit the terminal, their widths, which sort order each one
+// stands for (a click on its heading sorts by it), and each row's cell strings.
 import type {FunctionRow} from '../../exporters/function-stats.js';
 import type {LiveSortKey} from '../../live/live-store.js';
-import {fit, fitEnd, formatCount, formatPercent, formatSeconds} from '../format.js';
+import {fit, formatCount, formatPercent, formatSeconds} from '../format.js';
+import {shortenPath, shownName} from '../names.js';
 
 export type ColumnId = 'direct' | 'cumul' | 'pct' | 'tottime' | 'cumpct' | 'cumtime' | 'function' | 'file';
 
@@ -13,21 +14,21 @@ export type Column = {
 	readonly align: 'left' | 'right';
 };
 
-/** Which column each sort order marks. */
-export const sortColumn: Record<LiveSortKey, ColumnId> = {
-	nsamples: 'direct',
-	'sample-pct': 'pct',
-	tottime: 'tottime',
-	'cumul-pct': 'cumpct',
-	cumtime: 'cumtime',
+/** The order each column sorts by: times and percentages order as their sample counts. */
+export const columnSort: Record<ColumnId, LiveSortKey> = {
+	direct: 'direct', pct: 'direct', tottime: 'direct',
+	cumul: 'cumulative', cumpct: 'cumulative', cumtime: 'cumulative',
+	function: 'function', file: 'file',
 };
 
+/** The column marked ▼ for each order. */
+export const sortColumn: Record<LiveSortKey, ColumnId> = {direct: 'direct', cumulative: 'cumul', function: 'function', file: 'file'};
+
 export const sortNames: Record<LiveSortKey, string> = {
-	nsamples: 'direct samples',
-	'sample-pct': 'sample %',
-	tottime: 'total time',
-	'cumul-pct': 'cumulative %',
-	cumtime: 'cumulative time',
+	direct: 'direct',
+	cumulative: 'cumulative',
+	function: 'function',
+	file: 'file',
 };
 
 /** Width of the cursor column (`›` and a space). */
@@ -58,15 +59,44 @@ export function layoutColumns(width: number): Column[] {
 	];
 }
 
-export function headingCells(columns: readonly Column[], sort: LiveSortKey): string[] {
+export function headingCells(columns: readonly Column[], sort: LiveSortKey, lines = true): string[] {
 	const marked = markedColumn(columns, sort);
-	return columns.map(column => fit(column.id === marked ? `▼${column.title}` : column.title, column.width, column.align));
+	return columns.map(column => {
+		const title = column.id === 'file' && !lines ? 'file' : column.title;
+		return fit(column.id === marked ? `▼${title}` : title, column.width, column.align);
+	});
 }
 
-/** The column that shows the sort order: cumulative % falls back to the cumulative count on narrow terminals. */
-export function markedColumn(columns: readonly Column[], sort: LiveSortKey): ColumnId {
-	const id = sortColumn[sort];
-	return columns.some(column => column.id === id) ? id : 'cumul';
+/** The column that shows the sort order. */
+export function markedColumn(_columns: readonly Column[], sort: LiveSortKey): ColumnId {
+	return sortColumn[sort];
+}
+
+/** The column under terminal column `x` (0-based) of a table row or heading, if any. */
+export function columnAt(columns: readonly Column[], x: number): Column | undefined {
+	let start = cursorWidth;
+	for (const column of columns) {
+		if (x >= start && x < start + column.width + 1) {
+			return column;
+		}
+
+		start += column.width + 1;
+	}
+
+	return undefined;
+}
+
+/** What the file column shows of a row: the path (its middle abbreviated to fit), with the line when rows are per line. */
+export function fileLabel(row: FunctionRow, width: number): string {
+	if (row.synthetic) {
+		return fit(shownName(row.filename || ''), width);
+	}
+
+	if (row.line <= 0) {
+		return fit(shortenPath(row.filename, width), width);
+	}
+
+	return fit(shortenPath(`${row.filename}:${row.line}`, width), width);
 }
 
 /** The cell strings of one row, each exactly its column's width. */
@@ -99,24 +129,14 @@ export function rowCells(row: FunctionRow, columns: readonly Column[], totalSamp
 			}
 
 			case 'function': {
-				return fit(row.funcname, column.width);
+				return fit(shownName(row.funcname), column.width);
 			}
 
 			case 'file': {
-				return fitEnd(row.synthetic ? row.filename || '' : `${shortPath(row.filename)}:${row.line}`, column.width);
+				return fileLabel(row, column.width);
 			}
 		}
 
 		return '';
 	});
-}
-
-/** Paths are shown from the last two parts: enough to tell files apart, short enough to fit. */
-export function shortPath(filename: string): string {
-	if (filename.startsWith('<')) {
-		return filename;
-	}
-
-	const parts = filename.split(path.sep).filter(Boolean);
-	return parts.slice(-2).join('/');
 }

@@ -18,6 +18,8 @@ export type FunctionTableProps = {
 	/** Lines for the rows, heading not included. */
 	readonly height: number;
 	readonly width: number;
+	/** Rows per line (the file column says file:line) or per function (file). */
+	readonly lines?: boolean;
 };
 
 /** First row shown so that `selected` stays in a window of `height` rows. */
@@ -41,7 +43,7 @@ function lineWidth(columns: readonly Column[]): number {
 	return columns.reduce((sum, column) => sum + column.width + 1, cursorWidth);
 }
 
-export function FunctionTable({rows, totalSamples, sort, selected, height, width}: FunctionTableProps) {
+export function FunctionTable({rows, totalSamples, sort, selected, height, width, lines: byLine = true}: FunctionTableProps) {
 	const columns = layoutColumns(width);
 	const start = windowStart(selected, height, rows.length);
 	const shown = rows.slice(start, start + Math.max(0, height));
@@ -51,7 +53,7 @@ export function FunctionTable({rows, totalSamples, sort, selected, height, width
 		<Box flexDirection='column'>
 			<Box>
 				<Text>{'  '}</Text>
-				{headingCells(columns, sort).map((cell, index) => (
+				{headingCells(columns, sort, byLine).map((cell, index) => (
 					<Text key={columns[index]!.id} {...theme.heading(columns[index]!.id === marked)}>{cell + ' '}</Text>
 				))}
 			</Box>

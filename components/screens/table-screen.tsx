@@ -27,7 +27,7 @@ export type TableScreenProps = {
 
 export function TableScreen({store, snapshot, selected, width, height}: TableScreenProps) {
 	const {tableRows, opcodeRows} = tableLayout(snapshot, height);
-	const table = <FunctionTable rows={snapshot.rows} totalSamples={snapshot.totalSamples} sort={snapshot.sort} selected={selected} height={tableRows} width={width} />;
+	const table = <FunctionTable rows={snapshot.rows} totalSamples={snapshot.totalSamples} sort={snapshot.sort} lines={snapshot.lines} selected={selected} height={tableRows} width={width} />;
 	if (opcodeRows === 0) {
 		return table;
 	}

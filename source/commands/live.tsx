@@ -4,6 +4,7 @@
 import {render} from 'ink';
 import {App} from '../../components/app.js';
 import {installFastOutput} from '../../components/fast-output.js';
+import {mouseOff, mouseOn} from '../../components/use-keys.js';
 import {UserError} from '../../common/errors.js';
 import type {ProfilingMode} from '../../common/profile-types.js';
 import {openTarget} from '../../sampler/target.js';
@@ -71,7 +72,7 @@ export async function runLive(options: LiveOptions): Promise<number> {
 			processes?.stop();
 			stopScript?.();
 
-			process.stdout.write(leaveAlternateScreen);
+			process.stdout.write(mouseOff + leaveAlternateScreen);
 		}
 	};
 
@@ -89,7 +90,8 @@ export async function runLive(options: LiveOptions): Promise<number> {
 		process.stderr.write('tachyon-top: this Ink version is not the one the fast frame assembly was written for; drawing with Ink\'s own (slower) path\n');
 	}
 
-	process.stdout.write(enterAlternateScreen);
+	// Clicks and the wheel (components/live-view.tsx handleMouse); the keyboard does everything without them.
+	process.stdout.write(enterAlternateScreen + mouseOn);
 	try {
 		const lister = new ProcessLister();
 		const app = render(
