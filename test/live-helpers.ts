@@ -82,7 +82,7 @@ export function directShare(store: LiveStore, name: string): number {
 /** Lines of the table body (rows start with the cursor column). */
 export function tableRows(frame: string): string[] {
 	const lines = frame.split('\n');
-	const heading = lines.findIndex(line => line.includes('function') && line.includes('file:line'));
+	const heading = lines.findIndex(line => /\bfunction\b.*\bfile\b/.test(line));
 	return heading < 0 ? [] : lines.slice(heading + 1).filter(line => /^[› ] +\d/.test(line));
 }
 

@@ -38,24 +38,40 @@ for (const interpreter of versions) {
 		test('the table shows the hot functions with their file and line, one line per row', async () => {
 			const shown = await waitForFrame(frame, text => text.includes('hot_loop_alpha') && text.includes('sleeper_beta'));
 			assert.match(shown, new RegExp(`PID ${target.python.pid} │ Python ${interpreter.version.replace('.', '\\.')}`));
-			assert.match(shown, /▼tottime/);
+			assert.match(shown, /▼direct/);
 			const rows = tableRows(shown);
 			assert.ok(rows.length >= 3, shown);
-			assert.match(rows.find(row => row.includes('hot_loop_alpha'))!, /live_workload\.py:\d+/);
+			// Rows by function (py-spy top's default): the file without a line.
+			assert.match(rows.find(row => row.includes('hot_loop_alpha'))!, /live_workload\.py *$/);
 			assert.ok(rows[0]!.startsWith('›'), 'the first row is selected');
 			for (const line of shown.split('\n')) {
 				assert.ok(line.length <= 100, `line wider than the terminal: ${line}`);
 			}
 		});
 
-		test('s and S cycle the sort order, and the rows follow it', async () => {
+		test('L shows rows per line (file:line) and back per function', async () => {
+			await press('L');
+			let shown = await waitForFrame(frame, text => /hot_loop_alpha +\S*live_workload\.py:\d+/.test(text));
+			assert.match(shown, /lines \d+/);
+			await press('L');
+			shown = await waitForFrame(frame, text => /hot_loop_alpha +\S*live_workload\.py *\n/.test(text));
+			assert.match(shown, /functions \d+/);
+		});
+
+		test('s and S cycle the sort order (one key per distinct order), and the rows follow it', async () => {
 			await press('s');
-			let shown = await waitForFrame(frame, text => text.includes('sort: cumulative %'));
-			// Cumulative order: the outermost frames (<module>, thread bootstrap) come first with zero direct samples.
-			const first = tableRows(shown)[0]!;
-			assert.match(first, /^› +0 +\d+/, shown);
+			let shown = await waitForFrame(frame, text => text.includes('sort: cumulative') && text.includes('▼cumul'));
+			// Cumulative order: the cumul column never grows down the table; the outermost frames (zero direct samples) are near the top.
+			const cumulative = tableRows(shown).map(row => Number(/^[› ] +\d+ +(\d+)/.exec(row)![1]));
+			assert.deepEqual(cumulative, cumulative.toSorted((a, b) => b - a), shown);
+			assert.ok(tableRows(shown).slice(0, 4).some(row => /^[› ] +0 +\d+/.test(row)), shown);
+			await press('s');
+			shown = await waitForFrame(frame, text => text.includes('sort: function') && text.includes('▼function'));
+			const names = target.store.getSnapshot().rows.map(row => row.funcname);
+			assert.deepEqual(names, names.toSorted((a, b) => a.localeCompare(b)), 'rows in function-name order');
 			await press('S');
-			shown = await waitForFrame(frame, text => text.includes('sort: total time'));
+			await press('S');
+			shown = await waitForFrame(frame, text => text.includes('sort: direct'));
 			assert.match(tableRows(shown)[0]!, /hot_loop_alpha|sleeper_beta/);
 		});
 
@@ -213,7 +229,12 @@ for (const interpreter of versions) {
 		test('h opens the help and any key closes it; q quits', async () => {
 			await press('h');
 			const shown = await waitForFrame(frame, text => text.includes('tachyon-top keys'));
-			assert.match(shown, /reset the statistics/);
+			assert.match(shown, /move the selection up/);
+			assert.doesNotMatch(shown, /\nq +quit/, '24 lines do not hold every key');
+			// The help scrolls to the last ones rather than dropping them.
+			await press('\u001B[6~');
+			await press('\u001B[6~');
+			await waitForFrame(frame, text => /\nq +quit/.test(text) && !text.includes('move the selection up'));
 			await press('x');
 			await waitForFrame(frame, text => !text.includes('tachyon-top keys') && text.includes('▼'));
 			await press('?');
@@ -230,8 +251,11 @@ for (const interpreter of versions) {
 			await press('e');
 			await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
 			await press('p');
-			await waitForFrame(frame, text => text.includes('Wrote pstats to'));
-			assert.match(fs.readFileSync(path.join(target.dir, `pstats_${target.python.pid}.pstats`), 'utf8'), /hot_loop_alpha/);
+			const wrote = await waitForFrame(frame, text => text.includes('Wrote pstats to'));
+			// An earlier test wrote pstats_PID.pstats: this one did not overwrite it, it took a suffix, and says where (absolutely).
+			const written = /Wrote pstats to (\S+)/.exec(wrote)![1]!;
+			assert.equal(written, path.join(target.dir, `pstats_${target.python.pid}_1.pstats`));
+			assert.match(fs.readFileSync(written, 'utf8'), /hot_loop_alpha/);
 		});
 	});
 }
