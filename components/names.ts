@@ -58,7 +58,8 @@ function prefix(text: string, width: number): string {
 function middleCut(text: string, width: number): string {
 	const chars = [...text];
 	const keep = width - 1;
-	const tail = Math.floor(keep / 2);
+	// The end (the line, the file's extension) is worth more than the start.
+	const tail = Math.ceil(keep / 2);
 	const cut = prefix(text, keep - tail) + '…' + (tail > 0 ? chars.slice(-tail).join('') : '');
 	return textWidth(cut) <= width ? cut : fit(text, width).trimEnd();
 }
