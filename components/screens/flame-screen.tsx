@@ -115,16 +115,18 @@ export function FlameScreen({root, snapshot, state, width, height}: FlameScreenP
 	const {frames: matches, samples: matched} = matchingFrames(top, needle);
 	const lines = rows.slice(offset, offset + visible).map(row => barLine(row, selected, matches));
 	const callers = top.parent ? callerChain(top) : '';
-	const above = top.parent
+	const share = (samples: number) => `${formatPercent(root.samples > 0 ? (samples / root.samples) * 100 : 0)}%`;
+	const found = needle ? `"${shownName(state.search)}": ${share(matched)} in ${matches.size} frames (c clears) │ ` : '';
+	const above = found + (top.parent
 		? `zoomed: ${callers} › ${frameName(top)} (Esc zooms out)`
-		: `${formatCount(root.samples)} samples${snapshot.filter ? `, stacks matching "${shownName(snapshot.filter)}"` : ''} · Enter zooms · ←→↑↓ move · / highlights · v source · Esc back`;
+		: `${formatCount(root.samples)} samples${snapshot.filter ? `, stacks matching "${shownName(snapshot.filter)}"` : ''} · Enter zooms · ←→↑↓ move · / highlights · v source · Esc back`);
 	return (
 		<>
 			<RawLines lines={[paint(fit(above, width - 1), theme.dim())]} width={width - 1} />
 			{root.samples === 0
 				? <RawLines lines={[paint(fit('  (no samples in this view yet)', width - 1), theme.dim())]} width={width - 1} />
 				: <RawLines lines={lines} width={width - 1} />}
-			<RawLines lines={[...Array.from({length: Math.max(0, visible - lines.length)}, () => ''), statusLine(selected, root, width, needle ? {needle, samples: matched} : undefined)]} width={width - 1} />
+			<RawLines lines={[...Array.from({length: Math.max(0, visible - lines.length)}, () => ''), statusLine(selected, root, width)]} width={width - 1} />
 		</>
 	);
 }
@@ -138,12 +140,11 @@ function callerChain(top: FlameFrame): string {
 	return names.length === 0 ? 'all' : names.join(' › ');
 }
 
-/** The selected frame in full: name, file:line (its hottest), samples, self and total %, and the matches' share. */
-export function statusLine(selected: FlameFrame, root: FlameFrame, width: number, search?: {needle: string; samples: number}): string {
+/** The selected frame in full: name, file:line (its hottest), samples, self and total %. */
+export function statusLine(selected: FlameFrame, root: FlameFrame, width: number): string {
 	const share = (samples: number) => `${formatPercent(root.samples > 0 ? (samples / root.samples) * 100 : 0)}%`;
 	const line = hottestLine(selected);
 	const where = selected.parent && selected.filename ? shortenPath(line > 0 ? `${selected.filename}:${line}` : selected.filename, Math.max(12, Math.floor(width / 3))) : '';
-	const found = search ? ` │ "${shownName(search.needle)}": ${share(search.samples)}` : '';
-	const text = `${frameName(selected)}${where ? `  ${where}` : ''} │ ${formatCount(selected.samples)} samples │ self ${share(selected.self)} │ total ${share(selected.samples)}${found}`;
+	const text = `${frameName(selected)}${where ? `  ${where}` : ''} │ ${formatCount(selected.samples)} samples │ self ${share(selected.self)} │ total ${share(selected.samples)}`;
 	return paint(fit(text, width - 1), theme.value());
 }
