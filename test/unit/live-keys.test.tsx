@@ -5,15 +5,17 @@ import {test} from 'node:test';
 import {Text, type Key} from 'ink';
 import {render} from 'ink-testing-library';
 import {useState} from 'react';
-import {Footer, footerFit} from '../components/footer.js';
-import {helpLines} from '../components/help.js';
-import {initialUiState, liveUiReducer} from '../components/live-state.js';
-import {splitKeys, useKeys} from '../components/use-keys.js';
-import {editLine} from '../components/use-prompt.js';
-import {commandFor, helpBindings, liveCommands} from '../live/key-bindings.js';
-import {delay} from './helpers.js';
-import {renderAt, widestLine} from './render-at.js';
+import {Footer, footerFit} from '../../components/footer.js';
+import {helpLines} from '../../components/help.js';
+import {initialUiState, liveUiReducer} from '../../components/live-state.js';
+import {splitKeys, useKeys} from '../../components/use-keys.js';
+import {editLine} from '../../components/use-prompt.js';
+import {commandFor, helpBindings, liveCommands} from '../../live/key-bindings.js';
+import {renderAt, widestLine} from '../render-at.js';
 
+const delay = async (ms: number) => new Promise(resolve => {
+	setTimeout(resolve, ms);
+});
 const plain = (input: string): [string, Key] => splitKeys(input, {} as Key)[0]!;
 
 test('a run of characters in one event is split into its keys, each as Ink reports it alone', () => {

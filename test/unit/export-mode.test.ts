@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import {gunzipSync} from 'node:zlib';
 import {test} from 'node:test';
-import {ThreadStatus, type FrameDef} from '../common/profile-types.js';
-import {exporters} from '../exporters/index.js';
-import {Profile} from '../exporters/model.js';
+import {ThreadStatus, type FrameDef} from '../../common/profile-types.js';
+import {exporters} from '../../exporters/index.js';
+import {Profile} from '../../exporters/model.js';
 
 function frame(funcname: string, line: number): FrameDef {
 	return {filename: '/app/work.py', funcname, line, endLine: line, col: -1, endCol: -1, opcode: -1, kind: 'python'};

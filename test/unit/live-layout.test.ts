@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import stringWidth from 'string-width';
-import {cursorWidth, headingCells, layoutColumns} from '../components/function-table/columns.js';
-import {fit, fitEnd, formatCount, formatDuration, formatSeconds} from '../components/format.js';
-import {shortenPath} from '../components/names.js';
+import {cursorWidth, headingCells, layoutColumns} from '../../components/function-table/columns.js';
+import {fit, fitEnd, formatCount, formatDuration, formatSeconds} from '../../components/format.js';
+import {shortenPath} from '../../components/names.js';
 
 test('the columns never add up to more than the terminal width minus one', () => {
 	for (let width = 80; width <= 250; width++) {
