@@ -2,6 +2,8 @@
 import {Box, Text} from 'ink';
 import {statusWords, type DumpData} from '../live/dump.js';
 import {fit} from './format.js';
+import {shortenPath, shownName} from './names.js';
+import {textWidth} from './text-width.js';
 import {theme} from './theme.js';
 
 export type DumpViewProps = {
@@ -14,7 +16,22 @@ export type DumpViewProps = {
 	readonly top: number;
 };
 
-type Line = {readonly text: string; readonly kind: 'thread' | 'frame' | 'source' | 'plain'};
+type Line = {
+	readonly text: string;
+	readonly kind: 'thread' | 'frame' | 'source' | 'plain';
+	/** A frame line's file, which gives way (its middle) when the line is too wide: the function name never does. */
+	readonly file?: {readonly path: string; readonly before: string; readonly after: string};
+};
+
+/** A line in `width` columns: a frame line shortens its path first, so the function name stays whole. */
+export function fitDumpLine(line: Line, width: number): string {
+	if (line.file && textWidth(line.text) > width) {
+		const room = width - textWidth(line.file.before) - textWidth(line.file.after);
+		return fit(`${line.file.before}${shortenPath(line.file.path, Math.max(8, room))}${line.file.after}`, width);
+	}
+
+	return fit(shownName(line.text), width);
+}
 
 export function dumpLines(dump: DumpData, tasks?: DumpData): Line[] {
 	const lines: Line[] = [];
@@ -46,7 +63,8 @@ function frameLines(frames: DumpData['threads'][number]['frames'], lines: Line[]
 			continue;
 		}
 
-		lines.push({text: `  File "${frame.filename}", line ${frame.line}, in ${frame.funcname}${frame.opcode === undefined ? '' : `  opcode=${frame.opcode}`}`, kind: 'frame'});
+		const after = `", line ${frame.line}, in ${frame.funcname}${frame.opcode === undefined ? '' : `  opcode=${frame.opcode}`}`;
+		lines.push({text: `  File "${frame.filename}${after}`, kind: 'frame', file: {path: frame.filename, before: '  File "', after}});
 		if (frame.source) {
 			lines.push({text: `    ${frame.source}`, kind: 'source'});
 		}
@@ -72,7 +90,7 @@ export function DumpView({dump, tasks, width, height, top: asked}: DumpViewProps
 		<Box flexDirection='column'>
 			<Text {...theme.title()}>{fit(title, width - 1)}</Text>
 			{lines.slice(top, top + visible).map((line, index) => (
-				<Text key={top + index} {...(line.kind === 'thread' ? theme.value() : line.kind === 'source' ? theme.dim() : {})}>{fit(line.text, width - 1)}</Text>
+				<Text key={top + index} {...(line.kind === 'thread' ? theme.value() : line.kind === 'source' ? theme.dim() : {})}>{fitDumpLine(line, width - 1)}</Text>
 			))}
 			<Text {...theme.dim()}>{fit(`lines ${Math.min(lines.length, top + 1)}–${Math.min(lines.length, top + visible)} of ${lines.length} · ↑/↓ PgUp/PgDn scroll · Esc back`, width - 1)}</Text>
 		</Box>

@@ -7,7 +7,7 @@ import type {Screen} from '../live/key-bindings.js';
 import type {LiveDump} from '../live/dump.js';
 
 /** Screens drawn over the current one, which take every key while open. */
-export type Overlay = 'help' | 'export' | 'dump' | 'details';
+export type Overlay = 'help' | 'export' | 'dump' | 'details' | 'quit';
 
 export type Message = {readonly text: string; readonly error: boolean; readonly id: number};
 

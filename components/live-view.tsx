@@ -15,7 +15,7 @@ import {DetailsView} from './details-view.js';
 import {DumpView, dumpViewLines, dumpVisible} from './dump-view.js';
 import {ExportMenu, exportMenuKey} from './export-menu.js';
 import {Footer} from './footer.js';
-import {fit} from './format.js';
+import {fit, formatDuration} from './format.js';
 import {Header, headerHeight} from './header.js';
 import {Help, helpLines, helpVisible} from './help.js';
 import {useLiveUiState, type LiveUiAction, type LiveUiState} from './live-state.js';
@@ -44,6 +44,8 @@ export type LiveViewProps = {
 
 /** Lines around the screen: header, message line, footer, and one spare (Ink redraws everything once output reaches the terminal's height). */
 const chromeHeight = headerHeight + 3;
+/** `q` asks first when more than this much sampling was never exported. */
+const unsavedLimitS = 60;
 /** An error message stays this long, then clears (others stay until the next one). */
 const errorMessageMs = 6000;
 const noProcesses = () => () => undefined;
@@ -152,6 +154,7 @@ export function LiveView(props: LiveViewProps) {
 			break;
 		}
 
+		case 'quit':
 		case undefined: {
 			if (state.screen === 'flame') {
 				body = <FlameScreen root={store.flame()} snapshot={snapshot} state={state.flame} width={columns} height={bodyHeight} />;
@@ -165,7 +168,9 @@ export function LiveView(props: LiveViewProps) {
 
 	const line = prompt.prompt
 		? <Text>{fit(promptText(prompt.prompt), columns - 1)}</Text>
-		: <Text {...(message?.error ? theme.warning() : theme.notice())}>{fit(message?.text ?? '', columns - 1)}</Text>;
+		: state.overlay === 'quit'
+			? <Text {...theme.warning()}>{fit(`Quit? ${formatDuration(snapshot.unsavedS)} of sampling not exported: e export / q quit / any key back`, columns - 1)}</Text>
+			: <Text {...(message?.error ? theme.warning() : theme.notice())}>{fit(message?.text ?? '', columns - 1)}</Text>;
 
 	return (
 		<Box flexDirection='column' height={height}>
@@ -280,6 +285,18 @@ function overlayKey(context: KeyContext, input: string, key: Key): void {
 
 		case 'details': {
 			if (closes || key.return) {
+				dispatch({type: 'close'});
+			}
+
+			break;
+		}
+
+		case 'quit': {
+			if (input === 'q') {
+				props.onQuit();
+			} else if (input === 'e') {
+				dispatch({type: 'open', overlay: 'export'});
+			} else {
 				dispatch({type: 'close'});
 			}
 
@@ -447,7 +464,13 @@ function runCommand(context: KeyContext, command: LiveCommand): void {
 		}
 
 		case 'quit': {
-			props.onQuit();
+			// Asks once before losing more than a minute of sampling nobody exported.
+			if (snapshot.unsavedS > unsavedLimitS && snapshot.totalSamples > 0) {
+				dispatch({type: 'open', overlay: 'quit'});
+			} else {
+				props.onQuit();
+			}
+
 			break;
 		}
 	}

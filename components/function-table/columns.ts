@@ -40,13 +40,20 @@ export function layoutColumns(width: number): Column[] {
 		{id: 'direct', title: 'direct', width: 7, align: 'right'},
 		{id: 'cumul', title: 'cumul', width: 7, align: 'right'},
 		{id: 'pct', title: '%', width: 6, align: 'right'},
-		{id: 'tottime', title: 'tottime', width: 9, align: 'right'},
 	];
+	// Times are shares of the time sampled (they order as the counts): below 100 columns the
+	// function and file columns need the room more.
+	if (width >= 100) {
+		fixed.push({id: 'tottime', title: 'tottime', width: 9, align: 'right'});
+	}
+
 	if (width >= 120) {
 		fixed.push({id: 'cumpct', title: 'cum%', width: 6, align: 'right'});
 	}
 
-	fixed.push({id: 'cumtime', title: 'cumtime', width: 9, align: 'right'});
+	if (width >= 100) {
+		fixed.push({id: 'cumtime', title: 'cumtime', width: 9, align: 'right'});
+	}
 	// Each cell is followed by a one-column gutter.
 	const used = cursorWidth + fixed.reduce((sum, column) => sum + column.width + 1, 0);
 	const left = Math.max(20, width - used - 1);

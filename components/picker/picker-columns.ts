@@ -14,7 +14,8 @@ export const pickerColumns = [
 /** Columns before the command, with their one-column gutters, plus the cursor column. */
 export const fixedWidth = 2 + pickerColumns.reduce((sum, column) => sum + column.width + 1, 0);
 
-export function processCells(entry: ProcessEntry): string[] {
+/** Each cell's text, and whether the filter matched a character of it (PID, user and version are searched). */
+export function processCells(entry: ProcessEntry, positions: ReadonlySet<number> = new Set()): Array<{text: string; matched: boolean}> {
 	const values = [
 		String(entry.pid),
 		entry.user,
@@ -23,12 +24,28 @@ export function processCells(entry: ProcessEntry): string[] {
 		formatBytes(entry.rssBytes),
 		formatDuration(entry.uptimeS),
 	];
-	return pickerColumns.map((column, index) => fit(values[index]!, column.width, column.align) + ' ');
+	const searched = searchedFields(entry);
+	return pickerColumns.map((column, index) => {
+		const field = searched[index];
+		const matched = field !== undefined && [...positions].some(position => position >= field.start && position < field.start + field.length);
+		return {text: fit(values[index]!, column.width, column.align) + ' ', matched};
+	});
 }
 
-/** What fuzzy matching looks at; the command is last so its match positions are easy to map. */
+/** Where PID, user and version sit in the searched text. */
+function searchedFields(entry: ProcessEntry): Array<{start: number; length: number}> {
+	const fields = [String(entry.pid), entry.user, entry.version];
+	let start = 0;
+	return fields.map(text => {
+		const field = {start, length: text.length};
+		start += text.length + 1;
+		return field;
+	});
+}
+
+/** What the filter searches: every text column; the command is last so its match positions are easy to map. */
 export function searchText(entry: ProcessEntry): string {
-	return `${entry.pid} ${entry.user} ${entry.command}`;
+	return `${entry.pid} ${entry.user} ${entry.version} ${entry.command}`;
 }
 
 /** Splits the command cell into runs of matched and unmatched characters, fitted to `width`. */

@@ -1,22 +1,23 @@
-// The process picker: every Python process this user may read, refreshed every second; typing
-// filters with fzf's fuzzy matching (matched characters highlighted), ↑/↓ select, Enter attaches.
-import {Fzf} from 'fzf';
-import {Box, Text, useInput, type Key} from 'ink';
-import {useCallback, useEffect, useMemo, useState} from 'react';
+// The process picker: every Python process this user may see, refreshed every second; typing
+// filters with fzf's extended syntax (space-separated terms must all match, each fuzzily, over
+// every column: PID, user, version, command; matched characters highlighted), ↑/↓ select,
+// Enter attaches to the highlighted process. While the user filters or has moved the
+// selection, refreshes keep the rows in the order shown (new processes go last), so nothing
+// moves under the cursor; keys are handled one at a time against what was last drawn, so a
+// refresh between a key and Enter never changes which process Enter takes.
+import * as fzf from 'fzf';
+import {Fzf, type FzfResultItem} from 'fzf';
+import {Box, Text, type Key} from 'ink';
+import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {ProcessEntry, ProcessLister} from '../../sampler/process-list.js';
 import {fit} from '../format.js';
 import {windowStart} from '../function-table/function-table.js';
 import {theme} from '../theme.js';
 import {minimumSize, TooSmall} from '../too-small.js';
+import {useKeys} from '../use-keys.js';
+import {editLine} from '../use-prompt.js';
 import {useWindowSize} from '../use-window-size.js';
 import {fixedWidth, highlightRuns, pickerColumns, processCells, searchText} from './picker-columns.js';
-
-/**
- * One process that matches the filter, with the matched characters' positions. fzf's bundled
- * .d.ts files import one another without extensions, which Node's ESM resolution cannot
- * follow, so its own result type is lost: this names the part we use.
- */
-type PickerMatch = {readonly item: ProcessEntry; readonly positions: ReadonlySet<number>};
 
 export type PickerProps = {
 	readonly lister: Pick<ProcessLister, 'list'>;
@@ -26,67 +27,109 @@ export type PickerProps = {
 	readonly refreshMs?: number;
 };
 
-/** Title, filter line, heading, footer, and one spare line. */
-const chromeHeight = 5;
+/** Title, filter line, heading, message, footer, and one spare line. */
+const chromeHeight = 6;
+
+type Match = FzfResultItem<ProcessEntry>;
+type MatchFunction = NonNullable<NonNullable<ConstructorParameters<typeof Fzf<readonly ProcessEntry[]>>[1]>['match']>;
+/** fzf's extended matcher: fzf's type declarations re-export it without a file extension, which node20 resolution does not follow (it is there at run time). */
+const extendedMatch = (fzf as unknown as {readonly extendedMatch: MatchFunction}).extendedMatch;
+
+/** Matches of `query` (fzf extended syntax) in `processes`, best first, ties in the given order. */
+export function pickerMatches(processes: readonly ProcessEntry[], query: string): Match[] {
+	if (query.trim() === '') {
+		return processes.map(item => ({item, positions: new Set<number>(), score: 0, start: 0, end: 0}));
+	}
+
+	const order = new Map(processes.map((entry, index) => [entry.pid, index]));
+	return new Fzf(processes, {selector: searchText, match: extendedMatch}).find(query)
+		.sort((a: Match, b: Match) => b.score - a.score || order.get(a.item.pid)! - order.get(b.item.pid)!);
+}
+
+/** A refreshed list in the order of `shown`: known processes where they were, new ones after. */
+export function keepOrder(fresh: readonly ProcessEntry[], shown: readonly ProcessEntry[]): ProcessEntry[] {
+	const place = new Map(shown.map((entry, index) => [entry.pid, index]));
+	const known = fresh.filter(entry => place.has(entry.pid)).sort((a, b) => place.get(a.pid)! - place.get(b.pid)!);
+	return [...known, ...fresh.filter(entry => !place.has(entry.pid))];
+}
+
+/** What Enter on a process we may not read says: why, and what to do. */
+export function unreadableMessage(entry: ProcessEntry): string {
+	return `PID ${entry.pid} (${entry.user}): ${entry.unreadable ?? 'cannot be read'}. Run tachyon-top as ${entry.user} (or with sudo) to profile it.`;
+}
 
 export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) {
 	const {columns, rows} = useWindowSize();
 	const [processes, setProcesses] = useState<ProcessEntry[]>(() => lister.list());
 	const [query, setQuery] = useState('');
-	// The selection follows a process, not a row: a refresh may reorder rows under the cursor.
+	// The selection follows a process, not a row; undefined: the first row.
 	const [selectedPid, setSelectedPid] = useState<number | undefined>(undefined);
+	const [message, setMessage] = useState<string | undefined>(undefined);
+	// What keys act on: the query and selection as the last key left them, the rows as last drawn.
+	const latest = useRef({query: '', selectedPid: undefined as number | undefined, matches: [] as Match[], tableHeight: 1});
+	const tableHeight = Math.max(1, rows - chromeHeight);
+	const matches = useMemo(() => pickerMatches(processes, query), [processes, query]);
+	const found = selectedPid === undefined ? -1 : matches.findIndex(match => match.item.pid === selectedPid);
+	const cursor = Math.max(0, found);
+	latest.current.matches = matches;
+	latest.current.tableHeight = tableHeight;
+	// Every process the picker holds, for re-matching within one input event.
+	const all = useRef(processes);
+	all.current = processes;
+
 	useEffect(() => {
 		const timer = setInterval(() => {
-			setProcesses(lister.list());
+			const fresh = lister.list();
+			// Still while the user filters or has chosen a row; sorted by CPU otherwise.
+			const steady = latest.current.query !== '' || latest.current.selectedPid !== undefined;
+			setProcesses(shown => (steady ? keepOrder(fresh, shown) : fresh));
 		}, refreshMs);
 		return () => {
 			clearInterval(timer);
 		};
 	}, [lister, refreshMs]);
 
-	const matches: PickerMatch[] = useMemo(() => {
-		if (query === '') {
-			return processes.map(item => ({item, positions: new Set<number>(), score: 0, start: 0, end: 0}));
-		}
-
-		// eslint-disable-next-line @typescript-eslint/no-unsafe-call
-		return new Fzf(processes, {selector: searchText}).find(query) as PickerMatch[];
-	}, [processes, query]);
-	const found = selectedPid === undefined ? -1 : matches.findIndex(match => match.item.pid === selectedPid);
-	const cursor = Math.max(0, found);
-	const tableHeight = Math.max(1, rows - chromeHeight);
-	const selectRow = useCallback((index: number) => {
-		setSelectedPid(matches[Math.min(Math.max(0, index), matches.length - 1)]?.item.pid);
-	}, [matches]);
-
 	const onKey = useCallback((input: string, key: Key) => {
-		if (key.upArrow) {
-			selectRow(cursor - 1);
-		} else if (key.downArrow) {
-			selectRow(cursor + 1);
-		} else if (key.pageUp) {
-			selectRow(cursor - tableHeight);
-		} else if (key.pageDown) {
-			selectRow(cursor + tableHeight);
+		const state = latest.current;
+		const shown = state.matches;
+		const at = Math.max(0, state.selectedPid === undefined ? 0 : shown.findIndex(match => match.item.pid === state.selectedPid));
+		const select = (index: number) => {
+			state.selectedPid = shown[Math.min(Math.max(0, index), shown.length - 1)]?.item.pid;
+			setSelectedPid(state.selectedPid);
+		};
+
+		const setFilter = (next: string) => {
+			state.query = next;
+			state.selectedPid = undefined;
+			setQuery(next);
+			setSelectedPid(undefined);
+			// The next keys of this event act on the rows the new query will draw.
+			state.matches = pickerMatches(all.current, next);
+		};
+
+		setMessage(undefined);
+		if (key.upArrow || key.downArrow || key.pageUp || key.pageDown) {
+			const page = state.tableHeight;
+			select(at + (key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -page : page));
 		} else if (key.return) {
-			const entry = matches[cursor]?.item;
-			if (entry && entry.unreadable === undefined) {
+			const entry = shown[at]?.item;
+			if (entry?.unreadable !== undefined) {
+				setMessage(unreadableMessage(entry));
+			} else if (entry) {
 				onPick(entry);
 			}
-		} else if (key.escape) {
-			if (query === '') {
-				onQuit();
-			} else {
-				setQuery('');
+		} else if (key.escape && state.query === '') {
+			onQuit();
+		} else {
+			const outcome = editLine(state.query, input, key);
+			if (outcome.type === 'edit') {
+				setFilter(outcome.draft);
+			} else if (outcome.type === 'cancel') {
+				setFilter('');
 			}
-		} else if (key.backspace || key.delete) {
-			setQuery(value => value.slice(0, -1));
-		} else if (input && !key.ctrl && !key.meta && !key.tab) {
-			setQuery(value => value + input);
-			setSelectedPid(undefined);
 		}
-	}, [cursor, matches, tableHeight, query, onPick, onQuit, selectRow]);
-	useInput(onKey);
+	}, [onPick, onQuit]);
+	useKeys(onKey);
 
 	if (columns < minimumSize.columns || rows < minimumSize.rows) {
 		return <TooSmall columns={columns} rows={rows} />;
@@ -116,7 +159,9 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 					return (
 						<Box key={entry.pid}>
 							<Text {...style}>{isSelected ? '› ' : '  '}</Text>
-							{processCells(entry).map((cell, cellIndex) => <Text key={pickerColumns[cellIndex]!.id} {...style}>{cell}</Text>)}
+							{processCells(entry, match.positions).map((cell, cellIndex) => (
+								<Text key={pickerColumns[cellIndex]!.id} {...style} {...(cell.matched && !isSelected ? theme.match() : {})}>{cell.text}</Text>
+							))}
 							{highlightRuns(command, match.positions, commandWidth).map((run, runIndex) => (
 								// Runs have no identity beyond their place in the cell.
 								<Text key={String(runIndex)} {...style} {...(run.matched ? theme.match() : {})}>{run.text}</Text>
@@ -125,7 +170,8 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 					);
 				})}
 			</Box>
-			<Text {...theme.dim()}>{fit('type to filter · ↑/↓ select · Enter attach · Esc clear/quit · Ctrl-C quit', columns - 1)}</Text>
+			<Text {...theme.warning()}>{fit(message ?? '', columns - 1)}</Text>
+			<Text {...theme.dim()}>{fit('type to filter (terms AND, fzf syntax: \'exact ^start end$ !not) · ↑/↓ select · Enter attach · Esc clear/quit', columns - 1)}</Text>
 		</Box>
 	);
 }

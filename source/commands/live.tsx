@@ -7,6 +7,7 @@ import {installFastOutput} from '../../components/fast-output.js';
 import {mouseOff, mouseOn} from '../../components/use-keys.js';
 import {UserError} from '../../common/errors.js';
 import type {ProfilingMode} from '../../common/profile-types.js';
+import {descendants} from '../../sampler/proc.js';
 import {openTarget} from '../../sampler/target.js';
 import {LiveProcesses, liveFollower} from '../../live/live-processes.js';
 import type {SubprocessFollower} from '../../live/subprocesses.js';
@@ -49,7 +50,15 @@ export async function runLive(options: LiveOptions): Promise<number> {
 		// --blocking it must not be Node's own child (see startScriptBlocking).
 		const script = options.blocking ? await startScriptBlocking(options.script, true) : startScript(options.script, true);
 		stopScript = () => {
+			// The whole tree it started goes too: a multiprocessing forkserver and pool workers
+			// would otherwise live on under init.
+			const tree = descendants(script.pid);
 			script.stop();
+			for (const pid of tree) {
+				try {
+					process.kill(pid, 'SIGTERM');
+				} catch {}
+			}
 		};
 
 		// --subprocesses: the script's sampler follows its children from the script's first line.

@@ -1,0 +1,105 @@
+// The picker with a lister whose processes we choose (no Python needed): fzf's extended syntax
+// over every column, rows that stay still while the user filters or has moved, keys handled one
+// at a time however they arrive, Enter on the row highlighted whatever refreshes came between,
+// and a process we may not read explained instead of ignored.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {keepOrder, Picker, pickerMatches} from '../../components/picker/picker.js';
+import type {ProcessEntry} from '../../sampler/process-list.js';
+
+const delay = async (ms: number) => new Promise(resolve => {
+	setTimeout(resolve, ms);
+});
+
+const down = '\u001B[B';
+
+function entry(pid: number, user: string, version: string, command: string, cpuPercent = 0): ProcessEntry {
+	return {pid, user, version, cpuPercent, rssBytes: 1e7, uptimeS: 60, command};
+}
+
+const processes = [
+	entry(101, 'alice', '3.11.2', 'python3 web.py'),
+	entry(102, 'bob', '3.11.2', 'python3 web.py'),
+	entry(103, 'alice', '3.15.0', 'python3 worker.py'),
+	entry(104, 'carol', '3.13.1', 'python3 batch.py'),
+];
+
+/** Each listing sorts the processes by a CPU share that changes every time, as the real lister does. */
+function shufflingLister(entries: readonly ProcessEntry[]) {
+	let round = 0;
+	return {
+		list() {
+			round++;
+			return entries.map((item, index) => ({...item, cpuPercent: (index * 7 + round * 13) % 29})).sort((a, b) => b.cpuPercent - a.cpuPercent);
+		},
+	};
+}
+
+const listed = (frame: string) => frame.split('\n').filter(line => /^[› ] +\d+ /.test(line)).map(line => Number(/\d+/.exec(line)![0]));
+const selected = (frame: string) => Number(/^› +(\d+)/m.exec(frame)?.[1]);
+
+test('space-separated terms must all match (fzf extended syntax), over PID, user, version and command', () => {
+	const pids = (query: string) => pickerMatches(processes, query).map(match => match.item.pid).sort();
+	assert.deepEqual(pids('alice 3.11'), [101]);
+	assert.deepEqual(pids('web !bob'), [101]);
+	assert.deepEqual(pids('3.15'), [103]);
+	assert.deepEqual(pids('carol'), [104]);
+	assert.deepEqual(pids('^10 wkr'), [103]);
+});
+
+test('a refresh keeps the rows shown in their order, new processes last', () => {
+	const fresh = [processes[3]!, entry(105, 'dan', '3.12.1', 'python3 new.py'), processes[0]!, processes[1]!];
+	assert.deepEqual(keepOrder(fresh, processes).map(item => item.pid), [101, 102, 104, 105]);
+});
+
+test('keys that arrive in one read each do their part; the order stays still while filtering; Enter takes the highlighted row through refreshes', async () => {
+	const picked: ProcessEntry[] = [];
+	const view = render(<Picker lister={shufflingLister(processes)} onPick={item => picked.push(item)} onQuit={() => undefined} refreshMs={40} />);
+	await delay(60);
+	const frame = () => view.lastFrame() ?? '';
+	view.stdin.write('web');
+	await delay(60);
+	assert.match(frame(), /> web_/);
+	let order = listed(frame());
+	assert.deepEqual([...order].sort(), [101, 102]);
+	for (let round = 0; round < 5; round++) {
+		await delay(60);
+		assert.deepEqual(listed(frame()), order, 'refreshes do not reorder while filtering');
+	}
+
+	// ↓ and Enter in one read: Enter takes the row ↓ highlighted, though the list refreshed meanwhile.
+	view.stdin.write(`${down}\r`);
+	await delay(60);
+	assert.equal(picked.length, 1);
+	assert.equal(picked[0]!.pid, order[1]);
+	// Clearing the filter lets the list follow the CPU order again; after ↓ it stays still.
+	view.stdin.write('\u001B');
+	await delay(80);
+	view.stdin.write(down);
+	await delay(60);
+	order = listed(frame());
+	const chosen = selected(frame());
+	for (let round = 0; round < 5; round++) {
+		await delay(60);
+		assert.deepEqual(listed(frame()), order, 'refreshes do not reorder once the selection moved');
+		assert.equal(selected(frame()), chosen);
+	}
+
+	view.stdin.write('\r');
+	await delay(60);
+	assert.equal(picked[1]!.pid, chosen);
+	view.unmount();
+});
+
+test('Enter on a process we may not read says why and what to do', async () => {
+	const locked = {...entry(201, 'root', '3.11.2', 'python3 daemon.py'), unreadable: 'no permission to read its memory'};
+	const picked: ProcessEntry[] = [];
+	const view = render(<Picker lister={{list: () => [locked]}} onPick={item => picked.push(item)} onQuit={() => undefined} />);
+	await delay(60);
+	view.stdin.write('\r');
+	await delay(60);
+	assert.equal(picked.length, 0);
+	assert.match(view.lastFrame() ?? '', /PID 201 \(root\): no permission to read its memory\. Run tachyon-top as root \(or with sudo\)/);
+	view.unmount();
+});
