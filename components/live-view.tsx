@@ -3,7 +3,7 @@
 // (use-keys.ts): an open prompt takes them first, then an open overlay (help, export menu,
 // dump, details), then the screen's commands from the key table (live/key-bindings.ts).
 import {Box, Text, type Key} from 'ink';
-import {useCallback, useEffect, useMemo, useRef, useSyncExternalStore} from 'react';
+import {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useSyncExternalStore} from 'react';
 import {exporters, type Exporter} from '../exporters/index.js';
 import {loadBaseline} from '../live/capture-file.js';
 import {liveDump, type LiveDump} from '../live/dump.js';
@@ -94,7 +94,9 @@ export function LiveView(props: LiveViewProps) {
 
 	// The handler reads everything through this ref: the keys of one input event share a render.
 	const context = useRef<Omit<KeyContext, 'snapshot' | 'state'>>({store, dispatch, prompt, props, formats, tableRows, bodyHeight, columns, runExport});
-	context.current = {store, dispatch, prompt, props, formats, tableRows, bodyHeight, columns, runExport};
+	useLayoutEffect(() => {
+		context.current = {store, dispatch, prompt, props, formats, tableRows, bodyHeight, columns, runExport};
+	});
 	const onKey = useCallback((input: string, key: Key) => {
 		const current = context.current;
 		handleKey({...current, snapshot: current.store.getSnapshot(), state: stateRef.current}, input, key);

@@ -5,7 +5,7 @@
 // key, in order. Handlers must therefore read their state from refs (see useLatest), not from
 // the render that subscribed them: two keys of one event see the same render.
 import {useInput, type Key} from 'ink';
-import {useCallback, useRef} from 'react';
+import {useCallback, useLayoutEffect, useRef} from 'react';
 
 export type KeyHandler = (input: string, key: Key) => void;
 
@@ -76,9 +76,11 @@ export function splitKeys(input: string, key: Key): Array<[string, Key]> {
 /** useInput, one call per key (see the module comment). */
 export function useKeys(handler: KeyHandler, options: {readonly isActive?: boolean; readonly onMouse?: (event: MouseEvent) => void} = {}): void {
 	const latest = useRef(handler);
-	latest.current = handler;
 	const mouse = useRef(options.onMouse);
-	mouse.current = options.onMouse;
+	useLayoutEffect(() => {
+		latest.current = handler;
+		mouse.current = options.onMouse;
+	});
 	const onInput = useCallback((input: string, key: Key) => {
 		const event = parseMouse(input);
 		if (event) {

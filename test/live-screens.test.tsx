@@ -115,7 +115,7 @@ for (const interpreter of versions) {
 			assert.deepEqual(flameRows(target.store.flame().children.find(child => child.funcname === '<module>')!.children[0]!.children.find(child => child.funcname === 'hot_loop_alpha')!, width, 2)[0]!.map(bar => bar.width), [width]);
 			await press(keys.up);
 			await press(keys.escape);
-			shown = await waitForFrame(frame, text => text.includes('▏all') && !text.includes('zoomed:'));
+			await waitForFrame(frame, text => text.includes('▏all') && !text.includes('zoomed:'));
 			await press(keys.escape);
 			await waitForFrame(frame, text => text.includes('▼direct') && tableRows(text).length > 0);
 		});
@@ -184,7 +184,7 @@ for (const interpreter of versions) {
 
 			let shown = await waitForFrame(frame, text => text.includes('WINDOW: last 5 s'));
 			// Once the window holds only samples taken after the switch, new_phase is on top and old_phase is gone.
-			shown = await waitForFrame(frame, text => tableRows(text)[0]?.includes('new_phase') === true && !text.includes('old_phase'), 60_000);
+			await waitForFrame(frame, text => tableRows(text)[0]?.includes('new_phase') === true && !text.includes('old_phase'), 60_000);
 			view.stdin.write('w');
 			shown = await waitForFrame(frame, text => text.includes('window: since start') && tableRows(text)[0]?.includes('old_phase') === true, 5000);
 			assert.match(shown, /new_phase/, 'the totals hold both phases');

@@ -66,7 +66,7 @@ for (const interpreter of versions) {
 			assert.deepEqual(cumulative, cumulative.toSorted((a, b) => b - a), shown);
 			assert.ok(tableRows(shown).slice(0, 4).some(row => /^[› ] +0 +\d+/.test(row)), shown);
 			await press('s');
-			shown = await waitForFrame(frame, text => text.includes('sort: function') && text.includes('▼function'));
+			await waitForFrame(frame, text => text.includes('sort: function') && text.includes('▼function'));
 			const names = target.store.getSnapshot().rows.map(row => row.funcname);
 			assert.deepEqual(names, names.toSorted((a, b) => a.localeCompare(b)), 'rows in function-name order');
 			await press('S');
@@ -124,12 +124,12 @@ for (const interpreter of versions) {
 
 		test('keys that arrive in one read each do what they would alone: "/sleeper⏎" filters, "c" clears, "jj" moves twice', async () => {
 			view.stdin.write('/sleeper\r');
-			let shown = await waitForFrame(frame, text => text.includes('filter: sleeper (c clears)'));
+			const shown = await waitForFrame(frame, text => text.includes('filter: sleeper (c clears)'));
 			assert.ok(tableRows(shown).every(row => row.includes('sleeper_beta')), shown);
 			view.stdin.write('c');
 			await waitForFrame(frame, text => !text.includes('filter: sleeper') && text.includes('hot_loop_alpha'));
 			view.stdin.write('jj');
-			shown = await waitForFrame(frame, text => tableRows(text)[2]?.startsWith('›') === true);
+			await waitForFrame(frame, text => tableRows(text)[2]?.startsWith('›') === true);
 			view.stdin.write('kk');
 			await waitForFrame(frame, text => tableRows(text)[0]?.startsWith('›') === true);
 		});

@@ -6,9 +6,8 @@
 // moves under the cursor; keys are handled one at a time against what was last drawn, so a
 // refresh between a key and Enter never changes which process Enter takes.
 import * as fzf from 'fzf';
-import {Fzf, type FzfResultItem} from 'fzf';
 import {Box, Text, type Key} from 'ink';
-import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
+import {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState} from 'react';
 import type {ProcessEntry, ProcessLister} from '../../sampler/process-list.js';
 import {fit} from '../format.js';
 import {windowStart} from '../function-table/function-table.js';
@@ -30,10 +29,14 @@ export type PickerProps = {
 /** Title, filter line, heading, message, footer, and one spare line. */
 const chromeHeight = 6;
 
-type Match = FzfResultItem<ProcessEntry>;
-type MatchFunction = NonNullable<NonNullable<ConstructorParameters<typeof Fzf<readonly ProcessEntry[]>>[1]>['match']>;
-/** fzf's extended matcher: fzf's type declarations re-export it without a file extension, which node20 resolution does not follow (it is there at run time). */
-const extendedMatch = (fzf as unknown as {readonly extendedMatch: MatchFunction}).extendedMatch;
+/**
+ * One process that matches the filter, with the matched characters' positions and fzf's score.
+ * fzf's bundled .d.ts files import one another without extensions, which Node's ESM resolution
+ * cannot follow, so its own types are lost: this names the part we use, and the one call.
+ */
+type Match = {readonly item: ProcessEntry; readonly positions: ReadonlySet<number>; readonly score: number};
+type Finder = new (items: readonly ProcessEntry[], options: {selector: (entry: ProcessEntry) => string; match: unknown}) => {find: (query: string) => Match[]};
+const {Fzf, extendedMatch} = fzf as unknown as {readonly Fzf: Finder; readonly extendedMatch: unknown};
 
 /** Matches of `query` (fzf extended syntax) in `processes`, best first, ties in the given order. */
 export function pickerMatches(processes: readonly ProcessEntry[], query: string): Match[] {
@@ -43,7 +46,7 @@ export function pickerMatches(processes: readonly ProcessEntry[], query: string)
 
 	const order = new Map(processes.map((entry, index) => [entry.pid, index]));
 	return new Fzf(processes, {selector: searchText, match: extendedMatch}).find(query)
-		.sort((a: Match, b: Match) => b.score - a.score || order.get(a.item.pid)! - order.get(b.item.pid)!);
+		.sort((a, b) => b.score - a.score || order.get(a.item.pid)! - order.get(b.item.pid)!);
 }
 
 /** A refreshed list in the order of `shown`: known processes where they were, new ones after. */
@@ -71,11 +74,13 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 	const matches = useMemo(() => pickerMatches(processes, query), [processes, query]);
 	const found = selectedPid === undefined ? -1 : matches.findIndex(match => match.item.pid === selectedPid);
 	const cursor = Math.max(0, found);
-	latest.current.matches = matches;
-	latest.current.tableHeight = tableHeight;
 	// Every process the picker holds, for re-matching within one input event.
 	const all = useRef(processes);
-	all.current = processes;
+	useLayoutEffect(() => {
+		latest.current.matches = matches;
+		latest.current.tableHeight = tableHeight;
+		all.current = processes;
+	}, [matches, tableHeight, processes]);
 
 	useEffect(() => {
 		const timer = setInterval(() => {

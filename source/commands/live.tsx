@@ -57,7 +57,9 @@ export async function runLive(options: LiveOptions): Promise<number> {
 			for (const pid of tree) {
 				try {
 					process.kill(pid, 'SIGTERM');
-				} catch {}
+				} catch {
+					// Gone already.
+				}
 			}
 		};
 
