@@ -121,9 +121,9 @@ describe('process switching (--subprocesses)', {skip: multiprocPython ? false : 
 		for (let step = 1; step < count && worker === undefined; step++) {
 			view.stdin.write(']');
 			const pid = processes.getSnapshot().stores[step]!.pid;
-			// A worker's first second may go to starting Python; give its rows time to come.
+			// A worker's first seconds go to starting Python (imports, on a loaded machine many): give its own function time to come.
 			const shown = await waitForFrame(frame, text => text.includes(`process ${step + 1}/${count} │ PID ${pid} `), 5000);
-			const rows = await waitForFrame(frame, text => tableRows(text).length > 0, 10_000).catch(() => shown);
+			const rows = await waitForFrame(frame, text => text.includes('worker_busy'), 15_000).catch(() => shown);
 			if (rows.includes('worker_busy')) {
 				worker = pid;
 				assert.doesNotMatch(rows, /parent_wait/, 'a worker\'s table holds only the worker');

@@ -1,5 +1,6 @@
 // The process picker and its /proc scan, against real Python processes of this machine.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {Fzf} from 'fzf';
@@ -13,8 +14,12 @@ import {keys, waitForFrame, writeWorkload} from './live-helpers.js';
 const interpreters = ['3.11', '3.15'].map(version => python(version)).filter((found): found is TestPython => found !== undefined);
 const targets: Array<{interpreter: TestPython; process: PythonProcess}> = [];
 
+/** The folder of the targets' script: the second term of the filter, so other processes on a shared machine never match. */
+let scriptFolder = '';
+
 before(async () => {
 	const script = writeWorkload();
+	scriptFolder = path.basename(path.dirname(script));
 	for (const interpreter of interpreters) {
 		targets.push({interpreter, process: await startPython(interpreter, script)});
 	}
@@ -60,13 +65,14 @@ test('typing filters with fuzzy matching, ↓ selects, Enter picks that process'
 	const frame = () => view.lastFrame() ?? '';
 	let shown = await waitForFrame(frame, text => targets.every(target => text.includes(String(target.process.pid))));
 	assert.match(shown, /PID +USER +PYTHON +CPU% +RSS +UPTIME +COMMAND/);
-	// Fuzzy: "lvwkld" is not a substring but matches live_workload in order.
-	for (const char of 'lvwkld') {
+	// Fuzzy: "lvwkld" is not a substring but matches live_workload in order; a second term must match too (AND).
+	const query = `lvwkld ${scriptFolder}`;
+	for (const char of query) {
 		view.stdin.write(char);
 		await delay(30);
 	}
 
-	shown = await waitForFrame(frame, text => text.includes('> lvwkld_'));
+	shown = await waitForFrame(frame, text => text.includes(`> ${query}_`));
 	const listed = shown.split('\n').filter(line => /^[› ] +\d+ /.test(line));
 	assert.equal(listed.length, targets.length, shown);
 	assert.deepEqual(listed.map(line => Number(/\d+/.exec(line)![0])).sort(), targets.map(target => target.process.pid).sort());

@@ -86,3 +86,186 @@ test('picker → filter → attach → sort → export a flame graph → quit, i
 	assert.equal(execFileSync(tmux, ['display-message', '-p', '-t', session, '#{alternate_on}'], {encoding: 'utf8'}).trim(), '0');
 	assert.equal(execFileSync(tmux, ['display-message', '-p', '-t', session, '#{cursor_flag}'], {encoding: 'utf8'}).trim(), '1', 'the cursor is visible again');
 });
+
+const phases = `
+import os, sys
+
+def old_phase():
+    total = 0
+    for i in range(20000):
+        total += i * i
+    return total
+
+def new_phase():
+    total = 0
+    for i in range(20000):
+        total += i ^ 3
+    return total
+
+flag = sys.argv[1]
+print("ready", flush=True)
+while not os.path.exists(flag):
+    old_phase()
+while True:
+    new_phase()
+`;
+
+/** The first table row of a screen (rows start with the cursor column and a count). */
+function firstRow(screen: string): string {
+	return screen.split('\n').find(line => /^› +\d+ /.test(line)) ?? '';
+}
+
+test('f, v and w in tmux: the flame graph zooms, the source shows per-line samples, the window ranks the new phase first', {skip: !fs.existsSync(tmux) ? 'tmux is not installed' : !interpreter ? 'no test Python' : false, timeout: 300_000}, async t => {
+	const dir = tempDir('tachyon-top-e2e-fvw-');
+	const script = path.join(dir, 'phases.py');
+	const flag = path.join(dir, 'switch');
+	fs.writeFileSync(script, phases);
+	const target = await startPython(interpreter!, script, [flag]);
+	const name = `${session}-fvw`;
+	const show = () => execFileSync(tmux, ['capture-pane', '-p', '-t', name], {encoding: 'utf8'});
+	const keysTo = (...keys: string[]) => execFileSync(tmux, ['send-keys', '-t', name, ...keys]);
+	const waitFor = async (check: (screen: string) => boolean, what: string, timeoutMs = 30_000) => {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const screen = show();
+			if (check(screen)) {
+				return screen;
+			}
+
+			if (Date.now() > deadline) {
+				throw new Error(`timed out waiting for ${what}; the screen:\n${screen}`);
+			}
+
+			await delay(200);
+		}
+	};
+
+	execFileSync(tmux, ['new-session', '-d', '-s', name, '-x', '120', '-y', '32', `cd ${dir} && env -u CI TERM=xterm-256color ${process.execPath} ${cli} attach --live ${target.pid}; echo TUI-EXITED; sleep 60`]);
+	t.after(async () => {
+		try {
+			execFileSync(tmux, ['kill-session', '-t', name]);
+		} catch {
+			// Already gone.
+		}
+
+		await target.stop();
+	});
+
+	// A long first phase, then the switch.
+	// Long enough that the totals still rank it first once the window has shown the new phase alone.
+	await waitFor(screen => Number(/^› +(\d+) .*old_phase/m.exec(screen)?.[1] ?? 0) >= 15_000, 'old_phase with 15,000 samples', 150_000);
+	fs.writeFileSync(flag, '');
+	keysTo('W', 'W', 'W');
+	await waitFor(screen => screen.includes('WINDOW: last 5 s'), 'the 5 s window');
+	await waitFor(screen => firstRow(screen).includes('new_phase') && !screen.includes('old_phase'), 'the new phase alone in the window', 60_000);
+	keysTo('w');
+	let screen = await waitFor(screen => screen.includes('window: since start') && firstRow(screen).includes('old_phase'), 'the totals ranking the old phase first');
+	assert.match(screen, /new_phase/);
+
+	keysTo('f');
+	screen = await waitFor(screen => screen.includes('▏all') && screen.includes('▏old_phase') && screen.includes('▏new_phase'), 'the flame graph');
+	const lines = screen.split('\n');
+	assert.ok(lines.findIndex(line => line.startsWith('▏all')) < lines.findIndex(line => line.includes('▏old_phase')), 'the root above its callees');
+	keysTo('Down', 'Down', 'Down');
+	await waitFor(screen => /^old_phase +\S+phases\.py:\d+ │ \d+ samples │ self/m.test(screen), 'old_phase selected, its status line');
+	keysTo('Enter');
+	await waitFor(screen => screen.includes('zoomed: <module> › old_phase') || /zoomed: .*old_phase/.test(screen), 'the zoom');
+	keysTo('Escape');
+	await waitFor(screen => screen.includes('▏all') && !screen.includes('zoomed:'), 'zoomed out');
+	keysTo('v');
+	screen = await waitFor(screen => screen.includes('line    self   total'), 'the source of old_phase');
+	const selected = screen.split('\n').find(line => line.startsWith('›'))!;
+	assert.match(selected, /^› +\d+ +\d+ +\d+ +[█░]+ +(for i in range\(20000\)|total \+= i \* i)/, selected);
+	keysTo('Escape');
+	await waitFor(screen => screen.includes('▏all'), 'back to the flame graph');
+	keysTo('Escape');
+	await waitFor(screen => screen.includes('▼direct'), 'back to the table');
+	keysTo('q');
+	// More than a minute unexported: q asks once; q again quits.
+	screen = await waitFor(screen => screen.includes('TUI-EXITED') || screen.includes('e export / q quit'), 'the quit');
+	if (!screen.includes('TUI-EXITED')) {
+		keysTo('q');
+		await waitFor(screen => screen.includes('TUI-EXITED'), 'the app to exit');
+	}
+});
+
+/** Processes whose environment carries `marker`. */
+function markedProcesses(marker: string): number[] {
+	const found: number[] = [];
+	for (const entry of fs.readdirSync('/proc')) {
+		if (/^\d+$/.test(entry)) {
+			try {
+				if (fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker)) {
+					found.push(Number(entry));
+				}
+			} catch {
+			// Already gone.
+			}
+		}
+	}
+
+	return found;
+}
+
+const poolScript = `
+import multiprocessing as mp, time
+
+def work(n):
+    while True:
+        sum(range(10000))
+
+if __name__ == '__main__':
+    mp.set_start_method('forkserver')
+    pool = mp.Pool(2)
+    pool.map_async(work, range(2))
+    while True:
+        time.sleep(0.1)
+`;
+
+test('run --live --subprocesses, then q, ends the whole tree it started (forkserver and pool workers too)', {skip: !fs.existsSync(tmux) ? 'tmux is not installed' : !interpreter ? 'no test Python' : false, timeout: 120_000}, async t => {
+	const dir = tempDir('tachyon-top-e2e-tree-');
+	const script = path.join(dir, 'pool.py');
+	fs.writeFileSync(script, poolScript);
+	const marker = `TACHYON_TOP_TREE_TEST=${process.pid}-${Date.now()}`;
+	const name = `${session}-tree`;
+	execFileSync(tmux, ['new-session', '-d', '-s', name, '-x', '120', '-y', '32', `cd ${dir} && env -u CI ${marker} TERM=xterm-256color ${process.execPath} ${cli} run --live --subprocesses --python ${interpreter!.path} ${script}; echo TUI-EXITED; sleep 60`]);
+	t.after(() => {
+		try {
+			execFileSync(tmux, ['kill-session', '-t', name]);
+		} catch {
+			// Already gone.
+		}
+
+		for (const pid of markedProcesses(marker)) {
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+			// Already gone.
+			}
+		}
+	});
+	const show = () => execFileSync(tmux, ['capture-pane', '-p', '-t', name], {encoding: 'utf8'});
+	const deadline = Date.now() + 60_000;
+	// The script, its forkserver and two workers (plus our node): wait until the view follows them.
+	while (!/process \d\/([3-9]) │/.test(show()) || markedProcesses(marker).length < 5) {
+		assert.ok(Date.now() < deadline, `the pool never started: ${markedProcesses(marker).length} processes\n${show()}`);
+		await delay(300);
+	}
+
+	execFileSync(tmux, ['send-keys', '-t', name, 'q']);
+	const exitDeadline = Date.now() + 30_000;
+	while (!show().includes('TUI-EXITED')) {
+		if (show().includes('e export / q quit')) {
+			execFileSync(tmux, ['send-keys', '-t', name, 'q']);
+		}
+
+		assert.ok(Date.now() < exitDeadline, show());
+		await delay(200);
+	}
+
+	const goneBy = Date.now() + 15_000;
+	while (markedProcesses(marker).length > 0) {
+		assert.ok(Date.now() < goneBy, `still running after q: ${markedProcesses(marker).map(pid => `${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`).join('; ')}`);
+		await delay(200);
+	}
+});

@@ -1,6 +1,7 @@
 // The picker's columns and the cell strings of one process.
 import type {ProcessEntry} from '../../sampler/process-list.js';
 import {fit, formatBytes, formatDuration, formatPercent} from '../format.js';
+import {shownName} from '../names.js';
 
 export const pickerColumns = [
 	{id: 'pid', title: 'PID', width: 8, align: 'right'},
@@ -50,7 +51,8 @@ export function searchText(entry: ProcessEntry): string {
 
 /** Splits the command cell into runs of matched and unmatched characters, fitted to `width`. */
 export function highlightRuns(entry: ProcessEntry, positions: ReadonlySet<number>, width: number): Array<{text: string; matched: boolean}> {
-	const command = fit(entry.command, width);
+	// One line per row: a command line with newlines or tabs (python -c "…") keeps its length, not its line breaks.
+	const command = fit(shownName(entry.command.replaceAll(/[\n\r\t]/g, ' ')), width);
 	const offset = searchText(entry).length - entry.command.length;
 	const runs: Array<{text: string; matched: boolean}> = [];
 	let index = 0;
