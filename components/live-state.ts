@@ -147,9 +147,10 @@ export function liveUiReducer(state: LiveUiState, action: LiveUiAction): LiveUiS
 }
 
 /** A reducer whose latest state is readable at once (ref) as well as rendered (state). */
-export function useLiveUiState(): [LiveUiState, (action: LiveUiAction) => void, {readonly current: LiveUiState}] {
-	const ref = useRef(initialUiState);
-	const [state, setState] = useState(initialUiState);
+export function useLiveUiState(screen: Screen = 'table'): [LiveUiState, (action: LiveUiAction) => void, {readonly current: LiveUiState}] {
+	const initial = screen === 'table' ? initialUiState : {...initialUiState, screen};
+	const ref = useRef(initial);
+	const [state, setState] = useState(initial);
 	const dispatch = useCallback((action: LiveUiAction) => {
 		ref.current = liveUiReducer(ref.current, action);
 		setState(ref.current);

@@ -1,5 +1,5 @@
-// Refreshes screenshots/picker.png, live-view.png, export-menu.png and dump-view.png from a
-// real run: examples/workload.py under a real Python, tachyon-top in a 120×32 tmux pane,
+// Refreshes screenshots/picker.png, live-view.png, export-menu.png, dump-view.png,
+// flame-view.png, source-view.png and window-view.png from a real run: examples/workload.py under a real Python, tachyon-top in a 120×32 tmux pane,
 // each screen captured with its colours (tmux capture-pane -e), turned into HTML and
 // photographed by headless Chromium. Needs a built dist/, tmux and chromium.
 //   node scripts/screenshot-tui.mjs [python]
@@ -178,6 +178,29 @@ try {
 	await shoot(browser, 'dump-view.png');
 	tmux('send-keys', '-t', session, 'Escape');
 	await sleep(300);
+	// f: the flame graph, a frame three levels down selected (its status line at the bottom).
+	tmux('send-keys', '-t', session, 'f');
+	await waitFor('▏all');
+	for (const key of ['Down', 'Down', 'Down']) {
+		tmux('send-keys', '-t', session, key);
+		await sleep(300);
+	}
+
+	await shoot(browser, 'flame-view.png');
+	// v: that function's source with its per-line samples.
+	tmux('send-keys', '-t', session, 'v');
+	await waitFor('line    self   total');
+	await sleep(300);
+	await shoot(browser, 'source-view.png');
+	tmux('send-keys', '-t', session, 'Escape');
+	await sleep(300);
+	tmux('send-keys', '-t', session, 'Escape');
+	await sleep(300);
+	// w: the table over the last 10 s, with the header's trends of the last minute.
+	tmux('send-keys', '-t', session, 'w');
+	await waitFor('WINDOW: last 10 s');
+	await sleep(1200);
+	await shoot(browser, 'window-view.png');
 	tmux('send-keys', '-t', session, 'q');
 } finally {
 	await browser.close();

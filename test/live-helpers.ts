@@ -45,7 +45,8 @@ export async function startLiveTarget(interpreter: TestPython): Promise<LiveTarg
 	const dir = tempDir('tachyon-top-live-');
 	const python = await startPython(interpreter, writeWorkload(dir));
 	const store = new LiveStore({pid: python.pid, intervalUs: 1000, outputDir: dir}).start();
-	const deadline = Date.now() + 20_000;
+	// Generous: at a load average of 40–50 on two cores a fresh store took over 20 s to show both.
+	const deadline = Date.now() + 60_000;
 	for (;;) {
 		const names = new Set(store.getSnapshot().rows.map(row => row.funcname));
 		if (names.has('hot_loop_alpha') && names.has('sleeper_beta')) {
@@ -86,8 +87,8 @@ export function tableRows(frame: string): string[] {
 	return heading < 0 ? [] : lines.slice(heading + 1).filter(line => /^[› ] +\d/.test(line));
 }
 
-/** Waits until `check` passes on the latest frame (renders follow the store's 10 Hz tick). */
-export async function waitForFrame(lastFrame: () => string | undefined, check: (frame: string) => boolean, timeoutMs = 5000): Promise<string> {
+/** Waits until `check` passes on the latest frame (renders follow the store's 10 Hz tick); generous, for a loaded machine. */
+export async function waitForFrame(lastFrame: () => string | undefined, check: (frame: string) => boolean, timeoutMs = 20_000): Promise<string> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const frame = lastFrame() ?? '';
