@@ -129,7 +129,8 @@ function ansiToHtml(text) {
 }
 
 async function shoot(browser, name) {
-	const screen = tmux('capture-pane', '-e', '-p', '-t', session);
+	// -N keeps trailing spaces: a coloured bar that reaches the right edge (the flame graph's root) keeps its colour.
+	const screen = tmux('capture-pane', '-e', '-p', '-N', '-t', session);
 	const page = await browser.newPage({viewport: {width: 1100, height: 640}, deviceScaleFactor: 1});
 	await page.setContent(`<!doctype html><meta charset="utf-8"><body style="margin:0;background:#1d1f21">
 <pre style="margin:0;padding:12px;font:13px/1.3 'DejaVu Sans Mono',monospace;color:#c5c8c6;background:#1d1f21;width:${columns}ch">${ansiToHtml(screen)}</pre></body>`);
