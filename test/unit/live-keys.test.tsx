@@ -8,7 +8,8 @@ import {useState} from 'react';
 import {Footer, footerFit} from '../../components/footer.js';
 import {helpLines} from '../../components/help.js';
 import {initialUiState, liveUiReducer} from '../../components/live-state.js';
-import {splitKeys, useKeys} from '../../components/use-keys.js';
+import {columnAt, columnSort, layoutColumns} from '../../components/function-table/columns.js';
+import {parseMouse, splitKeys, useKeys} from '../../components/use-keys.js';
 import {editLine} from '../../components/use-prompt.js';
 import {commandFor, helpBindings, liveCommands} from '../../live/key-bindings.js';
 import {renderAt, widestLine} from '../render-at.js';
@@ -108,3 +109,34 @@ for (const width of [80, 100, 200]) {
 		view.unmount();
 	});
 }
+
+test('mouse reports are read (SGR 1006), never typed as keys; a click on a heading maps to its column\'s sort order', async () => {
+	assert.deepEqual(parseMouse('[<0;12;4M'), {button: 0, x: 12, y: 4, press: true});
+	assert.deepEqual(parseMouse('\u001B[<65;3;9m'), {button: 65, x: 3, y: 9, press: false});
+	assert.equal(parseMouse('[A'), undefined);
+	const columns = layoutColumns(120);
+	// Column 0-based x: the cursor takes 2, then each column and its gutter.
+	let x = 2;
+	for (const column of columns) {
+		assert.equal(columnAt(columns, x)?.id, column.id);
+		assert.equal(columnAt(columns, x + column.width)?.id, column.id, 'the gutter belongs to the column before it');
+		x += column.width + 1;
+	}
+
+	assert.equal(columnSort.cumtime, 'cumulative');
+	assert.equal(columnSort.tottime, 'direct');
+	const seen: string[] = [];
+	const mice: number[] = [];
+	function Probe() {
+		useKeys(input => seen.push(input), {onMouse: event => mice.push(event.button)});
+		return <Text>probe</Text>;
+	}
+
+	const view = render(<Probe />);
+	await delay(50);
+	view.stdin.write('\u001B[<64;10;5M');
+	await delay(50);
+	assert.deepEqual(mice, [64]);
+	assert.deepEqual(seen, [], 'a wheel report types nothing');
+	view.unmount();
+});
