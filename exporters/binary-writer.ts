@@ -1,7 +1,11 @@
 // Writes CPython 3.15's binary profile format (version 1), so `python3.15 -m profiling.sampling
-// replay` reads our captures. It streams: record.ts feeds each sampler batch as it arrives and
-// the sample records go through zstd to the file at once, so memory stays flat at 1 MHz. The
-// header, string table, frame table and stats are written by finish(), on every way out.
+// replay` reads our captures. It streams: record.ts feeds each sampler batch as it arrives, the
+// sample records go through zstd, and at least every second (checkpointMs) the file is made
+// complete: the records since the last checkpoint (the zstd frame ended), then the tables,
+// extension, stats and footer after them, then the header. The next checkpoint writes its
+// records over that tail. So memory stays flat at 1 MHz, and a capture killed with SIGKILL
+// leaves a file every reader replays, missing only its last second. finish() is the last
+// checkpoint, on every way out.
 import type {ProfilingMode} from '../common/profile-types.js';
 import fs from 'node:fs';
 import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds, noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding} from './binary-spec.js';
@@ -17,42 +21,55 @@ export type CompressionChoice = 'auto' | 'zstd' | 'none';
 
 /** Where the bytes go: a file (streaming) or memory (export of a finished profile). */
 export type BinarySink = {
-	/** Appends bytes after the header. */
-	append(bytes: Uint8Array): void;
-	/** Writes the 64-byte header at offset 0 and closes. */
-	close(header: Uint8Array): void;
+	/** Writes bytes at `position` (the header at 0, the sample stream from 64 on, the tail after it). */
+	writeAt(position: number, bytes: Uint8Array): void;
+	/** The file ends at `size` (a tail written before may have been longer). */
+	truncate(size: number): void;
+	close(): void;
 };
 
 export function fileSink(path: string): BinarySink {
 	const fd = fs.openSync(path, 'w');
-	fs.writeSync(fd, new Uint8Array(headerSize));
+	// Until the first checkpoint the file is a zero header: readers say "not finalized".
+	fs.writeSync(fd, new Uint8Array(headerSize), 0, headerSize, 0);
 	return {
-		append(bytes) {
+		writeAt(position, bytes) {
 			let done = 0;
 			while (done < bytes.length) {
-				done += fs.writeSync(fd, bytes, done, bytes.length - done);
+				done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
 			}
 		},
-		close(header) {
-			fs.writeSync(fd, header, 0, header.length, 0);
+		truncate(size) {
+			fs.ftruncateSync(fd, size);
+		},
+		close() {
 			fs.closeSync(fd);
 		},
 	};
 }
 
 export function memorySink(): BinarySink & {bytes(): Uint8Array} {
-	const chunks: Uint8Array[] = [new Uint8Array(headerSize)];
-	let result: Uint8Array | undefined;
+	let buffer = new Uint8Array(1 << 16);
+	let length = headerSize;
 	return {
-		append(bytes) {
-			chunks.push(bytes.slice());
+		writeAt(position, bytes) {
+			if (position + bytes.length > buffer.length) {
+				const bigger = new Uint8Array(Math.max(buffer.length * 2, position + bytes.length));
+				bigger.set(buffer.subarray(0, length));
+				buffer = bigger;
+			}
+
+			buffer.set(bytes, position);
+			length = Math.max(length, position + bytes.length);
 		},
-		close(header) {
-			chunks[0] = header;
-			result = Buffer.concat(chunks);
+		truncate(size) {
+			length = size;
+		},
+		close() {
+			// Nothing to release.
 		},
 		bytes() {
-			return result!;
+			return buffer.slice(0, length);
 		},
 	};
 }
@@ -145,6 +162,10 @@ export type BinaryWriterOptions = {
 export type BinaryWriteSummary = {readonly samples: number; readonly threads: number; readonly rawBytes: number; readonly records: number};
 
 const flushBytes = 1 << 16;
+/** A streamed file is made complete at least this often (ms): a killed capture loses at most this. */
+export const checkpointMs = 750;
+/** …or once this much of the stream waits in memory. */
+const checkpointBytes = 8 << 20;
 const repeatFlushBytes = 16 * 1024;
 const utf8 = new TextEncoder();
 
@@ -172,8 +193,14 @@ export class BinaryWriter {
 	private samples = 0;
 	private rawBytes = 0;
 	private records = 0;
-	/** Bytes of the (compressed) sample stream written so far. */
+	/** Bytes of the (compressed) sample stream in the file, after the header. */
 	private written = 0;
+	/** Stream bytes produced since the last checkpoint, written with the next one. */
+	private pending: Uint8Array[] = [];
+	private pendingBytes = 0;
+	private lastCheckpoint: number | undefined;
+	/** The source block as last encoded, and for how many texts (re-encoded when more are read). */
+	private sourcesBlock: {texts: number; files: number; block: Uint8Array | undefined} | undefined;
 	private finished = false;
 	/** The last batch, written once the next one (or the end) arrives: see addBatch. */
 	private held: SampleBatch | undefined;
@@ -216,6 +243,32 @@ export class BinaryWriter {
 		if (previous) {
 			this.writeBatch(previous, profile);
 		}
+
+		// The clock starts with the first batch; a checkpoint needs samples to keep.
+		const now = performance.now();
+		this.lastCheckpoint ??= now;
+		if (this.samples > 0 && (now - this.lastCheckpoint >= checkpointMs || this.pendingBytes >= checkpointBytes)) {
+			this.checkpoint(profile, extensionOf(profile));
+		}
+	}
+
+	/**
+	 * Makes the file complete as it stands: pending repeats written, the zstd frame ended (the
+	 * next records start a new frame), then the stream since the last checkpoint and a new tail
+	 * in one write, then the header. A reader sees the capture up to here.
+	 */
+	checkpoint(profile: Profile, extension: BinaryExtension): void {
+		if (this.finished) {
+			return;
+		}
+
+		for (const state of this.threads.values()) {
+			this.flushRepeat(state);
+		}
+
+		this.flushOut(true);
+		this.writeFile(profile, extension);
+		this.lastCheckpoint = performance.now();
 	}
 
 	private writeBatch(batch: SampleBatch, profile: Profile): void {
@@ -281,7 +334,15 @@ export class BinaryWriter {
 		}
 
 		this.flushOut(true);
-		const stringTableOffset = headerSize + this.written;
+		this.writeFile(profile, extension);
+		this.sink.close();
+		return this.summary();
+	}
+
+	/** Writes the stream since the last checkpoint, the tables and blocks after it, then the header. */
+	private writeFile(profile: Profile | undefined, extension: BinaryExtension | undefined): void {
+		const streamEnd = headerSize + this.written + this.pendingBytes;
+		const stringTableOffset = streamEnd;
 		const tables = new ByteBuffer();
 		for (const text of this.stringList) {
 			const bytes = utf8.encode(text);
@@ -290,14 +351,15 @@ export class BinaryWriter {
 		}
 
 		const frameTableOffset = stringTableOffset + tables.length;
-		tables.raw(this.frameTable.take());
+		// Copied, not taken: every checkpoint writes the whole table again.
+		tables.raw(this.frameTable.bytes.subarray(0, this.frameTable.length));
 		if (extension) {
 			const json = utf8.encode(JSON.stringify(this.nativeFrames.length > 0 ? {...extension, nativeFrames: this.nativeFrames} : extension));
 			tables.raw(utf8.encode(extensionMagic));
 			tables.u32(json.length);
 			tables.raw(json);
 			// The code of the files the frames name, as read from the target: replay shows it, and never reads a file.
-			const sources = profile ? encodeSources(profile.sources.texts(), filename => this.files.has(filename), this.compressed) : undefined;
+			const sources = profile ? this.sourceBlock(profile) : undefined;
 			if (sources) {
 				tables.raw(sources);
 			}
@@ -323,7 +385,21 @@ export class BinaryWriter {
 		tables.u32(this.frameCount);
 		tables.u64(fileSize);
 		tables.raw(new Uint8Array(16));
-		this.sink.append(tables.take());
+		// The new records and the tail in one write, over the last tail; then the header.
+		const tail = tables.take();
+		const block = new Uint8Array(this.pendingBytes + tail.length);
+		let at = 0;
+		for (const chunk of this.pending) {
+			block.set(chunk, at);
+			at += chunk.length;
+		}
+
+		block.set(tail, at);
+		this.sink.writeAt(headerSize + this.written, block);
+		this.written += this.pendingBytes;
+		this.pending = [];
+		this.pendingBytes = 0;
+		this.sink.truncate(fileSize);
 
 		const header = new ByteBuffer();
 		header.u32(magic);
@@ -337,8 +413,18 @@ export class BinaryWriter {
 		header.u64(frameTableOffset);
 		header.u32(this.compressed ? Compression.zstd : Compression.none);
 		header.u32(configWord(this.options.meta));
-		this.sink.close(header.take());
-		return this.summary();
+		this.sink.writeAt(0, header.take());
+	}
+
+	/** Our source block, re-encoded only when more texts were read or more files named. */
+	private sourceBlock(profile: Profile): Uint8Array | undefined {
+		const texts = profile.sources.texts();
+		const cached = this.sourcesBlock;
+		if (cached?.texts !== texts.size || cached.files !== this.files.size) {
+			this.sourcesBlock = {texts: texts.size, files: this.files.size, block: encodeSources(texts, filename => this.files.has(filename), this.compressed)};
+		}
+
+		return this.sourcesBlock!.block;
 	}
 
 	private summary(): BinaryWriteSummary {
@@ -510,8 +596,8 @@ export class BinaryWriter {
 
 	private emit(bytes: Uint8Array): void {
 		if (bytes.length > 0) {
-			this.written += bytes.length;
-			this.sink.append(bytes);
+			this.pending.push(bytes);
+			this.pendingBytes += bytes.length;
 		}
 	}
 }
