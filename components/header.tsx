@@ -80,9 +80,10 @@ function figureParts(snapshot: LiveSnapshot, width: number): string[] {
 	const ratePercent = snapshot.requestedHz > 0 ? (snapshot.achievedHz / snapshot.requestedHz) * 100 : 0;
 	return [
 		`rate ${formatHz(snapshot.achievedHz)} (${formatPercent(ratePercent)}%) ${sparkline(trends.rate, spark, {max: snapshot.requestedHz})}`,
+		// --blocking's cost comes before the trends: it is what the user chose to pay for.
+		...(snapshot.pauseUs === undefined ? [] : [`pause ${formatMicroseconds(snapshot.pauseUs)}/sample`]),
 		`CPU ${formatPercent(snapshot.cpuPercent)}% ${sparkline(trends.cpu, spark, {max: 100})}`,
 		`GIL ${formatPercent(snapshot.gilPercent)}% ${sparkline(trends.gil, spark, {max: 100})}`,
-		...(snapshot.pauseUs === undefined ? [] : [`pause ${formatMicroseconds(snapshot.pauseUs)}/sample`]),
 		`GC ${formatPercent(snapshot.gcPercent)}%`,
 		`errors ${formatPercent(snapshot.errorPercent)}%`,
 		`${formatCount(snapshot.totalSamples)} samples`,

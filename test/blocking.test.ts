@@ -299,19 +299,20 @@ describe('--blocking in the live view', () => {
 	test('attach: the view shows every thread and the pause per sample; after it the target runs on untraced', async () => {
 		// Not this process's own child (libuv reaps its children's stops): started as run --blocking starts scripts.
 		const target = await startScriptBlocking({target: [path.join(fixtures, 'threads.py')], module: false, python: py.path}, true);
-		const store = new LiveStore({pid: target.pid, intervalUs: 1000, blocking: true, outputDir: tempDir(), waitForRuntimeMs: 5000, gateFd: target.gateFd}).start();
-		const view = render(createElement(LiveView, {store, onQuit() {}}));
+		// The target runs until stopped: stopped on every way out, or the test file never ends.
 		try {
-			const shown = await waitForFrame(() => view.lastFrame() ?? '', text => text.includes('spin_one') && text.includes('spin_two') && text.includes('sleeper'), 20_000);
-			const pause = / pause (\d+(?:\.\d)?)(µs|ms)\/sample/.exec(shown);
-			assert.ok(pause, shown);
-		} finally {
-			view.unmount();
-			store.stop();
-			await store.finished;
-		}
+			const store = new LiveStore({pid: target.pid, intervalUs: 1000, blocking: true, outputDir: tempDir(), waitForRuntimeMs: 5000, gateFd: target.gateFd}).start();
+			const view = render(createElement(LiveView, {store, onQuit() {}}));
+			try {
+				const shown = await waitForFrame(() => view.lastFrame() ?? '', text => text.includes('spin_one') && text.includes('spin_two') && text.includes('sleeper'), 20_000);
+				const pause = / pause (\d+(?:\.\d)?)(µs|ms)\/sample/.exec(shown);
+				assert.ok(pause, shown);
+			} finally {
+				view.unmount();
+				store.stop();
+				await store.finished;
+			}
 
-		try {
 			await runsOnNormally(target.pid);
 		} finally {
 			target.stop();
