@@ -18,7 +18,7 @@ import {speedscopeJson} from './speedscope.js';
 import {surrogatePassUtf8} from './surrogate-utf8.js';
 import {formats, type FormatId, type FormatInfo} from './formats.js';
 
-export {defaultOutputName, formatIds, formats, type FormatId, type FormatInfo} from './formats.js';
+export {defaultOutputName, formatIds, type FormatId, type FormatInfo} from './formats.js';
 
 export type ExportOptions = {
 	readonly sort?: SortKey;

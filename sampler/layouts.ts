@@ -134,7 +134,12 @@ export const oldestSupported = {major: 3, minor: 11};
 export const newestSupported = {major: 3, minor: 15};
 
 export function unsupportedVersion(version: {major: number; minor: number}): UserError {
-	return new UserError(`Python ${version.major}.${version.minor} is not supported (3.11–3.15 are)`);
+	return new UserError(`Python ${version.major}.${version.minor} is not supported (${supportedVersions()} are)`);
+}
+
+/** "3.11–3.15": the range this build reads, for messages and --help. */
+export function supportedVersions(): string {
+	return `${oldestSupported.major}.${oldestSupported.minor}–${newestSupported.major}.${newestSupported.minor}`;
 }
 
 export function versionFromHex(hex: number): PythonVersion {

@@ -25,10 +25,6 @@ function minorOf(version: string): string {
 	return /^(\d+\.\d+)/.exec(version)?.[1] ?? version;
 }
 
-export function hasOpcodeTable(version: string): boolean {
-	return tables.has(minorOf(version));
-}
-
 /** The instruction's name as that version's interpreter names it; `<N>` when it has none. */
 export function opcodeName(version: string, opcode: number): string {
 	return tables.get(minorOf(version))?.names[opcode] ?? `<${opcode}>`;

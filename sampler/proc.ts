@@ -71,19 +71,6 @@ export function threadName(pid: number, tid: number): string {
 	return comm === readComm(pid, pid) ? '' : comm;
 }
 
-/** The fields of /proc/PID/status we use, by name. */
-export function readStatus(pid: number): Map<string, string> {
-	const fields = new Map<string, string>();
-	for (const line of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-		const colon = line.indexOf(':');
-		if (colon > 0) {
-			fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
-		}
-	}
-
-	return fields;
-}
-
 export type Stat = {
 	readonly state: string;
 	readonly ppid: number;
@@ -153,14 +140,6 @@ export function readRunQueueWaitUs(pid: number, tid: number): number | undefined
 		return Number.isFinite(wait) ? wait / 1000 : undefined;
 	} catch {
 		return undefined;
-	}
-}
-
-export function listTasks(pid: number): number[] {
-	try {
-		return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger);
-	} catch {
-		return [];
 	}
 }
 

@@ -1,5 +1,6 @@
 // --help, written from the flag table: the overview lists the commands, each command's help
 // lists only the flags that command takes, grouped, with every flag documented.
+import {supportedVersions} from '../sampler/layouts.js';
 import {commandNames, commands, flagSignature, flagsOf, type CommandName, type FlagGroup} from './flags.js';
 
 const groupOrder: readonly FlagGroup[] = ['Target', 'Sampling', 'Mode', 'Output', 'pstats table and file', 'Live view'];
@@ -77,7 +78,7 @@ export function overviewHelp(version: string): string {
 	];
 	const width = Math.max(...rows.map(([usage]) => usage.length)) + 2;
 	return [
-		`tachyon-top ${version}: a sampling profiler for running Python 3.11–3.15 processes`,
+		`tachyon-top ${version}: a sampling profiler for running Python ${supportedVersions()} processes`,
 		'',
 		'Usage:',
 		...rows.map(([usage, what]) => `  ${usage.padEnd(width)}${what}`.trimEnd()),

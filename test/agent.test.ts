@@ -47,7 +47,7 @@ function startAgent(args: string[]): RunningAgent {
 	const child = spawn(process.execPath, [cli, 'agent', ...args], {stdio: ['ignore', 'ignore', 'pipe']});
 	agents.push(child);
 	let stderr = '';
-	child.stderr!.on('data', (data: Buffer) => {
+	child.stderr.on('data', (data: Buffer) => {
 		stderr += data.toString();
 	});
 	const exited = new Promise<number | null>(resolve => {
@@ -110,13 +110,13 @@ describe('agent: the push queue', () => {
 		const dropped: number[] = [];
 		const queue = new PushQueue<{bytes: number; id: number}>({
 			limitBytes: 350,
-			async send(item) {
+			send(item) {
 				if (!open) {
-					return {kind: 'retry', reason: 'ECONNREFUSED'};
+					return Promise.resolve({kind: 'retry', reason: 'ECONNREFUSED'});
 				}
 
 				sent.push(item.id);
-				return {kind: 'sent', status: 200};
+				return Promise.resolve({kind: 'sent', status: 200});
 			},
 			onDropped(count) {
 				dropped.push(count);
@@ -142,7 +142,7 @@ describe('agent: the push queue', () => {
 	test('a refused window (4xx) is dropped, not retried; a stop gives up after its deadline and counts what was left', async () => {
 		const queue = new PushQueue<{bytes: number; id: number}>({
 			limitBytes: 1e6,
-			send: async item => (item.id === 0 ? {kind: 'rejected', reason: '400 Bad Request'} : {kind: 'retry', reason: 'timed out'}),
+			send: item => Promise.resolve(item.id === 0 ? {kind: 'rejected', reason: '400 Bad Request'} : {kind: 'retry', reason: 'timed out'}),
 			backoffMs: {first: 5, max: 20},
 		});
 		queue.add({bytes: 10, id: 0});

@@ -171,9 +171,10 @@ export class Agent {
 
 	/** What was sent, retried, dropped, queued and written. */
 	summary(): string {
-		const stats = this.queue?.stats;
+		const {queue} = this;
+		const stats = queue?.stats;
 		return [
-			...(stats ? [`${stats.sent} windows sent`, `${stats.retried} retried`, `${stats.dropped} dropped`, ...(stats.rejected > 0 ? [`${stats.rejected} refused`] : []), `${this.queue!.length} queued`] : []),
+			...(queue && stats ? [`${stats.sent} windows sent`, `${stats.retried} retried`, `${stats.dropped} dropped`, ...(stats.rejected > 0 ? [`${stats.rejected} refused`] : []), `${queue.length} queued`] : []),
 			...(this.config.outputDir === undefined ? [] : [`${this.filesWritten} files written`]),
 		].join(', ');
 	}

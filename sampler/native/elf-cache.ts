@@ -53,8 +53,3 @@ export function elfModuleFor(pid: number, mappedPath: string): ElfModule | undef
 
 	return module;
 }
-
-/** Forgets every module (tests). */
-export function clearElfCache(): void {
-	byIdentity.clear();
-}

@@ -86,5 +86,5 @@ test('gecko', () => {
 test('pprof, decoded', () => {
 	const result = exporters.pprof.export(fixtureProfile(), {});
 	assert.equal(result.kind, 'file');
-	checkGolden('pprof.txt', pprofText(result.data as Uint8Array));
+	checkGolden('pprof.txt', pprofText(result.data));
 });

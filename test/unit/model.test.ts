@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {ThreadStatus} from '../../common/profile-types.js';
-import {Profile} from '../../exporters/model.js';
+import type {Profile} from '../../exporters/model.js';
 import {fixtureBatch, fixtureFrames, fixtureProfile} from './profile-fixture.js';
 
 const total = (cells: Iterable<{count: number}>) => [...cells].reduce((sum, cell) => sum + cell.count, 0);
