@@ -65,6 +65,18 @@ export function waitForGate(unwinder: Unwinder, deadlineMs: number, stopRequeste
 }
 
 /**
+ * After the gate opened: reads the script until its main thread has left the gate function
+ * (waking from its read, handing over to the interpreter's own sitecustomize), so that no
+ * recorded sample shows tachyon-top's door; the capture starts where `python script.py` would
+ * be after start-up. Woken late on a busy machine, the script showed a gate row of a few samples.
+ */
+export function waitPastGate(unwinder: Unwinder, deadlineMs: number, stopRequested: () => boolean): void {
+	while (placeOf(unwinder) === 'gate' && performance.now() < deadlineMs && !stopRequested()) {
+		Atomics.wait(napCell, 0, 0, 1);
+	}
+}
+
+/**
  * Opens the gate (one byte) or shuts it for good (closing the pipe without the byte: the script
  * never runs). Through libc: the descriptor is the main thread's, which fs in a worker warns
  * about closing. A script gone already fails the write (EPIPE; Node ignores SIGPIPE).

@@ -14,7 +14,7 @@ import {nowUs, Pacer} from './pacer.js';
 import {readRunQueueWaitUs, readStat} from './proc.js';
 import {FollowedChildren} from './followed-children.js';
 import {Control, type ControlMessage, type SamplerOptions, type WorkerMessage} from './protocol.js';
-import {closeGate, waitForGate} from './start-gate.js';
+import {closeGate, waitForGate, waitPastGate} from './start-gate.js';
 import {loadOptionalParts, TargetSession, type WorkerStats} from './target-session.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
@@ -75,9 +75,10 @@ function run(): void {
 	const session = TargetSession.open(options, stopRequested);
 	const {target} = session;
 	if (!gateShut) {
-		// Read the script until it waits at its gate, then let it go and start the clock.
+		// Read the script until it waits at its gate, let it go, and start the clock once it is past it.
 		waitForGate(session.unwinder, performance.now() + Math.max(options.waitForRuntimeMs, 1000), stopRequested);
 		releaseGate(true);
+		waitPastGate(session.unwinder, performance.now() + Math.max(options.waitForRuntimeMs, 1000), stopRequested);
 		session.startUs = nowUs();
 	}
 

@@ -122,6 +122,30 @@ describe('run', () => {
 		assert.ok(shareOf(parseCollapsed(fs.readFileSync(out, 'utf8')), 'quick.py:thirty_ms:') > 0, fs.readFileSync(out, 'utf8'));
 	});
 
+	test('the start gate leaves no trace in the profile, and still hands over to the interpreter\'s own sitecustomize', async () => {
+		// A sitecustomize of the user's that takes ~100 ms runs inside the gate function (after the
+		// sampler let the script go): those samples showed `sitecustomize.py:N(_tachyon_top_gate)` rows.
+		const site = tempDir();
+		const marker = path.join(site, 'ran');
+		fs.writeFileSync(path.join(site, 'sitecustomize.py'), [
+			'import time',
+			'def slow_site_customize():',
+			'    end = time.perf_counter() + 0.1',
+			'    while time.perf_counter() < end:',
+			'        pass',
+			'slow_site_customize()',
+			`open(${JSON.stringify(marker)}, 'w').close()`,
+			'',
+		].join('\n'));
+		const out = path.join(tempDir(), 'gate.txt');
+		const {code, stderr} = await runCli(['run', '--python', py.path, '--collapsed', '-o', out, path.join(fixtures, 'quick.py')], {env: {PYTHONPATH: site}});
+		assert.equal(code, 3, stderr);
+		assert.ok(fs.existsSync(marker), 'the user\'s sitecustomize ran');
+		const collapsed = fs.readFileSync(out, 'utf8');
+		assert.ok(shareOf(parseCollapsed(collapsed), 'quick.py:thirty_ms:') > 0, collapsed);
+		assert.doesNotMatch(collapsed, /_tachyon_top_gate|sitecustomize|slow_site_customize/, collapsed);
+	});
+
 	test('a script ended by a signal: exit code 128 + the signal, output written', async () => {
 		const out = path.join(tempDir(), 'killed.txt');
 		const {code, stderr} = await runCli(['run', '--python', py.path, '--collapsed', '-o', out, path.join(fixtures, 'quick.py'), 'SIGKILL']);
