@@ -39,6 +39,13 @@ describe('usage errors', () => {
 			assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
 			assert.match(result.stderr, /^tachyon-top: [^\n]+\n$/, args.join(' '));
 		}
+
+		// A bad value is named in the message, not only the flag.
+		for (const [args, bad] of [[['attach', '-l', 'abc', '1'], '`abc`'], [['attach', '-r', '10zz', '1'], '`10zz`'], [['attach', '-d', 'soon', '1'], '`soon`']] as const) {
+			const result = await runCli([...args]);
+			assert.equal(result.code, 2, result.stderr);
+			assert.ok(result.stderr.includes(bad), `${args.join(' ')}: ${result.stderr}`);
+		}
 	});
 });
 

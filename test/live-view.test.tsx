@@ -205,6 +205,16 @@ for (const interpreter of versions) {
 
 			const baseline = path.join(target.dir, `binary_${target.python.pid}.bin`);
 			assert.ok(fs.existsSync(baseline), fs.readdirSync(target.dir).join(', '));
+			// A baseline that is not there: the failure is said, then clears by itself (it used to stay).
+			await press('e');
+			await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
+			await press('d');
+			await waitForFrame(frame, text => text.includes('Baseline binary profile for the diff'));
+			view.stdin.write(path.join(target.dir, 'no-such-baseline.bin'));
+			await delay(100);
+			await press(keys.enter);
+			await waitForFrame(frame, text => text.includes('Export failed: No such baseline file'));
+			await waitForFrame(frame, text => !text.includes('Export failed') && text.includes('▼'), 30_000);
 			await press('e');
 			await waitForFrame(frame, text => text.includes('Export what was sampled so far'));
 			await press('d');
