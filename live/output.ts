@@ -1,12 +1,16 @@
-// Writes an exporter's result where the user asked: stdout, a file, or a directory.
+// Writes an exporter's result where the user asked: stdout, a file, or a directory. The place
+// is checked before sampling starts (checkOutput), so a capture is never lost to a typo in -o;
+// a write that still fails at the end falls back to the current or the temporary directory.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import {defaultOutputName} from '../exporters/formats.js';
+import {UserError} from '../common/errors.js';
+import {defaultOutputName, type FormatInfo} from '../exporters/formats.js';
 import type {ExportOptions, Exporter} from '../exporters/index.js';
 import type {Profile} from '../exporters/model.js';
 
 /** Where a format's output goes: -o as given, inside -o if it is a directory, else Tachyon's default name. */
-export function outputPathFor(format: Exporter, pid: number, output: string | undefined): string {
+export function outputPathFor(format: FormatInfo, pid: number, output: string | undefined): string {
 	if (output === undefined) {
 		return defaultOutputName(format, pid);
 	}
@@ -43,4 +47,113 @@ export function writeExport(format: Exporter, profile: Profile, options: ExportO
 	}
 
 	return target;
+}
+
+/** The path itself, or its nearest ancestor that exists. */
+function nearestExisting(file: string): string {
+	let at = file;
+	while (!fs.existsSync(at) && path.dirname(at) !== at) {
+		at = path.dirname(at);
+	}
+
+	return at;
+}
+
+function accessError(file: string, mode: number): string | undefined {
+	try {
+		fs.accessSync(file, mode);
+		return undefined;
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		return code === 'EROFS' ? 'a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+	}
+}
+
+/**
+ * Checks, before anything is sampled, that the output can be written: not under /proc or /sys
+ * (kernel files: a write fails, and creating folders there never ends), its folder (or the
+ * nearest one that exists, as the rest is created) a writable directory, an existing file
+ * writable, a heatmap's place not a file. `pid` names the default file; `protect` are files
+ * the output must not replace (the script being profiled). Throws a one-line UserError.
+ */
+export function checkOutput(format: FormatInfo, pid: number, output: string | undefined, protect: readonly string[] = []): void {
+	const target = path.resolve(outputPathFor(format, pid, output));
+	const shown = output ?? target;
+	const existing = nearestExisting(target);
+	let real: string;
+	try {
+		real = fs.realpathSync(existing);
+	} catch {
+		real = existing;
+	}
+
+	if (/^\/(proc|sys)(\/|$)/.test(real)) {
+		throw new UserError(`-o ${shown}: ${real} is a kernel file system (/proc, /sys), not a place for a profile`, 2);
+	}
+
+	if (protect.some(file => fs.existsSync(file) && fs.realpathSync(file) === real)) {
+		throw new UserError(`-o ${shown} is the script being profiled: writing the profile there would replace it`, 2);
+	}
+
+	const stat = fs.statSync(existing);
+	if (existing === target) {
+		if (format.extension === undefined && !stat.isDirectory()) {
+			throw new UserError(`-o ${shown}: ${target} exists and is not a directory (a heatmap is a directory of pages)`, 2);
+		}
+
+		if (format.extension !== undefined && stat.isDirectory()) {
+			throw new UserError(`-o ${shown}: ${target} is a directory`, 2);
+		}
+
+		const denied = accessError(target, stat.isDirectory() ? fs.constants.W_OK | fs.constants.X_OK : fs.constants.W_OK);
+		if (denied) {
+			throw new UserError(`-o ${shown}: cannot write ${target} (${denied})`, 2);
+		}
+
+		return;
+	}
+
+	if (!stat.isDirectory()) {
+		throw new UserError(`-o ${shown}: ${existing} is not a directory`, 2);
+	}
+
+	const denied = accessError(existing, fs.constants.W_OK | fs.constants.X_OK);
+	if (denied) {
+		throw new UserError(`-o ${shown}: cannot create files in ${existing} (${denied})`, 2);
+	}
+}
+
+export type WrittenExport = {
+	/** Where the output went (undefined: stdout). */
+	readonly path: string | undefined;
+	/** The place asked for and why it failed, when the output went elsewhere. */
+	readonly failed?: {readonly path: string; readonly reason: string};
+};
+
+/**
+ * writeExport, and when the place asked for fails at the end (disk full, removed folder,
+ * permissions changed while sampling), the same output under its default name in the current
+ * directory, else in the temporary directory: the capture is not lost.
+ */
+export function writeExportOrFallBack(format: Exporter, profile: Profile, options: ExportOptions, output: string | undefined, toStdout: boolean): WrittenExport {
+	try {
+		return {path: writeExport(format, profile, options, output, toStdout)};
+	} catch (error) {
+		const failedPath = outputPathFor(format, profile.meta.pid, output);
+		const reason = (error as Error).message;
+		for (const folder of [process.cwd(), os.tmpdir()]) {
+			const fallback = path.join(folder, defaultOutputName(format, profile.meta.pid));
+			if (path.resolve(fallback) === path.resolve(failedPath)) {
+				continue;
+			}
+
+			try {
+				return {path: writeExport(format, profile, options, fallback, false), failed: {path: failedPath, reason}};
+			} catch {
+				// The next folder.
+			}
+		}
+
+		throw new UserError(`could not write ${failedPath}: ${reason}`);
+	}
 }

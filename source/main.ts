@@ -1,6 +1,7 @@
 // Parses the command line and runs a command. Every failure the user can fix ends here as
 // one line on stderr and a non-zero exit (2 for usage errors, as Tachyon's), never a stack trace.
 import fs from 'node:fs';
+import path from 'node:path';
 import type {CompressionChoice} from '../exporters/binary-writer.js';
 import type {ExportOptions} from '../exporters/index.js';
 import type {SortKey} from '../exporters/function-stats.js';
@@ -132,12 +133,25 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 	const exportOptions = await exportOptionsFor(flags, mode);
 	let pid: number;
 	let child: RunningScript | undefined;
+	const output = flags.text('output');
+	// -o is checked before anything runs or is sampled: a capture is never lost to where it was to go.
+	const {checkOutput} = await import('../live/output.js');
+	const checkOutputFor = (forPid: number, protect: string[]) => {
+		if (!(format.id === 'pstats' && output === undefined)) {
+			checkOutput(format, forPid, output, protect);
+		}
+	};
+
 	if (command === 'attach') {
 		pid = pidFrom(flags.parsed.positionals, 'attach');
+		checkOutputFor(pid, []);
 	} else {
 		if (target.length === 0) {
 			throw new UserError('Expected a script to run: tachyon-top run [options] script.py [args...] (or -m module)', 2);
 		}
+
+		// Its PID is not known yet; the default name's folder is what matters.
+		checkOutputFor(process.pid, flags.on('module') ? [] : [path.resolve(target[0]!)]);
 
 		// --blocking (and --native-stacks, which stops threads too): the script runs as a
 		// grandchild, out of reach of libuv's child reaping (run.ts).
@@ -170,17 +184,19 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 	const follower = flags.on('subprocesses')
 		? new SubprocessFollower({sampler: samplerOptions, mode, timeline: format.needsTimeline === true})
 		: undefined;
+	let fellBack: boolean;
 	try {
 		const recorded = await record({
 			sampler: samplerOptions,
 			mode,
 			format,
 			exportOptions,
-			output: flags.text('output'),
+			output,
 			realtimeStats: flags.on('realtime-stats'),
 			targetIsChild: child !== undefined,
 			...(follower ? {follower} : {}),
 		});
+		fellBack = recorded.fellBack;
 		if (follower) {
 			await follower.stop();
 			for (const written of follower.write(format, exportOptions, flags.text('output'))) {
@@ -200,7 +216,8 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		child?.stop();
 	}
 
-	return child ? await child.exitCode() : 0;
+	// attach: a profile that had to go elsewhere than -o is a failure to report; run: the script's status, always.
+	return child ? await child.exitCode() : (fellBack ? 1 : 0);
 }
 
 // `tachyon-top ... | head`: a reader that stops reading is not an error of ours.

@@ -11,7 +11,7 @@ import type {SamplerOptions} from '../../sampler/protocol.js';
 import {readStat} from '../../sampler/proc.js';
 import {startProfiling} from '../../live/start-profiling.js';
 import type {SubprocessFollower} from '../../live/subprocesses.js';
-import {outputPathFor, writeExport} from '../../live/output.js';
+import {outputPathFor, writeExportOrFallBack} from '../../live/output.js';
 import {samplingHeader} from '../../exporters/pstats.js';
 import {RealtimeStats} from '../realtime-stats.js';
 import {StatusLine} from '../status-line.js';
@@ -33,6 +33,8 @@ export type RecordResult = {
 	readonly profile: Profile;
 	readonly reason: 'duration' | 'stopped' | 'exited';
 	readonly path: string | undefined;
+	/** The output could not go where -o said; it went to `path` instead. */
+	readonly fellBack: boolean;
 };
 
 /** The process has exited: gone from /proc, or a zombie not yet reaped. */
@@ -167,7 +169,12 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		process.stderr.write(`${samplingHeader(profile, {exitNote: false})}\n`);
 	}
 
-	const path = binaryPath ?? writeExport(config.format, profile, config.exportOptions, config.output, tableToStdout);
+	const exported = binaryPath === undefined ? writeExportOrFallBack(config.format, profile, config.exportOptions, config.output, tableToStdout) : {path: binaryPath};
+	const {path} = exported;
+	if (exported.failed) {
+		process.stderr.write(`tachyon-top: could not write ${terminalText(exported.failed.path)}: ${terminalText(exported.failed.reason)}; the profile goes to ${terminalText(path ?? '')} instead\n`);
+	}
+
 	if (reason === 'exited' && !config.targetIsChild) {
 		// Samples taken while the interpreter was already tearing down hold no Python frame.
 		let withFrames = 0;
@@ -186,5 +193,5 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		process.stderr.write(`Wrote ${config.format.description} to ${path}${written ? ` (${written.samples} samples)` : ''}\n`);
 	}
 
-	return {profile, reason, path};
+	return {profile, reason, path, fellBack: exported.failed !== undefined};
 }

@@ -6,7 +6,7 @@ import type {Exporter, ExportOptions} from '../../exporters/index.js';
 import {UserError} from '../../common/errors.js';
 import {openInBrowser} from '../browser.js';
 import {checkBaselineMode, loadCapture, readCapture} from '../../live/capture-file.js';
-import {outputPathFor, writeExport} from '../../live/output.js';
+import {checkOutput, outputPathFor, writeExport} from '../../live/output.js';
 
 /** A progress bar on stderr, only when it is a terminal. */
 function progressBar(total: number): ((fraction: number) => void) | undefined {
@@ -59,6 +59,10 @@ export function replay(config: ReplayConfig): number {
 	// Default names carry our own pid, as Tachyon's replay does: the target is long gone.
 	const toStdout = config.format.id === 'pstats' && config.output === undefined;
 	const target = toStdout ? undefined : outputPathFor(config.format, process.pid, config.output);
+	if (target !== undefined) {
+		checkOutput(config.format, process.pid, target);
+	}
+
 	const path = writeExport(config.format, profile, config.exportOptions, target, toStdout);
 	if (path) {
 		process.stderr.write(`Wrote ${config.format.description} to ${path}\n`);
