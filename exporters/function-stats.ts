@@ -1,6 +1,7 @@
 // Per-function-line totals over a profile view: what pstats prints and the live table shows.
 // A row is one (file, current line, function), as in Tachyon; cumulative counts a row once
 // per stack however often it recurs, so recursion does not inflate it.
+import {compareText} from '../common/compare-text.js';
 import {isSynthetic, type Profile, type View} from './model.js';
 
 export type FunctionRow = {
@@ -128,11 +129,11 @@ export function sortRows(rows: FunctionRow[], key: SortKey, ties: 'first-seen' |
 		name: () => 0,
 	};
 	if (key === 'name') {
-		return rows.toSorted((a, b) => a.filename.localeCompare(b.filename) || a.line - b.line || a.funcname.localeCompare(b.funcname));
+		return rows.toSorted((a, b) => compareText(a.filename, b.filename) || a.line - b.line || compareText(a.funcname, b.funcname));
 	}
 
 	const value = by[key];
 	return ties === 'first-seen'
 		? rows.toSorted((a, b) => value(b) - value(a) || a.id - b.id)
-		: rows.toSorted((a, b) => value(b) - value(a) || b.cumulativeSamples - a.cumulativeSamples || a.funcname.localeCompare(b.funcname));
+		: rows.toSorted((a, b) => value(b) - value(a) || b.cumulativeSamples - a.cumulativeSamples || compareText(a.funcname, b.funcname));
 }

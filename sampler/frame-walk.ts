@@ -12,6 +12,7 @@ import type {FrameOpcodes} from './frame-opcodes.js';
 import type {FrameTable} from './frame-table.js';
 import type {InterpreterSnapshot} from './interpreter-words.js';
 import {ThreadStatus} from '../common/profile-types.js';
+import {thousands} from '../common/thousands.js';
 import {TornReadError} from './remote-memory.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
@@ -79,7 +80,7 @@ export class FrameWalk {
 		this.parts = parts;
 		this.gcFrame = parts.frameTable.synthetic('gc', '<GC>');
 		this.nativeFrame = parts.frameTable.synthetic('native', '<native>');
-		this.truncatedFrame = parts.frameTable.synthetic('native', `<truncated at ${maxFrames.toLocaleString('en-US')} frames>`);
+		this.truncatedFrame = parts.frameTable.synthetic('native', `<truncated at ${thousands(maxFrames)} frames>`);
 	}
 
 	/**
