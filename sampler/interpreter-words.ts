@@ -66,11 +66,16 @@ export class InterpreterWords {
 	private readonly slots: WordSlots;
 	private readonly snapshot: InterpreterSnapshot = {threadsHead: 0, gilLocked: false, gilHolder: 0, gcCollecting: false, gcFrame: 0, generation: -1, threadsMain: 0};
 
+	/** Where `struct _gil_runtime_state` lies: its `locked` word is 16 bytes in (interval, last_holder first). */
+	readonly gil: number;
+
 	constructor(memory: RemoteMemory, layout: Layout, runtimeAddress: number, interp: number) {
 		this.memory = memory;
 		// 3.12 keeps a pointer to the GIL in the interpreter; it does not move once set.
 		const gilStruct = layout.interp.gilPointer >= 0 && interp !== 0 ? memory.pointer(interp + layout.interp.gilPointer) : 0;
-		({reads: this.reads, slots: this.slots} = planReads(wordsOf(layout, runtimeAddress, interp, gilStruct)));
+		const words = wordsOf(layout, runtimeAddress, interp, gilStruct);
+		({reads: this.reads, slots: this.slots} = planReads(words));
+		this.gil = words.find(word => word.name === 'gilLocked')!.address - 16;
 	}
 
 	/** Queues this sample's reads of the words; they land at the caller's next flush. */

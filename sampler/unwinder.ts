@@ -61,7 +61,7 @@ export class Unwinder {
 		this.words = new InterpreterWords(this.memory, layout, target.runtimeAddress, this.interp);
 		this.plans = new ThreadPlans(this.reads, layout);
 		this.codes = new CodeObjects(this.reads, strings, target, frameTable);
-		this.statuses = new ThreadStatusReader(this.reads, target, options);
+		this.statuses = new ThreadStatusReader(this.reads, target, options, this.words.gil);
 		this.walk = new FrameWalk({
 			target,
 			options,
