@@ -76,7 +76,7 @@ export class TaskObjects implements TaskSource {
 	readonly taskName: number;
 	readonly taskCoro: number;
 	private readonly remote: RemoteContext;
-	private readonly objects: ObjectReader;
+	private readonly objects: ObjectReader<AsyncObjectLayout>;
 	private roots: Roots | undefined;
 	private lastLook = -1e9;
 	/** Each loop's thread ident, re-read every half second (it changes only when a loop starts or stops). */

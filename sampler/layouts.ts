@@ -7,6 +7,8 @@ import {UserError} from '../common/errors.js';
 import async311 from './layouts/async-3.11.json' with {type: 'json'};
 import async312 from './layouts/async-3.12.json' with {type: 'json'};
 import async313 from './layouts/async-3.13.json' with {type: 'json'};
+import objects314 from './layouts/async-3.14.json' with {type: 'json'};
+import objects315 from './layouts/async-3.15.json' with {type: 'json'};
 
 export type PythonVersion = {
 	readonly major: number;
@@ -113,8 +115,6 @@ export type VersionTraits = {
 	readonly callerOnCacheWord: boolean;
 	/** How an int object records its digit count: 3.11 a signed count (ob_size), 3.12+ a tag (count << 3 | sign). */
 	readonly intSize: 'signed-count' | 'tagged';
-	/** 3.14+ name OS threads after Thread.name; older versions' names are read from the threading module. */
-	readonly threadNames: 'os' | 'threading';
 };
 
 export function versionTraits(version: PythonVersion): VersionTraits {
@@ -126,7 +126,6 @@ export function versionTraits(version: PythonVersion): VersionTraits {
 		genCleared: minor >= 15 ? 5 : 4,
 		callerOnCacheWord: minor <= 12,
 		intSize: minor >= 12 ? 'tagged' : 'signed-count',
-		threadNames: minor >= 14 ? 'os' : 'threading',
 	};
 }
 
@@ -433,11 +432,11 @@ export function builtinLayout(version: PythonVersion): Layout {
 }
 
 /**
- * 3.11–3.13 --async-aware: offsets of the Python objects through which asyncio's tasks are
- * reached (sys.modules, dicts, sets, instance attributes) and of the C Task object's fields.
- * Measured in a live interpreter of each version by scripts/generate-async-layouts.py.
+ * Offsets of the Python objects read on every version: sys.modules, module and instance dicts,
+ * sets, type names (thread names come from the threading module through them). Measured in a
+ * live interpreter of each version by scripts/generate-async-layouts.py.
  */
-export type AsyncObjectLayout = {
+export type ObjectLayout = {
 	/** PyInterpreterState → its sys.modules dict (3.11 `modules`, 3.12+ `imports.modules`). */
 	readonly interpModules: number;
 	readonly moduleDict: number;
@@ -450,9 +449,16 @@ export type AsyncObjectLayout = {
 	/** 3.11: the values pointer, relative to the object. */
 	readonly valuesPointer: number;
 	readonly instanceValues: 'pointer' | 'tagged' | 'inline';
-	readonly yieldFrom: 'resume-oparg' | 'frame-state';
 	readonly type: {readonly name: number; readonly basicsize: number; readonly cachedKeys: number};
 	readonly set: {readonly used: number; readonly mask: number; readonly table: number};
+};
+
+/**
+ * 3.11–3.13 --async-aware: besides the common objects, the offsets through which asyncio's
+ * tasks are reached (tuples, lists, closures, weak references) and of the C Task object's fields.
+ */
+export type AsyncObjectLayout = ObjectLayout & {
+	readonly yieldFrom: 'resume-oparg' | 'frame-state';
 	readonly tuple: {readonly size: number; readonly items: number};
 	readonly list: {readonly size: number; readonly items: number};
 	readonly functionClosure: number;
@@ -474,6 +480,17 @@ const asyncObjectLayouts: Record<number, AsyncObjectLayout> = {
 	12: async312 as AsyncObjectLayout,
 	13: async313 as AsyncObjectLayout,
 };
+
+const objectLayouts: Record<number, ObjectLayout> = {
+	...asyncObjectLayouts,
+	14: objects314 as ObjectLayout,
+	15: objects315 as ObjectLayout,
+};
+
+/** The common object offsets of a target (every supported version). */
+export function objectLayout(version: PythonVersion): ObjectLayout | undefined {
+	return version.major === 3 ? objectLayouts[version.minor] : undefined;
+}
 
 /** The asyncio object offsets of a 3.11–3.13 target; undefined for versions with task lists. */
 export function asyncObjectLayout(version: PythonVersion): AsyncObjectLayout | undefined {

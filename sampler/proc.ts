@@ -59,8 +59,8 @@ export function readComm(pid: number, tid = pid): string {
 /**
  * A thread's name as Python knows it, where the OS can tell: 3.14+ name OS threads after
  * `Thread.name`; older versions leave every thread named after the interpreter, which says
- * nothing, so those get '' (the main thread is always `MainThread`). On 3.11–3.13 the names
- * come from the target's threading module instead (thread-names.ts), with this as the fallback.
+ * nothing, so those get '' (the main thread is always `MainThread`). The names come from the
+ * target's threading module (thread-names.ts), with this as the fallback.
  */
 export function threadName(pid: number, tid: number): string {
 	if (tid === pid) {

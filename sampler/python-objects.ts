@@ -1,15 +1,15 @@
-// Reading CPython objects of a target, 3.11–3.13: dicts (combined and split), sets, instance
+// Reading CPython objects of a target, 3.11–3.15: dicts (combined and split), sets, instance
 // attributes (managed dicts), str, small ints, modules from sys.modules, type names. Shared by
 // --async-aware (asyncio-objects.ts) and thread names (thread-names.ts).
 //
 // Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
-import {longDigitCount, type AsyncObjectLayout} from './layouts.js';
+import {longDigitCount, type ObjectLayout} from './layouts.js';
 import {TornReadError} from './remote-memory.js';
 import type {RemoteContext} from './remote-context.js';
 
 /** The largest table read in one go (memory.copy lands in the reader's scratch buffer, which must hold it). */
 const maxTableBytes = 1 << 19;
-/** Py_TPFLAGS_MANAGED_DICT: instances keep their attributes before the object (3.11–3.13). */
+/** Py_TPFLAGS_MANAGED_DICT: instances keep their attributes before the object (3.11+). */
 const managedDictFlag = 1 << 4;
 const unicodeSubclass = 1 << 28;
 
@@ -34,8 +34,8 @@ export function word(buffer: Buffer, at: number): number {
 }
 
 /** Reads CPython objects of the target: dicts, sets, instance attributes, str, ints, modules, type names. */
-export class ObjectReader {
-	readonly layout: AsyncObjectLayout;
+export class ObjectReader<Layout extends ObjectLayout = ObjectLayout> {
+	readonly layout: Layout;
 	private readonly remote: RemoteContext;
 	private readonly typeNames = new Map<number, string>();
 	/**
@@ -44,7 +44,7 @@ export class ObjectReader {
 	 */
 	private readonly keyTexts = new Map<number, string | undefined>();
 
-	constructor(remote: RemoteContext, layout: AsyncObjectLayout) {
+	constructor(remote: RemoteContext, layout: Layout) {
 		this.remote = remote;
 		this.layout = layout;
 	}

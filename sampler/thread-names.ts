@@ -1,14 +1,17 @@
-// Thread names. 3.14+ name OS threads after `Thread.name`, so the OS tells (proc.ts threadName).
-// 3.11–3.13 do not: there the names are read from the target's threading module, as
-// threading.enumerate() finds them: sys.modules['threading'] → `_active` (ident → Thread, dummy
+// Thread names, as `threading` knows them, on every version: read from the target's threading
+// module as threading.enumerate() finds them: sys.modules['threading'] → `_active` (ident → Thread, dummy
 // threads included) and `_limbo` (started, not yet in `_active`) → each Thread's `_name`. A
 // thread state's thread_id is that ident (pthread_self); the Thread's `_native_id` (the TID) is
 // checked too where set, since an ident is reused once its thread is gone. A thread seen before
-// its Thread has recorded its ident is named after the one Thread in that state, if just one.
+// its Thread has recorded both is asked again (batch-builder.ts): guessing it was the one Thread
+// starting named a thread ending (sampled late on a loaded machine) after the next one.
+// The OS's name is only the fallback (a thread threading does not know, a torn read): 3.14+ name
+// OS threads after Thread.name, but the kernel keeps 15 bytes of it (`CustomThreadNam`).
 //
 // Asked only when a thread is first seen, never per sample. A torn read costs nothing: the
 // name is then the OS's ('' when the OS knows none).
-import {asyncObjectLayout} from './layouts.js';
+import fs from 'node:fs';
+import {objectLayout} from './layouts.js';
 import {threadName} from './proc.js';
 import {ObjectReader} from './python-objects.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
@@ -30,20 +33,18 @@ export class ThreadNames {
 	private readonly objects: ObjectReader | undefined;
 	/** By ident, as last read. */
 	private known = new Map<number, Known>();
-	/** As last read: names of the Threads started but not running Python yet (no ident). */
-	private starting: string[] = [];
 	private lastRead = -1e9;
 
 	constructor(remote: RemoteContext) {
 		this.remote = remote;
-		const layout = remote.traits.threadNames === 'threading' ? asyncObjectLayout(remote.target.version) : undefined;
+		const layout = objectLayout(remote.target.version);
 		this.objects = layout ? new ObjectReader(remote, layout) : undefined;
 	}
 
 	/**
-	 * The name of a sampled thread: Python's on 3.11–3.13 where it can be read, else the OS's.
-	 * `firstSeen`: the thread was just seen for the first time, so it may be the one Thread
-	 * starting; asked again later it is not (that Thread would be another, newer one).
+	 * The name of a sampled thread: Python's where it can be read, else the OS's.
+	 * `firstSeen`: the thread was just sampled, so a Thread that has its ident but not yet its
+	 * native id is its own while the thread still lives; asked again later, it may be a newer one's.
 	 */
 	name(thread: {readonly tid: number; readonly tstate: number}, nowMs = performance.now(), firstSeen = true): string {
 		const {pid} = this.remote.target;
@@ -55,13 +56,8 @@ export class ThreadNames {
 				if (known === undefined && nowMs - this.lastRead >= refreshMs) {
 					this.lastRead = nowMs;
 					this.readThreads();
-					known = this.lookUp(ident, thread.tid, true);
-					if (known === undefined && firstSeen && this.starting.length === 1) {
-						// A thread is often first seen as it starts, before its Thread records its
-						// ident: when exactly one Thread is at that point, this is the one (unless a
-						// thread not started by threading appeared at that very moment).
-						known = this.starting.pop();
-					}
+					// Alive after the read: it held its ident throughout, which no other live thread can.
+					known = this.lookUp(ident, thread.tid, firstSeen && fs.existsSync(`/proc/${pid}/task/${thread.tid}`));
 				}
 
 				if (known) {
@@ -79,21 +75,21 @@ export class ThreadNames {
 	}
 
 	/**
-	 * A Thread whose native id is not set yet (starting) is trusted only as just read: later, its
-	 * ident may already be another thread's.
+	 * A Thread whose native id is not set yet (starting) is trusted only as just read for a thread
+	 * just sampled and still alive (`startingIsIt`): it holds that ident, so the Thread is its own.
+	 * Asked again later, the thread may have ended and its ident gone to a newer thread, still
+	 * starting: on 3.12 at load 25, short-lived-29 was named after short-lived-30 that way.
 	 */
-	private lookUp(ident: number, tid: number, justRead: boolean): string | undefined {
+	private lookUp(ident: number, tid: number, startingIsIt: boolean): string | undefined {
 		const known = this.known.get(ident);
-		return known && (known.tid === tid || (known.tid === 0 && justRead)) ? known.name : undefined;
+		return known && (known.tid === tid || (known.tid === 0 && startingIsIt)) ? known.name : undefined;
 	}
 
-	/** Every thread the threading module knows, by ident, and those starting. */
+	/** Every thread the threading module knows, by ident (Threads starting without one are left out). */
 	private readThreads(): void {
 		const objects = this.objects!;
 		const threads = new Map<number, Known>();
-		const starting: string[] = [];
 		this.known = threads;
-		this.starting = starting;
 		const dict = objects.moduleDict('threading');
 		if (dict === 0) {
 			return;
@@ -103,16 +99,14 @@ export class ThreadNames {
 		const limbo = objects.dictGet(dict, '_limbo');
 		// _active maps ident → Thread; _limbo maps Thread → Thread (its _ident set once it runs).
 		const candidates = [
-			...(active === 0 ? [] : objects.dictItems(active).map(([ident, thread]) => [thread, this.int(ident), false] as const)),
-			...(limbo === 0 ? [] : objects.dictItems(limbo).map(([thread]) => [thread, this.int(objects.attribute(thread, '_ident')), true] as const)),
+			...(active === 0 ? [] : objects.dictItems(active).map(([ident, thread]) => [thread, this.int(ident)] as const)),
+			...(limbo === 0 ? [] : objects.dictItems(limbo).map(([thread]) => [thread, this.int(objects.attribute(thread, '_ident'))] as const)),
 		];
-		for (const [thread, ident, inLimbo] of candidates.slice(0, maxThreads)) {
+		for (const [thread, ident] of candidates.slice(0, maxThreads)) {
 			try {
-				const name = threads.has(ident) || (ident === 0 && !inLimbo) ? 0 : objects.attribute(thread, '_name');
+				const name = threads.has(ident) || ident === 0 ? 0 : objects.attribute(thread, '_name');
 				const text = name === 0 ? undefined : objects.text(name);
-				if (text !== undefined && ident === 0) {
-					starting.push(text);
-				} else if (text !== undefined) {
+				if (text !== undefined) {
 					threads.set(ident, {name: text, tid: this.int(objects.attribute(thread, '_native_id'))});
 				}
 			} catch (error) {

@@ -8,7 +8,10 @@ copied from headers: each field is found by scanning an object's memory for the 
 we put there. The struct facts that cannot be found that way (dict keys, instance attribute
 storage) are written down per version and then checked by reading real objects with them.
 
-    for py in python3.11 python3.12 python3.13; do
+3.14+ read their tasks from per-thread task lists; for them only the object offsets are written
+(dicts, instance attributes, modules), through which thread names are read on every version.
+
+    for py in python3.11 python3.12 python3.13 python3.14 python3.15; do
         $py scripts/generate-async-layouts.py > sampler/layouts/async-$($py -c 'import sys; print("%d.%d" % sys.version_info[:2])').json
     done
 """
@@ -213,7 +216,7 @@ def main():
     ref = weakref.ref(probe)
     weakref_object = offset_of(ref, probe, 3 * WORD)
 
-    layout = {
+    objects = {
         "version": f"{sys.version_info[0]}.{MINOR}",
         "interpModules": interp_modules,
         "moduleDict": offset_of(tasks_module, tasks_module.__dict__, 3 * WORD),
@@ -225,11 +228,19 @@ def main():
         # Where an object keeps attribute values without a dict: behind a pointer (3.11), in the
         # dict word tagged with bit 0 (3.12), inline at tp_basicsize with a `valid` byte at +3 (3.13).
         "instanceValues": {11: "pointer", 12: "tagged"}.get(MINOR, "inline"),
+        "type": type_offsets,
+        "set": set_offsets,
+    }
+    if MINOR >= 14:
+        # 3.14+ keep per-thread task lists for debuggers: only thread names read Python objects.
+        print(json.dumps(objects, indent="\t"))
+        return
+
+    layout = {
+        **objects,
         # How _PyGen_yf tells a coroutine suspended in `await`: the next instruction is RESUME
         # with oparg >= 2 (3.11, 3.12), or its own frame state FRAME_SUSPENDED_YIELD_FROM (3.13).
         "yieldFrom": "resume-oparg" if MINOR < 13 else "frame-state",
-        "type": type_offsets,
-        "set": set_offsets,
         "tuple": {"size": 16, "items": offset_of((probe, cell_value), probe, 4 * WORD)},
         "list": {"size": 16, "items": 24},
         "functionClosure": function_closure,
