@@ -6,6 +6,7 @@ import type {Profile} from './model.js';
 import {opcodeCounts} from './opcode-stats.js';
 import {formatOpcode} from '../sampler/opcodes.js';
 import {shortFilename} from './paths.js';
+import {pythonFixed} from './python-fixed.js';
 import {terminalText} from '../common/terminal-text.js';
 
 export type PstatsTextOptions = {
@@ -111,7 +112,7 @@ function summarySection(shown: readonly FunctionRow[], totalDirect: number): str
 	}
 
 	const entries = [...byFunction.values()];
-	const percent = (value: number) => (totalDirect > 0 ? (value / totalDirect) * 100 : 0).toFixed(1);
+	const percent = (value: number) => pythonFixed(totalDirect > 0 ? (value / totalDirect) * 100 : 0, 1);
 	const top = (title: string, key: (entry: SummaryEntry) => number, line: (entry: SummaryEntry) => string | undefined) => [
 		'',
 		`${title}:`,
@@ -126,7 +127,7 @@ function summarySection(shown: readonly FunctionRow[], totalDirect: number): str
 		'Summary of Interesting Functions:',
 		...top('Functions with Highest Direct/Cumulative Ratio (Hot Spots)', entry => (entry.cumulative > 0 ? entry.direct / entry.cumulative : 0),
 			entry => (entry.direct > 0 && entry.cumulative > 0
-				? `${(entry.direct / entry.cumulative).toFixed(3)} direct/cumulative ratio, ${percent(entry.direct)}% direct samples: ${entry.name}`
+				? `${pythonFixed(entry.direct / entry.cumulative, 3)} direct/cumulative ratio, ${percent(entry.direct)}% direct samples: ${entry.name}`
 				: undefined)),
 		...top('Functions with Highest Call Frequency (Indirect Calls)', entry => entry.cumulative - entry.direct,
 			entry => (entry.cumulative > entry.direct
@@ -134,7 +135,7 @@ function summarySection(shown: readonly FunctionRow[], totalDirect: number): str
 				: undefined)),
 		...top('Functions with Highest Call Magnification (Cumulative/Direct)', entry => (entry.direct > 0 ? entry.cumulative / entry.direct : 0),
 			entry => (entry.direct > 0 && entry.cumulative > entry.direct
-				? `${(entry.cumulative / entry.direct).toFixed(1)}x call magnification, ${entry.cumulative - entry.direct} indirect calls from ${entry.direct} direct: ${entry.name}`
+				? `${pythonFixed(entry.cumulative / entry.direct, 1)}x call magnification, ${entry.cumulative - entry.direct} indirect calls from ${entry.direct} direct: ${entry.name}`
 				: undefined)),
 	];
 }
@@ -195,10 +196,10 @@ export function pstatsText(profile: Profile, options: PstatsTextOptions = {}): s
 		const location = terminalText(row.synthetic ? `~:0(${row.funcname})` : `${shortFilename(row.filename)}:${row.line}(${row.funcname})`);
 		lines.push([
 			`${row.directSamples}/${row.cumulativeSamples}`.padStart(15),
-			((row.directSamples / totalDirect) * 100).toFixed(1).padStart(8),
-			(row.directTimeUs / tot.divisor).toFixed(3).padStart(totWidth),
-			((row.cumulativeSamples / totalDirect) * 100).toFixed(1).padStart(8),
-			(row.cumulativeTimeUs / cum.divisor).toFixed(3).padStart(cumWidth),
+			pythonFixed((row.directSamples / totalDirect) * 100, 1).padStart(8),
+			pythonFixed(row.directTimeUs / tot.divisor, 3).padStart(totWidth),
+			pythonFixed((row.cumulativeSamples / totalDirect) * 100, 1).padStart(8),
+			pythonFixed(row.cumulativeTimeUs / cum.divisor, 3).padStart(cumWidth),
 			location,
 		].join('  '));
 	}
