@@ -6,46 +6,8 @@
 // member-pointer types, literals, lambdas, ABI tags, special names and clone suffixes.
 // Expressions in template arguments are handled for the common forms; anything it cannot
 // parse makes it give up (undefined), and the symbol is shown mangled.
-
-class Fail extends Error {}
-
-/** A type or name as a tree, printed in two halves around a declarator (as C++ declarators nest). */
-type Node =
-	| {readonly k: 'name'; readonly s: string}
-	| {readonly k: 'qual'; readonly inner: Node; readonly q: string} // pointer/reference: '*', '&', '&&'
-	| {readonly k: 'cv'; readonly inner: Node; readonly cv: string}
-	| {readonly k: 'func'; readonly ret: Node | undefined; readonly params: Node[]; readonly suffix: string}
-	| {readonly k: 'array'; readonly inner: Node; readonly dim: string}
-	| {readonly k: 'memptr'; readonly cls: Node; readonly member: Node}
-	| {readonly k: 'pack'; readonly items: Node[]};
-
-const name = (s: string): Node => ({k: 'name', s});
-
-const builtin: Record<string, string> = {
-	v: 'void', w: 'wchar_t', b: 'bool', c: 'char', a: 'signed char', h: 'unsigned char', s: 'short', t: 'unsigned short',
-	i: 'int', j: 'unsigned int', l: 'long', m: 'unsigned long', x: 'long long', y: 'unsigned long long', n: '__int128',
-	o: 'unsigned __int128', f: 'float', d: 'double', e: 'long double', g: '__float128', z: '...',
-};
-const builtinD: Record<string, string> = {
-	d: 'decimal64', e: 'decimal128', f: 'decimal32', h: 'half', i: 'char32_t', s: 'char16_t', u: 'char8_t', a: 'auto', c: 'decltype(auto)', n: 'decltype(nullptr)',
-};
-
-const operators: Record<string, [string, number]> = {
-	nw: ['new', 1], na: ['new[]', 1], dl: ['delete', 1], da: ['delete[]', 1], ps: ['+', 1], ng: ['-', 1], ad: ['&', 1], de: ['*', 1],
-	co: ['~', 1], pl: ['+', 2], mi: ['-', 2], ml: ['*', 2], dv: ['/', 2], rm: ['%', 2], an: ['&', 2], or: ['|', 2], eo: ['^', 2],
-	aS: ['=', 2], pL: ['+=', 2], mI: ['-=', 2], mL: ['*=', 2], dV: ['/=', 2], rM: ['%=', 2], aN: ['&=', 2], oR: ['|=', 2],
-	eO: ['^=', 2], ls: ['<<', 2], rs: ['>>', 2], lS: ['<<=', 2], rS: ['>>=', 2], eq: ['==', 2], ne: ['!=', 2], lt: ['<', 2],
-	gt: ['>', 2], le: ['<=', 2], ge: ['>=', 2], ss: ['<=>', 2], nt: ['!', 1], aa: ['&&', 2], oo: ['||', 2], pp: ['++', 1],
-	mm: ['--', 1], cm: [',', 2], pm: ['->*', 2], pt: ['->', 2], cl: ['()', 2], ix: ['[]', 2], qu: ['?', 3], st: ['sizeof ', 1],
-	sz: ['sizeof ', 1], at: ['alignof ', 1], az: ['alignof ', 1],
-};
-
-const stdAbbreviations: Record<string, string> = {
-	// Written out in full, as c++filt prints them.
-	a: 'std::allocator', b: 'std::basic_string', s: 'std::basic_string<char, std::char_traits<char>, std::allocator<char> >',
-	i: 'std::basic_istream<char, std::char_traits<char> >', o: 'std::basic_ostream<char, std::char_traits<char> >',
-	d: 'std::basic_iostream<char, std::char_traits<char> >',
-};
+import {ItaniumParser, operators} from './itanium-types.js';
+import {Fail, name, print, printFunction, type Node} from './itanium-nodes.js';
 
 export function demangleItanium(symbol: string): string | undefined {
 	// Clone suffixes (.cold, .isra.0, .constprop.0, .part.0) follow the mangled name.
@@ -68,61 +30,8 @@ export function demangleItanium(symbol: string): string | undefined {
 	}
 }
 
-class Parser {
-	private readonly text: string;
-	private at = 2;
-	private readonly subs: Node[] = [];
-	private templateArgs: Node[] = [];
-	private depth = 0;
-
-	constructor(text: string) {
-		this.text = text;
-	}
-
-	private peek(offset = 0): string {
-		return this.text[this.at + offset] ?? '';
-	}
-
-	private next(): string {
-		const c = this.text[this.at];
-		if (c === undefined) {
-			throw new Fail();
-		}
-
-		this.at++;
-		return c;
-	}
-
-	private eat(prefix: string): boolean {
-		if (this.text.startsWith(prefix, this.at)) {
-			this.at += prefix.length;
-			return true;
-		}
-
-		return false;
-	}
-
-	private expect(prefix: string): void {
-		if (!this.eat(prefix)) {
-			throw new Fail();
-		}
-	}
-
-	private number(): number {
-		const negative = this.eat('n');
-		const start = this.at;
-		while (/\d/.test(this.peek())) {
-			this.at++;
-		}
-
-		if (this.at === start) {
-			throw new Fail();
-		}
-
-		const value = Number(this.text.slice(start, this.at));
-		return negative ? -value : value;
-	}
-
+/** Encodings, special names and names: the grammar's top, over the types of ItaniumParser. */
+class Parser extends ItaniumParser {
 	encodingTop(): string {
 		const result = this.encoding();
 		if (this.at !== this.text.length) {
@@ -133,7 +42,7 @@ class Parser {
 	}
 
 	/** <encoding> ::= <name> <bare-function-type> | <name> | <special-name> */
-	private encoding(nameOnly = false): string {
+	protected override encoding(nameOnly = false): string {
 		if (++this.depth > 200) {
 			throw new Fail();
 		}
@@ -173,9 +82,7 @@ class Parser {
 		}
 	}
 
-	private lastWasCtorDtor = false;
-
-	private bareFunctionParams(): Node[] {
+	protected bareFunctionParams(): Node[] {
 		const params: Node[] = [];
 		while (this.at < this.text.length && this.peek() !== 'E' && this.peek() !== '.') {
 			params.push(this.type());
@@ -188,7 +95,7 @@ class Parser {
 		return params;
 	}
 
-	private specialName(): string {
+	protected specialName(): string {
 		if (this.eat('GV')) {
 			return `guard variable for ${print(this.nameWithInfo().node)}`;
 		}
@@ -252,12 +159,12 @@ class Parser {
 		}
 	}
 
-	private callOffset(): void {
+	protected callOffset(): void {
 		const kind = this.next();
 		this.callOffsetTail(kind);
 	}
 
-	private callOffsetTail(kind: string): void {
+	protected callOffsetTail(kind: string): void {
 		this.number();
 		if (kind === 'v') {
 			this.expect('_');
@@ -268,7 +175,7 @@ class Parser {
 	}
 
 	/** <name>, with whether it ends in template args (then a return type follows) and its member cv-qualifiers. */
-	private nameWithInfo(): {node: Node; isTemplate: boolean; cv: string} {
+	protected override nameWithInfo(): {node: Node; isTemplate: boolean; cv: string} {
 		this.lastWasCtorDtor = false;
 		const c = this.peek();
 		if (c === 'N') {
@@ -306,7 +213,7 @@ class Parser {
 	}
 
 	/** N [<CV-qualifiers>] [<ref-qualifier>] <prefix> <unqualified-name> E */
-	private nestedName(): {node: Node; isTemplate: boolean; cv: string} {
+	protected nestedName(): {node: Node; isTemplate: boolean; cv: string} {
 		this.expect('N');
 		const cv = this.cvQualifiers();
 		let ref = '';
@@ -390,7 +297,7 @@ class Parser {
 	}
 
 	/** Z <encoding> E <entity name> [<discriminator>] | Z <encoding> E s [<discriminator>] */
-	private localName(): {node: Node; isTemplate: boolean; cv: string} {
+	protected localName(): {node: Node; isTemplate: boolean; cv: string} {
 		this.expect('Z');
 		const savedTemplateArgs = this.templateArgs;
 		const outer = this.encoding();
@@ -415,7 +322,7 @@ class Parser {
 		return {node: name(`${outer}::${print(inner.node)}`), isTemplate: inner.isTemplate, cv: inner.cv};
 	}
 
-	private discriminator(): void {
+	protected discriminator(): void {
 		if (this.eat('__')) {
 			this.number();
 			this.expect('_');
@@ -425,7 +332,7 @@ class Parser {
 	}
 
 	/** <unqualified-name>: source name, operator, constructor/destructor, unnamed type, with ABI tags. */
-	private unqualifiedName(scope: string | undefined): string {
+	protected override unqualifiedName(scope: string | undefined): string {
 		const c = this.peek();
 		let result: string;
 		if (/\d/.test(c)) {
@@ -458,18 +365,7 @@ class Parser {
 		return result;
 	}
 
-	private sourceName(): string {
-		const length = this.number();
-		if (length <= 0 || this.at + length > this.text.length) {
-			throw new Fail();
-		}
-
-		const identifier = this.text.slice(this.at, this.at + length);
-		this.at += length;
-		return identifier.startsWith('_GLOBAL__N') ? '(anonymous namespace)' : identifier;
-	}
-
-	private unnamedType(): string {
+	protected unnamedType(): string {
 		this.expect('U');
 		if (this.eat('t')) {
 			const index = this.peek() === '_' ? 1 : this.number() + 2;
@@ -493,7 +389,7 @@ class Parser {
 		throw new Fail();
 	}
 
-	private operatorName(): string {
+	protected operatorName(): string {
 		const code = this.text.slice(this.at, this.at + 2);
 		if (code === 'cv') {
 			this.at += 2;
@@ -518,463 +414,6 @@ class Parser {
 
 		this.at += 2;
 		return `operator${/^[a-z]/.test(op[0]) ? ' ' : ''}${op[0].trimEnd()}`;
-	}
-
-	/** Mangled r V K, printed as c++filt does: const, volatile, restrict. */
-	private cvQualifiers(): string {
-		const restrict = this.eat('r');
-		const volatile = this.eat('V');
-		const constant = this.eat('K');
-		return (constant ? ' const' : '') + (volatile ? ' volatile' : '') + (restrict ? ' restrict' : '');
-	}
-
-	/** I <template-arg>+ E, printed as `<a, b>`; the arguments become the ones T_ refers to. */
-	private templateArgsList(): string {
-		this.expect('I');
-		const args: Node[] = [];
-		while (!this.eat('E')) {
-			args.push(this.templateArg());
-		}
-
-		this.templateArgs = args;
-		// An empty pack prints nothing, not even its comma; c++filt separates `> >` only when
-		// the last argument printed ends in `>`.
-		const printed = args.map(arg => print(arg));
-		const text = printed.filter(part => part !== '').join(', ');
-		return `<${text}${printed.at(-1)?.endsWith('>') ? ' ' : ''}>`;
-	}
-
-	private templateArg(): Node {
-		const c = this.peek();
-		if (c === 'L') {
-			return name(this.exprPrimary());
-		}
-
-		if (c === 'X') {
-			this.at++;
-			const expression = this.expression();
-			this.expect('E');
-			return name(expression);
-		}
-
-		if (c === 'J') {
-			this.at++;
-			const items: Node[] = [];
-			while (!this.eat('E')) {
-				items.push(this.templateArg());
-			}
-
-			return {k: 'pack', items};
-		}
-
-		return this.type();
-	}
-
-	/** L <type> <value> E | L <mangled-name> E */
-	private exprPrimary(): string {
-		this.expect('L');
-		if (this.eat('_Z')) {
-			const text = this.encoding(true);
-			this.expect('E');
-			return text;
-		}
-
-		const type = this.type();
-		const typeName = print(type);
-		let value = '';
-		while (this.peek() !== 'E') {
-			value += this.next();
-		}
-
-		this.expect('E');
-		if (value.startsWith('n')) {
-			value = `-${value.slice(1)}`;
-		}
-
-		switch (typeName) {
-			case 'bool': {
-				return value === '0' ? 'false' : 'true';
-			}
-
-			case 'int': {
-				return value;
-			}
-
-			case 'unsigned int': {
-				return `${value}u`;
-			}
-
-			case 'long': {
-				return `${value}l`;
-			}
-
-			case 'unsigned long': {
-				return `${value}ul`;
-			}
-
-			case 'long long': {
-				return `${value}ll`;
-			}
-
-			case 'unsigned long long': {
-				return `${value}ull`;
-			}
-
-			case 'decltype(nullptr)': {
-				return 'nullptr';
-			}
-
-			default: {
-				return `(${typeName})${value}`;
-			}
-		}
-	}
-
-	/** Expressions in template arguments and decltype: the forms compilers emit for common code. */
-	private expression(): string {
-		const c = this.peek();
-		if (c === 'L') {
-			return this.exprPrimary();
-		}
-
-		if (c === 'T') {
-			return print(this.templateParam());
-		}
-
-		if (this.eat('fp')) {
-			this.cvQualifiers();
-			const index = this.peek() === '_' ? 1 : this.number() + 2;
-			this.expect('_');
-			return `{parm#${index}}`;
-		}
-
-		if (this.eat('sr')) {
-			const type = print(this.type());
-			return `${type}::${this.unqualifiedName(undefined)}${this.peek() === 'I' ? this.templateArgsList() : ''}`;
-		}
-
-		if (this.eat('st')) {
-			return `sizeof (${print(this.type())})`;
-		}
-
-		if (this.eat('sZ')) {
-			return `sizeof...(${this.expression()})`;
-		}
-
-		if (this.eat('cl')) {
-			const callee = this.expression();
-			const args: string[] = [];
-			while (!this.eat('E')) {
-				args.push(this.expression());
-			}
-
-			return `${callee}(${args.join(', ')})`;
-		}
-
-		if (this.eat('cv')) {
-			const type = print(this.type());
-			if (this.eat('_')) {
-				const args: string[] = [];
-				while (!this.eat('E')) {
-					args.push(this.expression());
-				}
-
-				return `(${type})(${args.join(', ')})`;
-			}
-
-			return `(${type})(${this.expression()})`;
-		}
-
-		if (/\d/.test(c)) {
-			return this.sourceName();
-		}
-
-		const code = this.text.slice(this.at, this.at + 2);
-		const op = operators[code];
-		if (op) {
-			this.at += 2;
-			if (code === 'ad' && this.text.startsWith('L_Z', this.at)) {
-				return `&${this.exprPrimary()}`;
-			}
-
-			if (op[1] === 1) {
-				return `${op[0]}(${this.expression()})`;
-			}
-
-			if (op[1] === 2) {
-				const left = this.expression();
-				const right = this.expression();
-				return `(${left})${op[0]}(${right})`;
-			}
-
-			const condition = this.expression();
-			const yes = this.expression();
-			const no = this.expression();
-			return `(${condition})?(${yes}):(${no})`;
-		}
-
-		throw new Fail();
-	}
-
-	private templateParam(): Node {
-		this.expect('T');
-		const index = this.peek() === '_' ? 0 : this.number() + 1;
-		this.expect('_');
-		const arg = this.templateArgs[index];
-		if (!arg) {
-			throw new Fail();
-		}
-
-		return arg;
-	}
-
-	/** <substitution>: S_, S<seq-id>_ or a std:: abbreviation. */
-	private substitution(): Node {
-		this.expect('S');
-		const c = this.peek();
-		if (stdAbbreviations[c]) {
-			this.at++;
-			return name(stdAbbreviations[c]);
-		}
-
-		let index = 0;
-		if (c !== '_') {
-			let value = 0;
-			while (this.peek() !== '_') {
-				const digit = this.next();
-				const code = /\d/.test(digit) ? Number(digit) : (/[A-Z]/.test(digit) ? digit.charCodeAt(0) - 55 : Number.NaN);
-				if (Number.isNaN(code)) {
-					throw new Fail();
-				}
-
-				value = (value * 36) + code;
-			}
-
-			index = value + 1;
-		}
-
-		this.expect('_');
-		const node = this.subs[index];
-		if (!node) {
-			throw new Fail();
-		}
-
-		return node;
-	}
-
-	/** <type> */
-	private type(): Node {
-		if (++this.depth > 300) {
-			throw new Fail();
-		}
-
-		// T_ means the function's template arguments: those of a type's own template-id must
-		// not replace them.
-		const saved = this.templateArgs;
-		const savedCtor = this.lastWasCtorDtor;
-		try {
-			return this.typeInner();
-		} finally {
-			this.depth--;
-			this.templateArgs = saved;
-			this.lastWasCtorDtor = savedCtor;
-		}
-	}
-
-	private typeInner(): Node {
-		const c = this.peek();
-		if (builtin[c] !== undefined) {
-			this.at++;
-			return name(builtin[c]);
-		}
-
-		switch (c) {
-			case 'u': {
-				this.at++;
-				const node = name(this.sourceName());
-				this.subs.push(node);
-				return node;
-			}
-
-			case 'D': {
-				const d = this.peek(1);
-				if (builtinD[d] !== undefined) {
-					this.at += 2;
-					return name(builtinD[d]);
-				}
-
-				if (d === 'p') { // pack expansion
-					this.at += 2;
-					const node = this.type();
-					this.subs.push(node);
-					return node;
-				}
-
-				if (d === 't' || d === 'T') {
-					this.at += 2;
-					const expression = this.expression();
-					this.expect('E');
-					const node = name(`decltype (${expression})`);
-					this.subs.push(node);
-					return node;
-				}
-
-				if (d === 'F') { // _FloatN
-					this.at += 2;
-					const bits = this.number();
-					this.eat('x');
-					this.expect('_');
-					return name(`_Float${bits}`);
-				}
-
-				if (d === 'x' || d === 'o' || d === 'O' || d === 'w') {
-					// Exception specifications on function types: skip to the function type.
-					this.at += 2;
-					if (d === 'O') {
-						this.expression();
-						this.expect('E');
-					} else if (d === 'w') {
-						while (!this.eat('E')) {
-							this.type();
-						}
-					}
-
-					return this.type();
-				}
-
-				throw new Fail();
-			}
-
-			case 'P':
-			case 'R':
-			case 'O': {
-				this.at++;
-				const inner = this.type();
-				const node: Node = {k: 'qual', inner, q: c === 'P' ? '*' : (c === 'R' ? '&' : '&&')};
-				this.subs.push(node);
-				return node;
-			}
-
-			case 'r':
-			case 'V':
-			case 'K': {
-				const cv = this.cvQualifiers();
-				const inner = this.type();
-				const node: Node = inner.k === 'func' ? {...inner, suffix: inner.suffix + cv} : {k: 'cv', inner, cv};
-				this.subs.push(node);
-				return node;
-			}
-
-			case 'F': {
-				this.at++;
-				this.eat('Y');
-				const ret = this.type();
-				const params: Node[] = [];
-				let suffix = '';
-				for (;;) {
-					if (this.eat('E')) {
-						break;
-					}
-
-					if (this.eat('RE')) {
-						suffix = ' &';
-						break;
-					}
-
-					if (this.eat('OE')) {
-						suffix = ' &&';
-						break;
-					}
-
-					params.push(this.type());
-				}
-
-				const shown = params.length === 1 && params[0]!.k === 'name' && params[0]!.s === 'void' ? [] : params;
-				const node: Node = {k: 'func', ret, params: shown, suffix};
-				this.subs.push(node);
-				return node;
-			}
-
-			case 'A': {
-				this.at++;
-				let dim = '';
-				if (/\d/.test(this.peek())) {
-					dim = String(this.number());
-				} else if (this.peek() !== '_') {
-					dim = this.expression();
-				}
-
-				this.expect('_');
-				const node: Node = {k: 'array', inner: this.type(), dim};
-				this.subs.push(node);
-				return node;
-			}
-
-			case 'M': {
-				this.at++;
-				const cls = this.type();
-				const member = this.type();
-				const node: Node = {k: 'memptr', cls, member};
-				this.subs.push(node);
-				return node;
-			}
-
-			case 'T': {
-				const node = this.templateParam();
-				this.subs.push(node);
-				if (this.peek() === 'I') {
-					const withArgs = name(print(node) + this.templateArgsList());
-					this.subs.push(withArgs);
-					return withArgs;
-				}
-
-				return node;
-			}
-
-			case 'S': {
-				if (this.peek(1) === 't') {
-					this.at += 2;
-					let node = name(`std::${this.unqualifiedName(undefined)}`);
-					this.subs.push(node);
-					if (this.peek() === 'I') {
-						node = name(print(node) + this.templateArgsList());
-						this.subs.push(node);
-					}
-
-					return node;
-				}
-
-				let node = this.substitution();
-				if (this.peek() === 'I') {
-					node = name(print(node) + this.templateArgsList());
-					this.subs.push(node);
-				}
-
-				return node;
-			}
-
-			case 'N':
-			case 'Z': {
-				const {node} = this.nameWithInfo();
-				this.subs.push(node);
-				return node;
-			}
-
-			default: {
-				if (/\d/.test(c)) {
-					let node = name(this.sourceName());
-					this.subs.push(node);
-					if (this.peek() === 'I') {
-						node = name(print(node) + this.templateArgsList());
-						this.subs.push(node);
-					}
-
-					return node;
-				}
-
-				throw new Fail();
-			}
-		}
 	}
 }
 
@@ -1001,110 +440,4 @@ function lastComponent(scope: string | undefined): string {
 	}
 
 	return scope.slice(0, end);
-}
-
-/** Prints a function's signature around its name: `ret name(params) cv`. */
-function printFunction(nameText: string, func: Extract<Node, {k: 'func'}>): string {
-	const params = `(${func.params.map(param => print(param)).join(', ')})${func.suffix}`;
-	if (!func.ret) {
-		return nameText + params;
-	}
-
-	const left = printLeft(func.ret);
-	const right = printRight(func.ret);
-	return `${left}${needsSpace(left) ? ' ' : ''}${nameText}${params}${right}`;
-}
-
-function needsSpace(left: string): boolean {
-	return left !== '' && !left.endsWith('(');
-}
-
-export function print(node: Node): string {
-	const left = printLeft(node);
-	const right = printRight(node);
-	// A bare function type reads `void (int)`, as c++filt prints it.
-	return node.k === 'func' && left !== '' ? `${left} ${right}` : left + right;
-}
-
-/** The part of a declarator before the declared name. */
-function printLeft(node: Node): string {
-	switch (node.k) {
-		case 'name': {
-			return node.s;
-		}
-
-		case 'pack': {
-			return node.items.map(item => print(item)).filter(part => part !== '').join(', ');
-		}
-
-		case 'cv': {
-			return printLeft(node.inner) + node.cv;
-		}
-
-		case 'qual': {
-			const inner = node.inner;
-			if (inner.k === 'func' || inner.k === 'array') {
-				const left = printLeft(inner);
-				return `${left}${left.endsWith('(') ? '' : ' '}(${node.q}`;
-			}
-
-			if (inner.k === 'memptr') {
-				return `${printLeft(inner)}${node.q}`;
-			}
-
-			return printLeft(inner) + node.q;
-		}
-
-		case 'func': {
-			return node.ret ? printLeft(node.ret) : '';
-		}
-
-		case 'array': {
-			return printLeft(node.inner);
-		}
-
-		case 'memptr': {
-			const member = node.member;
-			if (member.k === 'func') {
-				return `${printLeft(member)} (${print(node.cls)}::*`;
-			}
-
-			return `${printLeft(member)} ${print(node.cls)}::*`;
-		}
-	}
-}
-
-/** The part of a declarator after the declared name. */
-function printRight(node: Node): string {
-	switch (node.k) {
-		case 'name':
-		case 'pack': {
-			return '';
-		}
-
-		case 'cv': {
-			return printRight(node.inner);
-		}
-
-		case 'qual': {
-			const inner = node.inner;
-			if (inner.k === 'func' || inner.k === 'array') {
-				return `)${printRight(inner)}`;
-			}
-
-			return printRight(inner);
-		}
-
-		case 'func': {
-			return `(${node.params.map(param => print(param)).join(', ')})${node.suffix}${node.ret ? printRight(node.ret) : ''}`;
-		}
-
-		case 'array': {
-			return ` [${node.dim}]${printRight(node.inner)}`;
-		}
-
-		case 'memptr': {
-			return node.member.k === 'func' ? `)${printRight(node.member)}` : printRight(node.member);
-		}
-	}
 }
