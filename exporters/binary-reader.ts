@@ -2,26 +2,15 @@
 // into the one profile model, so every exporter can convert an archive without resampling.
 // Every check of a length or an index is explicit: a truncated, corrupted or foreign file ends in
 // one BinaryFormatError, never in a stack trace, an endless loop or a huge allocation.
-import {Compression, Encoding, extensionMagic, footerSize, formatVersion, Header, headerSize, magic, modeIds, noOpcode, statsBlockSize, statsMagic, swappedMagic, zstdBinding} from './binary-spec.js';
+import {Encoding, extensionMagic, footerSize, headerSize, noOpcode, zstdBinding} from './binary-spec.js';
 import {BinaryFormatError, type BinaryExtension, checkExtension, decodeSources, fail, sourcesMagic} from './binary-extension.js';
+import {ascii, type BinaryInfo, type BinaryLayout, readLayout, TableCursor} from './binary-header.js';
 import {Profile} from './model.js';
-import type {FrameDef, ProfilingMode} from '../common/profile-types.js';
+import type {FrameDef} from '../common/profile-types.js';
 import type {SamplerStats} from '../sampler/protocol.js';
 import {StoredSources} from '../sampler/source-lines.js';
 
 export {BinaryFormatError} from './binary-extension.js';
-
-export type BinaryInfo = {
-	readonly pythonVersion: string;
-	readonly intervalUs: number;
-	readonly samples: number;
-	readonly threads: number;
-	readonly compression: 'zstd' | 'none';
-	readonly mode: ProfilingMode | 'all' | undefined;
-	readonly fileSize: number;
-	/** Written by tachyon-top (our extension block is present). */
-	readonly ours: boolean;
-};
 
 export type ReadOptions = {
 	/** Keep every sample's timestamp (gecko, binary output). */
@@ -30,9 +19,7 @@ export type ReadOptions = {
 	readonly onProgress?: (fraction: number) => void;
 };
 
-const modeById = new Map<number, ProfilingMode | 'all'>(Object.entries(modeIds).map(([name, id]) => [id, name as ProfilingMode | 'all']));
 const utf8 = new TextDecoder('utf-8', {fatal: false});
-const ascii = (bytes: Uint8Array, start: number, length: number) => String.fromCharCode(...bytes.subarray(start, start + length));
 /** Line and column numbers are i32 in the format; -1 means none. */
 const maxLineNumber = 2 ** 31 - 1;
 /** A stack deeper than this in an archive is not a stack (the writers keep 256 frames). */
@@ -40,162 +27,13 @@ const maxStackFrames = 1 << 20;
 /** The decompressed sample stream may not exceed this (a small file must not inflate to gigabytes). */
 const maxStreamBytes = 2 ** 31;
 
-/** Cursor over the tables, with bounds checks. */
-class TableCursor {
-	position: number;
-	private readonly bytes: Uint8Array;
-	private readonly end: number;
-
-	constructor(bytes: Uint8Array, start: number, end: number) {
-		this.bytes = bytes;
-		this.position = start;
-		this.end = end;
-	}
-
-	varint(what: string): number {
-		let value = 0;
-		let scale = 1;
-		for (;;) {
-			if (this.position >= this.end) {
-				fail(`truncated ${what}`);
-			}
-
-			const byte = this.bytes[this.position++]!;
-			value += (byte & 0x7F) * scale;
-			if (byte < 0x80) {
-				return value;
-			}
-
-			scale *= 128;
-			if (scale > 2 ** 56) {
-				fail(`bad number in ${what}`);
-			}
-		}
-	}
-
-	signed(what: string): number {
-		const value = this.varint(what);
-		return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-	}
-
-	u8(what: string): number {
-		if (this.position >= this.end) {
-			fail(`truncated ${what}`);
-		}
-
-		return this.bytes[this.position++]!;
-	}
-
-	bytesOf(length: number, what: string): Uint8Array {
-		if (this.position + length > this.end) {
-			fail(`truncated ${what}`);
-		}
-
-		const slice = this.bytes.subarray(this.position, this.position + length);
-		this.position += length;
-		return slice;
-	}
-}
-
-type Layout = {
-	readonly view: DataView;
-	readonly little: boolean;
-	readonly info: BinaryInfo;
-	readonly startTimeUs: number;
-	readonly stringTableOffset: number;
-	readonly frameTableOffset: number;
-	readonly stringCount: number;
-	readonly frameCount: number;
-	readonly config: number;
-	readonly statsOffset: number | undefined;
-};
-
-function u64(view: DataView, offset: number, little: boolean): number {
-	const value = view.getBigUint64(offset, little);
-	if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-		fail(`corrupted: a 64-bit field at byte ${offset} is out of range`);
-	}
-
-	return Number(value);
-}
-
-function readLayout(bytes: Uint8Array): Layout {
-	if (bytes.length < headerSize + footerSize) {
-		fail(bytes.length < 4 ? 'empty or truncated file' : `too short for a binary profile (${bytes.length} bytes)`);
-	}
-
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	const word = view.getUint32(Header.magic, true);
-	if (word !== magic && word !== swappedMagic) {
-		fail('not a Tachyon binary profile (bad magic)');
-	}
-
-	const little = word === magic;
-	const version = view.getUint32(Header.version, little);
-	if (version !== formatVersion) {
-		fail(`unsupported binary format version ${version} (this reader knows version ${formatVersion})`);
-	}
-
-	const footer = bytes.length - footerSize;
-	const stringCount = view.getUint32(footer, little);
-	const frameCount = view.getUint32(footer + 4, little);
-	const fileSize = u64(view, footer + 8, little);
-	if (fileSize !== bytes.length) {
-		fail(fileSize === 0 || fileSize > bytes.length
-			? `truncated: the footer says ${fileSize} bytes, the file has ${bytes.length} (was the capture finalized?)`
-			: `corrupted footer (says ${fileSize} bytes, the file has ${bytes.length})`);
-	}
-
-	const stringTableOffset = u64(view, Header.stringTableOffset, little);
-	const frameTableOffset = u64(view, Header.frameTableOffset, little);
-	if (stringTableOffset < headerSize || frameTableOffset < stringTableOffset || frameTableOffset > footer) {
-		fail('corrupted header (table offsets out of range)');
-	}
-
-	const compression = view.getUint32(Header.compression, little);
-	if (compression !== Compression.none && compression !== Compression.zstd) {
-		fail(`unknown compression ${compression}`);
-	}
-
-	const config = view.getUint32(Header.config, little);
-	const statsAt = footer - statsBlockSize;
-	const statsOffset = statsAt >= frameTableOffset && ascii(bytes, footer - 16, 8) === statsMagic ? statsAt : undefined;
-	const intervalUs = u64(view, Header.intervalUs, little);
-	if (intervalUs <= 0) {
-		fail('corrupted header (sampling interval 0)');
-	}
-
-	const modeId = (config & 7) - 1;
-	return {
-		view,
-		little,
-		startTimeUs: u64(view, Header.startTimeUs, little),
-		stringTableOffset,
-		frameTableOffset,
-		stringCount,
-		frameCount,
-		config,
-		statsOffset,
-		info: {
-			pythonVersion: `${bytes[8]}.${bytes[9]}.${bytes[10]}`,
-			intervalUs,
-			samples: u64(view, Header.sampleCount, little),
-			threads: view.getUint32(Header.threadCount, little),
-			compression: compression === Compression.zstd ? 'zstd' : 'none',
-			mode: modeId >= 0 ? modeById.get(modeId) : undefined,
-			fileSize,
-			ours: false,
-		},
-	};
-}
-
 /** What a file says about itself, without decoding the samples (replay's first line). */
 export function binaryInfo(bytes: Uint8Array): BinaryInfo {
 	const layout = readLayout(bytes);
 	return {...layout.info, ours: readExtension(bytes, layout, readTables(bytes, layout).end).extension !== undefined};
 }
 
-function readTables(bytes: Uint8Array, layout: Layout): {frames: FrameDef[]; end: number} {
+function readTables(bytes: Uint8Array, layout: BinaryLayout): {frames: FrameDef[]; end: number} {
 	const limit = layout.statsOffset ?? bytes.length - footerSize;
 	if (layout.stringCount > limit || layout.frameCount > limit) {
 		fail('corrupted footer (table sizes out of range)');
@@ -251,7 +89,7 @@ function frameDef(filename: string, funcname: string, line: number, endDelta: nu
 type Extension = {readonly extension: BinaryExtension | undefined; readonly sources: Map<string, string> | undefined};
 
 /** Our blocks after the frame table: the extension JSON, then the source block; either may be absent (Tachyon's files). */
-function readExtension(bytes: Uint8Array, layout: Layout, tablesEnd: number): Extension {
+function readExtension(bytes: Uint8Array, layout: BinaryLayout, tablesEnd: number): Extension {
 	const limit = layout.statsOffset ?? bytes.length - footerSize;
 	let at = tablesEnd;
 	let extension: BinaryExtension | undefined;
@@ -280,7 +118,7 @@ function readExtension(bytes: Uint8Array, layout: Layout, tablesEnd: number): Ex
 	return {extension, sources};
 }
 
-function statsFrom(layout: Layout, extension: BinaryExtension | undefined, lastTs: number): SamplerStats {
+function statsFrom(layout: BinaryLayout, extension: BinaryExtension | undefined, lastTs: number): SamplerStats {
 	if (extension?.stats) {
 		return extension.stats;
 	}
@@ -312,7 +150,7 @@ function statsFrom(layout: Layout, extension: BinaryExtension | undefined, lastT
 	};
 }
 
-function sampleStream(bytes: Uint8Array, layout: Layout): Uint8Array {
+function sampleStream(bytes: Uint8Array, layout: BinaryLayout): Uint8Array {
 	const region = bytes.subarray(headerSize, layout.stringTableOffset);
 	if (layout.info.compression === 'none') {
 		return region;
