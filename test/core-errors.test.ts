@@ -46,14 +46,84 @@ test('an unsupported Python', {skip: python310 ? false : 'no Python older than 3
 	assertOneLineError(await runCli(['attach', '-d', '1', String(target.pid)]), 1, new RegExp(`Python ${python310!.version.replace('.', '\\.')} is not supported \\(3\\.11–3\\.15 are\\)`));
 });
 
-const canDropPrivileges = process.getuid?.() === 0 && fs.existsSync('/usr/sbin/runuser');
-test('missing permission says what to do', {skip: canDropPrivileges ? false : 'needs root and runuser to run as another user'}, async () => {
+// nobody's Python is the system's: a test Python may sit under /root, which nobody cannot enter.
+const canDropPrivileges = process.getuid?.() === 0 && fs.existsSync('/usr/sbin/runuser') && fs.existsSync('/usr/bin/setpriv') && fs.existsSync('/usr/bin/python3');
+const dropNote = 'needs root, runuser, setpriv and /usr/bin/python3 to run as another user';
+test('missing permission: another user\'s process (root\'s) says sudo, or the capability on a copy of node', {skip: canDropPrivileges ? false : dropNote}, async () => {
 	const target = await startPython(testPythons()[0]!, 'sleep.py');
 	running.push(target);
 	// As `nobody`, reading a root-owned process is refused.
 	const result = await runCli(['attach', '-d', '1', String(target.pid)], {asUser: 'nobody', cwd: os.tmpdir()});
-	assertOneLineError(result, 1, /permission denied .*process \d+: run tachyon-top as the target's user, or with sudo; to trace without sudo, grant CAP_SYS_PTRACE to a copy of node kept for tachyon-top, not to every Node \(sudo cp .* && sudo setcap cap_sys_ptrace\+ep \/usr\/local\/bin\/node-ptrace, then: .* attach \d+\); kernel\.yama\.ptrace_scope/);
+	assertOneLineError(result, 1, /permission denied .*process \d+: it belongs to root: run tachyon-top with sudo; to trace without sudo, grant CAP_SYS_PTRACE to a copy of node kept for tachyon-top, not to every Node \(sudo cp .* && sudo setcap cap_sys_ptrace\+ep \/usr\/local\/bin\/node-ptrace, then: .* attach \d+\)$/m);
 	assert.doesNotMatch(result.stderr, /\$\(which node\)/, 'never the system\'s node');
+});
+
+/** A Python that runs as `nobody` (setpriv execs, so the PID is Python's), not dumpable when asked. */
+async function nobodysPython(dumpable: boolean): Promise<{pid: number; stop: () => void}> {
+	const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-top-nobody-')), 'idle.py');
+	fs.chmodSync(path.dirname(script), 0o755);
+	fs.writeFileSync(script, `import ctypes, time\n${dumpable ? '' : 'ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0\n'}print("ready", flush=True)\ntime.sleep(600)\n`, {mode: 0o644});
+	const child = spawn('/usr/bin/setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '/usr/bin/python3', script], {stdio: ['ignore', 'pipe', 'pipe']});
+	let output = '';
+	await new Promise<void>((resolve, reject) => {
+		child.stdout.on('data', (data: Buffer) => {
+			output += data.toString();
+			if (output.includes('ready')) {
+				resolve();
+			}
+		});
+		child.stderr.on('data', (data: Buffer) => {
+			output += data.toString();
+		});
+		child.on('exit', code => {
+			reject(new Error(`nobody's Python exited with ${code}: ${output}`));
+		});
+	});
+	return {
+		pid: child.pid!,
+		stop() {
+			child.kill('SIGKILL');
+			fs.rmSync(path.dirname(script), {recursive: true, force: true});
+		},
+	};
+}
+
+test('missing permission: a non-dumpable process of our own user says sudo, not "run as the target\'s user"', {skip: canDropPrivileges ? false : dropNote}, async () => {
+	const target = await nobodysPython(false);
+	try {
+		const result = await runCli(['attach', '-d', '1', String(target.pid)], {asUser: 'nobody', cwd: os.tmpdir()});
+		assertOneLineError(result, 1, new RegExp(`permission denied .*process ${target.pid}: it is not dumpable \\(it called prctl\\(PR_SET_DUMPABLE, 0\\).*: run tachyon-top with sudo, or grant CAP_SYS_PTRACE`));
+		assert.doesNotMatch(result.stderr, /target's user/);
+		// The same process, dumpable: nobody reads it (the refusal was the flag, nothing else).
+		const readable = await nobodysPython(true);
+		try {
+			const ok = await runCli(['dump', String(readable.pid)], {asUser: 'nobody', cwd: os.tmpdir()});
+			assert.equal(ok.code, 0, ok.stderr);
+		} finally {
+			readable.stop();
+		}
+	} finally {
+		target.stop();
+	}
+});
+
+test('missing permission: root without CAP_SYS_PTRACE (as in a container) is told about the capability, not "run as root"', {skip: canDropPrivileges ? false : dropNote}, async () => {
+	const target = await nobodysPython(true);
+	try {
+		// setpriv drops the capability from the bounding set, so the node it starts as root has none.
+		const child = spawn('/usr/bin/setpriv', ['--inh-caps=-sys_ptrace', '--bounding-set=-sys_ptrace', process.execPath, path.join(root, 'dist', 'source', 'cli.js'), 'attach', '-d', '1', String(target.pid)], {stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		child.stderr.on('data', (data: Buffer) => {
+			stderr += data.toString();
+		});
+		const code = await new Promise<number | null>(resolve => {
+			child.on('exit', resolve);
+		});
+		assertOneLineError({code, stdout: '', stderr}, 1, /runs as root but without CAP_SYS_PTRACE \(a container started without --cap-add SYS_PTRACE\?\), and process \d+ belongs to nobody: give the capability .* or run tachyon-top as nobody$/m);
+		assert.doesNotMatch(stderr, /sudo/);
+	} finally {
+		target.stop();
+	}
 });
 
 test('bad rate, duration, limit and a missing PID are usage errors', async () => {
