@@ -97,6 +97,8 @@ function viewParts(snapshot: LiveSnapshot): string[] {
 	const span = window.on ? `last ${window.lengthS} s${window.spanS < window.lengthS - 0.5 ? ` (${Math.floor(window.spanS)} s so far)` : ''}` : 'since start';
 	return [
 		`${window.on ? 'WINDOW' : 'window'}: ${span}`,
+		// `n`: what is sampled, beside what is shown (only while native stacks are on or switching).
+		...(snapshot.nativeStacks.state === 'off' ? [] : [`native ${snapshot.nativeStacks.state}`]),
 		`sort: ${sortNames[snapshot.sort]}`,
 		...(snapshot.filter ? [`filter: ${shownName(snapshot.filter)} (c clears)`] : []),
 		`${snapshot.lines ? 'lines' : 'functions'} ${snapshot.functionCount}${snapshot.filter ? ` (${snapshot.rows.length} shown)` : ''}`,

@@ -295,6 +295,12 @@ function runCommand(context: KeyContext, command: LiveCommand): void {
 			break;
 		}
 
+		case 'nativeStacks': {
+			const {text, error} = store.toggleNativeStacks();
+			dispatch({type: 'message', text, error});
+			break;
+		}
+
 		case 'reset': {
 			store.reset();
 			dispatch({type: 'message', text: 'Statistics reset', error: false});

@@ -91,6 +91,14 @@ export function LiveView(props: LiveViewProps) {
 	useKeys(onKey, {isActive: !tooSmall, onMouse});
 	useKeys(onTooSmallKey, {isActive: tooSmall});
 
+	// Native stacks the sampler could not turn on (`n` where the threads may not be stopped): said once.
+	const nativeError = snapshot.nativeStacks.error;
+	useEffect(() => {
+		if (nativeError) {
+			dispatch({type: 'message', text: `Native stacks stay off: ${nativeError.text}`, error: true});
+		}
+	}, [nativeError, dispatch]);
+
 	// Errors clear after a while; a later message replaces them anyway.
 	const message = state.message;
 	useEffect(() => {

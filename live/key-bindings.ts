@@ -46,6 +46,7 @@ export const liveCommands = {
 	nextProcess: {keys: ']', description: 'next process (--subprocesses): the target, then each Python child', footer: 'process', subprocessesOnly: true, screens: views, matches: char(']')},
 	filter: {keys: '/', description: 'filter rows (flame: highlight matches) by function or file:line', footer: 'filter', screens: views, matches: char('/')},
 	clearFilter: {keys: 'c', description: 'clear the filter', screens: views, matches: char('c')},
+	nativeStacks: {keys: 'n', description: 'native stacks on/off: C/C++/Rust frames between the Python frames (stops each thread per sample)', screens: all, matches: char('n')},
 	pause: {keys: 'p', description: 'pause the display (sampling goes on)', footer: 'pause', screens: all, matches: char('p')},
 	reset: {keys: 'r', description: 'reset the statistics', footer: 'reset', screens: table, matches: char('r')},
 	export: {keys: 'e', description: 'export what was sampled so far', footer: 'export', screens: all, matches: char('e')},

@@ -12,9 +12,9 @@ import {slotUs} from '../exporters/recent-samples.js';
 import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
 import {ThreadStatus, type ProfilingMode} from '../common/profile-types.js';
 import {hasUnsafeText, terminalText} from '../common/terminal-text.js';
-import type {SamplerOptions, SamplerStats} from '../sampler/protocol.js';
+import type {NativeStacksMode, SamplerOptions, SamplerStats} from '../sampler/protocol.js';
 import {processStartMs} from '../sampler/proc.js';
-import {samplerDefaults, type SamplerHandle} from '../sampler/sampler.js';
+import {samplerDefaults, type Sampler, type SamplerHandle} from '../sampler/sampler.js';
 import type {ChildProfile, SubprocessFollower} from './subprocesses.js';
 import type {SourceStore} from '../sampler/source-lines.js';
 import {buildFlame, type FlameFrame} from './flame-data.js';
@@ -94,10 +94,17 @@ export type LiveSnapshot = {
 	readonly behind: boolean;
 	/** --opcodes: the sampler records each leaf frame's instruction (the opcode panel). */
 	readonly opcodes: boolean;
-	/** --blocking: mean µs the target's threads stood still per sample, lately (undefined without --blocking). */
+	/** --blocking, native stacks: mean µs the target's threads stood still per sample, lately (undefined when they are not stopped). */
 	readonly pauseUs: number | undefined;
+	/** Native stacks (`n`): sampled or not, or switching; the last refusal, numbered so the view says it once. */
+	readonly nativeStacks: NativeStacksState;
 	/** Bumped per published snapshot. */
 	readonly sequence: number;
+};
+
+export type NativeStacksState = {
+	readonly state: 'off' | 'on' | 'all' | 'turning on' | 'turning off';
+	readonly error?: {readonly id: number; readonly text: string};
 };
 
 /** A function's opcode mix (--opcodes): its instructions by samples, most first. */
@@ -126,6 +133,10 @@ export type LiveStoreOptions = {
 	readonly opcodes?: boolean;
 	/** --blocking: stop the target's threads for each sample (ptrace, in the sampler's worker). */
 	readonly blocking?: boolean;
+	/** --native-stacks[=all]: start with native stacks on (`n` turns them off and on). */
+	readonly nativeStacks?: NativeStacksMode;
+	/** Why `n` cannot turn native stacks on in this view (run --live of a script that is Node's own child). */
+	readonly nativeStacksUnavailable?: string;
 	/** --subprocesses: show a child the follower already samples, instead of sampling `pid` here. */
 	readonly child?: ChildProfile;
 	/** One of several processes (--subprocesses): exports label each sample with its pid (pprof). */
@@ -135,10 +146,12 @@ export type LiveStoreOptions = {
 };
 
 /** What a live view samples: every thread with its CPU and exception state, so mode and thread switch without re-attaching. */
-export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'gateFd' | 'hz' | 'opcodes' | 'blocking'>): SamplerOptions {
+export function liveSamplerOptions(options: Pick<LiveStoreOptions, 'pid' | 'intervalUs' | 'durationS' | 'waitForRuntimeMs' | 'gateFd' | 'hz' | 'opcodes' | 'blocking' | 'nativeStacks' | 'nativeStacksUnavailable'>): SamplerOptions {
 	return {
 		...samplerDefaults, pid: options.pid, intervalUs: options.intervalUs, durationS: options.durationS ?? 0, allThreads: true, cpuState: true, exceptionState: true,
 		opcodes: options.opcodes ?? false, blocking: options.blocking ?? false,
+		// `n` turns native stacks on and off in the worker, which loads their unwinder for it (~45 ms of CPU, once).
+		...(options.nativeStacks ? {nativeStacks: options.nativeStacks} : {}), nativeStacksToggle: options.nativeStacksUnavailable === undefined,
 		// Batches twice per display tick, so every tick has news (same period → ticks missed by a hair).
 		batchMs: 500 / (options.hz ?? 10), waitForRuntimeMs: options.waitForRuntimeMs ?? 0,
 		...(options.gateFd === undefined ? {} : {gateFd: options.gateFd}),
@@ -152,6 +165,11 @@ export class LiveStore {
 	private readonly options: LiveStoreOptions;
 	private readonly listeners = new Set<Listener>();
 	private readonly sampler: SamplerHandle;
+	/** The sampler this store started (not a follower's child), which `n` can reconfigure. */
+	private ownSampler: Sampler | undefined;
+	private native: NativeStacksState;
+	/** The mode `n` turns native stacks on in: --native-stacks=all keeps the interpreter's frames. */
+	private readonly nativeMode: NativeStacksMode;
 	private timer: NodeJS.Timeout | undefined;
 	private snapshot: LiveSnapshot;
 	private status: LiveStatus = 'attaching';
@@ -188,6 +206,8 @@ export class LiveStore {
 		this.options = options;
 		this.processStartMs = processStartMs(options.pid);
 		this.mode = options.mode ?? 'wall';
+		this.nativeMode = options.nativeStacks ?? 'default';
+		this.native = {state: options.child === undefined && options.nativeStacks ? options.nativeStacks === 'all' ? 'all' : 'on' : 'off'};
 		// A follower's child is already being sampled (its profile and sampler come with it).
 		const {profile, sampler} = options.child ?? this.startSampling(options);
 		this.profile = profile;
@@ -209,7 +229,15 @@ export class LiveStore {
 				this.publish(true);
 			},
 			...(follower ? {onChild: follower.onEvent} : {}),
+			onNativeStacks: (mode, error) => {
+				this.native = {
+					state: mode === undefined ? 'off' : mode === 'all' ? 'all' : 'on',
+					...(error === undefined ? {} : {error: {id: (this.native.error?.id ?? 0) + 1, text: error}}),
+				};
+				this.publish(true);
+			},
 		});
+		this.ownSampler = sampler;
 		follower?.follow(sampler);
 		return {profile, sampler};
 	}
@@ -366,6 +394,29 @@ export class LiveStore {
 		this.publish(true);
 	}
 
+	/**
+	 * `n`: native stacks on ↔ off, from the sampler's next batch (the worker answers, and the
+	 * header follows). Returns what to tell the user, with whether it is a refusal.
+	 */
+	toggleNativeStacks(): {text: string; error: boolean} {
+		const sampler = this.ownSampler;
+		if (!sampler || this.options.nativeStacksUnavailable !== undefined) {
+			return {text: `Native stacks are not available here: ${this.options.nativeStacksUnavailable ?? 'this process is sampled by its parent\'s sampler (--subprocesses)'}`, error: true};
+		}
+
+		if (this.status !== 'sampling' && this.status !== 'attaching') {
+			return {text: 'Native stacks: sampling has ended', error: true};
+		}
+
+		const on = this.native.state === 'off' || this.native.state === 'turning off';
+		sampler.setNativeStacks(on ? this.nativeMode : undefined);
+		this.native = {state: on ? 'turning on' : 'turning off', ...(this.native.error ? {error: this.native.error} : {})};
+		this.publish(true);
+		return on
+			? {text: 'Native stacks on: C/C++/Rust frames between the Python frames; each thread is stopped for every sample (the header shows the pause)', error: false}
+			: {text: 'Native stacks off', error: false};
+	}
+
 	/** `r`: forgets the samples so far. */
 	reset(): void {
 		this.profile.reset();
@@ -518,6 +569,7 @@ export class LiveStore {
 			behind: this.rateWindow.behind,
 			opcodes: profile.meta.opcodes,
 			pauseUs: this.rateWindow.pauseUs,
+			nativeStacks: this.native,
 			sequence: ++this.sequence,
 		};
 	}
@@ -542,7 +594,8 @@ export class LiveStore {
 			at: stats,
 			achievedHz: (attempts / spanUs) * 1e6,
 			behind: attempts + missed > 0 && (missed / (attempts + missed) > 0.05 || late / Math.max(attempts, 1) > 0.5),
-			pauseUs: pauseOver(window.at, stats) ?? window.pauseUs,
+			// Native stacks turned off (without --blocking): the threads no longer stop, and no pause is shown.
+			pauseUs: pauseOver(window.at, stats) ?? (this.options.blocking === true || this.native.state !== 'off' ? window.pauseUs : undefined),
 		};
 	}
 }

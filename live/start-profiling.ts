@@ -4,7 +4,7 @@
 import type {ProfilingMode} from '../common/profile-types.js';
 import {Profile, type ProfileMeta} from '../exporters/model.js';
 import type {SampleBatch, SamplerOptions, TargetInfo} from '../sampler/protocol.js';
-import {Sampler, samplerDefaults, type ChildEvent} from '../sampler/sampler.js';
+import {Sampler, samplerDefaults, type ChildEvent, type SamplerHandlers} from '../sampler/sampler.js';
 import {SourceLines} from '../sampler/source-lines.js';
 
 export type ProfilingOptions = Partial<SamplerOptions> & {
@@ -28,6 +28,8 @@ export type ProfilingHooks = {
 	readonly onBatch?: (batch: SampleBatch) => void;
 	/** --subprocesses (followChildren): the children's news, for a SubprocessFollower. */
 	readonly onChild?: (event: ChildEvent) => void;
+	/** The live view's `n`: the sampler's answer to setNativeStacks(). */
+	readonly onNativeStacks?: SamplerHandlers['onNativeStacks'];
 };
 
 export type Profiling = {
@@ -86,6 +88,7 @@ export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks 
 			hooks.onBatch?.(batch);
 		},
 		...(hooks.onChild ? {onChild: hooks.onChild} : {}),
+		...(hooks.onNativeStacks ? {onNativeStacks: hooks.onNativeStacks} : {}),
 	});
 	return {profile, sampler, options};
 }

@@ -23,7 +23,12 @@ export type SamplerOptions = {
 	/** Stop the target's threads (ptrace) around each sample. */
 	readonly blocking?: boolean;
 	/** Unwind each thread's native stack too (stops the threads, as blocking): 'all' keeps the interpreter's own frames. */
-	readonly nativeStacks?: 'default' | 'all';
+	readonly nativeStacks?: NativeStacksMode;
+	/**
+	 * The live view's `n`: --native-stacks may be turned on and off while sampling (the
+	 * `native-stacks` control message), so its unwinder is loaded with the worker.
+	 */
+	readonly nativeStacksToggle?: boolean;
 	/** Wait this long for a just-started process to become a readable Python (run mode). */
 	readonly waitForRuntimeMs: number;
 	/**
@@ -38,6 +43,9 @@ export type SamplerOptions = {
 	 */
 	readonly followChildren?: boolean;
 };
+
+/** --native-stacks: the interpreter's own frames hidden (default) or kept (all). */
+export type NativeStacksMode = 'default' | 'all';
 
 export type ThreadDef = {readonly tid: number; readonly name: string};
 
@@ -105,10 +113,15 @@ export type WorkerMessage =
 	| {readonly type: 'done'; readonly reason: 'duration' | 'stopped' | 'exited'}
 	/** The target exec'd another program, read from now on; `atUs` since sampling started. */
 	| {readonly type: 'exec'; readonly atUs: number; readonly target: TargetInfo}
+	/** The answer to a `native-stacks` control message: the mode now sampled (absent: off), or why it stayed as it was. */
+	| {readonly type: 'native-stacks'; readonly mode?: NativeStacksMode; readonly error?: string}
 	| {readonly type: 'error'; readonly message: string; readonly userError: boolean; readonly exitCode: number};
 
 /** What the main thread may ask a running worker (read between batches). */
-export type ControlMessage = {readonly type: 'stop-child'; readonly pid: number};
+export type ControlMessage =
+	| {readonly type: 'stop-child'; readonly pid: number}
+	/** Native stacks on (a mode) or off (no mode) from the next tick (SamplerOptions.nativeStacksToggle). */
+	| {readonly type: 'native-stacks'; readonly mode?: NativeStacksMode};
 
 /** Control words shared with the worker through a SharedArrayBuffer. */
 export const Control = {

@@ -1,6 +1,6 @@
 // Starts the sampling worker and relays what it says. The main thread's only sampler API.
 import {Worker} from 'node:worker_threads';
-import {Control, type ChildMessage, type ControlMessage, type SampleBatch, type SamplerOptions, type TargetInfo, type WorkerMessage} from './protocol.js';
+import {Control, type ChildMessage, type ControlMessage, type NativeStacksMode, type SampleBatch, type SamplerOptions, type TargetInfo, type WorkerMessage} from './protocol.js';
 
 /**
  * The worker's young generation, in MB. V8 grows it to 16 MB semi-spaces under the sampler's
@@ -41,6 +41,8 @@ export type SamplerHandlers = {
 	/** The target exec'd another program, which is sampled from now on (`atUs` since sampling started). */
 	readonly onExec?: (atUs: number, target: TargetInfo) => void;
 	readonly onChild?: (event: ChildEvent) => void;
+	/** The answer to setNativeStacks(): the mode sampled now (undefined: off), or why it did not change. */
+	readonly onNativeStacks?: (mode: NativeStacksMode | undefined, error: string | undefined) => void;
 };
 
 export class Sampler {
@@ -93,6 +95,11 @@ export class Sampler {
 						break;
 					}
 
+					case 'native-stacks': {
+						handlers.onNativeStacks?.(message.mode, message.error);
+						break;
+					}
+
 					case 'done': {
 						settle({kind: 'done', reason: message.reason});
 						break;
@@ -116,6 +123,14 @@ export class Sampler {
 	/** --subprocesses: ends the sampling of one child (read by the worker at its next batch). */
 	stopChild(pid: number): void {
 		this.worker.postMessage({type: 'stop-child', pid} satisfies ControlMessage);
+	}
+
+	/**
+	 * The live view's `n`: native stacks on (a mode) or off, from the worker's next batch; its
+	 * answer comes to onNativeStacks. The worker must have been started with nativeStacksToggle.
+	 */
+	setNativeStacks(mode: NativeStacksMode | undefined): void {
+		this.worker.postMessage({type: 'native-stacks', ...(mode ? {mode} : {})} satisfies ControlMessage);
 	}
 
 	/** Asks the worker to stop; it sends what it has and then ends. Safe to call twice. */

@@ -31,7 +31,7 @@ export async function loadOptionalParts(options: SamplerOptions): Promise<void> 
 		parts.AsyncStacks = (await import('./asyncio.js')).AsyncStacks;
 	}
 
-	if (options.nativeStacks && !parts.NativeStacks) {
+	if ((options.nativeStacks || options.nativeStacksToggle) && !parts.NativeStacks) {
 		parts.NativeStacks = (await import('./native/native-stacks.js')).NativeStacks;
 	}
 }
@@ -44,6 +44,14 @@ function part<K extends keyof typeof parts>(name: K): NonNullable<(typeof parts)
 	}
 
 	return loaded;
+}
+
+/**
+ * What the Python walk is asked for: every thread for --async-aware (task chains may run in
+ * any); the eval-call markers of --native for --native-stacks (its merge anchors).
+ */
+function unwindOptionsFor(options: SamplerOptions): SamplerOptions {
+	return {...options, allThreads: options.allThreads || options.asyncAware === true, native: options.native || options.nativeStacks !== undefined};
 }
 
 /** How a tick went for one target: read, failed (a torn read, counted), the process is gone, or it exec'd. */
@@ -67,17 +75,21 @@ export class TargetSession {
 	errors = 0;
 	lastError: string | undefined;
 	private readonly batches: BatchBuilder;
-	/** --blocking: the target's threads stand still while they are read. */
-	private readonly freezer: ThreadFreezer | undefined;
+	/** --blocking, --native-stacks: the target's threads stand still while they are read. */
+	private freezer: ThreadFreezer | undefined;
 	private asyncStacks: AsyncStacks | undefined;
 	/** --native-stacks: each thread's native frames merged in while its threads stand still. */
 	private nativeStacks: NativeStacks | undefined;
 	/** Whether the process under the PID is still the one attached to, and the program it ran then. */
 	private readonly identity: TargetIdentity;
-	private readonly options: SamplerOptions;
+	private options: SamplerOptions;
 	private readonly frames: FrameTable;
 	private readonly needStates: boolean;
 	private consecutiveErrors = 0;
+	/** Native stacks were turned on while sampling (the live view's `n`), not asked for at the start. */
+	private nativeToggledOn = false;
+	/** Why native stacks, turned on while sampling, were turned off again (the threads could not be stopped): for the worker to say. */
+	nativeRefusal: string | undefined;
 
 	/**
 	 * Opens `options.pid`; a process just started may not have exec'd Python or built its
@@ -95,11 +107,7 @@ export class TargetSession {
 		for (;;) {
 			try {
 				const target = openTarget(options.pid);
-				// Task chains may run in any thread: --async-aware reads them all. --native-stacks
-				// merges at the walk's eval-call markers (those of --native).
-				const unwinder = new Unwinder(target, frames, {
-					...options, allThreads: options.allThreads || options.asyncAware === true, native: options.native || options.nativeStacks !== undefined,
-				});
+				const unwinder = new Unwinder(target, frames, unwindOptionsFor(options));
 				if (unwinder.ready || performance.now() >= deadline) {
 					return {target, unwinder};
 				}
@@ -147,7 +155,7 @@ export class TargetSession {
 		this.nativeStacks = options.nativeStacks ? new (part('NativeStacks'))(target, this.frames, options.nativeStacks) : undefined;
 		unwinder.recordAddresses ||= this.nativeStacks !== undefined;
 		this.asyncStacks = options.asyncAware ? new (part('AsyncStacks'))(unwinder.remote, unwinder, options.asyncMode ?? 'running') : undefined;
-		unwinder.runningBeforePause = this.freezer?.runningBefore;
+		unwinder.runningBeforePause = this.stopsThreads() ? this.freezer?.runningBefore : undefined;
 		this.batches.threadNames = new ThreadNames(unwinder.remote);
 	}
 
@@ -163,6 +171,37 @@ export class TargetSession {
 	pidReused(): boolean {
 		const stat = readStat(this.target.pid);
 		return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && this.identity.check() === 'gone';
+	}
+
+	/**
+	 * The live view's `n`: native stacks on (a mode) or off from the next tick. The walk is built
+	 * again (its eval-call markers follow the flag); frames and stacks sampled so far keep their
+	 * ids, and the freezer keeps counting the pauses. Off again, the threads stand still only
+	 * with --blocking. Returns why it could not be done, or undefined.
+	 */
+	setNativeStacks(mode: SamplerOptions['nativeStacks']): string | undefined {
+		if (mode === this.options.nativeStacks) {
+			return undefined;
+		}
+
+		if (mode && !parts.NativeStacks) {
+			return 'the native unwinder was not loaded (nativeStacksToggle)';
+		}
+
+		const {nativeStacks: _nativeStacks, ...others} = this.options;
+		const options: SamplerOptions = mode ? {...others, nativeStacks: mode} : others;
+		const unwinder = new Unwinder(this.target, this.frames, unwindOptionsFor(options));
+		this.unwinder.close();
+		this.unwinder = unwinder;
+		this.options = options;
+		this.freezer ??= mode ? new ThreadFreezer(this.target.pid) : undefined;
+		if (!this.stopsThreads()) {
+			this.freezer?.releaseAll(); // Stragglers of the last pause: none stays ours.
+		}
+
+		this.nativeToggledOn = mode !== undefined;
+		this.attachReaders();
+		return undefined;
 	}
 
 	/** Lets every thread of the target go (before tachyon-top suspends itself): none stays in a ptrace stop. */
@@ -260,13 +299,31 @@ export class TargetSession {
 		this.identity.close();
 	}
 
+	/** --blocking or --native-stacks (now: the live view turns the latter on and off). */
+	private stopsThreads(): boolean {
+		return this.options.blocking === true || this.options.nativeStacks !== undefined;
+	}
+
 	/** One read of every sampled thread; with --blocking, the threads stand still for it, and run on whatever happens (the finally). */
 	private read(nowMs: number): number {
-		if (!this.freezer) {
+		if (!this.freezer || !this.stopsThreads()) {
 			return this.unwinder.sample(nowMs);
 		}
 
-		this.freezer.pause(this.needStates);
+		try {
+			this.freezer.pause(this.needStates);
+		} catch (error) {
+			// Turned on from the live view where the threads may not be stopped (another tracer,
+			// ptrace_scope): native stacks go off again and sampling goes on, saying why.
+			if (!this.nativeToggledOn || !(error instanceof UserError)) {
+				throw error;
+			}
+
+			this.setNativeStacks(undefined);
+			this.nativeRefusal = error.message;
+			return this.unwinder.sample(nowMs);
+		}
+
 		try {
 			const count = this.unwinder.sample(nowMs);
 			this.nativeStacks?.rewrite(this.unwinder.samples, count);

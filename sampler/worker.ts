@@ -99,7 +99,11 @@ function run(): void {
 		const {batch, transfer} = session.takeBatch(now, workerStats());
 		post(batch, transfer);
 		children?.sendBatches(now);
-		readControlMessages(children, now);
+		readControlMessages(session, children, now);
+		if (session.nativeRefusal !== undefined) {
+			post({type: 'native-stacks', error: session.nativeRefusal});
+			session.nativeRefusal = undefined;
+		}
 	};
 
 	let lastBatch = session.startUs;
@@ -202,13 +206,27 @@ function run(): void {
 }
 
 /** What the main thread asked since the last batch (it cannot reach this thread's event loop: it never runs). */
-function readControlMessages(children: FollowedChildren | undefined, nowUs: number): void {
+function readControlMessages(session: TargetSession, children: FollowedChildren | undefined, nowUs: number): void {
 	for (let received = receiveMessageOnPort(parentPort!); received; received = receiveMessageOnPort(parentPort!)) {
 		const message = received.message as ControlMessage;
 		if (message.type === 'stop-child') {
 			children?.stop(message.pid, nowUs);
+		} else {
+			post(switchNativeStacks(session, message.mode));
 		}
 	}
+}
+
+/** The live view's `n`: native stacks on or off from the next tick, and the answer that says which. */
+function switchNativeStacks(session: TargetSession, mode: SamplerOptions['nativeStacks']): WorkerMessage {
+	let error: string | undefined;
+	try {
+		error = session.setNativeStacks(mode);
+	} catch (thrown) {
+		error = thrown instanceof Error ? thrown.message : String(thrown);
+	}
+
+	return error === undefined ? {type: 'native-stacks', ...(mode ? {mode} : {})} : {type: 'native-stacks', error};
 }
 
 try {

@@ -76,8 +76,7 @@ export function checkContract(command: CommandName, parsed: ParsedArgs): void {
 		}
 
 		// Sampled with every thread and state, shown as chosen on screen; these would change nothing there.
-		// --native-stacks: the live view's toggle is still to come (issue 13).
-		const unsupported = names(parsed, ['native', 'no-gc', 'async-aware', 'realtime-stats', 'native-stacks']);
+		const unsupported = names(parsed, ['native', 'no-gc', 'async-aware', 'realtime-stats']);
 		if (unsupported.length > 0) {
 			throw usageError(`${unsupported.join(', ')} ${unsupported.length > 1 ? 'are' : 'is'} not available in the live view; use it with a report format instead`);
 		}

@@ -107,7 +107,7 @@ async function dump(flags: Flags): Promise<number> {
 async function live(command: 'run' | 'attach', flags: Flags, target: string[]): Promise<number> {
 	const common = {
 		intervalUs: flags.intervalUs(), durationS: flags.durationS(), opcodes: flags.on('opcodes'), subprocesses: flags.on('subprocesses'), blocking: flags.on('blocking'),
-		...(flags.text('mode') === undefined ? {} : {mode: flags.text('mode') as ProfilingMode}),
+		...nativeStacksOf(flags), ...(flags.text('mode') === undefined ? {} : {mode: flags.text('mode') as ProfilingMode}),
 	};
 	if (command === 'attach') {
 		return runLive({pid: pidFrom(flags.parsed.positionals, 'attach'), ...common});

@@ -3,6 +3,7 @@
 // in the sample. The walk must have been asked for its eval-call markers (`native`) and, on
 // 3.12+, for the frames' addresses (to find each call's shim frame).
 import type {FrameTable} from '../frame-table.js';
+import type {NativeStacksMode} from '../protocol.js';
 import type {Target} from '../target.js';
 import type {ThreadSample} from '../unwind-types.js';
 import {AddressSpace} from './address-space.js';
@@ -11,7 +12,7 @@ import {NativeFrames, type NativeFrameInfo} from './native-frames.js';
 import {archFor} from './registers.js';
 import {maxNativeFrames, StackUnwinder} from './stack-unwinder.js';
 
-export type NativeStacksMode = 'default' | 'all';
+export type {NativeStacksMode} from '../protocol.js';
 
 /** How many eval calls deep the 3.11 _PyCFrame chain is followed. */
 const maxCframes = 1024;

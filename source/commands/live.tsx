@@ -7,6 +7,7 @@ import {installFastOutput} from '../../components/fast-output.js';
 import {mouseOff, mouseOn} from '../../components/use-keys.js';
 import {UserError} from '../../common/errors.js';
 import type {ProfilingMode} from '../../common/profile-types.js';
+import type {NativeStacksMode} from '../../sampler/protocol.js';
 import {descendants} from '../../sampler/proc.js';
 import {openTarget} from '../../sampler/target.js';
 import {LiveProcesses, liveFollower} from '../../live/live-processes.js';
@@ -29,6 +30,8 @@ export type LiveOptions = {
 	readonly subprocesses?: boolean;
 	/** --blocking: stop the target's threads for each sample. */
 	readonly blocking?: boolean;
+	/** --native-stacks[=all]: start with native stacks on (`n` turns them off and on). */
+	readonly nativeStacks?: NativeStacksMode;
 	/** --mode: the mode the view starts in (m changes it). */
 	readonly mode?: ProfilingMode;
 };
@@ -42,13 +45,21 @@ export async function runLive(options: LiveOptions): Promise<number> {
 	}
 
 	const sampling = {intervalUs: options.intervalUs, opcodes: options.opcodes, blocking: options.blocking, ...(options.mode === undefined ? {} : {mode: options.mode})};
+	const stopsThreads = options.blocking === true || options.nativeStacks !== undefined;
+	// Native stacks at the start, and where `n` cannot turn them on: a script run as Node's own
+	// child must not be stopped by ptrace (see startScriptBlocking), so run --live starts it for
+	// that only when asked (--native-stacks or --blocking).
+	const native = {
+		...(options.nativeStacks ? {nativeStacks: options.nativeStacks} : {}),
+		...(options.script && !stopsThreads ? {nativeStacksUnavailable: 'run --live starts the script for it only with --native-stacks (or --blocking)'} : {}),
+	};
 	let stopScript: (() => void) | undefined;
 	let initial: LiveStore | undefined;
 	let follower: SubprocessFollower | undefined;
 	if (options.script) {
 		// Its output would scribble over the view, so it goes nowhere (as Tachyon's). With
 		// --blocking it must not be Node's own child (see startScriptBlocking).
-		const script = options.blocking ? await startScriptBlocking(options.script, true) : startScript(options.script, true);
+		const script = stopsThreads ? await startScriptBlocking(options.script, true) : startScript(options.script, true);
 		stopScript = () => {
 			// The whole tree it started goes too: a multiprocessing forkserver and pool workers
 			// would otherwise live on under init.
@@ -65,11 +76,11 @@ export async function runLive(options: LiveOptions): Promise<number> {
 
 		// --subprocesses: the script's sampler follows its children from the script's first line.
 		follower = options.subprocesses ? liveFollower(script.pid, sampling) : undefined;
-		initial = new LiveStore({pid: script.pid, ...sampling, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true, gateFd: script.gateFd, ...(follower ? {follower} : {})}).start();
+		initial = new LiveStore({pid: script.pid, ...sampling, ...native, durationS: options.durationS, waitForRuntimeMs: 5000, subprocesses: options.subprocesses === true, gateFd: script.gateFd, ...(follower ? {follower} : {})}).start();
 	} else if (options.pid !== undefined) {
 		openTarget(options.pid); // A process we cannot read fails here, as one line, before the screen changes.
 		follower = options.subprocesses ? liveFollower(options.pid, sampling) : undefined;
-		initial = new LiveStore({pid: options.pid, ...sampling, durationS: options.durationS, subprocesses: options.subprocesses === true, ...(follower ? {follower} : {})}).start();
+		initial = new LiveStore({pid: options.pid, ...sampling, ...native, durationS: options.durationS, subprocesses: options.subprocesses === true, ...(follower ? {follower} : {})}).start();
 	}
 
 	const processes = initial && follower ? new LiveProcesses(initial, follower, sampling) : undefined;

@@ -29,7 +29,7 @@ function snapshot(overrides: Partial<LiveSnapshot> = {}): LiveSnapshot {
 		window: {on: false, lengthS: 10, spanS: 10, available: true}, trends: {rate: [900, 950, 1000], cpu: [50, 60, 70], gil: [20, 30, 40]},
 		unsavedS: 75, filter: '', paused: false, rows: [], functionCount: 12, rowsById: new Map(), totalSamples: 75_000,
 		intervalUs: 1000, requestedHz: 1000, achievedHz: 812, errorPercent: 0.1, gilPercent: 35, cpuPercent: 64, gcPercent: 0.4,
-		behind: true, opcodes: false, pauseUs: undefined, sequence: 1,
+		behind: true, opcodes: false, pauseUs: undefined, nativeStacks: {state: 'off'}, sequence: 1,
 		...overrides,
 	};
 }
