@@ -1,7 +1,8 @@
-// A minimal ELF64 reader: just enough to find where CPython's runtime lives in a mapped
+// A minimal ELF64 reader (its headers read by elf-headers.ts, shared with the native unwinder): just enough to find where CPython's runtime lives in a mapped
 // file (the `.PyRuntime` section or the `_PyRuntime` symbol), the `Py_Version` word and
 // the address of `PyCode_Type`, which tells a real code object from a torn read.
 import fs from 'node:fs';
+import {cStringAt, readElfHeaders, SectionType, type ElfBytes} from './elf-headers.js';
 
 export type ElfInfo = {
 	/** Lowest p_vaddr of the PT_LOAD segments, aligned down: subtract from addresses to get the load bias. */
@@ -51,7 +52,7 @@ export function readElf(path: string): ElfInfo | undefined {
  * interpreter of 9-23 MB (reading all of libpython3.11 whole cost a sampler 17 ms of its
  * start-up, and as much again in garbage collection).
  */
-class PagedFile {
+class PagedFile implements ElfBytes {
 	readonly length: number;
 	private readonly fd: number;
 	private readonly pages = new Map<number, Buffer>();
@@ -59,10 +60,6 @@ class PagedFile {
 	constructor(fd: number) {
 		this.fd = fd;
 		this.length = fs.fstatSync(fd).size;
-	}
-
-	byte(offset: number): number {
-		return this.bytes(offset, 1)[0]!;
 	}
 
 	readUInt16LE(offset: number): number {
@@ -184,81 +181,45 @@ function readRange(path: string, start: number, length: number): Buffer | undefi
 }
 
 function parseElfFile(data: PagedFile): (Omit<ElfInfo, 'readAt'> & {fileOffset(vaddr: bigint, length: number): number | undefined}) | undefined {
-
-	if (data.length < 64 || data.readUInt32BE(0) !== 0x7F_45_4C_46 || data.byte(4) !== 2 || data.byte(5) !== 1) {
+	const headers = readElfHeaders(data);
+	if (!headers) {
 		return undefined; // Not a little-endian ELF64 file.
 	}
 
-	const phoff = Number(data.readBigUInt64LE(32));
-	const shoff = Number(data.readBigUInt64LE(40));
-	const phentsize = data.readUInt16LE(54);
-	const phnum = data.readUInt16LE(56);
-	const shentsize = data.readUInt16LE(58);
-	const shnum = data.readUInt16LE(60);
-	const shstrndx = data.readUInt16LE(62);
-
 	let loadVaddr: bigint | undefined;
-	const loads: Array<{vaddr: bigint; offset: bigint; filesz: bigint}> = [];
-	for (let i = 0; i < phnum; i++) {
-		const base = phoff + (i * phentsize);
-		if (data.readUInt32LE(base) !== 1) {
-			continue; // Not PT_LOAD.
-		}
-
-		const offset = data.readBigUInt64LE(base + 8);
-		const vaddr = data.readBigUInt64LE(base + 16);
-		const filesz = data.readBigUInt64LE(base + 32);
-		const align = data.readBigUInt64LE(base + 48);
-		loads.push({vaddr, offset, filesz});
-		const aligned = align > 0n ? vaddr - (vaddr % align) : vaddr;
+	const loads = headers.loads.map(load => ({vaddr: BigInt(load.vaddr), offset: BigInt(load.offset), filesz: BigInt(load.filesz)}));
+	for (const load of headers.loads) {
+		const aligned = BigInt(load.align > 0 ? load.vaddr - (load.vaddr % load.align) : load.vaddr);
 		if (loadVaddr === undefined || aligned < loadVaddr) {
 			loadVaddr = aligned;
 		}
 	}
 
 	const sections = new Map<string, {addr: bigint; offset: bigint; size: bigint}>();
-	const symbols = new Map<string, bigint>();
-	const sectionHeader = (index: number) => shoff + (index * shentsize);
-	if (shoff > 0 && shnum > 0 && sectionHeader(shnum) <= data.length) {
-		const strtabOffset = Number(data.readBigUInt64LE(sectionHeader(shstrndx) + 24));
-		const nameAt = (table: number, offset: number) => {
-			const end = data.indexOf(0, table + offset);
-			return data.toString('latin1', table + offset, end < 0 ? data.length : end);
-		};
+	for (const section of headers.sections) {
+		sections.set(section.name, {addr: BigInt(section.addr), offset: BigInt(section.offset), size: BigInt(section.size)});
+	}
 
-		const symbolTables: number[] = [];
-		for (let i = 0; i < shnum; i++) {
-			const header = sectionHeader(i);
-			const type = data.readUInt32LE(header + 4);
-			sections.set(nameAt(strtabOffset, data.readUInt32LE(header)), {
-				addr: data.readBigUInt64LE(header + 16),
-				offset: data.readBigUInt64LE(header + 24),
-				size: data.readBigUInt64LE(header + 32),
-			});
-			if (type === 2 || type === 11) { // SHT_SYMTAB, SHT_DYNSYM
-				symbolTables.push(i);
-			}
+	const symbols = new Map<string, bigint>();
+	for (const header of headers.sections) {
+		const names = headers.sections[header.link];
+		if ((header.type !== SectionType.symtab && header.type !== SectionType.dynsym) || !names) {
+			continue;
 		}
 
-		for (const index of symbolTables) {
-			const header = sectionHeader(index);
-			const entsize = Number(data.readBigUInt64LE(header + 56)) || 24;
-			const link = data.readUInt32LE(header + 40);
-			// Each table and its names are read whole, once: most of what the parse reads.
-			const table = data.range(Number(data.readBigUInt64LE(header + 24)), Number(data.readBigUInt64LE(header + 32)));
-			const names = data.range(Number(data.readBigUInt64LE(sectionHeader(link) + 24)), Number(data.readBigUInt64LE(sectionHeader(link) + 32)));
-			for (let entry = 0; entry + entsize <= table.length; entry += entsize) {
-				const value = table.readBigUInt64LE(entry + 8);
-				if (value === 0n) {
-					continue;
-				}
+		// Each table and its names are read whole, once: most of what the parse reads.
+		const table = data.range(header.offset, header.size);
+		const strings = data.range(names.offset, names.size);
+		const entsize = header.entsize || 24;
+		for (let entry = 0; entry + entsize <= table.length; entry += entsize) {
+			const value = table.readBigUInt64LE(entry + 8);
+			if (value === 0n) {
+				continue;
+			}
 
-				const start = table.readUInt32LE(entry);
-				const end = names.indexOf(0, start);
-				const name = names.toString('latin1', start, end < 0 ? names.length : end);
-				if (wantedSymbols.has(name) && !symbols.has(name)) {
-					symbols.set(name, value);
-				}
+			const name = cStringAt(strings, table.readUInt32LE(entry));
+			if (wantedSymbols.has(name) && !symbols.has(name)) {
+				symbols.set(name, value);
 			}
 		}
 	}

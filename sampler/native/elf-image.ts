@@ -2,33 +2,12 @@
 // (to turn a runtime address into a file address), the sections that hold call-frame
 // information (.eh_frame, .eh_frame_hdr, .debug_frame), the symbol tables, the build id and
 // the .gnu_debuglink name. Parses headers only; tables are read lazily by their users.
-// Works on file bytes or on bytes copied out of a process (the vDSO has no file).
+// Works on file bytes or on bytes copied out of a process (the vDSO has no file). The headers
+// are read by the one ELF header reader (../elf-headers.ts), which the runtime finder shares.
+import {readElfHeaders, SectionType, type ElfSection, type ElfSegment} from '../elf-headers.js';
 
-export type ElfSection = {
-	readonly name: string;
-	readonly type: number;
-	/** Virtual address where the section is loaded (0 when it is not loaded). */
-	readonly addr: number;
-	readonly offset: number;
-	readonly size: number;
-	readonly link: number;
-	readonly entsize: number;
-};
-
-export type ElfSegment = {
-	readonly vaddr: number;
-	readonly offset: number;
-	readonly filesz: number;
-	readonly memsz: number;
-	readonly executable: boolean;
-};
-
-export const SectionType = {
-	nobits: 8,
-	symtab: 2,
-	dynsym: 11,
-	note: 7,
-} as const;
+export type {ElfSection, ElfSegment} from '../elf-headers.js';
+export {SectionType} from '../elf-headers.js';
 
 export class ElfImage {
 	readonly data: Buffer;
@@ -39,7 +18,7 @@ export class ElfImage {
 	/** Lowest PT_LOAD p_vaddr, page aligned: a mapping at offset 0 sits at loadBase + bias. */
 	readonly loadBase: number;
 
-	private constructor(data: Buffer, sections: ElfSection[], loads: ElfSegment[], fileType: number) {
+	private constructor(data: Buffer, sections: readonly ElfSection[], loads: readonly ElfSegment[], fileType: number) {
 		this.data = data;
 		this.sections = sections;
 		this.loads = loads;
@@ -54,55 +33,8 @@ export class ElfImage {
 
 	/** Parses an ELF64 LE image, or returns undefined for anything else (or a truncated header). */
 	static parse(data: Buffer): ElfImage | undefined {
-		if (data.length < 64 || data.readUInt32BE(0) !== 0x7F_45_4C_46 || data[4] !== 2 || data[5] !== 1) {
-			return undefined;
-		}
-
-		const fileType = data.readUInt16LE(16);
-		const phoff = Number(data.readBigUInt64LE(32));
-		const shoff = Number(data.readBigUInt64LE(40));
-		const phentsize = data.readUInt16LE(54);
-		const phnum = data.readUInt16LE(56);
-		const shentsize = data.readUInt16LE(58);
-		const shnum = data.readUInt16LE(60);
-		const shstrndx = data.readUInt16LE(62);
-		const loads: ElfSegment[] = [];
-		if (phoff > 0 && phoff + (phnum * phentsize) <= data.length) {
-			for (let index = 0; index < phnum; index++) {
-				const at = phoff + (index * phentsize);
-				if (data.readUInt32LE(at) !== 1) {
-					continue; // Not PT_LOAD.
-				}
-
-				loads.push({
-					executable: (data.readUInt32LE(at + 4) & 1) !== 0,
-					offset: Number(data.readBigUInt64LE(at + 8)),
-					vaddr: Number(data.readBigUInt64LE(at + 16)),
-					filesz: Number(data.readBigUInt64LE(at + 32)),
-					memsz: Number(data.readBigUInt64LE(at + 40)),
-				});
-			}
-		}
-
-		const sections: ElfSection[] = [];
-		if (shoff > 0 && shnum > 0 && shoff + (shnum * shentsize) <= data.length && shstrndx < shnum) {
-			const header = (index: number) => shoff + (index * shentsize);
-			const names = Number(data.readBigUInt64LE(header(shstrndx) + 24));
-			for (let index = 0; index < shnum; index++) {
-				const at = header(index);
-				sections.push({
-					name: cString(data, names + data.readUInt32LE(at)),
-					type: data.readUInt32LE(at + 4),
-					addr: Number(data.readBigUInt64LE(at + 16)),
-					offset: Number(data.readBigUInt64LE(at + 24)),
-					size: Number(data.readBigUInt64LE(at + 32)),
-					link: data.readUInt32LE(at + 40),
-					entsize: Number(data.readBigUInt64LE(at + 56)),
-				});
-			}
-		}
-
-		return new ElfImage(data, sections, loads, fileType);
+		const headers = readElfHeaders(data);
+		return headers && new ElfImage(data, headers.sections, headers.loads, headers.fileType);
 	}
 
 	section(name: string): ElfSection | undefined {
@@ -143,7 +75,7 @@ export class ElfImage {
 
 	/** DT_SONAME from the dynamic section: the name the library is linked by (libz.so.1). */
 	get soname(): string | undefined {
-		const dynamic = this.sections.find(section => section.type === 6); // SHT_DYNAMIC
+		const dynamic = this.sections.find(section => section.type === SectionType.dynamic);
 		const entries = this.sectionData(dynamic);
 		const strings = dynamic ? this.sectionData(this.sections[dynamic.link]) : undefined;
 		if (!entries || !strings) {
