@@ -9,3 +9,6 @@ export class UserError extends Error {
 		this.name = 'UserError';
 	}
 }
+
+/** The process runs no CPython (a shell, a launcher): --subprocesses may still read its Python descendants. */
+export class NotPythonError extends UserError {}

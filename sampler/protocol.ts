@@ -96,6 +96,8 @@ export type TargetInfo = {
 	readonly command: string[];
 	/** Wall-clock time sampling started, ms since the epoch. */
 	readonly startedAt: number;
+	/** --subprocesses below a process that is not Python (a shell, a launcher): only its descendants are read. */
+	readonly notPython?: true;
 };
 
 /** --subprocesses: what the worker says about the target's children (their batches carry `pid`). */

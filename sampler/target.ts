@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {readMappedElf} from './mapped-file.js';
 import {permissionError} from './permission-advice.js';
-import {UserError} from '../common/errors.js';
+import {NotPythonError, UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
 import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
@@ -109,7 +109,7 @@ export function openTarget(pid: number): Target {
 
 	if (!found) {
 		const exe = safeReadlink(`/proc/${pid}/exe`) ?? command[0] ?? '?';
-		throw new UserError(`Process ${pid} (${path.basename(exe)}) is not a Python process: no CPython runtime is mapped in it`);
+		throw new NotPythonError(`Process ${pid} (${path.basename(exe)}) is not a Python process: no CPython runtime is mapped in it`);
 	}
 
 	const memory = new RemoteMemory(pid, 4096);

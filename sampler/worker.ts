@@ -8,10 +8,10 @@
 // capture, an exec is followed) and for new children, when to send. No batch leaves before
 // that look: what it holds was the target's.
 import {parentPort, receiveMessageOnPort, workerData} from 'node:worker_threads';
-import {UserError} from '../common/errors.js';
+import {NotPythonError, UserError} from '../common/errors.js';
 import {libc} from './libc.js';
 import {nowUs, Pacer} from './pacer.js';
-import {readRunQueueWaitUs, readStat} from './proc.js';
+import {descendants, readCmdline, readRunQueueWaitUs, readStat} from './proc.js';
 import {FollowedChildren} from './followed-children.js';
 import {Control, type ControlMessage, type SamplerOptions, type WorkerMessage} from './protocol.js';
 import {closeGate, waitForGate, waitPastGate} from './start-gate.js';
@@ -33,12 +33,12 @@ const stopRequested = () => Atomics.load(controlWords, Control.stop) === 1;
  * ticks none is seized; a straggler still ours is detached now), the main thread is told, and
  * the worker waits until it is continued (or stopped). The pacer counts the time away as missed.
  */
-function holdWhileSuspended(session: TargetSession): void {
+function holdWhileSuspended(session: TargetSession | undefined): void {
 	if (Atomics.load(controlWords, Control.suspend) !== 1) {
 		return;
 	}
 
-	session.releaseThreads();
+	session?.releaseThreads();
 	Atomics.store(controlWords, Control.suspended, 1);
 	Atomics.notify(controlWords, Control.suspended);
 	while (Atomics.load(controlWords, Control.suspend) === 1 && !stopRequested()) {
@@ -72,7 +72,19 @@ function releaseGate(go: boolean): void {
 }
 
 function run(): void {
-	const session = TargetSession.open(options, stopRequested);
+	let session: TargetSession;
+	try {
+		session = TargetSession.open(options, stopRequested);
+	} catch (error) {
+		// attach --subprocesses of a shell or launcher whose children are Python: those are read.
+		if (error instanceof NotPythonError && options.followChildren === true && options.gateFd === undefined && descendants(options.pid).length > 0) {
+			runBelow();
+			return;
+		}
+
+		throw error;
+	}
+
 	const {target} = session;
 	if (!gateShut) {
 		// Read the script until it waits at its gate, let it go, and start the clock once it is past it.
@@ -203,6 +215,69 @@ function run(): void {
 	children?.close(end);
 	session.close();
 	post({type: 'done', reason: reason!});
+}
+
+/**
+ * --subprocesses below a process that is not Python (a shell, a launcher, as py-spy allows):
+ * the same loop without a target of its own, reading its Python descendants until it ends.
+ */
+function runBelow(): void {
+	const workerTid = libc().gettid();
+	libc().prctl(prSetTimerslack, 1, 0, 0, 0);
+	post({type: 'attached', target: {pid: options.pid, version: '', binary: '', command: readCmdline(options.pid), startedAt: Date.now(), notPython: true}});
+	const startUs = nowUs();
+	const pacer = new Pacer(options.intervalUs, startUs);
+	const durationUs = options.durationS * 1e6;
+	const waitAtStart = readRunQueueWaitUs(process.pid, workerTid);
+	const children = new FollowedChildren(options, post, (): WorkerStats => {
+		const cpuWaitUs = cpuWaitSince(workerTid, waitAtStart);
+		return {missed: pacer.missed, late: pacer.late, cpuUs: workerCpuUs(workerTid), ...(cpuWaitUs === undefined ? {} : {cpuWaitUs})};
+	});
+	let lastBatch = startUs;
+	let lastLivenessCheck = startUs;
+	let reason: EndReason;
+	for (;;) {
+		holdWhileSuspended(undefined);
+		if (stopRequested()) {
+			reason = 'stopped';
+			break;
+		}
+
+		if (durationUs > 0 && pacer.clock - startUs >= durationUs) {
+			reason = 'duration';
+			break;
+		}
+
+		const now = pacer.nextTick();
+		if (now === undefined) {
+			continue;
+		}
+
+		children.tick(now);
+		const after = pacer.readClock();
+		if (after - lastLivenessCheck > livenessCheckUs) {
+			lastLivenessCheck = after;
+			const state = readStat(options.pid)?.state;
+			if (state === undefined || state === 'Z' || state === 'X') {
+				reason = 'exited';
+				break;
+			}
+		}
+
+		children.look(after);
+		pacer.readClock();
+		if (after - lastBatch >= options.batchMs * 1000) {
+			children.sendBatches(after);
+			readControlMessages(children, after);
+			lastBatch = after;
+			pacer.readClock();
+		}
+	}
+
+	const end = nowUs();
+	children.sendBatches(end);
+	children.close(end);
+	post({type: 'done', reason});
 }
 
 /** What the main thread asked since the last batch (it cannot reach this thread's event loop: it never runs). */

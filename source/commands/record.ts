@@ -54,8 +54,13 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	let writeError: Error | undefined;
 	let writer: BinaryWriter | undefined;
 	const {follower} = config;
+	/** attach --subprocesses of a shell or launcher: only its Python descendants are read, each to its own file. */
+	let notPython: string[] | undefined;
 	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: true, ...(follower ? {followChildren: true} : {})}, {
 		...(follower ? {onChild: follower.onEvent} : {}),
+		onAttached(target) {
+			notPython = target.notPython ? target.command : undefined;
+		},
 		onBatch(batch) {
 			stats?.add(batch);
 			if (writer && writeError === undefined) {
@@ -151,6 +156,22 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	}
 
 	const reason = end.kind === 'done' ? end.reason : 'stopped';
+	if (notPython) {
+		// No file for a process that was never read (--binary opened its file at the start).
+		if (binaryPath !== undefined) {
+			writer?.finish(profile);
+			fs.rmSync(binaryPath, {force: true});
+		}
+
+		const what = `Process ${config.sampler.pid} (${terminalText(notPython.join(' ').slice(0, 80))}) is not a Python process`;
+		if (follower === undefined || follower.children.size === 0) {
+			throw new UserError(`${what}, and no Python process below it was sampled`);
+		}
+
+		process.stderr.write(`tachyon-top: ${what}: its Python descendants were sampled, each to its own file.\n`);
+		return {profile, reason, path: undefined, fellBack: false};
+	}
+
 	profile.endReason = reason === 'exited' && config.targetIsChild ? 'duration' : reason;
 	let written;
 	try {
