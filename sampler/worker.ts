@@ -268,7 +268,7 @@ function runBelow(): void {
 		pacer.readClock();
 		if (after - lastBatch >= options.batchMs * 1000) {
 			children.sendBatches(after);
-			readControlMessages(children, after);
+			readControlMessages(undefined, children, after);
 			lastBatch = after;
 			pacer.readClock();
 		}
@@ -281,13 +281,13 @@ function runBelow(): void {
 }
 
 /** What the main thread asked since the last batch (it cannot reach this thread's event loop: it never runs). */
-function readControlMessages(session: TargetSession, children: FollowedChildren | undefined, nowUs: number): void {
+function readControlMessages(session: TargetSession | undefined, children: FollowedChildren | undefined, nowUs: number): void {
 	for (let received = receiveMessageOnPort(parentPort!); received; received = receiveMessageOnPort(parentPort!)) {
 		const message = received.message as ControlMessage;
 		if (message.type === 'stop-child') {
 			children?.stop(message.pid, nowUs);
 		} else {
-			post(switchNativeStacks(session, message.mode));
+			post(session ? switchNativeStacks(session, message.mode) : {type: 'native-stacks', error: 'no Python process of its own to unwind'});
 		}
 	}
 }
