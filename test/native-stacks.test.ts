@@ -8,6 +8,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
+import {readPprof} from './pprof-helpers.js';
 import {delay, fixtures, parseCollapsed, runCli, runsOnNormally, startPython, tempDir, testPythons, type PythonProcess, type TestPython} from './helpers.js';
 
 const running: PythonProcess[] = [];
@@ -71,6 +72,55 @@ async function capture(command: string, args: string[], targetArgs: string[]): P
 	const {code, stderr} = await runCli([command, '--native-stacks', ...args, '--realtime-stats', '--collapsed', '-o', out, ...targetArgs], {timeoutMs: 120_000});
 	assert.equal(code, 0, stderr);
 	return {stacks: parseCollapsed(fs.readFileSync(out, 'utf8')), stderr};
+}
+
+/** A gecko profile's samples as collapsed stacks (`thread;file:function:line;…`, root first), the file of a frame its resource's name. */
+function geckoStacks(file: string): Map<string, number> {
+	type Table = Record<string, Array<number | null>>;
+	const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as {shared: {stringArray: string[]}; threads: Array<Record<string, Table>>};
+	const strings = profile.shared.stringArray;
+	const stacks = new Map<string, number>();
+	for (const thread of profile.threads) {
+		const {samples, stackTable, frameTable, funcTable, resourceTable} = thread;
+		samples!['stack']!.forEach((leaf, index) => {
+			const frames: string[] = [];
+			for (let stack = leaf; stack !== null && stack !== undefined; stack = stackTable!['prefix']![stack]!) {
+				const func = frameTable!['func']![stackTable!['frame']![stack]!]!;
+				frames.unshift(`${strings[resourceTable!['name']![funcTable!['resource']![func]!]!]}:${strings[funcTable!['name']![func]!]}:0`);
+			}
+
+			if (frames.length > 0) {
+				const key = ['thread', ...frames].join(';');
+				stacks.set(key, (stacks.get(key) ?? 0) + (samples!['weight']?.[index] ?? 1));
+			}
+		});
+	}
+
+	return stacks;
+}
+
+/** A pprof profile's samples as collapsed stacks, counted by its `samples` value. */
+function pprofStacks(file: string): Map<string, number> {
+	const pprof = readPprof(file);
+	const counted = Math.max(0, pprof.sampleTypes.findIndex(([type]) => type === 'samples'));
+	const stacks = new Map<string, number>();
+	for (const sample of pprof.samples) {
+		const key = ['thread', ...sample.frames.map(frame => `${path.basename(frame.file)}:${frame.name}:${frame.line}`)].join(';');
+		stacks.set(key, (stacks.get(key) ?? 0) + sample.values[counted]!);
+	}
+
+	return stacks;
+}
+
+/** A JSONL profile's frames with their cumulative samples. */
+function jsonlFrames(file: string): Array<{name: string; file: string; line: number; cumulative: number}> {
+	const records = fs.readFileSync(file, 'utf8').split('\n').filter(line => line.trim() !== '').map(line => JSON.parse(line) as Record<string, unknown>);
+	const of = <T>(type: string, key: string) => records.filter(record => record['type'] === type).flatMap(record => record[key] as T[]);
+	const strings = of<{value: string}>('string_table', 'strings').map(entry => entry.value);
+	const cumulative = new Map(of<{frame_id: number; cumulative: number}>('agg', 'entries').map(entry => [entry.frame_id, entry.cumulative]));
+	return of<{frame_id: number; func_str_id: number; path_str_id: number; line: number}>('frame_table', 'frames').map(frame => ({
+		name: strings[frame.func_str_id]!, file: strings[frame.path_str_id]!, line: frame.line, cumulative: cumulative.get(frame.frame_id) ?? 0,
+	}));
 }
 
 async function startWorkload(py: TestPython, library?: string): Promise<PythonProcess> {
@@ -156,6 +206,48 @@ for (const py of mainVersions) {
 			const pstats = await runCli(['replay', '-l', '0', bin]);
 			assert.match(pstats.stdout, /libz\.so\.1:0\(deflate\)/, 'pstats names the native function and its file');
 			await target.stop();
+		});
+
+		test('gecko, pprof and jsonl carry the native frames, captured and replayed from a binary capture', {timeout: 300_000}, async () => {
+			const target = await startWorkload(py);
+			const dir = tempDir();
+			const captured = async (format: string, file: string, ...more: string[]) => {
+				const result = await runCli(['attach', '--native-stacks', '-d', '2', `--${format}`, ...more, '-o', file, String(target.pid)], {timeoutMs: 120_000});
+				assert.equal(result.code, 0, result.stderr);
+				return file;
+			};
+
+			const replayed = async (format: string, file: string, bin: string) => {
+				const result = await runCli(['replay', `--${format}`, '-o', file, bin], {timeoutMs: 120_000});
+				assert.equal(result.code, 0, result.stderr);
+				return file;
+			};
+
+			const bin = await captured('binary', path.join(dir, 'capture.bin'));
+			const files = {
+				gecko: [await captured('gecko', path.join(dir, 'direct.json')), await replayed('gecko', path.join(dir, 'replayed.json'), bin)],
+				pprof: [await captured('pprof', path.join(dir, 'direct.pb.gz')), await replayed('pprof', path.join(dir, 'replayed.pb.gz'), bin)],
+				jsonl: [await captured('jsonl', path.join(dir, 'direct.jsonl')), await replayed('jsonl', path.join(dir, 'replayed.jsonl'), bin)],
+			};
+			await target.stop();
+			for (const [format, read] of [['gecko', geckoStacks], ['pprof', pprofStacks]] as const) {
+				for (const file of files[format]) {
+					const stacks = read(file);
+					const zlib = shareWhere(stacks, frames => indexOf(frames, 'squeeze') >= 0, zlibUnderSqueeze);
+					assert.ok(zlib.samples >= 5 && zlib.share >= 80, `${format} ${path.basename(file)}: libz under squeeze in ${zlib.share.toFixed(0)} % of ${zlib.samples} samples`);
+					const qsort = shareWhere(stacks, frames => indexOf(frames, 'sort_with_c') >= 0 && indexOf(frames, 'py_cmp') > indexOf(frames, 'sort_with_c'), qsortBetween);
+					assert.ok(qsort.samples >= 3 && qsort.share >= 80, `${format} ${path.basename(file)}: qsort between sort_with_c and py_cmp in ${qsort.share.toFixed(0)} % of ${qsort.samples} samples`);
+				}
+			}
+
+			// JSONL keeps no stacks, only each frame's own and cumulative samples: libz's deflate is
+			// a frame of its own (file libz.so.1, line 0), on the stack in most of squeeze's samples.
+			for (const file of files.jsonl) {
+				const frames = jsonlFrames(file);
+				const squeeze = frames.find(frame => frame.name === 'squeeze')?.cumulative ?? 0;
+				const deflate = frames.find(frame => frame.name === 'deflate' && frame.file === 'libz.so.1' && frame.line === 0)?.cumulative ?? 0;
+				assert.ok(squeeze >= 5 && deflate >= squeeze * 0.6, `jsonl ${path.basename(file)}: deflate (libz.so.1) in ${deflate} of squeeze's ${squeeze} samples`);
+			}
 		});
 
 		test('run --native-stacks: the script keeps running to its end, native frames sampled', async () => {
