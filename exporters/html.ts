@@ -8,7 +8,7 @@ import {createRequire} from 'node:module';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Profile} from './model.js';
-import {ThreadStatus} from '../common/profile-types.js';
+import {statusCounts} from './status-counts.js';
 
 const require = createRequire(import.meta.url);
 const htmlEscapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;'};
@@ -135,36 +135,23 @@ export type PageStats = {
 
 /** What share of thread samples held the GIL, waited for it, ran on a CPU, had an exception, or ran GC. */
 function threadStates(profile: Profile): Array<{label: string; percent: number}> {
-	let total = 0;
-	let cpuKnown = 0;
-	const counts = {gil: 0, wanted: 0, cpu: 0, exception: 0, gc: 0};
-	for (const cell of profile.cells) {
-		total += cell.count;
-		counts.gil += cell.status & ThreadStatus.hasGil ? cell.count : 0;
-		counts.wanted += cell.status & ThreadStatus.gilRequested ? cell.count : 0;
-		counts.exception += cell.status & ThreadStatus.hasException ? cell.count : 0;
-		counts.gc += cell.status & ThreadStatus.inGc ? cell.count : 0;
-		if ((cell.status & ThreadStatus.unknown) === 0) {
-			cpuKnown += cell.count;
-			counts.cpu += cell.status & ThreadStatus.onCpu ? cell.count : 0;
-		}
-	}
-
+	const counts = statusCounts(profile.cells);
+	const total = counts.samples;
 	if (total === 0) {
 		return [];
 	}
 
-	const states = [{label: 'GIL held', percent: (counts.gil / total) * 100}];
-	if (counts.wanted > 0) {
-		states.push({label: 'GIL wanted', percent: (counts.wanted / total) * 100});
+	const states = [{label: 'GIL held', percent: (counts.hasGil / total) * 100}];
+	if (counts.gilRequested > 0) {
+		states.push({label: 'GIL wanted', percent: (counts.gilRequested / total) * 100});
 	}
 
 	// Run state is only read in some modes; without it every sample is "unknown".
-	if (cpuKnown > 0) {
-		states.push({label: 'on CPU', percent: (counts.cpu / cpuKnown) * 100});
+	if (counts.cpuKnown > 0) {
+		states.push({label: 'on CPU', percent: (counts.onCpu / counts.cpuKnown) * 100});
 	}
 
-	states.push({label: 'exception', percent: (counts.exception / total) * 100}, {label: 'GC', percent: (counts.gc / total) * 100});
+	states.push({label: 'exception', percent: (counts.hasException / total) * 100}, {label: 'GC', percent: (counts.inGc / total) * 100});
 	return states;
 }
 

@@ -3,7 +3,7 @@
 // as the profile keeps them per (thread, stack, status) cell, in a ring of slots: memory is
 // bounded by the slots' distinct cells (typically tens), never by the sampling rate, and
 // stays flat however long the capture runs. A closed slot is packed into typed arrays.
-import {ThreadStatus} from '../common/profile-types.js';
+import {addStatus, emptyStatusCounts} from './status-counts.js';
 import type {Cell} from './model.js';
 
 /** Slot length, µs. */
@@ -116,19 +116,14 @@ export class RecentSamples {
 	/** Per closed slot, oldest first: ticks and the thread states, for one thread or all. */
 	trend(tid?: number): SlotTrend[] {
 		return this.closed.map(slot => {
-			let samples = 0;
-			let onCpu = 0;
-			let hasGil = 0;
+			const counts = emptyStatusCounts();
 			for (let index = 0; index < slot.tid.length; index++) {
 				if (tid === undefined || slot.tid[index] === tid) {
-					const count = slot.count[index]!;
-					samples += count;
-					onCpu += slot.status[index]! & ThreadStatus.onCpu ? count : 0;
-					hasGil += slot.status[index]! & ThreadStatus.hasGil ? count : 0;
+					addStatus(counts, slot.status[index]!, slot.count[index]!);
 				}
 			}
 
-			return {startUs: slot.index * slotUs, ticks: slot.ticks, samples, onCpu, hasGil};
+			return {startUs: slot.index * slotUs, ticks: slot.ticks, samples: counts.samples, onCpu: counts.onCpu, hasGil: counts.hasGil};
 		});
 	}
 

@@ -3,14 +3,13 @@
 // which React reads with useSyncExternalStore. View settings (mode, thread, sort, filter)
 // live here too, so changing one re-aggregates the samples already taken: the sampler reads
 // every thread with its CPU and exception state, and nothing re-attaches.
-import fs from 'node:fs';
 import path from 'node:path';
-import {functionStats, type FunctionRow, type SortKey} from '../exporters/function-stats.js';
+import {functionStats, type FunctionRow} from '../exporters/function-stats.js';
 import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
 import type {Profile, ThreadInfo, View} from '../exporters/model.js';
 import {slotUs} from '../exporters/recent-samples.js';
 import {opcodeCounts, type OpcodeCount} from '../exporters/opcode-stats.js';
-import {ThreadStatus, type ProfilingMode} from '../common/profile-types.js';
+import {profilingModes, type ProfilingMode} from '../common/profile-types.js';
 import {hasUnsafeText, terminalText} from '../common/terminal-text.js';
 import type {NativeStacksMode, SamplerOptions, SamplerStats} from '../sampler/protocol.js';
 import {processStartMs} from '../sampler/proc.js';
@@ -19,19 +18,11 @@ import type {ChildProfile, SubprocessFollower} from './subprocesses.js';
 import type {SourceStore} from '../sampler/source-lines.js';
 import {buildFlame, type FlameFrame} from './flame-data.js';
 import {functionHeat, lineOpcodes, type FunctionHeat} from './source-data.js';
-import {writeExport} from './output.js';
+import {freePath, writeExport} from './output.js';
+import {displayRow, exportSort, type LiveSortKey, liveSortKeys, rowMatches, sortLiveRows} from './live-rows.js';
 import {startProfiling} from './start-profiling.js';
+import {statusCounts} from '../exporters/status-counts.js';
 
-/**
- * Sort orders `s` cycles through: one per distinct order of the table's columns. Times are
- * each row's share of the samples times the time sampled, so tottime sorts as direct samples
- * and %, and cumtime as cumulative samples and cum%.
- */
-export const liveSortKeys = ['direct', 'cumulative', 'function', 'file'] as const;
-export type LiveSortKey = typeof liveSortKeys[number];
-/** The pstats order an export from the live view is written in. */
-const exportSort: Record<LiveSortKey, SortKey> = {direct: 'nsamples', cumulative: 'nsamples-cumul', function: 'name', file: 'name'};
-export const liveModes = ['wall', 'cpu', 'gil', 'exception'] as const satisfies readonly ProfilingMode[];
 /** Lengths of the recent window `W` cycles through, seconds. */
 export const windowLengths = [5, 10, 30, 60] as const;
 export type WindowLength = typeof windowLengths[number];
@@ -361,7 +352,7 @@ export class LiveStore {
 	}
 
 	cycleMode(): void {
-		this.mode = liveModes[(liveModes.indexOf(this.mode) + 1) % liveModes.length]!;
+		this.mode = profilingModes[(profilingModes.indexOf(this.mode) + 1) % profilingModes.length]!;
 		this.publish(true);
 	}
 
@@ -523,17 +514,7 @@ export class LiveStore {
 		const matching = statRows === undefined ? frozen!.rows : statRows.filter(row => needle === '' || rowMatches(row, needle));
 		const rows = frozen ? matching : sortLiveRows(matching, this.sort);
 
-		let all = 0;
-		let gil = 0;
-		let cpu = 0;
-		let gc = 0;
-		for (const cell of profile.select({mode: 'wall', ...(this.tid === undefined ? {} : {tid: this.tid})})) {
-			all += cell.count;
-			gil += cell.status & ThreadStatus.hasGil ? cell.count : 0;
-			cpu += cell.status & ThreadStatus.onCpu ? cell.count : 0;
-			gc += cell.status & ThreadStatus.inGc ? cell.count : 0;
-		}
-
+		const {samples: all, hasGil: gil, onCpu: cpu, inGc: gc} = statusCounts(profile.select({mode: 'wall', ...(this.tid === undefined ? {} : {tid: this.tid})}));
 		const share = (part: number) => (all > 0 ? (part / all) * 100 : 0);
 		this.updateRate(profile.stats);
 		const attempts = profile.stats.attempts;
@@ -600,56 +581,8 @@ export class LiveStore {
 	}
 }
 
-/** A row as the screen shows it: its names terminal-safe (copied only when they need it). */
-function displayRow(row: FunctionRow): FunctionRow {
-	return hasUnsafeText(row.funcname) || hasUnsafeText(row.filename) ? {...row, funcname: terminalText(row.funcname), filename: terminalText(row.filename)} : row;
-}
-
 /** --blocking: mean pause per sample between two readings of the sampler's counters. */
 function pauseOver(from: SamplerStats, to: SamplerStats): number | undefined {
 	const pauses = (to.pauses ?? 0) - (from.pauses ?? 0);
 	return pauses > 0 ? ((to.pauseUs ?? 0) - (from.pauseUs ?? 0)) / pauses : undefined;
-}
-
-/** A row matches the filter when what the table shows of it does: the function, the file, file:line. */
-function rowMatches(row: FunctionRow, needle: string): boolean {
-	const file = row.filename.toLowerCase();
-	return row.funcname.toLowerCase().includes(needle) || (row.line > 0 ? `${file}:${row.line}` : file).includes(needle);
-}
-
-/** The table's order: largest first (ties by the other count, then name), names and files alphabetical. */
-export function sortLiveRows(rows: readonly FunctionRow[], sort: LiveSortKey): FunctionRow[] {
-	switch (sort) {
-		case 'direct': {
-			return rows.toSorted((a, b) => b.directSamples - a.directSamples || b.cumulativeSamples - a.cumulativeSamples || a.funcname.localeCompare(b.funcname));
-		}
-
-		case 'cumulative': {
-			return rows.toSorted((a, b) => b.cumulativeSamples - a.cumulativeSamples || b.directSamples - a.directSamples || a.funcname.localeCompare(b.funcname));
-		}
-
-		case 'function': {
-			return rows.toSorted((a, b) => a.funcname.localeCompare(b.funcname) || a.filename.localeCompare(b.filename) || a.line - b.line);
-		}
-
-		case 'file': {
-			return rows.toSorted((a, b) => a.filename.localeCompare(b.filename) || a.line - b.line || a.funcname.localeCompare(b.funcname));
-		}
-	}
-}
-
-/** `file` if free, else `file_1`, `file_2`… before the extension: an export never overwrites an earlier one. */
-export function freePath(file: string, extension: string | undefined): string {
-	if (!fs.existsSync(file)) {
-		return file;
-	}
-
-	const suffix = extension === undefined ? '' : `.${extension}`;
-	const base = suffix && file.endsWith(suffix) ? file.slice(0, -suffix.length) : file;
-	for (let index = 1; ; index++) {
-		const candidate = `${base}_${index}${suffix}`;
-		if (!fs.existsSync(candidate)) {
-			return candidate;
-		}
-	}
 }

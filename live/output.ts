@@ -157,3 +157,19 @@ export function writeExportOrFallBack(format: Exporter, profile: Profile, option
 		throw new UserError(`could not write ${failedPath}: ${reason}`);
 	}
 }
+
+/** `file` if free, else `file_1`, `file_2`… before the extension: an export never overwrites an earlier one. */
+export function freePath(file: string, extension: string | undefined): string {
+	if (!fs.existsSync(file)) {
+		return file;
+	}
+
+	const suffix = extension === undefined ? '' : `.${extension}`;
+	const base = suffix && file.endsWith(suffix) ? file.slice(0, -suffix.length) : file;
+	for (let index = 1; ; index++) {
+		const candidate = `${base}_${index}${suffix}`;
+		if (!fs.existsSync(candidate)) {
+			return candidate;
+		}
+	}
+}

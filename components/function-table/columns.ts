@@ -1,7 +1,7 @@
 // The live table's columns: which fit the terminal, their widths, which sort order each one
 // stands for (a click on its heading sorts by it), and each row's cell strings.
 import type {FunctionRow} from '../../exporters/function-stats.js';
-import type {LiveSortKey} from '../../live/live-store.js';
+import type {LiveSortKey} from '../../live/live-rows.js';
 import {fit, formatCount, formatPercent, formatSeconds} from '../format.js';
 import {shortenPath, shownName} from '../names.js';
 

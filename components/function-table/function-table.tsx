@@ -4,7 +4,7 @@
 // one per cell, and nothing measured per frame (bench: `--only ui`).
 import {Box, Text} from 'ink';
 import type {FunctionRow} from '../../exporters/function-stats.js';
-import type {LiveSortKey} from '../../live/live-store.js';
+import type {LiveSortKey} from '../../live/live-rows.js';
 import {paint} from '../paint.js';
 import {RawLines} from '../raw-lines.js';
 import {theme} from '../theme.js';
