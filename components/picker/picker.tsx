@@ -11,12 +11,13 @@ import {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState} from
 import type {ProcessEntry, ProcessLister} from '../../sampler/process-list.js';
 import {fit} from '../format.js';
 import {windowStart} from '../function-table/function-table.js';
+import {textWidth} from '../text-width.js';
 import {theme} from '../theme.js';
 import {minimumSize, TooSmall} from '../too-small.js';
 import {useKeys} from '../use-keys.js';
 import {editLine} from '../use-prompt.js';
 import {useWindowSize} from '../use-window-size.js';
-import {fixedWidth, highlightRuns, pickerColumns, processCells, searchText} from './picker-columns.js';
+import {fixedWidth, highlightRuns, processCells, searchText, shownColumns} from './picker-columns.js';
 
 export type PickerProps = {
 	readonly lister: Pick<ProcessLister, 'list'>;
@@ -37,6 +38,13 @@ const chromeHeight = 6;
 type Match = {readonly item: ProcessEntry; readonly positions: ReadonlySet<number>; readonly score: number};
 type Finder = new (items: readonly ProcessEntry[], options: {selector: (entry: ProcessEntry) => string; match: unknown}) => {find: (query: string) => Match[]};
 const {Fzf, extendedMatch} = fzf as unknown as {readonly Fzf: Finder; readonly extendedMatch: unknown};
+
+/** The picker's key line in `width` columns: the filter syntax gives way first, Enter and Esc never. */
+export function pickerFooter(width: number): string {
+	const keys = '↑/↓ select · Enter attach · Esc clear/quit';
+	const syntax = ['type to filter (terms AND, fzf syntax: \'exact ^start end$ !not)', 'type to filter (fzf syntax)', 'type to filter'];
+	return `${syntax.find(text => textWidth(`${text} · ${keys}`) <= width) ?? syntax.at(-1)!} · ${keys}`;
+}
 
 /** Matches of `query` (fzf extended syntax) in `processes`, best first, ties in the given order. */
 export function pickerMatches(processes: readonly ProcessEntry[], query: string): Match[] {
@@ -140,7 +148,8 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 		return <TooSmall columns={columns} rows={rows} />;
 	}
 
-	const commandWidth = Math.max(10, columns - fixedWidth - 1);
+	const visible = shownColumns(columns);
+	const commandWidth = Math.max(10, columns - fixedWidth(visible) - 1);
 	const start = windowStart(cursor, tableHeight, matches.length);
 	return (
 		<Box flexDirection='column' height={rows - 1}>
@@ -151,7 +160,7 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 			<Text>{fit(`> ${query}_`, columns - 1)}</Text>
 			<Box>
 				<Text>{'  '}</Text>
-				{pickerColumns.map(column => <Text key={column.id} bold>{fit(column.title, column.width, column.align) + ' '}</Text>)}
+				{visible.map(column => <Text key={column.id} bold>{fit(column.title, column.width, column.align) + ' '}</Text>)}
 				<Text bold>COMMAND</Text>
 			</Box>
 			<Box flexDirection='column' flexGrow={1}>
@@ -164,8 +173,8 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 					return (
 						<Box key={entry.pid}>
 							<Text {...style}>{isSelected ? '› ' : '  '}</Text>
-							{processCells(entry, match.positions).map((cell, cellIndex) => (
-								<Text key={pickerColumns[cellIndex]!.id} {...style} {...(cell.matched && !isSelected ? theme.match() : {})}>{cell.text}</Text>
+							{processCells(entry, match.positions, visible).map((cell, cellIndex) => (
+								<Text key={visible[cellIndex]!.id} {...style} {...(cell.matched && !isSelected ? theme.match() : {})}>{cell.text}</Text>
 							))}
 							{highlightRuns(command, match.positions, commandWidth).map((run, runIndex) => (
 								// Runs have no identity beyond their place in the cell.
@@ -176,7 +185,7 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 				})}
 			</Box>
 			<Text {...theme.warning()}>{fit(message ?? '', columns - 1)}</Text>
-			<Text {...theme.dim()}>{fit('type to filter (terms AND, fzf syntax: \'exact ^start end$ !not) · ↑/↓ select · Enter attach · Esc clear/quit', columns - 1)}</Text>
+			<Text {...theme.dim()}>{fit(pickerFooter(columns - 1), columns - 1)}</Text>
 		</Box>
 	);
 }

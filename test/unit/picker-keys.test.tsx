@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
-import {keepOrder, Picker, pickerMatches} from '../../components/picker/picker.js';
+import {highlightRuns} from '../../components/picker/picker-columns.js';
+import {keepOrder, Picker, pickerFooter, pickerMatches} from '../../components/picker/picker.js';
 import type {ProcessEntry} from '../../sampler/process-list.js';
+import {renderAt, widestLine} from '../render-at.js';
 
 const delay = async (ms: number) => new Promise(resolve => {
 	setTimeout(resolve, ms);
@@ -102,4 +104,41 @@ test('Enter on a process we may not read says why and what to do', async () => {
 	assert.equal(picked.length, 0);
 	assert.match(view.lastFrame() ?? '', /PID 201 \(root\): no permission to read its memory\. Run tachyon-top as root \(or with sudo\)/);
 	view.unmount();
+});
+
+for (const [columns, rows] of [[80, 24], [80, 20]] as const) {
+	test(`${columns}×${rows}: the key line keeps Enter and Esc; long commands keep their script's name`, async t => {
+		const listed = [
+			entry(301, 'dev', '3.15.2', 'python3.15 /home/dev/projects/tachyon-top/bench/workload.py --spin'),
+			entry(302, 'dev', '3.11.7', '/usr/bin/python3 /home/dev/projects/tachyon-top/examples/workload.py 900'),
+		];
+		const view = renderAt(<Picker lister={{list: () => listed}} onPick={() => undefined} onQuit={() => undefined} />, columns, rows);
+		// The picker refreshes on a timer: unmounted on every way out, or a failure would hang the file.
+		t.after(view.unmount);
+		await delay(80);
+		const frame = view.lastFrame();
+		assert.match(frame, /↑\/↓ select · Enter attach · Esc clear\/quit/, frame);
+		assert.ok(widestLine(frame) <= columns - 1, frame);
+		const lines = frame.split('\n');
+		assert.ok(lines.find(line => line.includes(' 301 '))?.includes('python3.15 …/workload.py --'), frame);
+		assert.doesNotMatch(frame, / RSS /, 'below 100 columns RSS gives its room to the command');
+		assert.ok(lines.find(line => line.includes(' 302 '))?.includes('…/python3 …/workload.py 900'), frame);
+		view.unmount();
+	});
+}
+
+test('the key line at its full length where it fits, the syntax shortened first', () => {
+	assert.equal(pickerFooter(200), 'type to filter (terms AND, fzf syntax: \'exact ^start end$ !not) · ↑/↓ select · Enter attach · Esc clear/quit');
+	assert.equal(pickerFooter(79), 'type to filter (fzf syntax) · ↑/↓ select · Enter attach · Esc clear/quit');
+});
+
+test('a shortened command highlights the characters fzf matched where they are still shown', () => {
+	const long = entry(401, 'dev', '3.11.7', 'python3 /srv/app/examples/workload.py 900');
+	const [match] = pickerMatches([long], 'wkld');
+	assert.ok(match);
+	const runs = highlightRuns(long, match.positions, 26);
+	assert.equal(runs.map(run => run.text).join(''), 'python3 …/workload.py 900'.padEnd(26));
+	assert.equal(runs.filter(run => run.matched).map(run => run.text).join(''), 'wkld');
+	// Too long even so: cut at the end.
+	assert.equal(highlightRuns(long, new Set(), 12).map(run => run.text).join(''), 'python3 …/w…');
 });
