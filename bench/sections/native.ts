@@ -53,7 +53,11 @@ async function startDetached(python: string): Promise<number> {
 	return pid;
 }
 
-function measure(pid: number, samples: number, native: boolean): {pauseUs: number[]; unwindUs: number[]; frames: number} {
+/** How a sample is taken: the threads left running (no flag), stopped around the Python read (--blocking), or stopped for the native unwind too (--native-stacks). */
+type Way = 'running' | 'blocking' | 'native';
+
+function measure(pid: number, samples: number, way: Way): {pauseUs: number[]; unwindUs: number[]; frames: number} {
+	const native = way === 'native';
 	const target = openTarget(pid);
 	const frameTable = new FrameTable();
 	const unwinder = new Unwinder(target, frameTable, {allThreads: false, gc: true, native, opcodes: false, cpuState: false, exceptionState: false});
@@ -65,7 +69,10 @@ function measure(pid: number, samples: number, native: boolean): {pauseUs: numbe
 	for (let index = 0; index < samples + 50; index++) {
 		nap(gapMs);
 		const started = performance.now();
-		freezer.pause();
+		if (way !== 'running') {
+			freezer.pause();
+		}
+
 		let unwound = 0;
 		try {
 			const count = unwinder.sample(performance.now());
@@ -75,7 +82,9 @@ function measure(pid: number, samples: number, native: boolean): {pauseUs: numbe
 		} catch {
 			// A torn read costs a sample, as in the worker.
 		} finally {
-			freezer.resume();
+			if (way !== 'running') {
+				freezer.resume();
+			}
 		}
 
 		if (index >= 50) { // The first samples fill the caches (rows, names): the steady state is what a capture pays.
@@ -100,11 +109,13 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		const pid = await startDetached(python);
 		try {
 			const samples = short ? 200 : 2000;
-			log(`${version}: ${samples} samples stopped around the Python read (--blocking), then with the native unwind (--native-stacks)`);
-			const blocking = measure(pid, samples, false);
-			const native = measure(pid, samples, true);
+			log(`${version}: ${samples} samples read without stopping (no flag), stopped around the Python read (--blocking), then with the native unwind (--native-stacks)`);
+			const running = measure(pid, samples, 'running');
+			const blocking = measure(pid, samples, 'blocking');
+			const native = measure(pid, samples, 'native');
 			const nativeMedian = median(native.pauseUs);
 			rows.push(
+				{metric: `${version}: one sample without the flag (the Python read; the target never stops) (median)`, unit: 'µs', ours: median(running.pauseUs), note: `mean ${mean(running.pauseUs).toFixed(0)} µs`},
 				{metric: `${version}: target stopped per sample, --blocking (median)`, unit: 'µs', ours: median(blocking.pauseUs), note: `mean ${mean(blocking.pauseUs).toFixed(0)} µs`},
 				{
 					metric: `${version}: target stopped per sample, --native-stacks (median)`, unit: 'µs', ours: nativeMedian, target: `≤ ${goalUs} µs per thread`, met: nativeMedian <= goalUs,
