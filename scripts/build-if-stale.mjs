@@ -1,7 +1,7 @@
 // npm's prepare script (npm install, npm link, npx tachyon-top): compiles with tsc only when a
 // source is newer than the last build. npx links this directory into its own cache and runs
 // prepare there; an unconditional tsc made the first `npx tachyon-top` wait ~65 s in silence.
-import {spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -32,6 +32,19 @@ if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestSource()) {
 	process.exit(0);
 }
 
-process.stderr.write('tachyon-top: compiling (tsc, about 30 s; once after each change of the sources)\n');
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')], {cwd: root, stdio: 'inherit'});
-process.exit(tsc.status ?? 1);
+process.stderr.write('tachyon-top: compiling (tsc, about 30 s on an idle machine; once after each change of the sources)\n');
+// tsc says nothing until it is done, minutes on a busy machine: a line every 20 s shows it is alive.
+const started = Date.now();
+const seconds = () => Math.round((Date.now() - started) / 1000);
+const heartbeat = setInterval(() => {
+	process.stderr.write(`tachyon-top: still compiling (${seconds()} s)\n`);
+}, 20_000);
+const tsc = spawn(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')], {cwd: root, stdio: 'inherit'});
+tsc.on('exit', code => {
+	clearInterval(heartbeat);
+	if (code === 0) {
+		process.stderr.write(`tachyon-top: compiled in ${seconds()} s\n`);
+	}
+
+	process.exit(code ?? 1);
+});
