@@ -82,6 +82,8 @@ export class BinaryWriter {
 	private lastCheckpoint: number | undefined;
 	/** The source block as last encoded, and for how many texts (re-encoded when more are read). */
 	private sourcesBlock: {texts: number; files: number; block: Uint8Array | undefined} | undefined;
+	/** Where the last checkpoint's tail (tables, blocks, footer) is, and its bytes: restored if the next one fails. */
+	private lastTail: {readonly position: number; readonly bytes: Uint8Array} | undefined;
 	private finished = false;
 	/** The last batch, written once the next one (or the end) arrives: see addBatch. */
 	private held: SampleBatch | undefined;
@@ -276,11 +278,18 @@ export class BinaryWriter {
 		}
 
 		block.set(tail, at);
-		this.sink.writeAt(headerSize + this.written, block);
+		try {
+			this.sink.writeAt(headerSize + this.written, block);
+			this.sink.truncate(fileSize);
+		} catch (error) {
+			this.restoreLastTail();
+			throw error;
+		}
+
 		this.written += this.pendingBytes;
 		this.pending = [];
 		this.pendingBytes = 0;
-		this.sink.truncate(fileSize);
+		this.lastTail = {position: headerSize + this.written, bytes: tail};
 
 		const header = new ByteBuffer();
 		header.u32(magic);
@@ -295,6 +304,24 @@ export class BinaryWriter {
 		header.u32(this.compressed ? Compression.zstd : Compression.none);
 		header.u32(configWord(this.options.meta));
 		this.sink.writeAt(0, header.take());
+	}
+
+	/**
+	 * A checkpoint's write failed (disk full, quota): it may have replaced part of the last tail
+	 * with new records. The last tail goes back where it was (space the file already had, so it
+	 * fits) and the file back to its size, so the file stays the last checkpoint, still readable.
+	 */
+	private restoreLastTail(): void {
+		if (this.lastTail === undefined) {
+			return;
+		}
+
+		try {
+			this.sink.writeAt(this.lastTail.position, this.lastTail.bytes);
+			this.sink.truncate(this.lastTail.position + this.lastTail.bytes.length);
+		} catch {
+			// Nothing more to save.
+		}
 	}
 
 	/** Our source block, re-encoded only when more texts were read or more files named. */

@@ -181,7 +181,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	}
 
 	if (writeError) {
-		throw new UserError(`could not write ${binaryPath}: ${writeError.message}`);
+		throw new UserError(`could not write ${binaryPath}: ${writeError.message} (the file keeps what was sampled until its last complete checkpoint, at most a second before)`);
 	}
 
 	const tableToStdout = config.format.id === 'pstats' && config.output === undefined;
