@@ -97,6 +97,7 @@ describe('which options go together', () => {
 			['attach', ['--opcodes', '1']], ['attach', ['--opcodes', '--flamegraph', '1']], ['attach', ['--async-aware', '--mode', 'wall', '1']],
 			['attach', ['--sort', 'tottime', '-l', '0', '--no-summary', '1']], ['attach', ['--pstats-layout', 'tachyon', '-o', 'x.pstats', '1']],
 			['attach', ['--live', '-d', '5', '--opcodes', '--subprocesses', '1']], ['dump', ['--async-aware', '--async-mode', 'running', '1']],
+			['attach', ['--live', '--native-stacks', '1']], ['attach', ['--live', '--native-stacks=all', '1']], ['run', ['--live', '--native-stacks', 'x.py']],
 			['replay', ['--heatmap', '--browser', 'x.bin']], ['run', ['--binary', '--compression', 'none']],
 		] as Array<[CommandName, string[]]>) {
 			assert.equal(usageError(command, args)?.message, undefined, `${command} ${args.join(' ')}`);
