@@ -11,38 +11,12 @@ import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
 import {flameRows} from '../live/flame-data.js';
 import {LiveStore} from '../live/live-store.js';
-import {delay, python, startPython, tempDir, type PythonProcess, type TestPython} from './helpers.js';
+import {delay, fixtures, python, startPython, tempDir, type PythonProcess, type TestPython} from './helpers.js';
 import {keys, startLiveTarget, tableRows, waitForFrame, workloadSource, type LiveTarget} from './live-helpers.js';
 
 const versions = ['3.11', '3.15'].map(version => python(version)).filter((found): found is TestPython => found !== undefined);
 /** ink-testing-library's terminal is 100 columns wide: bars span 99. */
 const width = 99;
-
-/** A workload that runs old_phase until the flag file appears, then new_phase. */
-const phaseSource = `
-import os, sys
-
-def old_phase():
-    total = 0
-    for i in range(20000):
-        total += i * i
-    return total
-
-def new_phase():
-    total = 0
-    for i in range(20000):
-        total += i ^ 3
-    return total
-
-def main(flag):
-    print("ready", flush=True)
-    while not os.path.exists(flag):
-        old_phase()
-    while True:
-        new_phase()
-
-main(sys.argv[1])
-`;
 
 for (const interpreter of versions) {
 	describe(`flame graph and source on Python ${interpreter.version}`, () => {
@@ -167,7 +141,7 @@ for (const interpreter of versions) {
 		const dir = tempDir('tachyon-top-window-');
 		const script = path.join(dir, 'phases.py');
 		const flag = path.join(dir, 'switch');
-		fs.writeFileSync(script, phaseSource);
+		fs.copyFileSync(path.join(fixtures, 'phases.py'), script);
 		const python: PythonProcess = await startPython(interpreter, script, [flag]);
 		const store = new LiveStore({pid: python.pid, intervalUs: 1000, outputDir: dir}).start();
 		const view = render(<LiveView store={store} onQuit={() => undefined} />);

@@ -5,7 +5,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {cli, delay, python, startPython, tempDir, testPythons} from './helpers.js';
+import {cli, delay, fixtures, python, startPython, tempDir, testPythons} from './helpers.js';
 import {writeWorkload} from './live-helpers.js';
 
 const tmux = '/usr/bin/tmux';
@@ -87,29 +87,6 @@ test('picker → filter → attach → sort → export a flame graph → quit, i
 	assert.equal(execFileSync(tmux, ['display-message', '-p', '-t', session, '#{cursor_flag}'], {encoding: 'utf8'}).trim(), '1', 'the cursor is visible again');
 });
 
-const phases = `
-import os, sys
-
-def old_phase():
-    total = 0
-    for i in range(20000):
-        total += i * i
-    return total
-
-def new_phase():
-    total = 0
-    for i in range(20000):
-        total += i ^ 3
-    return total
-
-flag = sys.argv[1]
-print("ready", flush=True)
-while not os.path.exists(flag):
-    old_phase()
-while True:
-    new_phase()
-`;
-
 /** The first table row of a screen (rows start with the cursor column and a count). */
 function firstRow(screen: string): string {
 	return screen.split('\n').find(line => /^› +\d+ /.test(line)) ?? '';
@@ -119,7 +96,7 @@ test('f, v and w in tmux: the flame graph zooms, the source shows per-line sampl
 	const dir = tempDir('tachyon-top-e2e-fvw-');
 	const script = path.join(dir, 'phases.py');
 	const flag = path.join(dir, 'switch');
-	fs.writeFileSync(script, phases);
+	fs.copyFileSync(path.join(fixtures, 'phases.py'), script);
 	const target = await startPython(interpreter!, script, [flag]);
 	const name = `${session}-fvw`;
 	const show = () => execFileSync(tmux, ['capture-pane', '-p', '-t', name], {encoding: 'utf8'});
