@@ -8,6 +8,9 @@ import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = path.join(root, 'dist', 'source', 'cli.js');
+// Written after each build here: tsc builds incrementally and leaves unchanged outputs (cli.js
+// among them) as they were, so their times do not say when the last build ran.
+const stamp = path.join(root, 'dist', '.built');
 const folders = ['common', 'sampler', 'exporters', 'live', 'components', 'source', 'test', 'bench'];
 
 function newestSource() {
@@ -28,7 +31,8 @@ function newestSource() {
 	return newest;
 }
 
-if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestSource()) {
+const lastBuild = Math.max(...[built, stamp].map(file => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0)));
+if (fs.existsSync(built) && lastBuild >= newestSource()) {
 	process.exit(0);
 }
 
@@ -43,6 +47,7 @@ const tsc = spawn(process.execPath, [path.join(root, 'node_modules', 'typescript
 tsc.on('exit', code => {
 	clearInterval(heartbeat);
 	if (code === 0) {
+		fs.writeFileSync(stamp, '');
 		process.stderr.write(`tachyon-top: compiled in ${seconds()} s\n`);
 	}
 
