@@ -8,9 +8,8 @@
 // fork about to exec still shows, and maps, its parent: sampling it would read the parent's
 // copy), or at once if it was already there on the first look (it has been running). One
 // that changes its command line later (it exec'd) is tried again.
-import fs from 'node:fs';
 import path from 'node:path';
-import {readCmdline} from './proc.js';
+import {childrenOf, readCmdline} from './proc.js';
 
 /** Tries of a process that is no readable Python, before we stop trying (until it execs). */
 const maxTries = 50;
@@ -23,31 +22,6 @@ type Candidate = {
 	/** Why the last try failed. */
 	why: string;
 };
-
-/** The children of every thread of pid, from each /proc/PID/task/TID/children file. */
-export function childrenOf(pid: number): number[] {
-	let tasks: string[];
-	try {
-		tasks = fs.readdirSync(`/proc/${pid}/task`);
-	} catch {
-		return [];
-	}
-
-	const found: number[] = [];
-	for (const tid of tasks) {
-		try {
-			for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) {
-				if (child !== '' && child !== '\n') {
-					found.push(Number(child));
-				}
-			}
-		} catch {
-			// The thread ended since the listing.
-		}
-	}
-
-	return found;
-}
 
 /** Does a command line look like a Python interpreter's (to report one that ended unread)? */
 export function looksLikePython(command: string[]): boolean {

@@ -1,5 +1,6 @@
 // Everything tachyon-top learns from /proc: which files a process maps, its threads,
-// their run state, its command line. Pure reads of small text files.
+// their run state, its command line, its owner. Pure reads of small text files. The readers
+// the picker uses take the /proc to read (`root`): the bench points them at a fake tree.
 import fs from 'node:fs';
 
 export type Mapping = {
@@ -40,17 +41,22 @@ export function readMaps(pid: number): Mapping[] {
 	return maps;
 }
 
-export function readCmdline(pid: number): string[] {
+/** The maps file's text as it is (the picker scans it for python files without parsing every line); throws as the read does. */
+export function readMapsText(pid: number, root = '/proc'): string {
+	return fs.readFileSync(`${root}/${pid}/maps`, 'latin1');
+}
+
+export function readCmdline(pid: number, root = '/proc'): string[] {
 	try {
-		return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part, index, all) => part !== '' || index < all.length - 1);
+		return fs.readFileSync(`${root}/${pid}/cmdline`, 'utf8').split('\0').filter((part, index, all) => part !== '' || index < all.length - 1);
 	} catch {
 		return [];
 	}
 }
 
-export function readComm(pid: number, tid = pid): string {
+export function readComm(pid: number, tid = pid, root = '/proc'): string {
 	try {
-		return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+		return fs.readFileSync(tid === pid ? `${root}/${pid}/comm` : `${root}/${pid}/task/${tid}/comm`, 'utf8').trim();
 	} catch {
 		return '';
 	}
@@ -69,6 +75,15 @@ export function threadName(pid: number, tid: number): string {
 
 	const comm = readComm(pid, tid);
 	return comm === readComm(pid, pid) ? '' : comm;
+}
+
+/** One field of /proc/PID/status (`Uid`, `TracerPid`, ...), its text after the colon; undefined once the process is gone. */
+export function readStatusField(pid: number, key: string, root = '/proc'): string | undefined {
+	try {
+		return new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(fs.readFileSync(`${root}/${pid}/status`, 'utf8'))?.[1]?.trim();
+	} catch {
+		return undefined;
+	}
 }
 
 export type Stat = {
@@ -98,9 +113,9 @@ export function parseStat(text: string): Stat | undefined {
 	};
 }
 
-export function readStat(pid: number, tid?: number): Stat | undefined {
+export function readStat(pid: number, tid?: number, root = '/proc'): Stat | undefined {
 	try {
-		return parseStat(fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8'));
+		return parseStat(fs.readFileSync(tid === undefined ? `${root}/${pid}/stat` : `${root}/${pid}/task/${tid}/stat`, 'utf8'));
 	} catch {
 		return undefined;
 	}
@@ -143,6 +158,33 @@ export function readRunQueueWaitUs(pid: number, tid: number): number | undefined
 	}
 }
 
+/** The thread ids of pid now; empty once it is gone. */
+export function listTasks(pid: number): number[] {
+	try {
+		return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger);
+	} catch {
+		return [];
+	}
+}
+
+/** The children of every thread of pid, from each /proc/PID/task/TID/children file. */
+export function childrenOf(pid: number): number[] {
+	const found: number[] = [];
+	for (const tid of listTasks(pid)) {
+		try {
+			for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) {
+				if (child !== '' && child !== '\n') {
+					found.push(Number(child));
+				}
+			}
+		} catch {
+			// The thread ended since the listing.
+		}
+	}
+
+	return found;
+}
+
 export function listPids(): number[] {
 	return fs.readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number);
 }
@@ -150,9 +192,14 @@ export function listPids(): number[] {
 /** Clock ticks per second for stat times; 100 on every Linux we target. */
 export const clockTicks = 100;
 
-export function bootTimeSeconds(): number {
-	const match = /^btime (\d+)/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
-	return match ? Number(match[1]) : 0;
+/** When the machine booted (s since the epoch); 0 where `root` has no stat file. */
+export function bootTimeSeconds(root = '/proc'): number {
+	try {
+		const match = /^btime (\d+)/m.exec(fs.readFileSync(`${root}/stat`, 'utf8'));
+		return match ? Number(match[1]) : 0;
+	} catch {
+		return 0;
+	}
 }
 
 /** When the process started (ms since the epoch), from its stat start time and the boot time; undefined once it is gone. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {versionFromHex} from './layouts.js';
 import {readMappedElf, type MappedFile} from './mapped-file.js';
-import {clockTicks, parseStat} from './proc.js';
+import {bootTimeSeconds, clockTicks, readCmdline, readComm, readMapsText, readStat, readStatusField} from './proc.js';
 import {terminalText} from '../common/terminal-text.js';
 
 export type ProcessEntry = {
@@ -80,11 +80,11 @@ export class ProcessLister {
 	}
 
 	private entry(pid: number, now: number, cpu: Map<number, {ticks: number; at: number}>): ProcessEntry | undefined {
-		const base = `${this.procRoot}/${pid}`;
+		const root = this.procRoot;
 		let version: string | undefined;
 		let unreadable: string | undefined;
 		try {
-			version = this.pythonVersion(pid, fs.readFileSync(`${base}/maps`, 'latin1'));
+			version = this.pythonVersion(pid, readMapsText(pid, root));
 			if (version === undefined) {
 				return undefined;
 			}
@@ -95,7 +95,7 @@ export class ProcessLister {
 			}
 
 			// We may not read it; offer it dimmed only if it looks like Python by name.
-			if (!/python/i.test(readText(`${base}/comm`) ?? '')) {
+			if (!/python/i.test(readComm(pid, pid, root))) {
 				return undefined;
 			}
 
@@ -103,8 +103,7 @@ export class ProcessLister {
 			version = '?';
 		}
 
-		const statText = readText(`${base}/stat`);
-		const stat = statText === undefined ? undefined : parseStat(statText);
+		const stat = readStat(pid, undefined, root);
 		if (!stat) {
 			return undefined;
 		}
@@ -116,11 +115,11 @@ export class ProcessLister {
 		// The interpreter by its name only: its path is long and the PYTHON column has the version.
 		// Any user's process is listed, and its command line is whatever it set: shown terminal-safe
 		// (an argv holding ESC sequences must not retitle the window of whoever opens the picker).
-		const [program = '', ...args] = (readText(`${base}/cmdline`, 'utf8') ?? '').split('\0').filter(Boolean);
-		const command = terminalText(program ? [path.basename(program), ...args].join(' ') : `[${readText(`${base}/comm`, 'utf8')?.trim() ?? '?'}]`);
+		const [program = '', ...args] = readCmdline(pid, root).filter(Boolean);
+		const command = terminalText(program ? [path.basename(program), ...args].join(' ') : `[${readComm(pid, pid, root) || '?'}]`);
 		return {
 			pid,
-			user: this.userOf(base),
+			user: this.userOf(pid),
 			version,
 			cpuPercent: Math.max(0, cpuPercent),
 			rssBytes: stat.rssPages * 4096,
@@ -189,9 +188,9 @@ export class ProcessLister {
 		return runtime;
 	}
 
-	private userOf(base: string): string {
-		const status = readText(`${base}/status`) ?? '';
-		const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+	private userOf(pid: number): string {
+		// Uid: real, effective, saved, file system; the real one owns the process.
+		const uid = Number(/^\d+/.exec(readStatusField(pid, 'Uid', this.procRoot) ?? '')?.[0] ?? -1);
 		if (this.users.size === 0) {
 			for (const line of (readText('/etc/passwd') ?? '').split('\n')) {
 				const [name, , id] = line.split(':');
@@ -205,10 +204,8 @@ export class ProcessLister {
 	}
 
 	private boot(): number {
-		if (this.bootTime === undefined) {
-			const match = /^btime (\d+)/m.exec(readText(`${this.procRoot}/stat`) ?? readText('/proc/stat') ?? '');
-			this.bootTime = match ? Number(match[1]) : 0;
-		}
+		// A fake tree without a stat file (tests) has the machine's boot time.
+		this.bootTime ??= bootTimeSeconds(this.procRoot) || bootTimeSeconds();
 
 		return this.bootTime;
 	}

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import {UserError} from '../common/errors.js';
 import {errno, libc} from './libc.js';
 import {permissionError} from './permission-advice.js';
-import {processEnding} from './proc.js';
+import {listTasks, processEnding, readStatusField} from './proc.js';
 import {TargetGoneError} from './remote-memory.js';
 
 const ptraceSeize = 0x42_06;
@@ -30,7 +30,7 @@ const napMs = 0.05;
 /** Who traces a process (TracerPid in its status), 0 for nobody. */
 function tracerOf(pid: number): number {
 	try {
-		return Number(/^TracerPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+		return Number(readStatusField(pid, 'TracerPid') ?? 0);
 	} catch {
 		return 0;
 	}
@@ -130,11 +130,7 @@ export class ThreadFreezer {
 
 	/** The target's threads now; empty once it is gone. */
 	private listThreads(): number[] {
-		try {
-			return fs.readdirSync(`/proc/${this.pid}/task`).map(Number);
-		} catch {
-			return [];
-		}
+		return listTasks(this.pid);
 	}
 
 	/** Seizes and interrupts one thread, or leaves it be (gone, exiting, still ours). */

@@ -10,8 +10,8 @@
 // maxSourceBytes of them, and is killed after readTimeoutMs: a FIFO, /dev/zero, a huge file or a
 // hung filesystem never stalls the profiler.
 import {spawn, spawnSync} from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
+import {readStatusField} from './proc.js';
 
 /** Larger files are not shown (no Python source file is this long). */
 export const maxSourceBytes = 4 << 20;
@@ -83,15 +83,10 @@ function targetCredentials(pid: number): {uid: number; gid: number} | undefined 
 		return undefined;
 	}
 
-	try {
-		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-		// Uid: real effective saved filesystem
-		const uid = Number(/^Uid:\s+\d+\s+\d+\s+\d+\s+(\d+)/m.exec(status)?.[1]);
-		const gid = Number(/^Gid:\s+\d+\s+\d+\s+\d+\s+(\d+)/m.exec(status)?.[1]);
-		return Number.isInteger(uid) && Number.isInteger(gid) && uid !== 0 ? {uid, gid} : undefined;
-	} catch {
-		return undefined;
-	}
+	// Uid: real effective saved filesystem
+	const uid = Number(readStatusField(pid, 'Uid')?.split(/\s+/)[3]);
+	const gid = Number(readStatusField(pid, 'Gid')?.split(/\s+/)[3]);
+	return Number.isInteger(uid) && Number.isInteger(gid) && uid !== 0 ? {uid, gid} : undefined;
 }
 
 function parseResults(output: string): HelperResult[] {
