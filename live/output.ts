@@ -80,6 +80,14 @@ export function checkOutput(format: FormatInfo, pid: number, output: string | un
 	const target = path.resolve(outputPathFor(format, pid, output));
 	const shown = output ?? target;
 	const existing = nearestExisting(target);
+	// A pipe, a terminal or a device (-o /dev/stdout into `| gzip`): written as it is.
+	if (existing === target && format.extension !== undefined) {
+		const stat = fs.statSync(target);
+		if (stat.isFIFO() || stat.isCharacterDevice() || stat.isSocket()) {
+			return;
+		}
+	}
+
 	let real: string;
 	try {
 		real = fs.realpathSync(existing);

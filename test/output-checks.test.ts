@@ -2,11 +2,12 @@
 // /proc never makes us spin creating folders), and a write that fails at the end falls back to
 // the current directory and says where.
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {fixtures, parseCollapsed, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {cli, fixtures, parseCollapsed, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const dir = tempDir('tachyon-top-output-');
 const newest = testPythons().at(-1);
@@ -80,6 +81,12 @@ describe('-o', {skip: newest ? false : 'no test Python'}, () => {
 		const stacks = parseCollapsed(fs.readFileSync(fallback, 'utf8'));
 		assert.ok(stacks.size > 0 && shareOf(stacks, 'names.py') > 0, fs.readFileSync(fallback, 'utf8'));
 	});
+});
+
+test('replay: -o /dev/stdout into a pipe is written, not taken for a file under /proc', {timeout: 60_000}, () => {
+	// A real pipe (the test runner's own stdout is a socket, which /dev/stdout cannot reopen).
+	const stdout = execFileSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${cli}" replay --collapsed -o /dev/stdout "${path.join(fixtures, 'ours-3.15.bin')}" 2>/dev/null | cat`], {cwd: dir, encoding: 'utf8', timeout: 60_000});
+	assert.ok(parseCollapsed(stdout).size > 0, stdout);
 });
 
 test('replay: -o under /proc is refused in one line (it spun forever creating a heatmap there)', {timeout: 60_000}, async () => {
