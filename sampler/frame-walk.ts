@@ -63,6 +63,8 @@ export class FrameWalk {
 	recordAddresses = false;
 	/** Set once the last walkThread had its thread state read (so the list can be followed past it). */
 	threadStateRead = false;
+	/** Where in scratch the last walkThread found its thread state (valid when threadStateRead). */
+	threadStateAt = -1;
 	/** Reads of a thread repeated because its chain was read cut (CutChainError). */
 	chainRetries = 0;
 	private readonly parts: WalkParts;
@@ -85,7 +87,8 @@ export class FrameWalk {
 
 	/**
 	 * Walks the thread whose state is at `tstate` into samples[index]. `queued`: the thread's
-	 * reads were already queued and flushed (with the interpreter-wide words). Returns false for
+	 * reads may already be in this sample's reads (queued with the interpreter-wide words, or
+	 * with every thread's under -a); a thread state not found there is read on its own. Returns false for
 	 * a thread that has no stack to show (not bound to an OS thread yet, or, sampling the main
 	 * thread only, a thread state that moved).
 	 */
@@ -110,8 +113,11 @@ export class FrameWalk {
 		const {layout} = target;
 		const {memory} = reads;
 		this.threadStateRead = false;
-		if (!queued) {
-			plans.queue(tstate);
+		let ts = queued ? reads.locate(tstate, layout.tstate.size) : -1;
+		if (ts < 0) {
+			// Not read yet (a thread new since the last sample, or no read was batched): its own read.
+			reads.setMark();
+			ts = plans.queue(tstate).at;
 			try {
 				memory.flush();
 			} catch (error) {
@@ -122,14 +128,14 @@ export class FrameWalk {
 					throw error;
 				}
 
-				reads.reset();
-				plans.queue(tstate);
+				reads.rollback();
+				ts = plans.queue(tstate).at;
 				memory.flush();
 			}
 		}
 
 		this.threadStateRead = true;
-		const ts = reads.first.at;
+		this.threadStateAt = ts;
 		if (memory.pointerAt(ts + layout.tstate.interp) !== this.parts.interp) {
 			plans.forget(tstate);
 			if (options.allThreads) {

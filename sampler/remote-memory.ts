@@ -37,6 +37,8 @@ const coalesceGap = 4096;
 /** The largest span one coalesced read may cover, so a merge never copies much for little. */
 const maxSpan = 64 << 10;
 const bounceSize = 256 << 10;
+/** Up to this many queued reads are sorted by insertion (fast when nearly in order), more by Array sort. */
+const insertionSortMax = 64;
 
 export class RemoteMemory {
 	/** Scratch space that gather reads land in; callers pick offsets inside it. */
@@ -67,6 +69,7 @@ export class RemoteMemory {
 	/** Per queued read: the bounce offset it was read to, or -1 when read straight to scratch. */
 	private readonly bounceAt = new Int32Array(maxIovecs);
 	private pending = 0;
+	private readonly byAddress = (a: number, b: number) => this.queuedAddress[a]! - this.queuedAddress[b]!;
 	/**
 	 * The last flush of several reads, kept so that the next flush queueing exactly the same reads
 	 * (a sample whose plan did not change) reuses its iovecs and piece layout instead of sorting
@@ -274,8 +277,17 @@ export class RemoteMemory {
 	 */
 	private readCoalesced(count: number): boolean {
 		const {order, queuedAddress, queuedLength} = this;
-		// Insertion sort: a sample queues a dozen reads at most, mostly in order already.
-		for (let index = 0; index < count; index++) {
+		if (count > insertionSortMax) {
+			// -a on many threads queues up to 1,024 reads, in thread-list order, not by address.
+			for (let index = 0; index < count; index++) {
+				order[index] = index;
+			}
+
+			order.subarray(0, count).sort(this.byAddress);
+		}
+
+		// Insertion sort: a sample of one thread queues a dozen reads at most, mostly in order already.
+		for (let index = 0; count <= insertionSortMax && index < count; index++) {
 			const address = queuedAddress[index]!;
 			let position = index;
 			while (position > 0 && queuedAddress[order[position - 1]!]! > address) {

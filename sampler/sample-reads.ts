@@ -12,6 +12,8 @@ export type Region = {address: number; length: number; at: number};
 
 /** Scratch below this offset is left to the interpreter-wide words (interpreter-words.ts). */
 export const regionsStart = 4096;
+/** How far before the last hit a lookup starts: a thread's own regions lie within a few. */
+const nearbyRegions = 8;
 /** Scratch grows up to this for one sample (100,000 frames of a deep recursion take ~20 MB). */
 const maxScratch = 256 << 20;
 
@@ -22,6 +24,8 @@ export class SampleReads {
 	private count = 0;
 	private cursor = regionsStart;
 	private lastHit = 0;
+	private markCount = 0;
+	private markCursor = regionsStart;
 
 	constructor(memory: RemoteMemory) {
 		this.memory = memory;
@@ -31,11 +35,6 @@ export class SampleReads {
 	reset(): void {
 		this.count = 0;
 		this.cursor = regionsStart;
-	}
-
-	/** The first region queued since reset() (the walk queues the thread state first). */
-	get first(): Region {
-		return this.regions[0]!;
 	}
 
 	/** Reserves `length` bytes of scratch; returns their offset. */
@@ -71,16 +70,38 @@ export class SampleReads {
 		return region;
 	}
 
+	/**
+	 * Remembers where this sample's regions end, for rollback(): a thread read on its own after
+	 * the batched read of every thread (-a) must not drop the other threads' regions.
+	 */
+	setMark(): void {
+		this.markCount = this.count;
+		this.markCursor = this.cursor;
+	}
+
+	/** Forgets the regions queued since setMark() (a read that failed left them unfilled). */
+	rollback(): void {
+		this.count = this.markCount;
+		this.cursor = this.markCursor;
+	}
+
 	/** The scratch offset holding [address, address + length), if this sample read it; else -1. */
 	locate(address: number, length: number): number {
 		const {regions, count} = this;
-		// Consecutive lookups mostly hit the same region (a walk's frames share a chunk): try it first.
-		const last = regions[this.lastHit];
-		if (this.lastHit < count && last && address >= last.address && address + length <= last.address + last.length) {
-			return last.at + (address - last.address);
+		// Lookups mostly hit the last region hit (a walk's frames share a chunk) or one near it:
+		// with -a, the next thread's reads follow this one's, and a thread's frames may lie in its
+		// thread state's range, just before. So search from a little before the last hit onwards,
+		// then the rest: thousands of regions (-a on 1,000 threads) are then rarely all visited.
+		const from = this.lastHit < count ? Math.max(0, this.lastHit - nearbyRegions) : 0;
+		for (let index = from; index < count; index++) {
+			const region = regions[index]!;
+			if (address >= region.address && address + length <= region.address + region.length) {
+				this.lastHit = index;
+				return region.at + (address - region.address);
+			}
 		}
 
-		for (let index = 0; index < count; index++) {
+		for (let index = 0; index < from; index++) {
 			const region = regions[index]!;
 			if (address >= region.address && address + length <= region.address + region.length) {
 				this.lastHit = index;

@@ -6,7 +6,7 @@
 // process_vm_readv, and the walk then checks every assumption against what it read, fetching
 // only what moved.
 import type {Layout} from './layouts.js';
-import type {SampleReads} from './sample-reads.js';
+import type {Region, SampleReads} from './sample-reads.js';
 
 /** The used part of a data-stack chunk, and how far it could grow. */
 export type ChunkRead = {address: number; length: number; capacity: number};
@@ -105,8 +105,8 @@ export class ThreadPlans {
 		}
 	}
 
-	/** Queues the thread state (always the first region after a reset) and whatever was read for it last time. */
-	queue(tstate: number): void {
+	/** Queues the thread state and whatever was read for it last time; returns the thread state's region. */
+	queue(tstate: number): Region {
 		const {reads} = this;
 		const plan = this.plans.get(tstate);
 		const frameSize = this.layout.frame.size;
@@ -121,9 +121,9 @@ export class ThreadPlans {
 			}
 		}
 
-		reads.queue(tstate, end - tstate);
+		const state = reads.queue(tstate, end - tstate);
 		if (!plan) {
-			return;
+			return state;
 		}
 
 		if (plan.cframe !== 0) {
@@ -139,5 +139,7 @@ export class ThreadPlans {
 				reads.queue(extra, frameSize);
 			}
 		}
+
+		return state;
 	}
 }

@@ -45,6 +45,8 @@ export class Unwinder {
 	private readonly seenStates = new Set<number>();
 	/** Threads left out of a sample because their frames were torn as they were read. */
 	threadsSkipped = 0;
+	/** -a: samples whose batched read of every thread failed (each thread was read on its own). */
+	batchFailures = 0;
 	/** Walks of the thread list done again because it changed under the first. */
 	listRetries = 0;
 
@@ -134,6 +136,7 @@ export class Unwinder {
 			this.plans.queue(this.mainTstate);
 		}
 
+		const batched = this.options.allThreads && this.queueEveryThread();
 		memory.flush();
 		const shared = this.words.read();
 		this.codes.setGeneration(shared.generation);
@@ -151,9 +154,14 @@ export class Unwinder {
 			}
 
 			seen.add(tstate);
-			reads.reset();
+			if (!batched) {
+				// Each thread read on its own: scratch is reused from thread to thread, so
+				// thousands of deep stacks never need it all at once.
+				reads.reset();
+			}
+
 			try {
-				if (walk.walkThread(tstate, count, shared, false)) {
+				if (walk.walkThread(tstate, count, shared, batched)) {
 					count++;
 				}
 			} catch (error) {
@@ -167,13 +175,45 @@ export class Unwinder {
 				this.threadsSkipped++;
 			}
 
-			tstate = memory.pointerAt(reads.first.at + this.target.layout.tstate.next);
+			tstate = memory.pointerAt(walk.threadStateAt + this.target.layout.tstate.next);
 		}
 
 		// What was kept for thread states and threads no longer listed, once it piles up.
 		this.plans.forgetGone(seen);
 		this.statuses.cpu.forgetGone(seen.size, () => new Set(this.samples.slice(0, count).map(sample => sample.tid)));
 		return count;
+	}
+
+	/**
+	 * -a: queues last sample's reads of every thread it walked, in its order, to be read with the
+	 * interpreter-wide words in a few process_vm_readv calls (1,024 ranges each) instead of one
+	 * call per thread: 1,000 threads took 1,002 calls a sample. A read that fails (a thread gone,
+	 * its stack unmapped) costs the batch: this sample reads each thread on its own, as before.
+	 */
+	private queueEveryThread(): boolean {
+		const {reads, memory} = this;
+		if (this.seenStates.size <= 1) {
+			return false;
+		}
+
+		try {
+			// Queueing flushes by itself every 1,024 ranges: inside the try too.
+			for (const tstate of this.seenStates) {
+				this.plans.queue(tstate);
+			}
+
+			memory.flush();
+			return true;
+		} catch (error) {
+			if (!(error instanceof TornReadError)) {
+				throw error;
+			}
+
+			this.batchFailures++;
+			reads.reset();
+			this.words.queue();
+			return false;
+		}
 	}
 
 	/**
