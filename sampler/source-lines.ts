@@ -131,13 +131,7 @@ export class StoredSources implements SourceStore {
 			return undefined;
 		}
 
-		let lines = this.split.get(filename);
-		if (lines === undefined) {
-			lines = text.split(/\r?\n/);
-			this.split.set(filename, lines);
-		}
-
-		return lines;
+		return splitOnce(this.split, filename, text);
 	}
 
 	line(filename: string, line: number): string | undefined {
@@ -151,6 +145,17 @@ export class StoredSources implements SourceStore {
 	async settled(): Promise<void> {
 		return Promise.resolve();
 	}
+}
+
+/** The file's lines, split on first use and kept in `split`. */
+function splitOnce(split: Map<string, string[]>, filename: string, text: string): string[] {
+	let lines = split.get(filename);
+	if (lines === undefined) {
+		lines = text.split(/\r?\n/);
+		split.set(filename, lines);
+	}
+
+	return lines;
 }
 
 function lineOf(lines: readonly string[] | undefined, line: number): string | undefined {
@@ -184,13 +189,7 @@ export class SourceLines implements SourceStore {
 			return undefined;
 		}
 
-		let lines = this.split.get(filename);
-		if (lines === undefined) {
-			lines = text.split(/\r?\n/);
-			this.split.set(filename, lines);
-		}
-
-		return lines;
+		return splitOnce(this.split, filename, text);
 	}
 
 	line(filename: string, line: number): string | undefined {
