@@ -115,7 +115,7 @@ export type WorkerMessage =
 	| {readonly type: 'done'; readonly reason: 'duration' | 'stopped' | 'exited'}
 	/** The target exec'd another program, read from now on; `atUs` since sampling started. */
 	| {readonly type: 'exec'; readonly atUs: number; readonly target: TargetInfo}
-	/** The answer to a `native-stacks` control message: the mode now sampled (absent: off), or why it stayed as it was. */
+	/** The answer to a `native-stacks` control message: the mode sampled now (absent: off), and why it did not change when it did not. */
 	| {readonly type: 'native-stacks'; readonly mode?: NativeStacksMode; readonly error?: string}
 	| {readonly type: 'error'; readonly message: string; readonly userError: boolean; readonly exitCode: number};
 

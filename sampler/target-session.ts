@@ -173,6 +173,11 @@ export class TargetSession {
 		return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && this.identity.check() === 'gone';
 	}
 
+	/** --native-stacks as sampled now (undefined: off). */
+	get nativeStacksMode(): SamplerOptions['nativeStacks'] {
+		return this.options.nativeStacks;
+	}
+
 	/**
 	 * The live view's `n`: native stacks on (a mode) or off from the next tick. The walk is built
 	 * again (its eval-call markers follow the flag); frames and stacks sampled so far keep their

@@ -301,7 +301,9 @@ function switchNativeStacks(session: TargetSession, mode: SamplerOptions['native
 		error = thrown instanceof Error ? thrown.message : String(thrown);
 	}
 
-	return error === undefined ? {type: 'native-stacks', ...(mode ? {mode} : {})} : {type: 'native-stacks', error};
+	// The mode sampled now either way: a refused change leaves the one before.
+	const now = session.nativeStacksMode;
+	return {type: 'native-stacks', ...(now ? {mode: now} : {}), ...(error === undefined ? {} : {error})};
 }
 
 try {
