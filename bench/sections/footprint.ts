@@ -3,13 +3,20 @@
 // against the first half's after warm-up). A bare Node running one idle worker thread is the
 // floor any design with a sampling worker starts from; most of it is the node binary's own
 // pages (file-backed, shared with every other Node process), which RSS counts all the same.
-import {spawn} from 'node:child_process';
+// Then start-up: the CPU of `--help` against `node -e 0`, of `dump` against Tachyon's, and how
+// long after it starts each tool first reads the target (strace's timestamps of its exec and
+// its first process_vm_readv).
+import {execFile, spawn} from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
-import {delay, rssKb, runTool, startTarget, type ToolRun} from '../processes.js';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import {delay, median, rssKb, runTool, startTarget, type ToolRun} from '../processes.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
-import {invocation, python315, workloadLoop, type ToolName} from '../tools.js';
+import {invocation, python315, root, workloadLoop, type ToolName} from '../tools.js';
 
 const targetMb = 64;
+const cli = path.join(root, 'dist', 'source', 'cli.js');
 
 const megabytes = (kb: number) => kb / 1024;
 
@@ -32,6 +39,94 @@ async function nodeWithWorkerMb(): Promise<number | undefined> {
 		return peak > 0 ? megabytes(peak) : undefined;
 	} finally {
 		child.kill('SIGKILL');
+	}
+}
+
+/** The CPU seconds of one whole run of a command, start-up and exit included (bash's `times`). */
+async function cpuOf(command: string, args: string[]): Promise<number | undefined> {
+	const run = await runTool({command, args, windowFrom: 0, windowTo: 0, timeoutS: 60});
+	return run.totalCpuPercent === undefined ? undefined : (run.totalCpuPercent / 100) * run.wallS;
+}
+
+/** Median CPU seconds over `times` runs, runs of the commands interleaved so load drifts alike. */
+async function medianCpu(commands: ReadonlyArray<{command: string; args: string[]}>, times: number): Promise<Array<number | undefined>> {
+	const seen: number[][] = commands.map(() => []);
+	for (let round = 0; round < times; round++) {
+		for (const [index, {command, args}] of commands.entries()) {
+			const cpu = await cpuOf(command, args);
+			if (cpu !== undefined) {
+				seen[index]!.push(cpu);
+			}
+		}
+	}
+
+	return seen.map(values => (values.length > 0 ? median(values) : undefined));
+}
+
+const strace = ['/usr/bin/strace', '/bin/strace'].find(file => fs.existsSync(file));
+
+/** Milliseconds from a command's exec to its first process_vm_readv, under strace. */
+async function firstReadMs(command: string, args: string[]): Promise<number | undefined> {
+	const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-top-bench-strace-')), 'trace');
+	try {
+		await promisify(execFile)(strace!, ['-f', '-ttt', '-qq', '-o', log, '-e', 'trace=execve,process_vm_readv', command, ...args], {timeout: 60_000});
+		const lines = fs.readFileSync(log, 'utf8').split('\n');
+		const stamp = (line: string | undefined) => (line === undefined ? undefined : Number(/^\d+\s+([\d.]+)/.exec(line)?.[1]));
+		const started = stamp(lines.find(line => line.includes('execve(')));
+		const read = stamp(lines.find(line => line.includes('process_vm_readv(')));
+		return started !== undefined && read !== undefined ? (read - started) * 1000 : undefined;
+	} finally {
+		fs.rmSync(path.dirname(log), {recursive: true, force: true});
+	}
+}
+
+async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
+	const times = short ? 1 : 7;
+	log(`footprint: --help and node -e 0, ${times} times each`);
+	const [help, bare] = await medianCpu([{command: process.execPath, args: [cli, '--help']}, {command: process.execPath, args: ['-e', '0']}], times);
+	const rows: BenchRow[] = [{
+		metric: 'start-up: CPU of --help', ours: help && help * 1000, unit: 'ms', ratio: help && bare ? help / bare : undefined,
+		target: '≤ 1.6 × node -e 0', met: help && bare ? help <= bare * 1.6 : undefined,
+		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${times}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+	}];
+	const target = await startTarget(python315!, [workloadLoop], /\[workload\] pid=/);
+	try {
+		log(`footprint: dump, ours and Tachyon's, ${times} times each`);
+		const pid = String(target.pid);
+		const [ours, tachyon] = await medianCpu([{command: process.execPath, args: [cli, 'dump', pid]}, {command: python315!, args: ['-m', 'profiling.sampling', 'dump', pid]}], times);
+		rows.push({
+			metric: 'start-up: CPU of dump', ours: ours && ours * 1000, tachyon: tachyon && tachyon * 1000, unit: 'ms',
+			ratio: ours && tachyon ? ours / tachyon : undefined, target: '≤ 0.5 × Tachyon', met: ours && tachyon ? ours <= tachyon * 0.5 : undefined,
+			note: `median of ${times}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+		});
+		if (!strace) {
+			rows.push({metric: 'start-up: first read of the target', unit: 'ms', note: 'needs strace'});
+			return rows;
+		}
+
+		log('footprint: first read of the target under strace, ours and Tachyon\'s');
+		const firstReads: Record<'ours' | 'tachyon', number[]> = {ours: [], tachyon: []};
+		for (let round = 0; round < Math.max(1, Math.ceil(times / 2)); round++) {
+			for (const tool of ['ours', 'tachyon'] as const) {
+				const {command, args} = invocation(tool, target.pid, 1000, 1);
+				const ms = await firstReadMs(command, args);
+				if (ms !== undefined) {
+					firstReads[tool].push(ms);
+				}
+			}
+		}
+
+		const first = (values: number[]) => (values.length > 0 ? median(values) : undefined);
+		const oursMs = first(firstReads.ours);
+		const tachyonMs = first(firstReads.tachyon);
+		rows.push({
+			metric: 'start-up: exec to first read of the target (attach)', ours: oursMs, tachyon: tachyonMs, unit: 'ms',
+			ratio: oursMs && tachyonMs ? oursMs / tachyonMs : undefined, target: '≤ 150 ms (quiet machine)', met: oursMs === undefined ? undefined : oursMs <= 150,
+			note: `strace's timestamps (it slows both a little); median of ${firstReads.ours.length}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+		});
+		return rows;
+	} finally {
+		await target.stop();
 	}
 }
 
@@ -81,6 +176,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 
 	const floor = await nodeWithWorkerMb();
 	rows.push({metric: 'memory: bare node with one idle worker thread (the floor)', ours: floor, unit: 'MB', note: `${process.execPath} ${process.version}`});
+	rows.push(...await startUp({short, log}));
 	return rows;
 }
 
