@@ -5,6 +5,7 @@
 // range, and anything else is a BinaryFormatError, never a TypeError later on.
 import {UserError} from '../common/errors.js';
 import type {SamplerStats} from '../sampler/protocol.js';
+import type {Profile} from './model.js';
 import {zstdBinding} from './binary-spec.js';
 
 /** A binary file that is not what it claims to be: one line, for replay to print. */
@@ -256,4 +257,21 @@ export function decodeSources(bytes: Uint8Array, at: number, limit: number, litt
 	}
 
 	return texts;
+}
+
+/** What our extension block says of a profile: its target, threads, sampler counters and end. */
+export function extensionOf(profile: Profile): BinaryExtension {
+	return {
+		tool: 'tachyon-top',
+		pid: profile.meta.pid,
+		pythonVersion: profile.meta.pythonVersion,
+		command: profile.meta.command,
+		startedAt: profile.meta.startedAt,
+		threads: [...profile.threads.values()].map(thread => [thread.tid, thread.name]),
+		stats: profile.sampledStats,
+		ticks: profile.ticks,
+		timeUs: profile.timeUs,
+		...(profile.endReason ? {endReason: profile.endReason} : {}),
+		...(profile.execs.length > 0 ? {execs: profile.execs.map(exec => ({...exec, command: [...exec.command]}))} : {}),
+	};
 }

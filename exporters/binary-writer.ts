@@ -6,16 +6,15 @@
 // records over that tail. So memory stays flat at 1 MHz, and a capture killed with SIGKILL
 // leaves a file every reader replays, missing only its last second. finish() is the last
 // checkpoint, on every way out.
-import type {ProfilingMode} from '../common/profile-types.js';
 import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSize, magic, maxStackDepth, modeIds, noOpcode, statsBlockSize, statsMagic, StatsPresent, zstdBinding, zstdLevel, type ZstdBinding} from './binary-spec.js';
 import type {FrameDef} from '../common/profile-types.js';
 import {isNativeFunction, type Profile, type ProfileMeta} from './model.js';
 import {UserError} from '../common/errors.js';
 import type {SampleBatch} from '../sampler/protocol.js';
-import {encodeSources, type BinaryExtension} from './binary-extension.js';
-import {ByteBuffer, memorySink, type BinarySink} from './binary-sink.js';
+import {encodeSources, extensionOf, type BinaryExtension} from './binary-extension.js';
+import {ByteBuffer, type BinarySink} from './binary-sink.js';
 
-export type {BinaryExtension} from './binary-extension.js';
+export {extensionOf, type BinaryExtension} from './binary-extension.js';
 export {fileSink, memorySink, type BinarySink} from './binary-sink.js';
 
 export type CompressionChoice = 'auto' | 'zstd' | 'none';
@@ -545,51 +544,4 @@ export function configWord(meta: BinaryWriterOptions['meta']): number {
 	}
 
 	return word;
-}
-
-export function extensionOf(profile: Profile): BinaryExtension {
-	return {
-		tool: 'tachyon-top',
-		pid: profile.meta.pid,
-		pythonVersion: profile.meta.pythonVersion,
-		command: profile.meta.command,
-		startedAt: profile.meta.startedAt,
-		threads: [...profile.threads.values()].map(thread => [thread.tid, thread.name]),
-		stats: profile.sampledStats,
-		ticks: profile.ticks,
-		timeUs: profile.timeUs,
-		...(profile.endReason ? {endReason: profile.endReason} : {}),
-		...(profile.execs.length > 0 ? {execs: profile.execs.map(exec => ({...exec, command: [...exec.command]}))} : {}),
-	};
-}
-
-/**
- * The whole profile as a binary file in memory (replay → binary, the live view's export).
- * Uses the timeline when the profile kept one; else each (thread, stack, status) cell becomes
- * a run of samples spread evenly over the time it stands for.
- */
-export function binaryFile(profile: Profile, compression: CompressionChoice = 'auto', mode: ProfilingMode = profile.meta.mode): Uint8Array {
-	const sink = memorySink();
-	const writer = new BinaryWriter(sink, {intervalUs: profile.meta.intervalUs, meta: {...profile.meta, mode}, compression, startTimeUs: profile.meta.intervalUs});
-	const timeline = profile.timeline;
-	if (timeline && timeline.length === profile.samples) {
-		for (let index = 0; index < timeline.length; index++) {
-			writer.addSample(profile, timeline.tid[index]!, timeline.status[index]!, timeline.stack[index]!, timeline.time[index]!);
-		}
-	} else {
-		const clock = new Map<number, number>();
-		for (const cell of profile.cells) {
-			const each = cell.count > 0 ? cell.timeUs / cell.count : 0;
-			let time = clock.get(cell.tid) ?? 0;
-			for (let index = 0; index < cell.count; index++) {
-				time += each;
-				writer.addSample(profile, cell.tid, cell.status, cell.stack, time - profile.meta.intervalUs);
-			}
-
-			clock.set(cell.tid, time);
-		}
-	}
-
-	writer.finish(profile, extensionOf(profile));
-	return sink.bytes();
 }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import type {FrameDef} from '../common/profile-types.js';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
-import {BinaryWriter, binaryFile, memorySink} from '../exporters/binary-writer.js';
+import {binaryFile} from '../exporters/binary-file.js';
+import {BinaryWriter, memorySink} from '../exporters/binary-writer.js';
 import {Profile} from '../exporters/model.js';
 import {fixtures, runCli, startPython, tempDir, testPythons} from './helpers.js';
 
