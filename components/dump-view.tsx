@@ -1,6 +1,7 @@
 // `d`: a stack dump of every thread (most recent call last), scrollable; Esc goes back.
 import {Box, Text} from 'ink';
 import {statusWords, type DumpData} from '../live/dump.js';
+import {pidLabel} from '../common/pid-label.js';
 import {fit} from './format.js';
 import {shortenPath, shownName} from './names.js';
 import {textWidth} from './text-width.js';
@@ -85,7 +86,7 @@ export function DumpView({dump, tasks, width, height, top: asked}: DumpViewProps
 	const lines = dumpViewLines(dump, tasks);
 	const visible = dumpVisible(height);
 	const top = Math.min(asked, Math.max(0, lines.length - visible));
-	const title = 'error' in dump ? 'Stack dump failed' : `Stack dump for PID ${dump.pid} (Python ${dump.version}: ${dump.command.join(' ')})`;
+	const title = 'error' in dump ? 'Stack dump failed' : `Stack dump for ${pidLabel(dump.pid, dump.nsPid)} (Python ${dump.version}: ${dump.command.join(' ')})`;
 	return (
 		<Box flexDirection='column'>
 			<Text {...theme.title()}>{fit(title, width - 1)}</Text>

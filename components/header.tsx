@@ -1,6 +1,7 @@
 // The live view's three header lines: what is sampled, how well, and what the view shows.
 import type {TextProps} from 'ink';
 import type {LiveSnapshot} from '../live/live-store.js';
+import {pidLabel} from '../common/pid-label.js';
 import {sortNames} from './function-table/columns.js';
 import {fit, formatCount, formatDuration, formatHz, formatMicroseconds, formatPercent} from './format.js';
 import {shownName} from './names.js';
@@ -38,7 +39,7 @@ export function Header({snapshot, width, process}: HeaderProps) {
 export function headerLines(snapshot: LiveSnapshot, width: number, process?: HeaderProps['process']): string[] {
 	const shownProcess = process ? `process ${process.number}/${process.count} │ ` : '';
 	const uptime = snapshot.uptimeS === undefined ? '' : `up ${formatDuration(snapshot.uptimeS)} │ `;
-	const first = ` ${shownProcess}PID ${snapshot.pid} │ Python ${snapshot.version} │ ${uptime}`;
+	const first = ` ${shownProcess}${pidLabel(snapshot.pid, snapshot.nsPid)} │ Python ${snapshot.version} │ ${uptime}`;
 	const thread = ` │ thread ${threadLabel(snapshot)} │ `;
 	const badge = ` ${snapshot.mode.toUpperCase()} `;
 	const used = 'tachyon-top'.length + first.length + badge.length + thread.length;

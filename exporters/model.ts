@@ -11,6 +11,8 @@ import {RecentSamples} from './recent-samples.js';
 
 export type ProfileMeta = {
 	pid: number;
+	/** The PID inside the target's own PID namespace (a container), where it differs. */
+	nsPid?: number;
 	pythonVersion: string;
 	command: string[];
 	mode: ProfilingMode;
@@ -167,6 +169,10 @@ export class Profile {
 	/** Records what the sampler learnt on attaching: the version, command line and start time. */
 	setTarget(target: TargetInfo): void {
 		this.meta.pythonVersion = target.version;
+		if (target.nsPid !== undefined) {
+			this.meta.nsPid = target.nsPid;
+		}
+
 		this.meta.command = target.command;
 		this.meta.startedAt = target.startedAt;
 	}

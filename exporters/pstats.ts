@@ -7,6 +7,7 @@ import {opcodeCounts} from './opcode-stats.js';
 import {formatOpcode} from '../sampler/opcodes.js';
 import {shortFilename} from './paths.js';
 import {pythonFixed} from './python-fixed.js';
+import {pidLabel} from '../common/pid-label.js';
 import {terminalText} from '../common/terminal-text.js';
 
 export type PstatsTextOptions = {
@@ -69,7 +70,7 @@ export function missedSamplesWarning(profile: Profile): string | undefined {
 export function samplingHeader(profile: Profile, options: {exitNote?: boolean} = {}): string {
 	const summary = profile.summary();
 	const lines = [
-		`Captured ${count(summary.attempts)} sample${summary.attempts === 1 ? '' : 's'} in ${summary.durationS.toFixed(2)} seconds from PID ${profile.meta.pid} (Python ${terminalText(profile.meta.pythonVersion)})`,
+		`Captured ${count(summary.attempts)} sample${summary.attempts === 1 ? '' : 's'} in ${summary.durationS.toFixed(2)} seconds from ${pidLabel(profile.meta.pid, profile.meta.nsPid)} (Python ${terminalText(profile.meta.pythonVersion)})`,
 		`Sample rate: ${summary.rate.toFixed(2)} samples/sec (requested ${(1e6 / profile.meta.intervalUs).toFixed(0)})`,
 		`Error rate: ${summary.errorRate.toFixed(2)}%`,
 	];

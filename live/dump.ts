@@ -11,6 +11,7 @@ import {UserError} from '../common/errors.js';
 import {describeReadError, openTarget} from '../sampler/target.js';
 import {ThreadNames} from '../sampler/thread-names.js';
 import {Unwinder} from '../sampler/unwinder.js';
+import {versionNotes} from '../sampler/version-notes.js';
 import {SourceLines} from '../sampler/source-lines.js';
 import {terminalText} from '../common/terminal-text.js';
 
@@ -87,6 +88,10 @@ export type DumpData = {
 	readonly version: string;
 	readonly command: string[];
 	readonly threads: DumpThread[];
+	/** What this version cannot show of what was asked for, one line each. */
+	readonly notes?: readonly string[];
+	/** The PID inside the target's own PID namespace (a container), where it differs. */
+	readonly nsPid?: number;
 };
 
 /** One sample; with --blocking the threads stand still for it and always run on after. */
@@ -173,7 +178,7 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 		threads.push({tid: sample.tid, name: terminalText(name), status: sample.status, frames: threadFrames});
 	}
 
-	return {pid: options.pid, version: target.version.text, command: target.command.map(arg => terminalText(arg)), threads};
+	return {pid: options.pid, version: target.version.text, command: target.command.map(arg => terminalText(arg)), threads, notes: versionNotes(target.version, target.traits, options), ...(target.nsPid === undefined ? {} : {nsPid: target.nsPid})};
 }
 
 export type LiveDump = {readonly threads: DumpData; readonly tasks?: DumpData | undefined};

@@ -40,6 +40,8 @@ export type LiveStatus = 'attaching' | 'sampling' | 'exited' | 'error';
 
 export type LiveSnapshot = {
 	readonly pid: number;
+	/** The PID inside the target's own PID namespace (a container), where it differs. */
+	readonly nsPid?: number;
 	readonly command: string;
 	readonly version: string;
 	readonly status: LiveStatus;
@@ -520,6 +522,7 @@ export class LiveStore {
 		const attempts = profile.stats.attempts;
 		return {
 			pid: this.options.pid,
+			...(profile.meta.nsPid === undefined ? {} : {nsPid: profile.meta.nsPid}),
 			command: terminalText(profile.meta.command.join(' ')),
 			version: profile.meta.pythonVersion,
 			status: this.status,

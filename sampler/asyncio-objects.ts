@@ -1,4 +1,4 @@
-// --async-aware on CPython 3.11–3.13, which keep no task lists for debuggers: the tasks are
+// --async-aware on CPython 3.8–3.13, which keep no task lists for debuggers: the tasks are
 // found the way asyncio's own Python code finds them, through objects. sys.modules →
 // "asyncio.tasks" → its dict → `_current_tasks` (loop → running task), the WeakSet of tasks
 // (`_all_tasks` on 3.11, `_scheduled_tasks` later: its `data` set of weakrefs) and
@@ -43,6 +43,15 @@ const pending = 0;
 
 export function untag(pointer: number): number {
 	return pointer - (pointer % 8);
+}
+
+/**
+ * The frame of a coroutine: embedded in it (3.11+), or the frame object it points to (3.8–3.10;
+ * 0 once it finished). The address its frames have in a thread's sampled stack.
+ */
+export function coroutineFrame(remote: RemoteContext, coro: number): number {
+	const {gen} = remote.layout;
+	return gen.iframe >= 0 ? coro + gen.iframe : remote.memory.pointer(coro + gen.frame);
 }
 
 /** The objects asyncio keeps its tasks in, found once asyncio.tasks is imported. */
@@ -143,10 +152,9 @@ export class TaskObjects implements TaskSource {
 
 	running(thread: ThreadSample): number {
 		// The running task of this thread: the one whose coroutine frame is on the thread's stack.
-		const iframe = this.remote.layout.gen.iframe;
 		return this.runningTasks.find(task => {
 			const coro = this.fields.get(task)?.coro ?? 0;
-			return coro !== 0 && thread.addresses?.includes(coro + iframe);
+			return coro !== 0 && thread.addresses?.includes(coroutineFrame(this.remote, coro));
 		}) ?? 0;
 	}
 
@@ -254,9 +262,9 @@ export class TaskObjects implements TaskSource {
 		const {objects} = this;
 		const layout = objects.layout;
 		const kind = objects.typeName(objects.typeOf(callback));
-		if (kind === 'builtin_function_or_method') {
+		if (kind === 'builtin_function_or_method' || kind === 'TaskWakeupMethWrapper') {
 			// A task's wakeup, bound to the task that awaits this one.
-			return [objects.pointer(callback + layout.cfunctionSelf)];
+			return [this.wakeupTask(callback, kind)];
 		}
 
 		if (kind === 'method') {
@@ -279,12 +287,22 @@ export class TaskObjects implements TaskSource {
 				const cell = objects.pointer(closure + layout.tuple.items + (index * 8));
 				const content = objects.pointer(cell + layout.cellRef);
 				if (content !== 0 && objects.typeOf(content) === this.roots!.gatheringFuture) {
-					return this.callbacksOf(content).filter(wakeup => objects.typeName(objects.typeOf(wakeup)) === 'builtin_function_or_method')
-						.map(wakeup => objects.pointer(wakeup + layout.cfunctionSelf));
+					return this.callbacksOf(content).map(wakeup => this.wakeupTask(wakeup, objects.typeName(objects.typeOf(wakeup)))).filter(task => task !== 0);
 				}
 			}
 		}
 
 		return [];
+	}
+
+	/** The task a wakeup callback wakes: a builtin method bound to it, or (3.8/3.9) a TaskWakeupMethWrapper around it; 0 for other callbacks. */
+	private wakeupTask(callback: number, kind: string): number {
+		const {objects} = this;
+		if (kind === 'builtin_function_or_method') {
+			return objects.pointer(callback + objects.layout.cfunctionSelf);
+		}
+
+		const at = objects.layout.task.wakeupTask;
+		return kind === 'TaskWakeupMethWrapper' && at !== undefined ? objects.pointer(callback + at) : 0;
 	}
 }

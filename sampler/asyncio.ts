@@ -7,7 +7,7 @@
 import {UserError} from '../common/errors.js';
 import {ThreadStatus, type AsyncMode} from '../common/profile-types.js';
 import {TaskLists} from './asyncio-lists.js';
-import {TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
+import {coroutineFrame, TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
 import type {FrameTable} from './frame-table.js';
 import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
 import {opcodeBase, opcodeName} from './opcodes.js';
@@ -103,7 +103,7 @@ export class AsyncStacks {
 				const task = tasks!.get(running) ?? {address: running, tid: thread.tid, status: thread.status, name: undefined, parents: undefined};
 				// The running task's own part is the thread's real stack down to its coroutine, so
 				// plain `await coro()` callees show too.
-				const coroFrame = untag(this.remote.memory.pointer(running + this.source.taskCoro)) + this.remote.layout.gen.iframe;
+				const coroFrame = coroutineFrame(this.remote, untag(this.remote.memory.pointer(running + this.source.taskCoro)));
 				const cut = thread.addresses?.indexOf(coroFrame) ?? -1;
 				const own = cut >= 0 ? thread.frames.slice(0, cut + 1) : this.coroutineFrames(running);
 				this.emit(produced++, thread.tid, thread.status, own, task, tasks!);
@@ -246,12 +246,13 @@ export class AsyncStacks {
 		let coro = untag(memory.pointer(taskAddress + this.source.taskCoro));
 		const coroType = coro === 0 ? 0 : memory.pointer(coro + layout.object.type);
 		for (let hops = 0; coro !== 0 && hops < maxChain; hops++) {
-			const state = memory.copy(coro + gen.frameState, 1).readInt8(0);
-			if (state === this.cleared) {
+			// 3.8–3.10 keep no frame state: a finished coroutine has no frame.
+			const state = gen.frameState >= 0 ? memory.copy(coro + gen.frameState, 1).readInt8(0) : this.yieldFrom;
+			const frame = coroutineFrame(this.remote, coro);
+			if (state === this.cleared || frame === 0) {
 				break;
 			}
 
-			const frame = coro + gen.iframe;
 			const id = this.stacks.frameIdAt(frame);
 			if (id >= 0) {
 				frames.push(id);
@@ -296,6 +297,10 @@ export class AsyncStacks {
 			return top > frame ? [top - 8, top - 16] : [];
 		}
 
+		if (objects.yieldFrom === 'yield-from-stacktop' || objects.yieldFrom === 'yield-from-stackdepth') {
+			return this.yieldFromSlots(frame, objects);
+		}
+
 		if (objects.yieldFrom === 'resume-oparg') {
 			// 3.11/3.12 have one SUSPENDED state: in `await` when the next instruction is RESUME with oparg >= 2.
 			const next = memory.copy(memory.pointer(frame + layout.frame.instrPtr) + 2, 2);
@@ -307,5 +312,32 @@ export class AsyncStacks {
 
 		const stacktop = memory.copy(frame + objects.frame.stacktop, 4).readInt32LE(0);
 		return stacktop > 0 && stacktop < 65_536 ? [frame + objects.frame.localsplus + ((stacktop - 1) * 8)] : [];
+	}
+
+	/**
+	 * 3.8–3.10 (a frame object): in `await` when the instruction after the last one run is
+	 * YIELD_FROM; the awaited object then tops the value stack, at f_stacktop - 1 (3.8/3.9) or
+	 * f_valuestack[f_stackdepth - 1] (3.10).
+	 */
+	private yieldFromSlots(frame: number, objects: AsyncObjectLayout): number[] {
+		const {memory, target, layout, traits} = this.remote;
+		const lasti = memory.copy(frame + layout.frame.lasti, 4).readInt32LE(0);
+		if (lasti < 0) {
+			return [];
+		}
+
+		const code = memory.pointer(frame + layout.frame.executable);
+		const next = memory.pointer(code + layout.code.code) + layout.bytes.data + (traits.lastiInBytes ? lasti + 2 : (lasti + 1) * 2);
+		if (opcodeName(target.version.text, memory.copy(next, 1)[0]!) !== 'YIELD_FROM') {
+			return [];
+		}
+
+		if (objects.yieldFrom === 'yield-from-stacktop') {
+			const top = memory.pointer(frame + objects.frame.stacktop);
+			return top === 0 ? [] : [top - 8];
+		}
+
+		const depth = memory.copy(frame + objects.frame.stacktop, 4).readInt32LE(0);
+		return depth > 0 && depth < 65_536 ? [memory.pointer(frame + objects.frame.localsplus) + ((depth - 1) * 8)] : [];
 	}
 }

@@ -8,13 +8,14 @@
 // whenever code may have been freed; on older versions an entry is re-validated against the
 // object's own pointers when it is older than codeRecheckMs.
 import type {FrameTable} from './frame-table.js';
-import {locationOf} from './linetable.js';
+import {lineFrom310Table, lineFromLnotab, locationOf, type Location} from './linetable.js';
 import type {RemoteStrings} from './remote-strings.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
 
 export type CodeInfo = {
 	readonly filename: string;
+	/** co_qualname, or co_name where the version has no qualified names (3.8–3.10). */
 	readonly qualname: string;
 	readonly firstLine: number;
 	readonly linetable: Buffer;
@@ -73,7 +74,7 @@ export class CodeObjects {
 		}
 
 		const filenamePointer = memory.pointerAt(at + layout.code.filename);
-		const qualnamePointer = memory.pointerAt(at + layout.code.qualname);
+		const qualnamePointer = memory.pointerAt(at + (layout.code.qualname >= 0 ? layout.code.qualname : layout.code.name));
 		const linetablePointer = memory.pointerAt(at + layout.code.linetable);
 		const firstLine = memory.int32At(at + layout.code.firstlineno);
 		const signature = `${filenamePointer}:${qualnamePointer}:${linetablePointer}:${firstLine}`;
@@ -87,7 +88,8 @@ export class CodeObjects {
 			qualname: this.strings.readString(qualnamePointer),
 			firstLine,
 			linetable: this.strings.readBytes(linetablePointer),
-			bytecode: address + layout.code.codeAdaptive,
+			// 3.11+ keep the bytecode in the code object; before, in its co_code bytes object.
+			bytecode: layout.code.codeAdaptive >= 0 ? address + layout.code.codeAdaptive : memory.pointerAt(at + layout.code.code) + layout.bytes.data,
 			signature,
 			frames: new Map(),
 			checkedAt: this.now,
@@ -101,7 +103,7 @@ export class CodeObjects {
 		const key = (addrq * 256) + opcode + 1;
 		let id = code.frames.get(key);
 		if (id === undefined) {
-			const location = locationOf(code.linetable, code.firstLine, addrq);
+			const location = this.locationOf(code, addrq);
 			id = this.frameTable.intern({
 				filename: code.filename,
 				funcname: code.qualname,
@@ -117,5 +119,22 @@ export class CodeObjects {
 		}
 
 		return id;
+	}
+
+	/** Where instruction `addrq` (in code units) of `code` is in the source, in this version's line table. */
+	private locationOf(code: CodeInfo, addrq: number): Location {
+		switch (this.target.traits.lineTable) {
+			case 'lnotab': {
+				return lineFromLnotab(code.linetable, code.firstLine, addrq * 2);
+			}
+
+			case 'linetable-3.10': {
+				return lineFrom310Table(code.linetable, code.firstLine, addrq * 2);
+			}
+
+			default: {
+				return locationOf(code.linetable, code.firstLine, addrq);
+			}
+		}
 	}
 }

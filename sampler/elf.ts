@@ -13,7 +13,8 @@ export type ElfInfo = {
 	readonly readAt: (vaddr: bigint, length: number) => Buffer | undefined;
 };
 
-const wantedSymbols = new Set(['_PyRuntime', 'Py_Version', 'PyCode_Type', '_Py_NoneStruct', 'PyGen_Type', 'PyCoro_Type']);
+// _Py_RefTotal / _Py_GetGlobalRefTotal exist only in builds with Py_REF_DEBUG: debug builds (target.ts).
+const wantedSymbols = new Set(['_PyRuntime', 'Py_Version', 'PyCode_Type', '_Py_NoneStruct', 'PyGen_Type', 'PyCoro_Type', '_Py_RefTotal', '_Py_GetGlobalRefTotal']);
 
 /**
  * Files already read, by identity (device, inode, size, mtime): interpreters are tens of MB,

@@ -16,6 +16,8 @@ import {thousands} from '../common/thousands.js';
 import {TornReadError} from './remote-memory.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
+import type {ThreadIdMap} from './pid-namespace.js';
+import type {ThreadIds} from './thread-ids.js';
 import {chunkOf, type ChunkRead, type ThreadPlans} from './thread-plans.js';
 import type {ThreadStatusReader} from './thread-status.js';
 import {maxFrames, type ThreadSample, type UnwindOptions} from './unwind-types.js';
@@ -53,6 +55,9 @@ export type WalkParts = {
 	readonly codes: CodeObjects;
 	readonly opcodes: FrameOpcodes;
 	readonly statuses: ThreadStatusReader;
+	readonly threadIds: ThreadIds;
+	/** Thread ids of a target in a container, translated to ours. */
+	readonly idMap: ThreadIdMap;
 	readonly frameTable: FrameTable;
 	/** Where walked threads go: samples[index] for the index a walk is given. */
 	readonly samples: ThreadSample[];
@@ -145,7 +150,10 @@ export class FrameWalk {
 			return false;
 		}
 
-		const tid = memory.pointerAt(ts + layout.tstate.nativeThreadId);
+		const tidWord = layout.tstate.nativeThreadId >= 0 ? 0 : this.tidWord(ts);
+		const tid = this.parts.idMap.toHost(layout.tstate.nativeThreadId >= 0
+			? memory.pointerAt(ts + layout.tstate.nativeThreadId)
+			: (tidWord === 0 ? 0 : memory.int32At(reads.fetch(tidWord, 4))));
 		if (tid === 0) {
 			// A thread state not yet bound to its OS thread (a thread still starting): no
 			// thread runs Python code on it yet, and a "thread 0" would outlive it in every output.
@@ -168,10 +176,11 @@ export class FrameWalk {
 			frame = cframe === 0 ? 0 : memory.pointerAt(reads.fetch(cframe, 16) + layout.tstate.cframeCurrentFrame);
 		}
 
-		// The used part of the current data-stack chunk: [chunk, datastack_top).
-		const chunk = memory.pointerAt(ts + layout.tstate.datastackChunk);
-		const top = memory.pointerAt(ts + layout.tstate.datastackTop);
+		// The used part of the current data-stack chunk: [chunk, datastack_top) (3.11+; older
+		// versions' frames are heap objects, each remembered in the plan's extras).
 		const chunks: ChunkRead[] = [];
+		const chunk = layout.tstate.datastackChunk >= 0 ? memory.pointerAt(ts + layout.tstate.datastackChunk) : 0;
+		const top = chunk === 0 ? 0 : memory.pointerAt(ts + layout.tstate.datastackTop);
 		if (chunk !== 0 && top > chunk && top - chunk <= maxChunkSize) {
 			const used = top - chunk;
 			if (reads.locate(chunk, used) < 0) {
@@ -270,10 +279,19 @@ export class FrameWalk {
 				}
 
 				pythonFrames++;
-				const ip = memory.pointerAt(at + layout.frame.instrPtr);
+				let ip: number;
+				let addrq: number;
+				if (layout.frame.lasti < 0) {
+					ip = memory.pointerAt(at + layout.frame.instrPtr);
+					addrq = Math.floor((ip - code.bytecode) / 2);
+				} else {
+					addrq = this.lastiIndex(at);
+					ip = addrq >= 0 ? code.bytecode + (addrq * 2) : 0;
+				}
+
 				walkCode[depth] = code;
 				walkIp[depth] = ip;
-				walkAddrq[depth] = Math.floor((ip - code.bytecode) / 2);
+				walkAddrq[depth] = addrq;
 				this.walkFrameAddress[depth] = frame;
 				walkFixed[depth++] = -1;
 				// 3.11 has no entry frames; the Python frame entered from C is flagged instead.
@@ -286,9 +304,16 @@ export class FrameWalk {
 			frame = previous;
 		}
 
-		if (frame === 0 && lastAt >= 0 && memory.scratch[lastAt + layout.frame.owner] === layout.generatorOwner) {
-			plans.rememberTorn(tstate, {cframe, chunks, extras});
+		if (frame === 0 && lastAt >= 0 && layout.frame.owner >= 0 && memory.scratch[lastAt + layout.frame.owner] === layout.generatorOwner) {
+			plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});
 			throw new CutChainError();
+		}
+
+		// 3.8–3.10 mark no frame as entered from C, but the outermost one always is (by the
+		// interpreter's or the thread bootstrap's C code), as 3.11+'s entry frames show.
+		if (options.native && depth > 0 && !target.traits.markedEntryFrames && walkFixed[depth - 1] !== this.nativeFrame && walkFixed[depth - 1] !== this.truncatedFrame) {
+			walkFixed[depth] = this.nativeFrame;
+			walkCode[depth++] = undefined;
 		}
 
 		if (sawGcFrame || inGcHere) {
@@ -309,7 +334,7 @@ export class FrameWalk {
 			}
 		}
 
-		plans.remember(tstate, {cframe, chunks, extras});
+		plans.remember(tstate, {cframe, chunks, extras, tidWord});
 		return true;
 	}
 
@@ -326,8 +351,30 @@ export class FrameWalk {
 			return -1;
 		}
 
-		const ip = reads.memory.pointerAt(at + target.layout.frame.instrPtr);
-		return codes.frameId(code, Math.floor((ip - code.bytecode) / 2), -1);
+		const {frame} = target.layout;
+		const addrq = frame.lasti < 0 ? Math.floor((reads.memory.pointerAt(at + frame.instrPtr) - code.bytecode) / 2) : this.lastiIndex(at);
+		return codes.frameId(code, addrq, -1);
+	}
+
+	/**
+	 * 3.8–3.10: the index (in code units) of the instruction a frame object read to scratch at
+	 * `at` stands on, from its f_lasti (bytes on 3.8/3.9, code units on 3.10); -1 before the
+	 * first instruction.
+	 */
+	private lastiIndex(at: number): number {
+		const {target, reads} = this.parts;
+		const lasti = reads.memory.int32At(at + target.layout.frame.lasti);
+		return target.traits.lastiInBytes ? lasti >> 1 : lasti;
+	}
+
+	/**
+	 * 3.8–3.10: where the OS thread id of the thread state read to scratch at `ts` is (in its
+	 * struct pthread); 0 while the state is not bound to a thread or the offset is not known yet.
+	 */
+	private tidWord(ts: number): number {
+		const {target, reads, threadIds} = this.parts;
+		const pthread = reads.memory.pointerAt(ts + target.layout.tstate.threadId);
+		return pthread === 0 || threadIds.tidOffset < 0 ? 0 : pthread + threadIds.tidOffset;
 	}
 
 	/**
@@ -345,10 +392,9 @@ export class FrameWalk {
 			executable -= memory.scratch[at + layout.frame.executable]! & 7;
 		}
 
-		const owner = memory.scratch[at + layout.frame.owner]!;
-		return executable === 0 || executable === target.none || owner >= layout.firstNonPythonOwner
-			? undefined
-			: codes.info(executable);
+		// Frame objects (3.8–3.10) have no owner: every one is a Python frame.
+		const nonPython = layout.frame.owner >= 0 && memory.scratch[at + layout.frame.owner]! >= layout.firstNonPythonOwner;
+		return executable === 0 || executable === target.none || nonPython ? undefined : codes.info(executable);
 	}
 
 	/**

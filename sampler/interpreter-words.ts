@@ -119,7 +119,10 @@ function wordsOf(layout: Layout, runtimeAddress: number, interp: number, gilStru
 		);
 	}
 
-	words.push({name: 'gcCollecting', address: interp + layout.interp.gc + layout.gc.collecting, length: 4, inInterp: true});
+	// The collector's state: in the interpreter, but in the runtime on 3.8.
+	words.push(layout.runtime.gc >= 0
+		? {name: 'gcCollecting', address: runtimeAddress + layout.runtime.gc + layout.gc.collecting, length: 4, inInterp: false}
+		: {name: 'gcCollecting', address: interp + layout.interp.gc + layout.gc.collecting, length: 4, inInterp: true});
 	if (layout.gc.frame >= 0) {
 		words.push({name: 'gcFrame', address: interp + layout.interp.gc + layout.gc.frame, length: 8, inInterp: true});
 	}

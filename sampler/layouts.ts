@@ -1,14 +1,24 @@
 // The one place where CPython versions differ. Everything the unwinder reads is an offset
-// in a `Layout`; 3.13+ layouts are read from the target's own `_Py_DebugOffsets` table at
-// run time, 3.11 and 3.12 (which have no such table) come from built-in tables checked
-// against offsetof() on real headers and against live processes (../shared/reference/peers.md §1.6).
+// in a `Layout`, named as CPython 3.13+'s _Py_DebugOffsets names it. 3.13+ layouts are read
+// from the target's own `_Py_DebugOffsets` table at run time; 3.8–3.12, which have no such
+// table, come from tables generated from each interpreter's own headers and checked against
+// it live (scripts/generate-struct-layouts.py → layouts/struct-3.X.json). How a version does
+// what versions do differently (frames, line tables, async tasks, ...) is in `VersionTraits`.
 // Absent fields are -1.
 import {UserError} from '../common/errors.js';
+import async38 from './layouts/async-3.8.json' with {type: 'json'};
+import async39 from './layouts/async-3.9.json' with {type: 'json'};
+import async310 from './layouts/async-3.10.json' with {type: 'json'};
 import async311 from './layouts/async-3.11.json' with {type: 'json'};
 import async312 from './layouts/async-3.12.json' with {type: 'json'};
 import async313 from './layouts/async-3.13.json' with {type: 'json'};
 import objects314 from './layouts/async-3.14.json' with {type: 'json'};
 import objects315 from './layouts/async-3.15.json' with {type: 'json'};
+import struct38 from './layouts/struct-3.8.json' with {type: 'json'};
+import struct39 from './layouts/struct-3.9.json' with {type: 'json'};
+import struct310 from './layouts/struct-3.10.json' with {type: 'json'};
+import struct311 from './layouts/struct-3.11.json' with {type: 'json'};
+import struct312 from './layouts/struct-3.12.json' with {type: 'json'};
 
 export type PythonVersion = {
 	readonly major: number;
@@ -23,9 +33,11 @@ export type Layout = {
 	readonly version: PythonVersion;
 	readonly runtime: {
 		readonly interpretersHead: number;
-		/** 3.11 keeps one GIL for the whole runtime, at these offsets from _PyRuntime. */
+		/** 3.8–3.11 keep one GIL for the whole runtime, at these offsets from _PyRuntime. */
 		readonly gilLocked: number;
 		readonly gilHolder: number;
+		/** 3.8: the collector's state lives in the runtime, not the interpreter. */
+		readonly gc: number;
 	};
 	readonly interp: {
 		readonly next: number;
@@ -38,7 +50,7 @@ export type Layout = {
 		readonly gilLocked: number;
 		readonly gilHolder: number;
 		readonly codeObjectGeneration: number;
-		/** 3.13: sys.modules (`imports.modules`), from the debug table; else -1 (asyncio-objects uses its generated offset). */
+		/** sys.modules (`modules`, 3.12+ `imports.modules`); -1 where the table does not say (asyncio-objects then uses its generated offset). */
 		readonly importsModules: number;
 	};
 	readonly gc: {readonly collecting: number; readonly frame: number};
@@ -46,26 +58,34 @@ export type Layout = {
 		readonly size: number;
 		readonly next: number;
 		readonly interp: number;
-		/** 3.13+: the current frame pointer; else -1 and the frame is reached through cframe. */
+		/** The current frame pointer (3.8–3.10: a PyFrameObject, 3.13+: an interpreter frame); else -1 and the frame is reached through cframe. */
 		readonly currentFrame: number;
 		readonly cframe: number;
 		readonly cframeCurrentFrame: number;
 		readonly baseFrame: number;
 		readonly threadId: number;
+		/** 3.11+; before, the OS thread id is read from the thread's struct pthread (thread-ids.ts). */
 		readonly nativeThreadId: number;
 		readonly datastackChunk: number;
 		readonly datastackTop: number;
 		readonly holdsGil: number;
 		readonly gilRequested: number;
-		/** The exception being raised: 3.11 `curexc_type`, later `current_exception`. */
+		/** The exception being raised: `curexc_type` up to 3.11, later `current_exception`. */
 		readonly currentException: number;
 		readonly excInfo: number;
 	};
+	/** _PyErr_StackItem: one handled exception, linked to the one it interrupted. */
+	readonly errStackItem: {readonly value: number; readonly previous: number};
 	readonly frame: {
+		/** How much of a frame to read: the whole interpreter frame, or up to the last field read of a PyFrameObject. */
 		readonly size: number;
 		readonly previous: number;
 		readonly executable: number;
+		/** Interpreter frames: the instruction pointer; -1 for frame objects. */
 		readonly instrPtr: number;
+		/** 3.8–3.10 frame objects: the last instruction's index (see VersionTraits.lastiInBytes); else -1. */
+		readonly lasti: number;
+		/** -1 for frame objects, which are all Python frames. */
 		readonly owner: number;
 		/** 3.11 only: the byte that marks a frame entered from C. */
 		readonly isEntry: number;
@@ -77,16 +97,22 @@ export type Layout = {
 		readonly size: number;
 		readonly filename: number;
 		readonly name: number;
+		/** 3.11+; older versions have no co_qualname (VersionTraits.qualnames). */
 		readonly qualname: number;
+		/** The line table: co_lnotab (3.8, 3.9), co_linetable (3.10+), see VersionTraits.lineTable. */
 		readonly linetable: number;
 		readonly firstlineno: number;
+		/** 3.11+: the bytecode, inline in the code object. */
 		readonly codeAdaptive: number;
+		/** 3.8–3.10: the bytecode's bytes object (co_code). */
+		readonly code: number;
 	};
 	readonly object: {readonly type: number; readonly typeFlags: number};
 	readonly unicode: {readonly length: number; readonly state: number; readonly asciiSize: number; readonly compactSize: number};
 	readonly bytes: {readonly size: number; readonly data: number};
 	readonly long: {readonly tag: number; readonly digits: number};
-	readonly gen: {readonly frameState: number; readonly iframe: number; readonly name: number};
+	/** A generator's frame: embedded (iframe, 3.11+) or behind a pointer (frame, 3.8–3.10). */
+	readonly gen: {readonly frameState: number; readonly iframe: number; readonly frame: number; readonly name: number};
 	readonly set: {readonly used: number; readonly mask: number; readonly table: number};
 	/** Frame owners at or above this value are not Python frames (C-stack / interpreter entry frames). */
 	readonly firstNonPythonOwner: number;
@@ -95,6 +121,8 @@ export type Layout = {
 	 * frame links to its caller only while it runs, so a chain that ends at one was read torn.
 	 */
 	readonly generatorOwner: number;
+	/** sizeof(PyObject): 16, or 32 in a Py_TRACE_REFS build. */
+	readonly objectHeaderSize: number;
 };
 
 /**
@@ -102,34 +130,50 @@ export type Layout = {
  * Code outside this file asks these instead of comparing minor versions.
  */
 export type VersionTraits = {
-	/** --async-aware: 3.14+ keep per-thread task lists for debuggers; 3.11–3.13 are read through asyncio's objects. */
+	/** 3.8–3.10 link heap PyFrameObjects; 3.11+ keep interpreter frames in per-thread data stacks. */
+	readonly frames: 'frame-objects' | 'interpreter-frames';
+	/** The line table's format: co_lnotab (3.8, 3.9), 3.10's co_linetable, or PEP 626/657 locations (3.11+). */
+	readonly lineTable: 'lnotab' | 'linetable-3.10' | 'locations';
+	/** 3.8/3.9 count f_lasti in bytes, 3.10 in code units. */
+	readonly lastiInBytes: boolean;
+	/** Code objects carry their qualified name (co_qualname, 3.11+); before, frames show co_name. */
+	readonly qualnames: boolean;
+	/** Frames entered from C are marked (3.11 is_entry, 3.12+ entry frames): --native puts <native> between frames. */
+	readonly markedEntryFrames: boolean;
+	/** --async-aware: 3.14+ keep per-thread task lists for debuggers; 3.8–3.13 are read through asyncio's objects. */
 	readonly asyncTasks: 'task-lists' | 'objects';
 	/**
 	 * gi_frame_state of a coroutine suspended in `await`: FRAME_SUSPENDED_YIELD_FROM on 3.13+; on
 	 * 3.11/3.12 the one FRAME_SUSPENDED state, after which the next instruction tells (see asyncio.ts).
+	 * 3.8–3.10 have no frame state in the generator (see asyncio's coroutine frames).
 	 */
 	readonly genAwaiting: number;
 	/** gi_frame_state of a finished coroutine (FRAME_CLEARED). */
 	readonly genCleared: number;
 	/** 3.11/3.12: a calling frame's instruction pointer rests on the last inline cache word of its call, not on the call. */
 	readonly callerOnCacheWord: boolean;
-	/** How an int object records its digit count: 3.11 a signed count (ob_size), 3.12+ a tag (count << 3 | sign). */
+	/** How an int object records its digit count: up to 3.11 a signed count (ob_size), 3.12+ a tag (count << 3 | sign). */
 	readonly intSize: 'signed-count' | 'tagged';
 };
 
 export function versionTraits(version: PythonVersion): VersionTraits {
 	const {minor} = version;
 	return {
+		frames: minor <= 10 ? 'frame-objects' : 'interpreter-frames',
+		lineTable: minor <= 9 ? 'lnotab' : (minor === 10 ? 'linetable-3.10' : 'locations'),
+		lastiInBytes: minor <= 9,
+		qualnames: minor >= 11,
+		markedEntryFrames: minor >= 11,
 		asyncTasks: minor >= 14 ? 'task-lists' : 'objects',
 		// 3.15 renumbered the frame states from 0 (FRAME_CREATED) up.
 		genAwaiting: minor >= 15 ? 2 : -1,
 		genCleared: minor >= 15 ? 5 : 4,
-		callerOnCacheWord: minor <= 12,
+		callerOnCacheWord: minor === 11 || minor === 12,
 		intSize: minor >= 12 ? 'tagged' : 'signed-count',
 	};
 }
 
-export const oldestSupported = {major: 3, minor: 11};
+export const oldestSupported = {major: 3, minor: 8};
 export const newestSupported = {major: 3, minor: 15};
 
 export function unsupportedVersion(version: {major: number; minor: number}): UserError {
@@ -151,60 +195,134 @@ export function versionFromHex(hex: number): PythonVersion {
 	return {major, minor, micro, hex, text: `${major}.${minor}.${micro}${suffix}`};
 }
 
-// 3.11 and 3.12: offsetof() from the real headers (pyenv 3.11.7 / 3.12.1, Debian 3.11.2 identical).
-const shared311And312 = {
-	unicode: {length: 16, state: 32},
-	bytes: {size: 16, data: 32},
-	object: {type: 8, typeFlags: 168},
-	set: {used: 24, mask: 32, table: 40},
-} as const;
+/** A version from its text ("3.9.2", "3.10.0rc1+"); undefined for anything else. */
+export function versionFromText(text: string): PythonVersion | undefined {
+	const match = /^(\d)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?/.exec(text);
+	if (!match) {
+		return undefined;
+	}
 
-function layout311(version: PythonVersion): Layout {
+	const level = {a: 0xA, b: 0xB, rc: 0xC}[match[4] as 'a' | 'b' | 'rc'] ?? 0xF;
+	return versionFromHex((Number(match[1]) << 24) | (Number(match[2]) << 16) | (Number(match[3]) << 8) | (level << 4) | Number(match[5] ?? 0));
+}
+
+/**
+ * Builds a layout from named entries (CPython's _Py_DebugOffsets names; -1 for an entry this
+ * version does not have). Both sources of entries, the target's own table and our generated
+ * tables, go through here, so every version is read by the same mapping.
+ */
+function layoutFromEntries(at: (name: string) => number, version: PythonVersion): Layout {
+	const gilPointer = at('interpreter_state.gil_pointer');
+	const frameObjects = at('frame_object.f_back') >= 0;
+	const fBack = at('frame_object.f_back');
+	const fCode = at('frame_object.f_code');
+	const fLasti = at('frame_object.f_lasti');
 	return {
 		version,
-		runtime: {interpretersHead: 40, gilLocked: 376, gilHolder: 368},
-		interp: {next: 0, id: 48, threadsHead: 16, threadsMain: -1, gc: 648, gilPointer: -1, gilLocked: -1, gilHolder: -1, codeObjectGeneration: -1, importsModules: -1},
-		gc: {collecting: 200, frame: -1},
-		tstate: {
-			size: 360, next: 8, interp: 16, currentFrame: -1, cframe: 56, cframeCurrentFrame: 8, baseFrame: -1,
-			threadId: 152, nativeThreadId: 160, datastackChunk: 296, datastackTop: 304,
-			holdsGil: -1, gilRequested: -1, currentException: 96, excInfo: 120,
+		runtime: {
+			interpretersHead: at('runtime_state.interpreters_head'),
+			gilLocked: at('runtime_state.gil_locked'),
+			gilHolder: at('runtime_state.gil_holder'),
+			gc: at('runtime_state.gc'),
 		},
-		frame: {size: 80, previous: 48, executable: 32, instrPtr: 56, owner: 69, isEntry: 68, stackpointer: -1, taggedExecutable: false},
-		code: {size: 200, filename: 112, name: 120, qualname: 128, linetable: 136, firstlineno: 72, codeAdaptive: 184},
-		object: shared311And312.object,
-		unicode: {...shared311And312.unicode, asciiSize: 48, compactSize: 72},
-		bytes: shared311And312.bytes,
-		long: {tag: 16, digits: 24},
-		gen: {frameState: 75, iframe: 80, name: 48},
-		set: shared311And312.set,
+		interp: {
+			next: at('interpreter_state.next'),
+			id: at('interpreter_state.id'),
+			threadsHead: at('interpreter_state.threads_head'),
+			threadsMain: at('interpreter_state.threads_main'),
+			gc: at('interpreter_state.gc'),
+			gilPointer,
+			gilLocked: gilPointer >= 0 ? at('gil_runtime_state.locked') : at('interpreter_state.gil_runtime_state_locked'),
+			gilHolder: gilPointer >= 0 ? at('gil_runtime_state.last_holder') : at('interpreter_state.gil_runtime_state_holder'),
+			codeObjectGeneration: at('interpreter_state.code_object_generation'),
+			importsModules: at('interpreter_state.imports_modules'),
+		},
+		gc: {collecting: at('gc.collecting'), frame: at('gc.frame')},
+		tstate: {
+			size: at('thread_state.size'),
+			next: at('thread_state.next'),
+			interp: at('thread_state.interp'),
+			currentFrame: at('thread_state.current_frame'),
+			cframe: at('thread_state.cframe'),
+			cframeCurrentFrame: at('cframe.current_frame'),
+			baseFrame: at('thread_state.base_frame'),
+			threadId: at('thread_state.thread_id'),
+			nativeThreadId: at('thread_state.native_thread_id'),
+			datastackChunk: at('thread_state.datastack_chunk'),
+			datastackTop: at('thread_state.datastack_top'),
+			holdsGil: at('thread_state.holds_gil'),
+			gilRequested: at('thread_state.gil_requested'),
+			currentException: at('thread_state.current_exception'),
+			excInfo: at('thread_state.exc_info'),
+		},
+		errStackItem: {value: at('err_stackitem.exc_value'), previous: at('err_stackitem.previous_item')},
+		frame: frameObjects
+			? {
+				size: Math.max(fBack, fCode, fLasti) + 8,
+				previous: fBack,
+				executable: fCode,
+				instrPtr: -1,
+				lasti: fLasti,
+				owner: -1,
+				isEntry: -1,
+				stackpointer: -1,
+				taggedExecutable: false,
+			}
+			: {
+				size: at('interpreter_frame.size'),
+				previous: at('interpreter_frame.previous'),
+				executable: at('interpreter_frame.executable'),
+				instrPtr: at('interpreter_frame.instr_ptr'),
+				lasti: -1,
+				owner: at('interpreter_frame.owner'),
+				isEntry: at('interpreter_frame.is_entry'),
+				stackpointer: at('interpreter_frame.stackpointer'),
+				taggedExecutable: version.minor >= 14,
+			},
+		code: {
+			size: at('code_object.size'),
+			filename: at('code_object.filename'),
+			name: at('code_object.name'),
+			qualname: at('code_object.qualname'),
+			linetable: at('code_object.linetable'),
+			firstlineno: at('code_object.firstlineno'),
+			codeAdaptive: at('code_object.co_code_adaptive'),
+			code: at('code_object.co_code'),
+		},
+		object: {type: at('pyobject.ob_type'), typeFlags: at('type_object.tp_flags')},
+		unicode: {
+			state: at('unicode_object.state'),
+			length: at('unicode_object.length'),
+			asciiSize: at('unicode_object.asciiobject_size'),
+			compactSize: at('unicode_object.compactunicodeobject_size'),
+		},
+		bytes: {size: at('bytes_object.ob_size'), data: at('bytes_object.ob_sval')},
+		long: {tag: at('long_object.lv_tag'), digits: at('long_object.ob_digit')},
+		gen: {name: at('gen_object.gi_name'), iframe: at('gen_object.gi_iframe'), frame: at('gen_object.gi_frame'), frameState: at('gen_object.gi_frame_state')},
+		set: {used: at('set_object.used'), mask: at('set_object.mask'), table: at('set_object.table')},
 		firstNonPythonOwner: 3,
 		generatorOwner: 1,
+		objectHeaderSize: at('pyobject.size') >= 0 ? at('pyobject.size') : 16,
 	};
 }
 
-function layout312(version: PythonVersion): Layout {
-	return {
-		version,
-		runtime: {interpretersHead: 40, gilLocked: -1, gilHolder: -1},
-		interp: {next: 0, id: 8, threadsHead: 72, threadsMain: -1, gc: 112, gilPointer: 384, gilLocked: 16, gilHolder: 8, codeObjectGeneration: -1, importsModules: -1},
-		gc: {collecting: 200, frame: -1},
-		tstate: {
-			size: 288, next: 8, interp: 16, currentFrame: -1, cframe: 56, cframeCurrentFrame: 0, baseFrame: -1,
-			threadId: 136, nativeThreadId: 144, datastackChunk: 232, datastackTop: 240,
-			holdsGil: -1, gilRequested: -1, currentException: 96, excInfo: 104,
-		},
-		frame: {size: 80, previous: 8, executable: 0, instrPtr: 56, owner: 70, isEntry: -1, stackpointer: -1, taggedExecutable: false},
-		code: {size: 200, filename: 112, name: 120, qualname: 128, linetable: 136, firstlineno: 68, codeAdaptive: 192},
-		object: shared311And312.object,
-		unicode: {...shared311And312.unicode, asciiSize: 40, compactSize: 56},
-		bytes: shared311And312.bytes,
-		long: {tag: 16, digits: 24},
-		gen: {frameState: 67, iframe: 72, name: 24},
-		set: shared311And312.set,
-		firstNonPythonOwner: 3,
-		generatorOwner: 1,
-	};
+// 3.8–3.12: generated from each interpreter's headers and checked against it live.
+const structTables: Record<number, Readonly<Record<string, number>>> = {
+	8: struct38.offsets,
+	9: struct39.offsets,
+	10: struct310.offsets,
+	11: struct311.offsets,
+	12: struct312.offsets,
+};
+
+/** 3.8–3.12 layouts, which targets do not describe themselves. */
+export function builtinLayout(version: PythonVersion): Layout {
+	const table = version.major === 3 ? structTables[version.minor] : undefined;
+	if (!table) {
+		throw unsupportedVersion(version);
+	}
+
+	return layoutFromEntries(name => table[name] ?? -1, version);
 }
 
 // 3.13+: where each field sits *inside* _Py_DebugOffsets, under CPython's own names for it
@@ -322,8 +440,34 @@ function checkDebugOffsets(value: (name: string) => number, positions: DebugPosi
 }
 
 /**
+ * Entries that some tables lack, and what they are there. Probed live or read from the headers
+ * of that version: not in its table, so not the target's word, but stable within a version.
+ */
+function debugFallbacks(version: PythonVersion, at: (name: string) => number): Record<string, number> {
+	const currentException = at('thread_state.current_exception') >= 0 ? at('thread_state.current_exception') : 112; // 3.13, 3.14: offsetof(PyThreadState, current_exception), probed live.
+	return {
+		'thread_state.datastack_top': at('thread_state.datastack_chunk') + 8, // datastack_top follows datastack_chunk in every version.
+		'thread_state.current_exception': currentException,
+		'thread_state.exc_info': currentException + 8, // exc_info always follows current_exception.
+		// 3.14 keeps holds_gil as an int at +36 (probed live); 3.13 has only the GIL holder.
+		...(version.minor === 14 ? {'thread_state.holds_gil': 36} : {}),
+		'err_stackitem.exc_value': 0,
+		'err_stackitem.previous_item': 8,
+		'unicode_object.compactunicodeobject_size': 56,
+		// 3.13's generator and set fields (headers: gi_name 24, gi_iframe 72, gi_frame_state 67; set used 24, mask 32, table 40).
+		'gen_object.gi_name': 24,
+		'gen_object.gi_iframe': 72,
+		'gen_object.gi_frame_state': 67,
+		'set_object.used': 24,
+		'set_object.mask': 32,
+		'set_object.table': 40,
+	};
+}
+
+/**
  * Builds a layout from the target's _Py_DebugOffsets bytes (3.13+). Every offset comes
- * from the target; only the positions of fields in the table are ours.
+ * from the target, checked against its struct's size; only the positions of fields in the
+ * table (and the few fallbacks above) are ours.
  */
 export function layoutFromDebugOffsets(table: Buffer, version: PythonVersion): Layout {
 	const positions = version.major === 3 ? debugPositions[version.minor] : undefined;
@@ -331,104 +475,14 @@ export function layoutFromDebugOffsets(table: Buffer, version: PythonVersion): L
 		throw unsupportedVersion(version);
 	}
 
-	const at = (name: string) => {
+	const inTable = (name: string) => {
 		const position = positions.at[name];
 		return position === undefined ? -1 : Number(table.readBigUInt64LE(position));
 	};
 
-	checkDebugOffsets(at, positions, version);
-	const datastackChunk = at('thread_state.datastack_chunk');
-	const currentException = positions.at['thread_state.current_exception'] === undefined
-		? 112 // 3.13 and 3.14: not in the table; offsetof(PyThreadState, current_exception), probed live.
-		: at('thread_state.current_exception');
-	const holdsGil = at('thread_state.holds_gil');
-	// 3.13's generator fields and set fields are not in its table (headers: gi_name 24, gi_iframe 72, gi_frame_state 67; set used 24, mask 32, table 40).
-	const hasGen = positions.at['gen_object.gi_iframe'] !== undefined;
-	const hasSet = positions.at['set_object.used'] !== undefined;
-	return {
-		version,
-		runtime: {interpretersHead: at('runtime_state.interpreters_head'), gilLocked: -1, gilHolder: -1},
-		interp: {
-			next: at('interpreter_state.next'),
-			id: at('interpreter_state.id'),
-			threadsHead: at('interpreter_state.threads_head'),
-			threadsMain: at('interpreter_state.threads_main'),
-			gc: at('interpreter_state.gc'),
-			gilPointer: -1,
-			gilLocked: at('interpreter_state.gil_runtime_state_locked'),
-			gilHolder: at('interpreter_state.gil_runtime_state_holder'),
-			codeObjectGeneration: at('interpreter_state.code_object_generation'),
-			importsModules: at('interpreter_state.imports_modules'),
-		},
-		gc: {collecting: at('gc.collecting'), frame: at('gc.frame')},
-		tstate: {
-			size: at('thread_state.size'),
-			next: at('thread_state.next'),
-			interp: at('thread_state.interp'),
-			currentFrame: at('thread_state.current_frame'),
-			cframe: -1,
-			cframeCurrentFrame: -1,
-			baseFrame: at('thread_state.base_frame'),
-			threadId: at('thread_state.thread_id'),
-			nativeThreadId: at('thread_state.native_thread_id'),
-			datastackChunk,
-			datastackTop: datastackChunk + 8, // datastack_top follows datastack_chunk in every version.
-			// 3.14 keeps holds_gil as an int at +36 (probed live); 3.13 has only the GIL holder.
-			holdsGil: holdsGil >= 0 ? holdsGil : (version.minor === 14 ? 36 : -1),
-			gilRequested: at('thread_state.gil_requested'),
-			currentException,
-			excInfo: currentException + 8, // exc_info always follows current_exception.
-		},
-		frame: {
-			size: at('interpreter_frame.size'),
-			previous: at('interpreter_frame.previous'),
-			executable: at('interpreter_frame.executable'),
-			instrPtr: at('interpreter_frame.instr_ptr'),
-			owner: at('interpreter_frame.owner'),
-			isEntry: -1,
-			stackpointer: at('interpreter_frame.stackpointer'),
-			taggedExecutable: version.minor >= 14,
-		},
-		code: {
-			size: at('code_object.size'),
-			filename: at('code_object.filename'),
-			name: at('code_object.name'),
-			qualname: at('code_object.qualname'),
-			linetable: at('code_object.linetable'),
-			firstlineno: at('code_object.firstlineno'),
-			codeAdaptive: at('code_object.co_code_adaptive'),
-		},
-		object: {type: at('pyobject.ob_type'), typeFlags: at('type_object.tp_flags')},
-		unicode: {
-			state: at('unicode_object.state'),
-			length: at('unicode_object.length'),
-			asciiSize: at('unicode_object.asciiobject_size'),
-			compactSize: positions.at['unicode_object.compactunicodeobject_size'] === undefined ? 56 : at('unicode_object.compactunicodeobject_size'),
-		},
-		bytes: {size: at('bytes_object.ob_size'), data: at('bytes_object.ob_sval')},
-		long: {tag: at('long_object.lv_tag'), digits: at('long_object.ob_digit')},
-		gen: hasGen
-			? {name: at('gen_object.gi_name'), iframe: at('gen_object.gi_iframe'), frameState: at('gen_object.gi_frame_state')}
-			: {name: 24, iframe: 72, frameState: 67},
-		set: hasSet
-			? {used: at('set_object.used'), mask: at('set_object.mask'), table: at('set_object.table')}
-			: {used: 24, mask: 32, table: 40},
-		firstNonPythonOwner: 3,
-		generatorOwner: 1,
-	};
-}
-
-/** 3.11 / 3.12 layouts, which targets do not describe themselves. */
-export function builtinLayout(version: PythonVersion): Layout {
-	if (version.major === 3 && version.minor === 11) {
-		return layout311(version);
-	}
-
-	if (version.major === 3 && version.minor === 12) {
-		return layout312(version);
-	}
-
-	throw unsupportedVersion(version);
+	checkDebugOffsets(inTable, positions, version);
+	const fallbacks = debugFallbacks(version, inTable);
+	return layoutFromEntries(name => positions.at[name] === undefined ? fallbacks[name] ?? -1 : inTable(name), version);
 }
 
 /**
@@ -441,15 +495,19 @@ export type ObjectLayout = {
 	readonly interpModules: number;
 	readonly moduleDict: number;
 	readonly dict: {readonly used: number; readonly keys: number; readonly values: number};
-	readonly dictKeys: {readonly log2_size: number; readonly log2_index_bytes: number; readonly kind: number; readonly nentries: number; readonly indices: number};
+	/** PyDictKeysObject: 3.8–3.10 keep the table size (dk_size) and {hash, key, value} entries; 3.11+ log2 sizes and a kind. */
+	readonly dictKeys:
+	| {readonly form: 'size'; readonly size: number; readonly nentries: number; readonly indices: number}
+	| {readonly form: 'log2'; readonly log2_size: number; readonly log2_index_bytes: number; readonly kind: number; readonly nentries: number; readonly indices: number};
 	/** Where a split dict's value array starts inside its PyDictValues. */
 	readonly valuesArray: number;
 	/** Managed dict pointer (3.12: dict-or-values word), relative to the object: negative. */
 	readonly managedDict: number;
 	/** 3.11: the values pointer, relative to the object. */
 	readonly valuesPointer: number;
-	readonly instanceValues: 'pointer' | 'tagged' | 'inline';
-	readonly type: {readonly name: number; readonly basicsize: number; readonly cachedKeys: number};
+	/** Where instance attributes are: a dict at tp_dictoffset (3.8–3.10), or values behind a pointer (3.11), tagged (3.12), inline (3.13+). */
+	readonly instanceValues: 'dict-offset' | 'pointer' | 'tagged' | 'inline';
+	readonly type: {readonly name: number; readonly basicsize: number; readonly cachedKeys: number; readonly dictoffset: number};
 	readonly set: {readonly used: number; readonly mask: number; readonly table: number};
 };
 
@@ -458,7 +516,8 @@ export type ObjectLayout = {
  * tasks are reached (tuples, lists, closures, weak references) and of the C Task object's fields.
  */
 export type AsyncObjectLayout = ObjectLayout & {
-	readonly yieldFrom: 'resume-oparg' | 'frame-state';
+	/** How to tell a coroutine suspended in `await` and find what it awaits (as _PyGen_yf does in each version). */
+	readonly yieldFrom: 'yield-from-stacktop' | 'yield-from-stackdepth' | 'resume-oparg' | 'frame-state';
 	readonly tuple: {readonly size: number; readonly items: number};
 	readonly list: {readonly size: number; readonly items: number};
 	readonly functionClosure: number;
@@ -470,12 +529,20 @@ export type AsyncObjectLayout = ObjectLayout & {
 	readonly task: {
 		readonly size: number; readonly loop: number; readonly coro: number; readonly name: number; readonly futWaiter: number;
 		readonly callback0: number; readonly callbacks: number; readonly callbackEntryIsTuple: boolean; readonly state: number;
+		/** 3.8/3.9: an awaiting task's wakeup is a TaskWakeupMethWrapper; its task pointer is here. */
+		readonly wakeupTask?: number;
 	};
-	/** _PyInterpreterFrame: stacktop (an int, in words from localsplus) and localsplus. */
+	/**
+	 * _PyInterpreterFrame: stacktop (an int, in words from localsplus) and localsplus; 3.8–3.10
+	 * frame objects: f_stacktop (3.8/3.9, a pointer) or f_stackdepth (3.10, an int), and f_valuestack.
+	 */
 	readonly frame: {readonly stacktop: number; readonly localsplus: number};
 };
 
 const asyncObjectLayouts: Record<number, AsyncObjectLayout> = {
+	8: async38 as AsyncObjectLayout,
+	9: async39 as AsyncObjectLayout,
+	10: async310 as AsyncObjectLayout,
 	11: async311 as AsyncObjectLayout,
 	12: async312 as AsyncObjectLayout,
 	13: async313 as AsyncObjectLayout,
@@ -492,7 +559,7 @@ export function objectLayout(version: PythonVersion): ObjectLayout | undefined {
 	return version.major === 3 ? objectLayouts[version.minor] : undefined;
 }
 
-/** The asyncio object offsets of a 3.11–3.13 target; undefined for versions with task lists. */
+/** The asyncio object offsets of a 3.8–3.13 target; undefined for versions with task lists. */
 export function asyncObjectLayout(version: PythonVersion): AsyncObjectLayout | undefined {
 	return version.major === 3 ? asyncObjectLayouts[version.minor] : undefined;
 }

@@ -1,5 +1,7 @@
-// Decodes CPython 3.11+'s location table (co_linetable, PEP 626/657): the source position
-// of an instruction. The format is the same in 3.11–3.15.
+// Decodes a code object's line table into the source position of an instruction: CPython
+// 3.11+'s location table (co_linetable, PEP 626/657, the same format in 3.11–3.15), 3.10's
+// line table (co_linetable: byte ranges and line deltas) and 3.8/3.9's co_lnotab. The older
+// two know lines only, no columns.
 
 export type Location = {
 	line: number;
@@ -95,6 +97,59 @@ export function locationOf(table: Uint8Array, firstLine: number, addrq: number):
 		}
 
 		address += length;
+	}
+
+	return noLocation;
+}
+
+function lineOnly(line: number): Location {
+	return line < 0 ? noLocation : {line, endLine: line, col: -1, endCol: -1};
+}
+
+/**
+ * 3.8/3.9's co_lnotab: (bytecode offset increment, signed line increment) pairs, as
+ * PyCode_Addr2Line reads them. `offset` is in bytes; before the first instruction the line is
+ * co_firstlineno.
+ */
+export function lineFromLnotab(table: Uint8Array, firstLine: number, offset: number): Location {
+	let line = firstLine;
+	let address = 0;
+	for (let index = 0; index + 1 < table.length; index += 2) {
+		address += table[index]!;
+		if (address > offset) {
+			break;
+		}
+
+		line += (table[index + 1]! << 24) >> 24;
+	}
+
+	return lineOnly(line);
+}
+
+/**
+ * 3.10's co_linetable: (byte range length, signed line delta) pairs, a delta of -128 meaning
+ * "no line", read as _PyCode_CheckLineNumber does. `offset` is in bytes; before the first
+ * instruction the line is co_firstlineno.
+ */
+export function lineFrom310Table(table: Uint8Array, firstLine: number, offset: number): Location {
+	if (offset < 0) {
+		return lineOnly(firstLine);
+	}
+
+	let line = firstLine;
+	let end = 0;
+	for (let index = 0; index + 1 < table.length; index += 2) {
+		end += table[index]!;
+		const delta = (table[index + 1]! << 24) >> 24;
+		let rangeLine = -1;
+		if (delta !== -128) {
+			line += delta;
+			rangeLine = line;
+		}
+
+		if (offset < end) {
+			return lineOnly(rangeLine);
+		}
 	}
 
 	return noLocation;

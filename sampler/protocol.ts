@@ -92,6 +92,10 @@ export type SamplerStats = {
 export type TargetInfo = {
 	readonly pid: number;
 	readonly version: string;
+	/** The PID inside the target's own PID namespace (a container), where it differs. */
+	readonly nsPid?: number;
+	/** One line each: what was asked for that this version cannot give in full (version-notes.ts). */
+	readonly notes?: readonly string[];
 	readonly binary: string;
 	readonly command: string[];
 	/** Wall-clock time sampling started, ms since the epoch. */

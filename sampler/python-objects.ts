@@ -1,6 +1,6 @@
-// Reading CPython objects of a target, 3.11–3.15: dicts (combined and split), sets, instance
-// attributes (managed dicts), str, small ints, modules from sys.modules, type names. Shared by
-// --async-aware (asyncio-objects.ts) and thread names (thread-names.ts).
+// Reading CPython objects of a target, 3.8–3.15: dicts (combined and split), sets, instance
+// attributes (instance dicts, managed dicts), str, small ints, modules from sys.modules, type
+// names. Shared by --async-aware (asyncio-objects.ts) and thread names (thread-names.ts).
 //
 // Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
 import {longDigitCount, type ObjectLayout} from './layouts.js';
@@ -111,6 +111,13 @@ export class ObjectReader<Layout extends ObjectLayout = ObjectLayout> {
 	attribute(object: number, name: string): number {
 		const {layout} = this;
 		const type = this.typeOf(object);
+		if (layout.instanceValues === 'dict-offset') {
+			// 3.8–3.10: the instance dict is at the type's tp_dictoffset (negative: counted from the end of a variable-size object, which no object read here is).
+			const offset = this.pointer(type + layout.type.dictoffset);
+			const dict = offset > 0 && offset < 1 << 16 ? this.pointer(object + offset) : 0;
+			return dict === 0 ? 0 : this.dictGet(dict, name);
+		}
+
 		if ((this.pointer(type + this.remote.layout.object.typeFlags) & managedDictFlag) === 0) {
 			return 0;
 		}
@@ -168,10 +175,28 @@ export class ObjectReader<Layout extends ObjectLayout = ObjectLayout> {
 	private keysEntries(keys: number): Array<[number, number, number]> {
 		const shape = this.layout.dictKeys;
 		const header = this.remote.memory.copy(keys, shape.indices);
-		const log2Size = header[shape.log2_size]!;
-		const log2IndexBytes = header[shape.log2_index_bytes]!;
+		let tableSize: number;
+		let indexBytes: number;
+		// Entries are {hash, key, value}, but {key, value} in 3.11+'s unicode and split tables.
+		let size = 24;
+		if (shape.form === 'size') {
+			// 3.8–3.10: the table size itself; the index width follows from it.
+			tableSize = word(header, shape.size);
+			indexBytes = tableSize <= 0xFF ? 1 : (tableSize <= 0xFFFF ? 2 : (tableSize <= 0xFFFF_FFFF ? 4 : 8));
+		} else {
+			const log2Size = header[shape.log2_size]!;
+			const log2IndexBytes = header[shape.log2_index_bytes]!;
+			if (log2Size > 24 || log2IndexBytes > log2Size + 3) {
+				throw new TornReadError('not a dict keys object');
+			}
+
+			tableSize = 2 ** log2Size;
+			indexBytes = 2 ** log2IndexBytes / tableSize;
+			size = header[shape.kind] === 0 ? 24 : 16;
+		}
+
 		const nentries = word(header, shape.nentries);
-		if (log2Size > 24 || log2IndexBytes > log2Size + 3 || nentries > 2 ** log2Size || nentries * 24 > maxTableBytes) {
+		if (tableSize > 2 ** 24 || nentries > tableSize || nentries * 24 > maxTableBytes) {
 			throw new TornReadError('not a dict keys object');
 		}
 
@@ -179,9 +204,7 @@ export class ObjectReader<Layout extends ObjectLayout = ObjectLayout> {
 			return [];
 		}
 
-		// DICT_KEYS_GENERAL entries are {hash, key, value}; unicode and split ones {key, value}.
-		const size = header[shape.kind] === 0 ? 24 : 16;
-		const entries = this.remote.memory.copy(keys + shape.indices + (2 ** log2IndexBytes), nentries * size);
+		const entries = this.remote.memory.copy(keys + shape.indices + (tableSize * indexBytes), nentries * size);
 		const result: Array<[number, number, number]> = [];
 		for (let index = 0; index < nentries; index++) {
 			const key = word(entries, (index * size) + size - 16);

@@ -4,6 +4,7 @@
 // and need the target's layout and string decoding, but nothing of the walk's state. A small
 // context keeps them from reaching into the unwinder and the unwinder free to change.
 import type {Layout, VersionTraits} from './layouts.js';
+import type {ThreadIdMap} from './pid-namespace.js';
 import type {RemoteMemory} from './remote-memory.js';
 import type {RemoteStrings} from './remote-strings.js';
 import type {Target} from './target.js';
@@ -14,4 +15,6 @@ export type RemoteContext = {
 	readonly layout: Layout;
 	readonly traits: VersionTraits;
 	readonly strings: RemoteStrings;
+	/** The target's thread ids as ours (they differ in a container). */
+	readonly ids: ThreadIdMap;
 };

@@ -6,7 +6,8 @@ import {readMappedElf} from './mapped-file.js';
 import {permissionError} from './permission-advice.js';
 import {NotPythonError, UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
-import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
+import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionFromText, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
+import {namespacePid} from './pid-namespace.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
 import {RemoteMemory, TargetGoneError} from './remote-memory.js';
 
@@ -24,6 +25,8 @@ export type Target = {
 	/** The file that holds the runtime (the python executable or libpython). */
 	readonly binary: string;
 	readonly command: string[];
+	/** The process's PID in its own PID namespace (a container), where it differs from ours. */
+	readonly nsPid?: number;
 };
 
 /** Looks for the runtime in a file mapped by the process; undefined if that file has none. */
@@ -46,13 +49,16 @@ function findRuntime(pid: number, mapping: Mapping, maps: Mapping[]) {
 	const bias = base - elf.loadVaddr;
 	const at = (vaddr: bigint | undefined) => vaddr === undefined ? 0 : Number(vaddr + bias);
 	const versionWord = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;
+	const bss = elf.sections.get('.bss');
 	return {
 		runtime: at(runtimeVaddr),
 		codeType: at(elf.symbols.get('PyCode_Type')),
 		none: at(elf.symbols.get('_Py_NoneStruct')),
 		versionWord,
+		bss: bss ? {address: at(bss.addr), size: Number(bss.size)} : undefined,
+		// Py_DEBUG builds (Debian's python3.X-dbg) count references: Py_REF_DEBUG's symbols.
+		debugBuild: elf.symbols.has('_Py_RefTotal') || elf.symbols.has('_Py_GetGlobalRefTotal'),
 		binary: mapping.path,
-		asyncio: elf.sections.get('.AsyncioDebug'),
 	};
 }
 
@@ -134,15 +140,27 @@ export function openTarget(pid: number): Target {
 
 		const table = Buffer.from(memory.read(found.runtime, tableSize));
 		layout = layoutFromDebugOffsets(table, version);
+		if (found.debugBuild && layout.objectHeaderSize !== 16 && version.minor < 15) {
+			// Py_TRACE_REFS widens every object's header; 3.13/3.14's tables leave out offsets we then get wrong.
+			throw new UserError(`Python ${version.text} is a Py_TRACE_REFS build (object headers of ${layout.objectHeaderSize} bytes), which tachyon-top reads on 3.15+ only`);
+		}
 	} else {
-		const version = found.versionWord === undefined ? versionFromBinaryName(found.binary) : versionFromHex(found.versionWord);
+		const version = found.versionWord === undefined
+			? versionFromMemory(pid, found.bss) ?? versionFromBinaryName(found.binary)
+			: versionFromHex(found.versionWord);
 		if (!version) {
 			throw new UserError(`Cannot tell which Python process ${pid} runs (${found.binary})`);
+		}
+
+		if (found.debugBuild) {
+			// Our tables for 3.8–3.12 are those of release builds; Py_DEBUG moves fields.
+			throw new UserError(`Python ${version.text} is a debug build (Py_DEBUG), which tachyon-top reads on 3.13+ only (they describe their own layout)`);
 		}
 
 		layout = builtinLayout(version);
 	}
 
+	const nsPid = namespacePid(pid);
 	return {
 		pid,
 		version: layout.version,
@@ -153,7 +171,43 @@ export function openTarget(pid: number): Target {
 		none: found.none,
 		binary: found.binary,
 		command,
+		...(nsPid === undefined ? {} : {nsPid}),
 	};
+}
+
+/** How much of .bss to scan for the version text, at most (a static build's .bss holds the whole runtime). */
+const maxBssScan = 4 << 20;
+const bssChunk = 64 << 10;
+
+/**
+ * 3.8–3.10 have no Py_Version word. Py_GetVersion() formats "3.9.2 (default, Feb 28 2021, ...)"
+ * into a static buffer in .bss at startup (sys.version is made from it), so the running
+ * interpreter's exact version is there to read.
+ */
+function versionFromMemory(pid: number, bss: {address: number; size: number} | undefined): PythonVersion | undefined {
+	if (!bss) {
+		return undefined;
+	}
+
+	const memory = new RemoteMemory(pid, bssChunk + 256);
+	const pattern = /(?:^|\0)(3\.\d+\.\d+(?:(?:a|b|rc)\d+)?\+?) \(/;
+	for (let offset = 0; offset < Math.min(bss.size, maxBssScan); offset += bssChunk) {
+		// Chunks overlap by a line's length, so a version text across a boundary is found whole.
+		const length = Math.min(bssChunk + 256, bss.size - offset);
+		let text: string;
+		try {
+			text = memory.read(bss.address + offset, length).toString('latin1');
+		} catch {
+			return undefined;
+		}
+
+		const match = pattern.exec(text);
+		if (match) {
+			return versionFromText(match[1]!);
+		}
+	}
+
+	return undefined;
 }
 
 function versionFromBinaryName(binary: string): PythonVersion | undefined {

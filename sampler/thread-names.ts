@@ -107,7 +107,8 @@ export class ThreadNames {
 				const name = threads.has(ident) || ident === 0 ? 0 : objects.attribute(thread, '_name');
 				const text = name === 0 ? undefined : objects.text(name);
 				if (text !== undefined) {
-					threads.set(ident, {name: text, tid: this.int(objects.attribute(thread, '_native_id'))});
+					// _native_id is the thread's id where the target runs (its container's): ours is asked for.
+					threads.set(ident, {name: text, tid: this.remote.ids.toHost(this.int(objects.attribute(thread, '_native_id')))});
 				}
 			} catch (error) {
 				if (!(error instanceof TornReadError)) {

@@ -15,8 +15,10 @@ export type ThreadPlan = {
 	/** 3.11/3.12: the C-level frame that points at the current frame, else 0. */
 	cframe: number;
 	chunks: ChunkRead[];
-	/** Frames read outside the chunks (entry frames on the C stack, 3.14+'s base frame). */
+	/** Frames read outside the chunks (entry frames on the C stack, 3.14+'s base frame, every frame object of 3.8–3.10). */
 	extras: number[];
+	/** 3.8–3.10: the address of the thread's TID in its struct pthread (thread-ids.ts), else 0. */
+	tidWord: number;
 };
 
 /** How far past the thread state a remembered frame may lie and still be read with it. */
@@ -128,6 +130,10 @@ export class ThreadPlans {
 
 		if (plan.cframe !== 0) {
 			reads.queue(plan.cframe, 16);
+		}
+
+		if (plan.tidWord !== 0) {
+			reads.queue(plan.tidWord, 4);
 		}
 
 		for (const chunk of plan.chunks) {

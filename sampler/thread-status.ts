@@ -89,15 +89,16 @@ export class ThreadStatusReader {
 			return true;
 		}
 
+		const {value, previous} = layout.errStackItem;
 		let item = memory.pointerAt(ts + layout.tstate.excInfo);
 		for (let guard = 0; item !== 0 && guard < maxExceptionItems; guard++) {
-			const at = this.reads.fetch(item, 16);
-			const value = memory.pointerAt(at);
-			if (value !== 0 && value !== none) {
+			const at = this.reads.fetch(item, Math.max(value, previous) + 8);
+			const exception = memory.pointerAt(at + value);
+			if (exception !== 0 && exception !== none) {
 				return true;
 			}
 
-			item = memory.pointerAt(at + 8);
+			item = memory.pointerAt(at + previous);
 		}
 
 		return false;

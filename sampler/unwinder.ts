@@ -17,6 +17,8 @@ import {readPointer, RemoteMemory, TornReadError} from './remote-memory.js';
 import {RemoteStrings} from './remote-strings.js';
 import {regionsStart, SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
+import {ThreadIdMap} from './pid-namespace.js';
+import {ThreadIds} from './thread-ids.js';
 import {ThreadPlans} from './thread-plans.js';
 import {ThreadStatusReader} from './thread-status.js';
 import type {ThreadSample, UnwindOptions} from './unwind-types.js';
@@ -39,6 +41,8 @@ export class Unwinder {
 	private readonly words: InterpreterWords;
 	private readonly codes: CodeObjects;
 	private readonly statuses: ThreadStatusReader;
+	private readonly threadIds: ThreadIds;
+	private readonly idMap: ThreadIdMap;
 	private readonly walk: FrameWalk;
 	private mainTstate = 0;
 	/** The thread states met in this sample's walk of the thread list. */
@@ -58,12 +62,15 @@ export class Unwinder {
 		const {layout} = target;
 		this.reads = new SampleReads(this.memory);
 		const strings = new RemoteStrings(this.reads, layout);
-		this.remote = {memory: this.memory, target, layout, traits: target.traits, strings};
+
 		this.interp = this.memory.pointer(target.runtimeAddress + layout.runtime.interpretersHead);
 		this.words = new InterpreterWords(this.memory, layout, target.runtimeAddress, this.interp);
 		this.plans = new ThreadPlans(this.reads, layout);
 		this.codes = new CodeObjects(this.reads, strings, target, frameTable);
 		this.statuses = new ThreadStatusReader(this.reads, target, options, this.words.gil);
+		this.idMap = new ThreadIdMap(target.pid);
+		this.remote = {memory: this.memory, target, layout, traits: target.traits, strings, ids: this.idMap};
+		this.threadIds = new ThreadIds(target.pid, this.memory, this.idMap);
 		this.walk = new FrameWalk({
 			target,
 			options,
@@ -73,6 +80,8 @@ export class Unwinder {
 			codes: this.codes,
 			opcodes: new FrameOpcodes(this.reads, target, options.opcodes),
 			statuses: this.statuses,
+			threadIds: this.threadIds,
+			idMap: this.idMap,
 			frameTable,
 			samples: this.samples,
 		});
@@ -140,6 +149,10 @@ export class Unwinder {
 		memory.flush();
 		const shared = this.words.read();
 		this.codes.setGeneration(shared.generation);
+		if (this.threadIds.tidOffset < 0 && this.target.layout.tstate.nativeThreadId < 0) {
+			this.learnThreadIds(shared.threadsHead);
+		}
+
 		if (!this.options.allThreads) {
 			return this.sampleMainThread(shared, singleThread);
 		}
@@ -250,18 +263,51 @@ export class Unwinder {
 			return threadsMain;
 		}
 
-		// 3.11–3.13: the main thread is the one whose OS thread id is the process id.
+		// 3.8–3.13: the main thread is the one whose OS thread id is the process id.
 		const {layout} = this.target;
 		let tstate = threadsHead;
 		for (let index = 0; tstate !== 0 && index < maxThreads; index++) {
 			const words = this.memory.read(tstate, layout.tstate.size, regionsStart);
-			if (readPointer(words, layout.tstate.nativeThreadId) === this.target.pid) {
+			const next = readPointer(words, layout.tstate.next);
+			if (this.tidOf(words) === this.target.pid) {
 				return tstate;
+			}
+
+			tstate = next;
+		}
+
+		return 0;
+	}
+
+	/** The OS thread id of a thread state read into `words`; 0 when it cannot be told yet. */
+	private tidOf(words: Buffer): number {
+		const {layout} = this.target;
+		if (layout.tstate.nativeThreadId >= 0) {
+			return this.idMap.toHost(readPointer(words, layout.tstate.nativeThreadId));
+		}
+
+		const pthread = readPointer(words, layout.tstate.threadId);
+		const offset = this.threadIds.tidOffset;
+		return pthread === 0 || offset < 0 ? 0 : this.idMap.toHost(this.memory.read(pthread + offset, 4, regionsStart).readInt32LE(0));
+	}
+
+	/** 3.8–3.10: learns where struct pthread keeps the TID, from the threads there are (thread-ids.ts). */
+	private learnThreadIds(threadsHead: number): void {
+		const {layout} = this.target;
+		const pthreads: number[] = [];
+		let tstate = threadsHead;
+		for (let index = 0; tstate !== 0 && index < maxThreads; index++) {
+			const words = this.memory.read(tstate, layout.tstate.size, regionsStart);
+			const pthread = readPointer(words, layout.tstate.threadId);
+			if (pthread !== 0) {
+				pthreads.push(pthread);
 			}
 
 			tstate = readPointer(words, layout.tstate.next);
 		}
 
-		return 0;
+		if (this.threadIds.learn(pthreads) < 0 && pthreads.length > 0) {
+			throw new TornReadError('no struct pthread field holds the threads\' ids');
+		}
 	}
 }

@@ -16,6 +16,7 @@ import {FollowedChildren} from './followed-children.js';
 import {Control, type ControlMessage, type SamplerOptions, type WorkerMessage} from './protocol.js';
 import {closeGate, waitForGate, waitPastGate} from './start-gate.js';
 import {loadOptionalParts, TargetSession, type WorkerStats} from './target-session.js';
+import {versionNotes} from './version-notes.js';
 
 const {options, control} = workerData as {options: SamplerOptions; control: SharedArrayBuffer};
 const controlWords = new Int32Array(control);
@@ -96,7 +97,8 @@ function run(): void {
 
 	const workerTid = libc().gettid();
 	libc().prctl(prSetTimerslack, 1, 0, 0, 0);
-	post({type: 'attached', target: {pid: target.pid, version: target.version.text, binary: target.binary, command: target.command, startedAt: Date.now()}});
+	const notes = versionNotes(target.version, target.traits, options);
+	post({type: 'attached', target: {pid: target.pid, version: target.version.text, binary: target.binary, command: target.command, startedAt: Date.now(), notes, ...(target.nsPid === undefined ? {} : {nsPid: target.nsPid})}});
 
 	const pacer = new Pacer(options.intervalUs, session.startUs);
 	const durationUs = options.durationS * 1e6;

@@ -11,7 +11,7 @@ storage) are written down per version and then checked by reading real objects w
 3.14+ read their tasks from per-thread task lists; for them only the object offsets are written
 (dicts, instance attributes, modules), through which thread names are read on every version.
 
-    for py in python3.11 python3.12 python3.13 python3.14 python3.15; do
+    for py in python3.8 python3.9 python3.10 python3.11 python3.12 python3.13 python3.14 python3.15; do
         $py scripts/generate-async-layouts.py > sampler/layouts/async-$($py -c 'import sys; print("%d.%d" % sys.version_info[:2])').json
     done
 """
@@ -46,18 +46,37 @@ def offset_of(obj, value, size=None):
 
 
 # Facts from each version's Include/internal/pycore_dict.h and pycore_object.h, checked below.
-DICT_KEYS = {"log2_size": 8, "log2_index_bytes": 9, "kind": 10, "nentries": 24, "indices": 32}
+# 3.8-3.10 keep the table size itself (dk_size), index bytes follow from it, and every entry is
+# {hash, key, value}; 3.11+ keep log2 sizes and a kind (unicode-only tables drop the hash).
+if MINOR <= 10:
+    DICT_KEYS = {"form": "size", "size": 8, "nentries": 32, "indices": 40}
+else:
+    DICT_KEYS = {"form": "log2", "log2_size": 8, "log2_index_bytes": 9, "kind": 10, "nentries": 24, "indices": 32}
 # Where a split dict's value array starts inside PyDictValues: 3.13 put capacity/size/embedded/valid bytes first.
 VALUES_ARRAY = 8 if MINOR >= 13 else 0
 # Instance attributes of a class with Py_TPFLAGS_MANAGED_DICT: the dict pointer (3.11, 3.13)
 # or tagged dict-or-values word (3.12) three words before the object; 3.11 keeps the values
-# pointer four words before; 3.13 keeps the values inline, at tp_basicsize.
-MANAGED_DICT = -3 * WORD
+# pointer four words before; 3.13 keeps the values inline, at tp_basicsize. 3.8-3.10 keep an
+# ordinary dict pointer at the type's tp_dictoffset (PyTypeObject field at TP_DICTOFFSET).
+MANAGED_DICT = -3 * WORD if MINOR >= 11 else 0
 VALUES_POINTER = -4 * WORD if MINOR == 11 else None
+TP_DICTOFFSET = 288
 
 
 def keys_entries(keys):
     """(index, key address, value address) of a PyDictKeysObject's used entries."""
+    if DICT_KEYS["form"] == "size":
+        size = read_word(keys + DICT_KEYS["size"])
+        nentries = read_word(keys + DICT_KEYS["nentries"])
+        assert 0 <= nentries <= size, (nentries, size)
+        index_bytes = 1 if size <= 0xFF else 2 if size <= 0xFFFF else 4 if size <= 0xFFFFFFFF else 8
+        start = keys + DICT_KEYS["indices"] + size * index_bytes
+        for index in range(nentries):
+            entry = start + index * 3 * WORD
+            key = read_word(entry + WORD)
+            if key:
+                yield index, key, read_word(entry + 2 * WORD)
+        return
     log2_size = ctypes.string_at(keys + DICT_KEYS["log2_size"], 1)[0]
     log2_index_bytes = ctypes.string_at(keys + DICT_KEYS["log2_index_bytes"], 1)[0]
     kind = ctypes.string_at(keys + DICT_KEYS["kind"], 1)[0]
@@ -85,6 +104,10 @@ def dict_items(d, dict_offsets):
 
 def instance_attribute(obj, name, dict_offsets, type_offsets):
     """An instance attribute of a managed-dict object, as --async-aware reads it."""
+    if MINOR <= 10:
+        dict_word = read_word(id(obj) + read_word(id(type(obj)) + type_offsets["dictoffset"]))
+        items = dict_items(ctypes.cast(dict_word, ctypes.py_object).value, dict_offsets)
+        return next((value for key, value in items if ctypes.cast(key, ctypes.py_object).value == name), None)
     dict_word = read_word(id(obj) + MANAGED_DICT)
     values = 0
     if MINOR == 12 and dict_word & 1:
@@ -147,6 +170,14 @@ def task_offsets():
         assert len(states) == 1, states
         found["state"] = states[0]
 
+        # The awaiting task's wakeup among the awaited future's callbacks: 3.8-3.10 wrap the task
+        # in a TaskWakeupMethWrapper (its task pointer after the object header), later a bound
+        # builtin method (cfunctionSelf).
+        wakeups = [callback for callback, _ in fut._callbacks]
+        assert len(wakeups) == 1, wakeups
+        if type(wakeups[0]).__name__ == "TaskWakeupMethWrapper":
+            found["wakeupTask"] = offset_of(wakeups[0], task, 4 * WORD)
+
         fut.set_result(None)
         await task
 
@@ -156,8 +187,8 @@ def task_offsets():
 
 def main():
     modules = sys.modules
-    ctypes.pythonapi.PyInterpreterState_Get.restype = ctypes.c_void_p
-    interp = ctypes.pythonapi.PyInterpreterState_Get()
+    ctypes.pythonapi.PyInterpreterState_Head.restype = ctypes.c_void_p
+    interp = ctypes.pythonapi.PyInterpreterState_Head()
     # The interpreter struct is large (3.12 embeds its allocator state); the main one lives in _PyRuntime.
     interp_modules = next(at for at in range(0, 1 << 17, WORD) if read_word(interp + at) == id(modules))
 
@@ -181,7 +212,9 @@ def main():
     }
     # PyHeapTypeObject: ht_name, ht_slots, ht_qualname, ht_cached_keys.
     assert heap_type["qualname"] == heap_type["name"] + 2 * WORD, heap_type
-    type_offsets = {"name": 24, "basicsize": 32, "cachedKeys": heap_type["qualname"] + WORD}
+    type_offsets = {"name": 24, "basicsize": 32, "cachedKeys": heap_type["qualname"] + WORD, "dictoffset": TP_DICTOFFSET}
+    if MINOR <= 10:
+        assert read_word(id(Probe) + TP_DICTOFFSET) == Probe.__dictoffset__ and read_word(id(weakref.WeakSet) + TP_DICTOFFSET) == weakref.WeakSet.__dictoffset__
     assert ctypes.string_at(read_word(id(Probe) + type_offsets["name"])) == b"Probe"
     assert read_word(id(Probe) + type_offsets["basicsize"]) == Probe.__basicsize__
     probe = Probe()
@@ -227,7 +260,8 @@ def main():
         "valuesPointer": VALUES_POINTER if VALUES_POINTER is not None else 0,
         # Where an object keeps attribute values without a dict: behind a pointer (3.11), in the
         # dict word tagged with bit 0 (3.12), inline at tp_basicsize with a `valid` byte at +3 (3.13).
-        "instanceValues": {11: "pointer", 12: "tagged"}.get(MINOR, "inline"),
+        # 3.8-3.10 have no managed dicts: a dict pointer at the type's tp_dictoffset.
+        "instanceValues": "dict-offset" if MINOR <= 10 else {11: "pointer", 12: "tagged"}.get(MINOR, "inline"),
         "type": type_offsets,
         "set": set_offsets,
     }
@@ -240,7 +274,9 @@ def main():
         **objects,
         # How _PyGen_yf tells a coroutine suspended in `await`: the next instruction is RESUME
         # with oparg >= 2 (3.11, 3.12), or its own frame state FRAME_SUSPENDED_YIELD_FROM (3.13).
-        "yieldFrom": "resume-oparg" if MINOR < 13 else "frame-state",
+        # 3.8-3.10: the next instruction is YIELD_FROM, and the awaited object tops the frame
+        # object's value stack: at f_stacktop - 1 (3.8, 3.9) or f_valuestack[f_stackdepth - 1] (3.10).
+        "yieldFrom": {8: "yield-from-stacktop", 9: "yield-from-stacktop", 10: "yield-from-stackdepth"}.get(MINOR, "resume-oparg" if MINOR < 13 else "frame-state"),
         "tuple": {"size": 16, "items": offset_of((probe, cell_value), probe, 4 * WORD)},
         "list": {"size": 16, "items": 24},
         "functionClosure": function_closure,
@@ -249,7 +285,9 @@ def main():
         "cfunctionSelf": cfunction_self,
         "weakrefObject": weakref_object,
         "task": task_offsets(),
-        "frame": {"stacktop": 64, "localsplus": 72},
+        # Interpreter frames (3.11+): stacktop (an int, in words from localsplus) and localsplus;
+        # frame objects (3.8-3.10): f_stacktop (a pointer) or f_stackdepth (an int), and f_valuestack.
+        "frame": {"stacktop": 64, "localsplus": 72} if MINOR >= 11 else {"stacktop": 72 if MINOR <= 9 else 80, "localsplus": 64},
     }
     pair = (probe, cell_value)
     assert layout["tuple"]["items"] == 24 and read_word(id(pair) + layout["tuple"]["size"]) == 2
@@ -270,6 +308,20 @@ def main():
     inner_coro = awaited()
     outer_coro = awaiting(inner_coro)
     outer_coro.send(None)
+    if MINOR <= 10:
+        frame = id(outer_coro.cr_frame)
+        code = outer_coro.cr_code.co_code
+        lasti = outer_coro.cr_frame.f_lasti  # in bytes, as Python shows it on every version
+        assert code[lasti + 2] == dis.opmap["YIELD_FROM"], (lasti, code[lasti + 2])
+        if layout["yieldFrom"] == "yield-from-stacktop":
+            top = read_word(frame + layout["frame"]["stacktop"])
+        else:
+            depth = int.from_bytes(ctypes.string_at(frame + layout["frame"]["stacktop"], 4), "little", signed=True)
+            top = read_word(frame + layout["frame"]["localsplus"]) + depth * WORD
+        assert read_word(top - WORD) == id(inner_coro)
+        outer_coro.close()
+        print(json.dumps(layout, indent="\t"))
+        return
     iframe = 80 if MINOR == 11 else 72  # gi_iframe, as in sampler/layouts.ts
     frame = id(outer_coro) + iframe
     stacktop = int.from_bytes(ctypes.string_at(frame + layout["frame"]["stacktop"], 4), "little", signed=True)

@@ -1,6 +1,7 @@
 """Writes this interpreter's opcode table as JSON, for sampler/opcodes/<major.minor>.json.
 
-Run it with each supported Python: opcode numbers,
+Run it with each supported Python (3.8-3.10 have no specialised or instrumented
+instructions and no inline caches, so theirs is just the base table): opcode numbers,
 specialised forms and their numbering change with every minor version, so a profiler of
 other Pythons must carry each version's own table instead of guessing.
 
@@ -9,7 +10,7 @@ every opcode the interpreter can have in its bytecode (base, specialised, instru
 `deopt` maps each specialised opcode to the base opcode it stands in for, and `caches`
 gives the inline cache words that follow each base instruction.
 
-    for py in python3.11 python3.12 python3.13 python3.14 python3.15; do
+    for py in python3.8 python3.9 python3.10 python3.11 python3.12 python3.13 python3.14 python3.15; do
         $py scripts/generate-opcodes.py > sampler/opcodes/$($py -c 'import sys; print("%d.%d" % sys.version_info[:2])').json
     done
 """
@@ -20,6 +21,8 @@ import sys
 
 
 def specializations():
+    if sys.version_info < (3, 11):
+        return {}  # No specialising interpreter before 3.11.
     # 3.13+ keep the families in _opcode_metadata (re-exported by opcode); 3.11/3.12 in opcode.
     families = getattr(opcode, "_specializations", None)
     if families is None:
@@ -29,6 +32,8 @@ def specializations():
 
 
 def specialized_opmap():
+    if sys.version_info < (3, 11):
+        return {}
     mapping = getattr(opcode, "_specialized_opmap", None)
     if mapping is not None:
         return dict(mapping)
@@ -63,7 +68,7 @@ def main():
                 deopt[number] = base_number
     # Inline cache words after each base instruction (a specialised form has its base's):
     # 3.11/3.12 leave a calling frame's prev_instr on the last of them.
-    entries = opcode._inline_cache_entries
+    entries = getattr(opcode, "_inline_cache_entries", {})
     if isinstance(entries, dict):
         caches = {opcode.opmap[name]: count for name, count in entries.items() if count and name in opcode.opmap}
     else:

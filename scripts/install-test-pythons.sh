@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the test Pythons (3.13, 3.14, 3.15 from Debian sid) and austin into
-# .cache/pythons/, without touching the system: packages are downloaded with a
-# private apt sources list and unpacked with dpkg -x into one prefix per version,
-# then the interpreter is patched (patchelf) to use that prefix's own loader and libs.
+# Installs the test Pythons (3.13, 3.14, 3.15 from Debian sid, 3.9 from Debian bullseye) and
+# austin into .cache/pythons/, without touching the system: packages are downloaded with a
+# private apt sources list and unpacked with dpkg -x into one prefix per version; sid's
+# interpreters are then patched (patchelf) to use that prefix's own loader and libs.
+# (3.8 and 3.10 come from pyenv where the machine has them: see test/helpers.ts.)
 # Idempotent: a version whose interpreter already runs is left alone.
 set -euo pipefail
 
@@ -33,11 +34,46 @@ apt_opts=(-o "Dir::Etc::SourceList=$sources" -o "Dir::Etc::SourceParts=/dev/null
   -o "APT::Get::List-Cleanup=0" -o "Acquire::Check-Valid-Until=false" -o "APT::Sandbox::User=root")
 mkdir -p "$apt_dir/cache/archives/partial"
 
-versions=("$@"); [ ${#versions[@]} -gt 0 ] || versions=(3.13 3.14 3.15)
+# 3.9 from bullseye, the distribution Python of many fleets. Its binary needs nothing newer
+# than this system's libc, so it is only unpacked, not patched, and finds its stdlib from its
+# own prefix (PREFIX/usr/lib/python3.9, found relative to the executable). Extension modules
+# linking libraries bullseye has and this system lacks (libffi7: ctypes; libssl1.1: ssl) do
+# not import; hashlib falls back to its built-in hashes.
+install_bullseye_39() {
+  local prefix="$cache/pythons/3.9"
+  if "$prefix/usr/bin/python3.9" -c 'import asyncio, json, threading, multiprocessing' >/dev/null 2>&1; then
+    log "python3.9 (bullseye) already installed"; return 0
+  fi
+  local dir="$apt_dir/bullseye"
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$debs/bullseye"
+  echo "deb [trusted=yes] $mirror bullseye main" > "$dir/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o "Debug::NoLocking=1"
+    -o "APT::Get::List-Cleanup=0" -o "Acquire::Check-Valid-Until=false" -o "APT::Sandbox::User=root")
+  if [ -z "$(find "$dir/lists" -name '*bullseye*Packages*' 2>/dev/null | head -n1)" ]; then
+    log "reading bullseye's package index from $mirror"
+    apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || { log "bullseye is not reachable at $mirror; python3.9 skipped"; return 0; }
+  fi
+  local pkgs=(python3.9 python3.9-minimal libpython3.9-minimal libpython3.9-stdlib) p
+  for p in "${pkgs[@]}"; do
+    ls "$debs/bullseye/${p}_"*.deb >/dev/null 2>&1 || (cd "$debs/bullseye" && apt-get "${opts[@]}" download "$p" >/dev/null 2>&1) \
+      || { log "$p is not in bullseye; python3.9 skipped"; return 0; }
+  done
+  log "installing python3.9 (bullseye) into $prefix"
+  rm -rf "$prefix"; mkdir -p "$prefix"
+  for p in "${pkgs[@]}"; do dpkg -x "$(ls "$debs/bullseye/${p}_"*.deb | head -n1)" "$prefix"; done
+  "$prefix/usr/bin/python3.9" -c 'import sys; print(sys.version, "prefix", sys.prefix)' >&2
+}
+
+versions=("$@"); dbg_versions=()
+[ ${#versions[@]} -gt 0 ] || { versions=(3.13 3.14 3.15); dbg_versions=(3.13 3.14 3.15); install_bullseye_39; }
 
 need_any=0
 for v in "${versions[@]}"; do
   "$cache/pythons/$v/usr/bin/python$v" -c 'pass' >/dev/null 2>&1 || need_any=1
+done
+for v in "${dbg_versions[@]}"; do
+  "$cache/pythons/$v-dbg/usr/bin/python${v}d" -c 'pass' >/dev/null 2>&1 || need_any=1
 done
 [ -x "$cache/pythons/austin/usr/bin/austin" ] || need_any=1
 if [ "$need_any" = 0 ]; then log "all test Pythons present in $cache/pythons"; exit 0; fi
@@ -78,6 +114,27 @@ for v in "${versions[@]}"; do
   unpack_into "$prefix" "${pkgs[@]}" "${libs[@]}"
   patch_binary "$prefix" "$prefix/usr/bin/python$v"
   "$prefix/usr/bin/python$v" -c 'import sys; print(sys.version)' >&2
+done
+
+# Debug builds (python3.X-dbg: Py_DEBUG, the `d` ABI) in a prefix of their own, from one
+# download of sid's packages of the same version (the -dbg packages require it exactly).
+for v in "${dbg_versions[@]}"; do
+  prefix="$cache/pythons/$v-dbg"
+  if "$prefix/usr/bin/python${v}d" -c 'pass' >/dev/null 2>&1; then log "python${v}d already installed"; continue; fi
+  dir="$debs/dbg-$v"; mkdir -p "$dir"
+  pkgs=("python$v" "python$v-minimal" "libpython$v-minimal" "libpython$v-stdlib" "python$v-dbg" "libpython$v-dbg")
+  if ! (cd "$dir" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download "${pkgs[@]}" >/dev/null 2>&1); then
+    # sid moves fast: an index a day old may name files the mirror no longer has.
+    apt-get "${apt_opts[@]}" update -qq >/dev/null 2>&1 || true
+    (cd "$dir" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download "${pkgs[@]}" >/dev/null 2>&1) || { log "python$v-dbg is not in sid; skipped"; continue; }
+  fi
+  download "${libs[@]}" || true
+  log "installing python${v}d (debug build) into $prefix"
+  rm -rf "$prefix"; mkdir -p "$prefix"
+  for p in "${pkgs[@]}"; do dpkg -x "$(ls "$dir/${p}_"*.deb | head -n1)" "$prefix"; done
+  unpack_into "$prefix" "${libs[@]}"
+  patch_binary "$prefix" "$prefix/usr/bin/python${v}d"
+  "$prefix/usr/bin/python${v}d" -c 'import sys; print(sys.version, "debug" if hasattr(sys, "gettotalrefcount") else "release")' >&2
 done
 
 prefix="$cache/pythons/austin"

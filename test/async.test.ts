@@ -5,7 +5,7 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {fixtures, missingVersions, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess, attachCollapsed} from './helpers.js';
+import {fixtures, minorOf, missingVersions, parseCollapsed, python, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess, type TestPython, attachCollapsed} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -22,12 +22,25 @@ function taskChains(stacks: Map<string, number>): Set<string> {
 	return new Set([...stacks.keys()].map(stack => stack.split(';').filter(frame => frame.startsWith('<task>:')).join(' > ')));
 }
 
-/** Root of every task stack: main's task, main, the supervisor task and its TaskGroup. */
-const rootChain = '<task>:Task-1:0;async_tasks.py:main:38;<task>:supervisor:0;async_tasks.py:supervisor:29;taskgroups.py:TaskGroup.__aexit__:';
+/** 3.8–3.10 have no TaskGroup: their fixtures gather the same tasks instead (…_old.py). */
+function fixture(py: TestPython, name: string): string {
+	return minorOf(py) <= 10 ? `${name}_old.py` : `${name}.py`;
+}
+
+/** Root of every task stack: main's task, main, the supervisor task and its TaskGroup (or gather). */
+function rootChain(py: TestPython): string {
+	return minorOf(py) <= 10
+		? '<task>:Task-1:0;async_tasks_old.py:main:38;<task>:supervisor:0;async_tasks_old.py:supervisor:34;'
+		: '<task>:Task-1:0;async_tasks.py:main:38;<task>:supervisor:0;async_tasks.py:supervisor:29;taskgroups.py:TaskGroup.__aexit__:';
+}
 
 /** Between the supervisor and its children: 3.13 moved TaskGroup.__aexit__'s body into _aexit. */
-function groupFrames(version: string): RegExp {
-	return ['3.11', '3.12'].includes(version)
+function groupFrames(py: TestPython): RegExp {
+	if (minorOf(py) <= 10) {
+		return /;async_tasks_old\.py:supervisor:34;<task>:/;
+	}
+
+	return ['3.11', '3.12'].includes(py.version)
 		? /;async_tasks\.py:supervisor:29;taskgroups\.py:TaskGroup\.__aexit__:\d+;<task>:/
 		: /;async_tasks\.py:supervisor:29;taskgroups\.py:TaskGroup\.__aexit__:\d+;taskgroups\.py:TaskGroup\._aexit:\d+;<task>:/;
 }
@@ -40,28 +53,29 @@ async function assertTachyonChains(py: {path: string}, pid: number, ours: Map<st
 	assert.deepEqual(taskChains(parseCollapsed(fs.readFileSync(out, 'utf8'))), taskChains(ours), 'the same task chains as Tachyon');
 }
 
-for (const version of missingVersions(['3.11', '3.12', '3.13', '3.14', '3.15'])) {
+for (const version of missingVersions(['3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14', '3.15'])) {
 	test(`--async-aware on Python ${version}`, {skip: `Python ${version} is not installed on this machine`}, () => {});
 }
 
 for (const py of testPythons()) {
 	describe(`--async-aware on Python ${py.version}`, () => {
 		test('running: the two busy tasks through supervisor and main; all: the sleeper too', async () => {
-			const target = await startPython(py, 'async_tasks.py');
+			const file = fixture(py, 'async_tasks');
+			const target = await startPython(py, file);
 			running.push(target);
 			const runningStacks = inTasks(await collapsed(['--async-mode', 'running', String(target.pid)]));
 			const text = [...runningStacks.keys()].join('\n');
-			assert.ok(shareOf(runningStacks, rootChain) > 80, text);
+			assert.ok(shareOf(runningStacks, rootChain(py)) > 80, text);
 			for (const worker of ['worker-1', 'worker-2']) {
-				assert.ok(shareOf(runningStacks, `<task>:${worker}:0;async_tasks.py:busy_worker:20;async_tasks.py:cpu_leaf:14;async_tasks.py:spin:`) > 20, `${worker}\n${text}`);
+				assert.ok(shareOf(runningStacks, `<task>:${worker}:0;${file}:busy_worker:20;${file}:cpu_leaf:14;${file}:spin:`) > 20, `${worker}\n${text}`);
 			}
 
 			assert.ok(shareOf(runningStacks, '<task>:sleeper:') < 5, 'a sleeping task is not running');
 			const all = await collapsed(['--async-mode', 'all', String(target.pid)]);
-			assert.ok(shareOf(all, '<task>:sleeper:0;async_tasks.py:sleepy_worker:25;tasks.py:sleep:') > 20, [...all.keys()].join('\n'));
+			assert.ok(shareOf(all, `<task>:sleeper:0;${file}:sleepy_worker:25;tasks.py:sleep:`) > 20, [...all.keys()].join('\n'));
 			assert.deepEqual(taskChains(all), new Set(['worker-1', 'worker-2', 'sleeper'].map(leaf => `<task>:Task-1:0 > <task>:supervisor:0 > <task>:${leaf}:0`)));
 			for (const stack of [...runningStacks.keys(), ...all.keys()]) {
-				assert.match(stack, groupFrames(py.version));
+				assert.match(stack, groupFrames(py));
 			}
 
 			if (py.version === '3.15') {
@@ -94,30 +108,32 @@ for (const py of testPythons()) {
 		});
 
 		test('500 tasks and tasks that come and go: every sleeper under main, samples not lost', async () => {
-			const target = await startPython(py, 'async_many.py');
+			const file = fixture(py, 'async_many');
+			const main = minorOf(py) <= 10 ? `<task>:Task-1:0;${file}:main:22;` : `<task>:Task-1:0;${file}:main:17;`;
+			const target = await startPython(py, file);
 			running.push(target);
 			const all = await collapsed(['--async-mode', 'all', String(target.pid)]);
 			const sleepers = [...taskChains(all)].filter(chain => /^<task>:Task-1:0 > <task>:sleeper-\d+:0$/.test(chain));
 			assert.ok(sleepers.length > 450, `${sleepers.length} sleeper chains`);
-			assert.ok(shareOf(all, '<task>:Task-1:0;async_many.py:main:17;') > 95, [...all.keys()].slice(0, 20).join('\n'));
+			assert.ok(shareOf(all, main) > 95, [...all.keys()].slice(0, 20).join('\n'));
 			const runningStacks = inTasks(await collapsed(['--async-mode', 'running', String(target.pid)]));
 			const samples = [...runningStacks.values()].reduce((sum, count) => sum + count, 0);
 			assert.ok(samples > 20, `${samples} running samples`);
 			// Tasks torn down mid-read show as a lone <task> now and then (3.14+ too): most, not all.
-			assert.ok(shareOf(runningStacks, '<task>:Task-1:0;async_many.py:main:17;') > 80, [...runningStacks.keys()].slice(0, 20).join('\n'));
+			assert.ok(shareOf(runningStacks, main) > 80, [...runningStacks.keys()].slice(0, 20).join('\n'));
 			await target.stop();
 		});
 	});
 }
 
 describe('--async-aware in run mode', () => {
-	const py = testPythons().find(candidate => candidate.version < '3.14');
+	const py = testPythons().find(candidate => minorOf(candidate) >= 11 && minorOf(candidate) <= 13);
 	test('asyncio imported after the start: its tasks are found once it is', {skip: py ? false : 'no Python 3.11–3.13 here'}, async () => {
 		const out = path.join(tempDir(), 'run.txt');
 		const {code, stderr} = await runCli(['run', '--async-aware', '--collapsed', '-o', out, '-d', '2', '--python', py!.path, path.join(fixtures, 'async_tasks.py')]);
 		assert.equal(code, 0, stderr);
 		const stacks = parseCollapsed(fs.readFileSync(out, 'utf8'));
-		assert.ok(shareOf(inTasks(stacks), `${rootChain}`) > 80, [...stacks.keys()].join('\n'));
+		assert.ok(shareOf(inTasks(stacks), rootChain(py!)) > 80, [...stacks.keys()].join('\n'));
 	});
 });
 

@@ -6,10 +6,10 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {delay, root, runCli, testPythons} from './helpers.js';
+import {delay, python, root, runCli, testPythons} from './helpers.js';
 
 const workload = path.join(root, 'examples', 'workload.py');
-const py = testPythons()[0]!;
+const py = python('3.11') ?? testPythons()[0]!;
 
 function start(args: string[]) {
 	const child = spawn(py.path, [workload, ...args], {stdio: ['ignore', 'pipe', 'pipe']});

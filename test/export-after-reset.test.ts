@@ -7,7 +7,7 @@ import path from 'node:path';
 import {after, test} from 'node:test';
 import {pageStats} from '../exporters/html.js';
 import {exporters} from '../exporters/index.js';
-import {delay, testPythons} from './helpers.js';
+import {delay, python, testPythons} from './helpers.js';
 import {startLiveTarget, type LiveTarget} from './live-helpers.js';
 
 let target: LiveTarget | undefined;
@@ -25,7 +25,7 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): 
 }
 
 test('an export after r covers the time and samples since r', async () => {
-	target = await startLiveTarget(testPythons()[0]!);
+	target = await startLiveTarget(python('3.11') ?? testPythons()[0]!);
 	const {store} = target;
 	const {profile} = store;
 	await waitFor(() => profile.stats.elapsedUs > 3e6, '3 s of sampling');

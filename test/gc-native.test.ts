@@ -2,7 +2,7 @@
 // runs between or under Python frames (--native), on every installed CPython.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {shareOf, startPython, testPythons, type PythonProcess, attachCollapsed as collapsed, tachyonCollapsed} from './helpers.js';
+import {minorOf, namesOn, runCli, shareOf, startPython, testPythons, type PythonProcess, attachCollapsed as collapsed, tachyonCollapsed} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -56,7 +56,7 @@ for (const py of testPythons()) {
 			const text = dumpStacks(stacks);
 			// hashlib and json run in C under their Python callers.
 			assert.ok(shareOf(stacks, 'native_calls.py:hash_it:10;<native>') > 5, text);
-			assert.ok(shareOf(stacks, 'encoder.py:JSONEncoder.iterencode:') > 5, text);
+			assert.ok(shareOf(stacks, namesOn(py, 'encoder.py:JSONEncoder.iterencode:')) > 5, text);
 			// The interpreter's C entry is the root of every stack.
 			// (A rare sample caught mid-call is torn: no frames, or a chain cut short.)
 			let total = 0;
@@ -75,13 +75,23 @@ for (const py of testPythons()) {
 		test('--native: sorted() calling a key function, and thread bootstrap', async () => {
 			const target = await startPython(py, 'native_calls.py');
 			running.push(target);
-			const stacks = await collapsed(['--native', '-r', '5khz', String(target.pid)]);
-			assert.ok(shareOf(stacks, 'native_calls.py:sort_with_key:22;<native>;native_calls.py:key_of:18') > 0, dumpStacks(stacks));
+			// 4 s: sort_with_key is a short part of each round, and a loaded machine samples in bursts.
+			const stacks = await collapsed(['--native', '-r', '5khz', String(target.pid)], 4);
+			if (minorOf(py) >= 11) {
+				assert.ok(shareOf(stacks, 'native_calls.py:sort_with_key:22;<native>;native_calls.py:key_of:18') > 0, dumpStacks(stacks));
+			} else {
+				// 3.8–3.10 do not mark frames entered from C: the key function shows right above
+				// its caller, and one line says why.
+				assert.ok(shareOf(stacks, 'native_calls.py:sort_with_key:22;native_calls.py:key_of:18') > 0, dumpStacks(stacks));
+				const dump = await runCli(['dump', '--native', String(target.pid)]);
+				assert.match(dump.stderr, new RegExp(`^tachyon-top: Python ${py.version} does not mark frames entered from C: --native shows <native> at the root and the leaf of each stack, and between Python frames only on 3\\.11\\+\n$`));
+			}
+
 			await target.stop();
 			const threads = await startPython(py, 'threads.py');
 			running.push(threads);
 			const threadStacks = await collapsed(['--native', '-a', String(threads.pid)]);
-			assert.ok(shareOf(threadStacks, ';<native>;threading.py:Thread._bootstrap:') > 50, dumpStacks(threadStacks));
+			assert.ok(shareOf(threadStacks, namesOn(py, ';<native>;threading.py:Thread._bootstrap:')) > 50, dumpStacks(threadStacks));
 			if (py.version === '3.15') {
 				const tachyon = await tachyonCollapsed(py.path, ['--native', '-a', String(threads.pid)]);
 				// Tachyon marks C between Python frames the same way (it adds no leaf <native>).

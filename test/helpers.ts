@@ -23,27 +23,73 @@ function pyenvPython(minor: string): string | undefined {
 	return found.length > 0 ? path.join(versions, found.at(-1)!, 'bin', `python${minor}`) : undefined;
 }
 
-/** Every test Python present on this machine, oldest first. 3.12 exists only where pyenv has it. */
+/**
+ * Every test Python present on this machine, oldest first: 3.8 and 3.10 from pyenv, 3.9 from
+ * Debian bullseye (scripts/install-test-pythons.sh; pyenv's where that could not be had),
+ * 3.11 the system's, 3.12 pyenv's, 3.13–3.15 from Debian sid. Versions pyenv lacks here are
+ * skipped, with a message where a suite wants them (missingVersions).
+ */
 export function testPythons(): TestPython[] {
 	const found: TestPython[] = [];
-	const py311 = firstExisting(['/usr/bin/python3.11', ...[pyenvPython('3.11')].filter((p): p is string => p !== undefined)]);
-	if (py311) {
-		found.push({version: '3.11', path: py311});
-	}
-
-	const py312 = pyenvPython('3.12');
-	if (py312 && fs.existsSync(py312)) {
-		found.push({version: '3.12', path: py312});
-	}
-
-	for (const minor of ['3.13', '3.14', '3.15']) {
+	const fromCache = (minor: string) => {
 		const candidate = path.join(cache, 'pythons', minor, 'usr', 'bin', `python${minor}`);
-		if (fs.existsSync(candidate)) {
-			found.push({version: minor, path: candidate});
+		return fs.existsSync(candidate) ? candidate : undefined;
+	};
+
+	const candidates: Array<[string, string | undefined]> = [
+		['3.8', pyenvPython('3.8')],
+		['3.9', fromCache('3.9') ?? pyenvPython('3.9')],
+		['3.10', pyenvPython('3.10')],
+		['3.11', firstExisting(['/usr/bin/python3.11', ...[pyenvPython('3.11')].filter((p): p is string => p !== undefined)])],
+		['3.12', pyenvPython('3.12')],
+		['3.13', fromCache('3.13')],
+		['3.14', fromCache('3.14')],
+		['3.15', fromCache('3.15')],
+	];
+	for (const [version, interpreter] of candidates) {
+		if (interpreter && fs.existsSync(interpreter)) {
+			found.push({version, path: interpreter});
 		}
 	}
 
 	return found;
+}
+
+/** Debian sid's debug builds (python3.Xd: Py_DEBUG) installed by scripts/install-test-pythons.sh: 3.13–3.15. */
+export function debugPythons(): TestPython[] {
+	return ['3.13', '3.14', '3.15']
+		.map(version => ({version, path: path.join(cache, 'pythons', `${version}-dbg`, 'usr', 'bin', `python${version}d`)}))
+		.filter(python => fs.existsSync(python.path));
+}
+
+/** The minor version as a number (3.9 → 9), for comparisons that strings get wrong ('3.9' > '3.14'). */
+export function minorOf(python: TestPython): number {
+	return Number(python.version.split('.')[1]);
+}
+
+/** Whether the interpreter imports `module` (Debian bullseye's 3.9 here lacks ctypes: its libffi7 is not on this system). */
+export function imports(python: TestPython, module: string): boolean {
+	try {
+		execFileSync(python.path, ['-c', `import ${module}`], {stdio: 'ignore', timeout: 30_000});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * A function's name as this version shows it: 3.11+ have qualified names (co_qualname); on
+ * 3.8–3.10 tachyon-top shows co_name, the last part (`Outer.Inner.method.<locals>.closure` →
+ * `closure`). Applied to a `file.py:name:line` frame or a `;`-joined stack of them, it
+ * rewrites every frame's name.
+ */
+export function namesOn(python: TestPython, text: string): string {
+	if (minorOf(python) >= 11) {
+		return text;
+	}
+
+	const plain = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+	return text.includes(':') ? text.replaceAll(/([^;:\s]+\.py):([^;:\s]+):/g, (_, file: string, name: string) => `${file}:${plain(name)}:`) : plain(text);
 }
 
 export function python(version: string): TestPython | undefined {
@@ -77,9 +123,12 @@ export async function startPython(interpreter: TestPython, script: string, args:
 		});
 	});
 	await new Promise<void>((resolve, reject) => {
+		// Generous: on a loaded machine a start-up can take many seconds. A target that never gets
+		// ready is killed, or the test file would never end (its pipes keep the runner waiting).
 		const timer = setTimeout(() => {
-			reject(new Error(`${interpreter.path} ${script} did not print "${readyText}" within 15 s: ${output}`));
-		}, 15_000);
+			child.kill('SIGKILL');
+			reject(new Error(`${interpreter.path} ${script} did not print "${readyText}" within 60 s: ${output}`));
+		}, 60_000);
 		const onData = (data: Buffer) => {
 			output += data.toString();
 			if (output.includes(readyText)) {

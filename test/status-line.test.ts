@@ -7,14 +7,14 @@ import {promisify} from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {cli, delay, root, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {cli, delay, python, root, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
 	await Promise.all(running.map(async target => target.stop()));
 });
 
-const py = testPythons()[0]!;
+const py = python('3.11') ?? testPythons()[0]!;
 const hasScript = fs.existsSync('/usr/bin/script');
 const runInTerminal = promisify(execFile);
 

@@ -39,6 +39,24 @@ export function splitGroups(frames: readonly number[], depth: number, marker: nu
 	return count;
 }
 
+/**
+ * 3.8–3.10 run every Python frame in its own eval call and mark none: each Python frame
+ * (leaving out `marker`s: the root's and the leaf's) is a group of its own.
+ */
+export function splitEachFrame(frames: readonly number[], depth: number, marker: number, into: PythonGroup[]): number {
+	let count = 0;
+	for (let index = 0; index < depth; index++) {
+		if (frames[index] !== marker) {
+			const group = into[count] ?? (into[count] = {start: 0, end: 0});
+			group.start = index;
+			group.end = index + 1;
+			count++;
+		}
+	}
+
+	return count;
+}
+
 export type NativeStackView = {
 	readonly count: number;
 	readonly sps: Float64Array;

@@ -7,7 +7,7 @@ import type {NativeStacksMode} from '../protocol.js';
 import type {Target} from '../target.js';
 import type {ThreadSample} from '../unwind-types.js';
 import {AddressSpace} from './address-space.js';
-import {mergeStacks, splitGroups, type PythonGroup} from './merge.js';
+import {mergeStacks, splitEachFrame, splitGroups, type PythonGroup} from './merge.js';
 import {NativeFrames, type NativeFrameInfo} from './native-frames.js';
 import {archFor} from './registers.js';
 import {maxNativeFrames, StackUnwinder} from './stack-unwinder.js';
@@ -52,7 +52,9 @@ export class NativeStacks {
 
 	private rewriteOne(sample: ThreadSample): void {
 		const {unwinder} = this;
-		const groupCount = splitGroups(sample.frames, sample.depth, this.marker, this.groups);
+		const groupCount = this.target.traits.frames === 'frame-objects'
+			? splitEachFrame(sample.frames, sample.depth, this.marker, this.groups)
+			: splitGroups(sample.frames, sample.depth, this.marker, this.groups);
 		const nativeCount = unwinder.unwind(sample.tid);
 		if (nativeCount === 0) {
 			this.unreadable++;
@@ -84,6 +86,10 @@ export class NativeStacks {
 		const {layout} = this.target;
 		const {anchors, unwinder} = this;
 		anchors.length = 0;
+		if (this.target.traits.frames === 'frame-objects') {
+			return; // 3.8–3.10: no anchors; one eval frame per Python frame, matched in order.
+		}
+
 		try {
 			if (layout.frame.isEntry >= 0 && layout.tstate.cframe >= 0) {
 				let cframe = unwinder.readWord(sample.tstate + layout.tstate.cframe);

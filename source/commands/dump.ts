@@ -2,11 +2,12 @@
 // --subprocesses, of the target and each of its Python descendants in turn.
 import {collectDump, statusWords, type DumpData, type DumpOptions} from '../../live/dump.js';
 import {UserError} from '../../common/errors.js';
+import {pidLabel} from '../../common/pid-label.js';
 import {descendants} from '../../sampler/proc.js';
 
 /** The dump as text, most recent call last, as `tachyon-top dump` prints it. */
 export function formatDump(data: DumpData): string {
-	const sections: string[] = [`Stack dump for PID ${data.pid} (Python ${data.version}: ${data.command.join(' ')})`];
+	const sections: string[] = [`Stack dump for ${pidLabel(data.pid, data.nsPid)} (Python ${data.version}: ${data.command.join(' ')})`];
 	if (data.threads.length === 0) {
 		sections.push(`No Python stacks found for PID ${data.pid}`);
 	}
@@ -41,7 +42,12 @@ export function formatDump(data: DumpData): string {
 }
 
 export function dumpText(options: DumpOptions, opcodeName?: (opcode: number) => string): string {
-	return formatDump(collectDump(options, opcodeName));
+	const data = collectDump(options, opcodeName);
+	for (const note of data.notes ?? []) {
+		process.stderr.write(`tachyon-top: ${note}\n`);
+	}
+
+	return formatDump(data);
 }
 
 /**

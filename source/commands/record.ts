@@ -60,6 +60,9 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 		...(follower ? {onChild: follower.onEvent} : {}),
 		onAttached(target) {
 			notPython = target.notPython ? target.command : undefined;
+			for (const note of target.notes ?? []) {
+				process.stderr.write(`tachyon-top: ${note}\n`);
+			}
 		},
 		onBatch(batch) {
 			stats?.add(batch);
