@@ -4,7 +4,7 @@
 // its sources through /proc/PID/root, name it by our PID with its own beside it, and report its
 // threads by our thread ids.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
@@ -12,10 +12,10 @@ import {delay, fixtures, namesOn, parseCollapsed, python, runCli, shareOf, tempD
 
 const unshare = ['/usr/bin/unshare', '/bin/unshare'].find(candidate => fs.existsSync(candidate));
 const asRoot = process.getuid?.() === 0;
-const started: ChildProcess[] = [];
+const started: Array<{stop(): void}> = [];
 after(() => {
-	for (const child of started) {
-		child.kill('SIGKILL');
+	for (const contained of started) {
+		contained.stop();
 	}
 });
 
@@ -39,7 +39,6 @@ async function startContained(py: TestPython): Promise<Contained> {
 		`exec ${inside} /mnt/app/names.py`,
 	].join('\n');
 	const child = spawn(unshare!, ['--mount', '--pid', '--fork', '--mount-proc', 'bash', '-c', script], {stdio: ['ignore', 'pipe', 'pipe']});
-	started.push(child);
 	let output = '';
 	child.stdout.on('data', (data: Buffer) => {
 		output += data.toString();
@@ -56,13 +55,24 @@ async function startContained(py: TestPython): Promise<Contained> {
 	// unshare forked the namespace's first process (bash, which exec'd Python).
 	const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
 	assert.equal(children.length, 1, `unshare's children: ${children.join(' ')}`);
-	return {
-		pid: children[0]!,
+	const pid = children[0]!;
+	const contained = {
+		pid,
 		inside,
 		stop() {
+			// The namespace's PID 1 ignores every signal it has no handler for, even from us,
+			// but SIGKILL; killing unshare alone would leave it spinning.
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+				// Already gone.
+			}
+
 			child.kill('SIGKILL');
 		},
 	};
+	started.push(contained);
+	return contained;
 }
 
 const skip = !asRoot ? 'needs root (unshare of mount and PID namespaces)' : (unshare ? false : 'no unshare here');
