@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {versionFromHex} from './layouts.js';
 import {readMappedElf, type MappedFile} from './mapped-file.js';
+import {isLibpython, mayHoldRuntime, runtimeSymbols, versionFromFileName} from './runtime-file.js';
 import {bootTimeSeconds, clockTicks, readCmdline, readComm, readMapsText, readStat, readStatusField} from './proc.js';
 import {terminalText} from '../common/terminal-text.js';
 
@@ -149,16 +150,15 @@ export class ProcessLister {
 			}
 
 			const file = fields[4]!.replace(/ \(deleted\)$/, '');
-			const basename = path.basename(file);
-			if (!/python/i.test(basename) || basename.includes('cpython-3')) {
-				continue; // Extension modules (foo.cpython-311-x86_64.so) hold no runtime.
+			if (!mayHoldRuntime(file)) {
+				continue;
 			}
 
 			const mapping = {path: file, deleted: file !== fields[4], start: BigInt(`0x${fields[1]!}`), end: BigInt(`0x${fields[2]!}`)};
 			const runtime = this.runtimeFile(pid, mapping, fields[3]!);
 			if (runtime) {
 				found = runtime.version;
-				if (basename.includes('libpython')) {
+				if (isLibpython(file)) {
 					break;
 				}
 			}
@@ -177,11 +177,11 @@ export class ProcessLister {
 
 		const elf = readMappedElf(pid, mapping, this.procRoot);
 		let runtime: RuntimeFile;
-		if (elf && (elf.sections.has('.PyRuntime') || elf.symbols.has('_PyRuntime'))) {
-			const word = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;
-			const byName = /python(\d\.\d+)/.exec(path.basename(file))?.[1];
-			const version = word === undefined ? undefined : versionFromHex(word);
-			runtime = {version: version ? `${version.major}.${version.minor}.${version.micro}` : (byName ?? '3.x')};
+		const symbols = elf ? runtimeSymbols(elf) : undefined;
+		if (symbols) {
+			const version = symbols.versionWord === undefined ? undefined : versionFromHex(symbols.versionWord);
+			const named = versionFromFileName(file);
+			runtime = {version: version ? `${version.major}.${version.minor}.${version.micro}` : (named ? `${named.major}.${named.minor}` : '3.x')};
 		}
 
 		this.runtimeFiles.set(key, runtime);

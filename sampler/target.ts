@@ -10,6 +10,7 @@ import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsu
 import {namespacePid} from './pid-namespace.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
 import {RemoteMemory, TargetGoneError} from './remote-memory.js';
+import {isLibpython, mayHoldRuntime, runtimeSymbols, versionFromFileName} from './runtime-file.js';
 
 export type Target = {
 	readonly pid: number;
@@ -33,14 +34,8 @@ export type Target = {
 function findRuntime(pid: number, mapping: Mapping, maps: Mapping[]) {
 	// As the target sees it (also inside containers), or the mapped copy of a deleted file.
 	const elf = readMappedElf(pid, mapping);
-	if (!elf) {
-		return undefined;
-	}
-
-	const section = elf.sections.get('.PyRuntime');
-	const symbol = elf.symbols.get('_PyRuntime');
-	const runtimeVaddr = section?.addr ?? symbol;
-	if (runtimeVaddr === undefined) {
+	const symbols = elf ? runtimeSymbols(elf) : undefined;
+	if (!elf || !symbols) {
 		return undefined;
 	}
 
@@ -48,16 +43,13 @@ function findRuntime(pid: number, mapping: Mapping, maps: Mapping[]) {
 	const base = maps.find(other => other.path === mapping.path && other.offset === 0n)?.start ?? mapping.start;
 	const bias = base - elf.loadVaddr;
 	const at = (vaddr: bigint | undefined) => vaddr === undefined ? 0 : Number(vaddr + bias);
-	const versionWord = elf.symbols.has('Py_Version') ? elf.readAt(elf.symbols.get('Py_Version')!, 4)?.readUInt32LE(0) : undefined;
-	const bss = elf.sections.get('.bss');
 	return {
-		runtime: at(runtimeVaddr),
-		codeType: at(elf.symbols.get('PyCode_Type')),
-		none: at(elf.symbols.get('_Py_NoneStruct')),
-		versionWord,
-		bss: bss ? {address: at(bss.addr), size: Number(bss.size)} : undefined,
-		// Py_DEBUG builds (Debian's python3.X-dbg) count references: Py_REF_DEBUG's symbols.
-		debugBuild: elf.symbols.has('_Py_RefTotal') || elf.symbols.has('_Py_GetGlobalRefTotal'),
+		runtime: at(symbols.runtime),
+		codeType: at(symbols.codeType),
+		none: at(symbols.none),
+		versionWord: symbols.versionWord,
+		bss: symbols.bss ? {address: at(symbols.bss.addr), size: Number(symbols.bss.size)} : undefined,
+		debugBuild: symbols.debugBuild,
 		binary: mapping.path,
 	};
 }
@@ -66,15 +58,13 @@ function pythonCandidates(maps: Mapping[]): Mapping[] {
 	const seen = new Set<string>();
 	const candidates: Mapping[] = [];
 	for (const mapping of maps) {
-		const name = path.basename(mapping.path);
-		if (mapping.path.startsWith('/') && /python/i.test(name) && !name.includes('cpython-3') && !seen.has(mapping.path)) {
+		if (mayHoldRuntime(mapping.path) && !seen.has(mapping.path)) {
 			seen.add(mapping.path);
 			candidates.push(mapping);
 		}
 	}
 
-	// libpython first: where a shared build maps both, the runtime lives in the library.
-	return candidates.sort((a, b) => Number(b.path.includes('libpython')) - Number(a.path.includes('libpython')));
+	return candidates.sort((a, b) => Number(isLibpython(b.path)) - Number(isLibpython(a.path)));
 }
 
 export function checkProcess(pid: number): void {
@@ -211,13 +201,9 @@ function versionFromMemory(pid: number, bss: {address: number; size: number} | u
 }
 
 function versionFromBinaryName(binary: string): PythonVersion | undefined {
-	const match = /python(\d)\.(\d+)/.exec(path.basename(binary));
-	if (!match) {
-		return undefined;
-	}
-
+	const named = versionFromFileName(binary);
 	// No micro version in a file name: builtinLayout refuses versions it has no table for.
-	return versionFromHex((Number(match[1]) << 24) | (Number(match[2]) << 16) | 0xF0);
+	return named ? versionFromHex((named.major << 24) | (named.minor << 16) | 0xF0) : undefined;
 }
 
 function safeReadlink(file: string): string | undefined {
