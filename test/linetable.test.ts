@@ -108,7 +108,8 @@ describe('location table', () => {
 				assert.equal(code.notStarted, code.first);
 			}
 
-			assert.ok(units > 20_000, `${units} instructions`);
+			// 3.8–3.10 have no inline caches: the same modules are ~18,700 code units there, ~40,000 on 3.11+.
+			assert.ok(units > (minorOf(py) >= 11 ? 20_000 : 10_000), `${units} instructions`);
 		});
 	}
 });
