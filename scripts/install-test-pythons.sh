@@ -35,13 +35,14 @@ apt_opts=(-o "Dir::Etc::SourceList=$sources" -o "Dir::Etc::SourceParts=/dev/null
 mkdir -p "$apt_dir/cache/archives/partial"
 
 # 3.9 from bullseye, the distribution Python of many fleets. Its binary needs nothing newer
-# than this system's libc, so it is only unpacked, not patched, and finds its stdlib from its
-# own prefix (PREFIX/usr/lib/python3.9, found relative to the executable). Extension modules
-# linking libraries bullseye has and this system lacks (libffi7: ctypes; libssl1.1: ssl) do
-# not import; hashlib falls back to its built-in hashes.
+# than this system's libc and finds its stdlib from its own prefix (PREFIX/usr/lib/python3.9,
+# found relative to the executable). Extension modules link libraries bullseye has and this
+# system lacks (libffi7: ctypes; libssl1.1: ssl, hashlib): those come from bullseye too, into
+# the prefix, found through the binary's RPATH (an RPATH, unlike a RUNPATH, also serves the
+# extension modules it loads).
 install_bullseye_39() {
   local prefix="$cache/pythons/3.9"
-  if "$prefix/usr/bin/python3.9" -c 'import asyncio, json, threading, multiprocessing' >/dev/null 2>&1; then
+  if "$prefix/usr/bin/python3.9" -c 'import asyncio, json, threading, multiprocessing, ctypes, ssl' >/dev/null 2>&1; then
     log "python3.9 (bullseye) already installed"; return 0
   fi
   local dir="$apt_dir/bullseye"
@@ -54,7 +55,7 @@ install_bullseye_39() {
     log "reading bullseye's package index from $mirror"
     apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || { log "bullseye is not reachable at $mirror; python3.9 skipped"; return 0; }
   fi
-  local pkgs=(python3.9 python3.9-minimal libpython3.9-minimal libpython3.9-stdlib) p
+  local pkgs=(python3.9 python3.9-minimal libpython3.9-minimal libpython3.9-stdlib libffi7 libssl1.1) p
   for p in "${pkgs[@]}"; do
     ls "$debs/bullseye/${p}_"*.deb >/dev/null 2>&1 || (cd "$debs/bullseye" && apt-get "${opts[@]}" download "$p" >/dev/null 2>&1) \
       || { log "$p is not in bullseye; python3.9 skipped"; return 0; }
@@ -62,6 +63,7 @@ install_bullseye_39() {
   log "installing python3.9 (bullseye) into $prefix"
   rm -rf "$prefix"; mkdir -p "$prefix"
   for p in "${pkgs[@]}"; do dpkg -x "$(ls "$debs/bullseye/${p}_"*.deb | head -n1)" "$prefix"; done
+  patchelf --force-rpath --set-rpath "$prefix/usr/lib/x86_64-linux-gnu" "$prefix/usr/bin/python3.9"
   "$prefix/usr/bin/python3.9" -c 'import sys; print(sys.version, "prefix", sys.prefix)' >&2
 }
 
