@@ -21,7 +21,7 @@ const runInTerminal = promisify(execFile);
 /** Runs the CLI under script(1), which gives it a pseudo-terminal; everything it drew. */
 async function onTerminal(args: string[]): Promise<string> {
 	// A wide terminal, so the line is never cut to the width.
-	const command = `stty cols 200; ${[process.execPath, cli, ...args].map(word => `'${word}'`).join(' ')}`;
+	const command = `stty cols 200; exec ${[process.execPath, cli, ...args].map(word => `'${word}'`).join(' ')}`;
 	const {stdout} = await runInTerminal('/usr/bin/script', ['-qec', command, '/dev/null'], {encoding: 'utf8', timeout: 120_000});
 	return stdout;
 }
@@ -57,7 +57,9 @@ describe('Ctrl-C', () => {
 		const target = await startPython(py, path.join(root, 'examples', 'workload.py'), [], 'pid=');
 		running.push(target);
 		const out = path.join(tempDir(), 'stacks.txt');
-		const command = `stty cols 200; ${[process.execPath, cli, 'attach', '--collapsed', '-o', out, String(target.pid)].map(word => `'${word}'`).join(' ')}`;
+		// `exec`: the terminal's Ctrl-C goes to its whole foreground group, and a shell left waiting
+		// there may die of it (dash does, when it is $SHELL) and make script(1) exit 130.
+		const command = `stty cols 200; exec ${[process.execPath, cli, 'attach', '--collapsed', '-o', out, String(target.pid)].map(word => `'${word}'`).join(' ')}`;
 		// A real Ctrl-C: the terminal's interrupt character, once the status line says sampling is under way.
 		const terminal = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'inherit']});
 		let shown = '';
