@@ -315,6 +315,13 @@ const structTables: Record<number, Readonly<Record<string, number>>> = {
 	12: struct312.offsets,
 };
 
+/**
+ * Debug builds (Py_DEBUG) of 3.8–3.12 whose offsets the generator found equal to the release
+ * build's: Debian bullseye's python3.9d (built without Py_TRACE_REFS, so object headers keep
+ * their size; its struct-3.9.json came out byte for byte the same). Others are refused.
+ */
+export const debugBuildsLikeRelease: ReadonlySet<number> = new Set([9]);
+
 /** 3.8–3.12 layouts, which targets do not describe themselves. */
 export function builtinLayout(version: PythonVersion): Layout {
 	const table = version.major === 3 ? structTables[version.minor] : undefined;

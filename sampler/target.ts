@@ -6,7 +6,7 @@ import {readMappedElf} from './mapped-file.js';
 import {permissionError} from './permission-advice.js';
 import {NotPythonError, UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
-import {builtinLayout, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionFromText, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
+import {builtinLayout, debugBuildsLikeRelease, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionFromText, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
 import {namespacePid} from './pid-namespace.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
 import {RemoteMemory, TargetGoneError} from './remote-memory.js';
@@ -142,9 +142,9 @@ export function openTarget(pid: number): Target {
 			throw new UserError(`Cannot tell which Python process ${pid} runs (${found.binary})`);
 		}
 
-		if (found.debugBuild) {
-			// Our tables for 3.8–3.12 are those of release builds; Py_DEBUG moves fields.
-			throw new UserError(`Python ${version.text} is a debug build (Py_DEBUG), which tachyon-top reads on 3.13+ only (they describe their own layout)`);
+		if (found.debugBuild && !debugBuildsLikeRelease.has(version.minor)) {
+			// Our tables for 3.8–3.12 are those of release builds; Py_DEBUG may move fields.
+			throw new UserError(`Python ${version.text} is a debug build (Py_DEBUG), which tachyon-top reads on 3.9 and 3.13+ only`);
 		}
 
 		layout = builtinLayout(version);

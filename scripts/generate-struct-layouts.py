@@ -153,7 +153,9 @@ def probe():
         with open(source, "w") as out:
             out.write("\n".join(lines) + "\n")
         compiler = os.environ.get("CC", "cc")
-        subprocess.run([compiler, "-I", include, "-I", os.path.join(include, "internal"), source, "-o", binary], check=True)
+        # The include's parent too: Debian's pyconfig.h includes <x86_64-linux-gnu/python3.Xd/pyconfig.h>.
+        search = ["-I", include, "-I", os.path.join(include, "internal"), "-I", os.path.dirname(include)]
+        subprocess.run([compiler, *search, source, "-o", binary], check=True)
         output = subprocess.run([binary], check=True, capture_output=True, text=True).stdout
     return {name: int(value) for name, value in (line.split() for line in output.splitlines())}
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the test Pythons (3.13, 3.14, 3.15 from Debian sid, 3.9 from Debian bullseye) and
-# austin into .cache/pythons/, without touching the system: packages are downloaded with a
-# private apt sources list and unpacked with dpkg -x into one prefix per version; sid's
-# interpreters are then patched (patchelf) to use that prefix's own loader and libs.
+# Installs the test Pythons (3.13, 3.14, 3.15 and their debug builds from Debian sid, 3.9 and its
+# debug build from Debian bullseye) and austin into .cache/pythons/, without touching the
+# system: packages are downloaded with a private apt sources list and unpacked with dpkg -x
+# into one prefix per version; sid's interpreters are then patched (patchelf) to use that
+# prefix's own loader and libs.
 # (3.8 and 3.10 come from pyenv where the machine has them: see test/helpers.ts.)
 # Idempotent: a version whose interpreter already runs is left alone.
 set -euo pipefail
@@ -40,10 +41,15 @@ mkdir -p "$apt_dir/cache/archives/partial"
 # system lacks (libffi7: ctypes; libssl1.1: ssl, hashlib): those come from bullseye too, into
 # the prefix, found through the binary's RPATH (an RPATH, unlike a RUNPATH, also serves the
 # extension modules it loads).
-install_bullseye_39() {
-  local prefix="$cache/pythons/3.9"
-  if "$prefix/usr/bin/python3.9" -c 'import asyncio, json, threading, multiprocessing, ctypes, ssl' >/dev/null 2>&1; then
-    log "python3.9 (bullseye) already installed"; return 0
+install_bullseye_39() { # install_bullseye_39 [dbg]: the release build, or with "dbg" its debug build
+  local flavour="${1:-}" prefix="$cache/pythons/3.9" exe=python3.9
+  local pkgs=(python3.9 python3.9-minimal libpython3.9-minimal libpython3.9-stdlib libffi7 libssl1.1) p
+  if [ "$flavour" = dbg ]; then
+    # python3.9-dbg (Py_DEBUG, the `d` ABI, --enable-shared) needs the release packages of the same version.
+    prefix="$cache/pythons/3.9-dbg"; exe=python3.9d; pkgs+=(python3.9-dbg libpython3.9-dbg)
+  fi
+  if "$prefix/usr/bin/$exe" -c 'import asyncio, json, threading, multiprocessing, ctypes, ssl' >/dev/null 2>&1; then
+    log "$exe (bullseye) already installed"; return 0
   fi
   local dir="$apt_dir/bullseye"
   mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$debs/bullseye"
@@ -53,22 +59,21 @@ install_bullseye_39() {
     -o "APT::Get::List-Cleanup=0" -o "Acquire::Check-Valid-Until=false" -o "APT::Sandbox::User=root")
   if [ -z "$(find "$dir/lists" -name '*bullseye*Packages*' 2>/dev/null | head -n1)" ]; then
     log "reading bullseye's package index from $mirror"
-    apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || { log "bullseye is not reachable at $mirror; python3.9 skipped"; return 0; }
+    apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || { log "bullseye is not reachable at $mirror; $exe skipped"; return 0; }
   fi
-  local pkgs=(python3.9 python3.9-minimal libpython3.9-minimal libpython3.9-stdlib libffi7 libssl1.1) p
   for p in "${pkgs[@]}"; do
     ls "$debs/bullseye/${p}_"*.deb >/dev/null 2>&1 || (cd "$debs/bullseye" && apt-get "${opts[@]}" download "$p" >/dev/null 2>&1) \
-      || { log "$p is not in bullseye; python3.9 skipped"; return 0; }
+      || { log "$p is not in bullseye; $exe skipped"; return 0; }
   done
-  log "installing python3.9 (bullseye) into $prefix"
+  log "installing $exe (bullseye) into $prefix"
   rm -rf "$prefix"; mkdir -p "$prefix"
   for p in "${pkgs[@]}"; do dpkg -x "$(ls "$debs/bullseye/${p}_"*.deb | head -n1)" "$prefix"; done
-  patchelf --force-rpath --set-rpath "$prefix/usr/lib/x86_64-linux-gnu" "$prefix/usr/bin/python3.9"
-  "$prefix/usr/bin/python3.9" -c 'import sys; print(sys.version, "prefix", sys.prefix)' >&2
+  patchelf --force-rpath --set-rpath "$prefix/usr/lib/x86_64-linux-gnu" "$prefix/usr/bin/$exe"
+  "$prefix/usr/bin/$exe" -c 'import sys; print(sys.version, "prefix", sys.prefix)' >&2
 }
 
 versions=("$@"); dbg_versions=()
-[ ${#versions[@]} -gt 0 ] || { versions=(3.13 3.14 3.15); dbg_versions=(3.13 3.14 3.15); install_bullseye_39; }
+[ ${#versions[@]} -gt 0 ] || { versions=(3.13 3.14 3.15); dbg_versions=(3.13 3.14 3.15); install_bullseye_39; install_bullseye_39 dbg; }
 
 need_any=0
 for v in "${versions[@]}"; do

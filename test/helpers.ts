@@ -55,9 +55,9 @@ export function testPythons(): TestPython[] {
 	return found;
 }
 
-/** Debian sid's debug builds (python3.Xd: Py_DEBUG) installed by scripts/install-test-pythons.sh: 3.13–3.15. */
+/** Debian's debug builds (python3.Xd: Py_DEBUG) installed by scripts/install-test-pythons.sh: 3.9 from bullseye, 3.13–3.15 from sid. */
 export function debugPythons(): TestPython[] {
-	return ['3.13', '3.14', '3.15']
+	return ['3.9', '3.13', '3.14', '3.15']
 		.map(version => ({version, path: path.join(cache, 'pythons', `${version}-dbg`, 'usr', 'bin', `python${version}d`)}))
 		.filter(python => fs.existsSync(python.path));
 }
