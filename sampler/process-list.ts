@@ -8,13 +8,14 @@ import path from 'node:path';
 import {versionFromHex} from './layouts.js';
 import {readMappedElf, type MappedFile} from './mapped-file.js';
 import {isLibpython, mayHoldRuntime, runtimeSymbols, versionFromFileName} from './runtime-file.js';
+import {versionFromMemory} from './version-text.js';
 import {bootTimeSeconds, clockTicks, readCmdline, readComm, readMapsText, readStat, readStatusField} from './proc.js';
 import {terminalText} from '../common/terminal-text.js';
 
 export type ProcessEntry = {
 	readonly pid: number;
 	readonly user: string;
-	/** "3.15.2", or "3.x" when only the file name tells. */
+	/** "3.15.2" (3.8–3.10: from the version text in memory), or "3.9" / "3.x" when only the file name tells. */
 	readonly version: string;
 	/** Share of one core since the previous listing; 0 on the first. */
 	readonly cpuPercent: number;
@@ -144,18 +145,18 @@ export class ProcessLister {
 			const line = maps.slice(lineStart, lineEnd);
 			at = lineEnd;
 			// 55d0c0a00000-55d0c0a2a000 r--p 00000000 fe:01 1234   /usr/bin/python3.11
-			const fields = /^([\da-f]+)-([\da-f]+) \S+ \S+ \S+ (\d+)\s+(\/.*)$/.exec(line);
+			const fields = /^([\da-f]+)-([\da-f]+) \S+ ([\da-f]+) \S+ (\d+)\s+(\/.*)$/.exec(line);
 			if (!fields) {
 				continue;
 			}
 
-			const file = fields[4]!.replace(/ \(deleted\)$/, '');
+			const file = fields[5]!.replace(/ \(deleted\)$/, '');
 			if (!mayHoldRuntime(file)) {
 				continue;
 			}
 
-			const mapping = {path: file, deleted: file !== fields[4], start: BigInt(`0x${fields[1]!}`), end: BigInt(`0x${fields[2]!}`)};
-			const runtime = this.runtimeFile(pid, mapping, fields[3]!);
+			const mapping = {path: file, deleted: file !== fields[5], start: BigInt(`0x${fields[1]!}`), end: BigInt(`0x${fields[2]!}`)};
+			const runtime = this.runtimeFile(pid, mapping, fields[4]!, BigInt(`0x${fields[3]!}`) === 0n);
 			if (runtime) {
 				found = runtime.version;
 				if (isLibpython(file)) {
@@ -167,7 +168,8 @@ export class ProcessLister {
 		return found;
 	}
 
-	private runtimeFile(pid: number, mapping: MappedFile, inode: string): RuntimeFile {
+	/** `loadBase`: the mapping is the file's first (offset 0), so its start is the file's load base. */
+	private runtimeFile(pid: number, mapping: MappedFile, inode: string, loadBase: boolean): RuntimeFile {
 		const file = mapping.path;
 		// A deleted file's inode may be reused by a new one at the same path: keep them apart.
 		const key = `${file}\0${inode}\0${mapping.deleted}`;
@@ -179,7 +181,9 @@ export class ProcessLister {
 		let runtime: RuntimeFile;
 		const symbols = elf ? runtimeSymbols(elf) : undefined;
 		if (symbols) {
-			const version = symbols.versionWord === undefined ? undefined : versionFromHex(symbols.versionWord);
+			// 3.8–3.10 say it only in memory: read once per file (every process mapping it runs the same version).
+			const bss = symbols.bss && elf && loadBase ? {address: Number(symbols.bss.addr + mapping.start - elf.loadVaddr), size: Number(symbols.bss.size)} : undefined;
+			const version = symbols.versionWord === undefined ? versionFromMemory(pid, bss) : versionFromHex(symbols.versionWord);
 			const named = versionFromFileName(file);
 			runtime = {version: version ? `${version.major}.${version.minor}.${version.micro}` : (named ? `${named.major}.${named.minor}` : '3.x')};
 		}

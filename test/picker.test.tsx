@@ -1,5 +1,6 @@
 // The process picker and its /proc scan, against real Python processes of this machine.
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {render} from 'ink-testing-library';
@@ -8,7 +9,7 @@ import {highlightRuns, searchText} from '../components/picker/picker-columns.js'
 import {Picker} from '../components/picker/picker.js';
 import {TooSmall} from '../components/too-small.js';
 import {type ProcessEntry, ProcessLister} from '../sampler/process-list.js';
-import {delay, python, startPython, type PythonProcess, type TestPython} from './helpers.js';
+import {debugPythons, delay, python, startPython, type PythonProcess, type TestPython} from './helpers.js';
 import {keys, waitForFrame, writeWorkload} from './live-helpers.js';
 
 const interpreters = ['3.11', '3.15'].map(version => python(version)).filter((found): found is TestPython => found !== undefined);
@@ -106,4 +107,28 @@ test('below 80×20 a clear "too small" screen', () => {
 	const view = render(<TooSmall columns={70} rows={15} />);
 	assert.match(view.lastFrame()!, /Terminal too small\n70×15; tachyon-top needs at least 80×20/);
 	view.unmount();
+});
+
+test('3.8–3.10, which have no Py_Version word, are listed with their exact version (read from the runtime\'s memory)', async t => {
+	const old = [...['3.8', '3.9', '3.10'].map(version => python(version)), debugPythons().find(candidate => candidate.version === '3.9')]
+		.filter((found): found is TestPython => found !== undefined);
+	if (old.length === 0) {
+		t.skip('no 3.8–3.10 here');
+		return;
+	}
+
+	const started: Array<{exact: string; process: PythonProcess}> = [];
+	try {
+		for (const interpreter of old) {
+			const exact = execFileSync(interpreter.path, ['-c', 'import platform; print(platform.python_version())'], {encoding: 'utf8'}).trim();
+			started.push({exact, process: await startPython(interpreter, 'names.py')});
+		}
+
+		const entries = new ProcessLister().list();
+		for (const {exact, process} of started) {
+			assert.equal(entries.find(candidate => candidate.pid === process.pid)?.version, exact, `pid ${process.pid}`);
+		}
+	} finally {
+		await Promise.all(started.map(async ({process}) => process.stop()));
+	}
 });
