@@ -105,6 +105,57 @@ export function permissionFacts(pid: number): PermissionFacts {
 	};
 }
 
+/** The first of the kernel's rules that forbids the access, as far as the facts tell. */
+export type PermissionCause =
+	| {readonly kind: 'yama-3'}
+	| {readonly kind: 'root-without-capability'; readonly owner: string | undefined}
+	| {readonly kind: 'owned-by-root'}
+	| {readonly kind: 'other-user'; readonly owner: string | undefined}
+	| {readonly kind: 'not-dumpable'}
+	| {readonly kind: 'yama-2'}
+	| {readonly kind: 'yama-1'}
+	| {readonly kind: 'refused-with-capability'}
+	| {readonly kind: 'unknown'};
+
+export function permissionCause(facts: PermissionFacts): PermissionCause {
+	if (facts.yamaScope === 3) {
+		return {kind: 'yama-3'};
+	}
+
+	const owner = facts.targetUser ?? (facts.targetUids ? `uid ${facts.targetUids[0]}` : undefined);
+	const otherUser = (facts.targetUids !== undefined && facts.targetUids.some(id => id !== facts.uid))
+		|| (facts.targetGids !== undefined && facts.targetGids.some(id => id !== facts.gid));
+	if (facts.capSysPtrace) {
+		return {kind: 'refused-with-capability'};
+	}
+
+	if (otherUser && facts.uid === 0) {
+		return {kind: 'root-without-capability', owner};
+	}
+
+	if (otherUser && facts.targetUids?.[0] === 0) {
+		return {kind: 'owned-by-root'};
+	}
+
+	if (otherUser) {
+		return {kind: 'other-user', owner};
+	}
+
+	if (facts.dumpable === false) {
+		return {kind: 'not-dumpable'};
+	}
+
+	if (facts.yamaScope === 2) {
+		return {kind: 'yama-2'};
+	}
+
+	if (facts.yamaScope === 1 && !facts.descendant) {
+		return {kind: 'yama-1'};
+	}
+
+	return {kind: 'unknown'};
+}
+
 /**
  * The one-line advice for what failed (`what`: "reading", "stopping the threads of", …), from
  * the facts: the first rule that forbids the access, and what lifts that rule. The capability
@@ -115,44 +166,90 @@ export function permissionAdvice(facts: PermissionFacts, what: string): string {
 	const {pid} = facts;
 	const head = `permission denied ${what} process ${pid}`;
 	const capability = `grant CAP_SYS_PTRACE to a copy of node kept for tachyon-top, not to every Node (sudo cp "$(command -v node)" ${nodeCopy} && sudo setcap cap_sys_ptrace+ep ${nodeCopy}, then: ${nodeCopy} "$(command -v tachyon-top)" attach ${pid})`;
-	if (facts.yamaScope === 3) {
-		return `${head}: kernel.yama.ptrace_scope is 3, which forbids reading any process, even as root, until the machine reboots with a lower setting`;
-	}
-
-	const owner = facts.targetUser ?? (facts.targetUids ? `uid ${facts.targetUids[0]}` : undefined);
-	const otherUser = (facts.targetUids !== undefined && facts.targetUids.some(id => id !== facts.uid))
-		|| (facts.targetGids !== undefined && facts.targetGids.some(id => id !== facts.gid));
-	if (!facts.capSysPtrace) {
-		if (otherUser && facts.uid === 0) {
-			return `${head}: tachyon-top runs as root but without CAP_SYS_PTRACE (a container started without --cap-add SYS_PTRACE?), and process ${pid} belongs to ${owner ?? 'another user'}: give the capability (docker run --cap-add SYS_PTRACE, securityContext.capabilities.add: [SYS_PTRACE]) or run tachyon-top as ${owner ?? "the target's user"}`;
+	const cause = permissionCause(facts);
+	switch (cause.kind) {
+		case 'yama-3': {
+			return `${head}: kernel.yama.ptrace_scope is 3, which forbids reading any process, even as root, until the machine reboots with a lower setting`;
 		}
 
-		if (otherUser && facts.targetUids?.[0] === 0) {
+		case 'root-without-capability': {
+			return `${head}: tachyon-top runs as root but without CAP_SYS_PTRACE (a container started without --cap-add SYS_PTRACE?), and process ${pid} belongs to ${cause.owner ?? 'another user'}: give the capability (docker run --cap-add SYS_PTRACE, securityContext.capabilities.add: [SYS_PTRACE]) or run tachyon-top as ${cause.owner ?? "the target's user"}`;
+		}
+
+		case 'owned-by-root': {
 			return `${head}: it belongs to root: run tachyon-top with sudo; to trace without sudo, ${capability}`;
 		}
 
-		if (otherUser) {
-			return `${head}: it belongs to ${owner ?? 'another user'}: run tachyon-top as ${owner ?? "the target's user"} (sudo -u ${owner ?? 'USER'} tachyon-top …) or with sudo; to trace without sudo, ${capability}`;
+		case 'other-user': {
+			return `${head}: it belongs to ${cause.owner ?? 'another user'}: run tachyon-top as ${cause.owner ?? "the target's user"} (sudo -u ${cause.owner ?? 'USER'} tachyon-top …) or with sudo; to trace without sudo, ${capability}`;
 		}
 
-		if (facts.dumpable === false) {
+		case 'not-dumpable': {
 			return `${head}: it is not dumpable (it called prctl(PR_SET_DUMPABLE, 0), or runs a setuid, setgid or file-capability program), so even its own user may not read it: run tachyon-top with sudo, or ${capability}`;
 		}
 
-		if (facts.yamaScope === 2) {
+		case 'yama-2': {
 			return `${head}: kernel.yama.ptrace_scope is 2, so only a process with CAP_SYS_PTRACE may read another: run tachyon-top with sudo, or ${capability}; or lower it (sudo sysctl kernel.yama.ptrace_scope=1)`;
 		}
 
-		if (facts.yamaScope === 1 && !facts.descendant) {
+		case 'yama-1': {
 			return `${head}: kernel.yama.ptrace_scope is 1, so a process may read only its own descendants: start the program under tachyon-top (tachyon-top run …), run tachyon-top with sudo, or allow it (sudo sysctl kernel.yama.ptrace_scope=0); or ${capability}`;
 		}
-	}
 
-	if (facts.capSysPtrace) {
-		return `${head}: refused even with CAP_SYS_PTRACE: a security module (AppArmor, SELinux), a seccomp filter (a container's) or another user namespace forbids it; check the container's or the module's rules (docker run --security-opt seccomp=unconfined, kernel log for apparmor="DENIED")`;
-	}
+		case 'refused-with-capability': {
+			return `${head}: refused even with CAP_SYS_PTRACE: a security module (AppArmor, SELinux), a seccomp filter (a container's) or another user namespace forbids it; check the container's or the module's rules (docker run --security-opt seccomp=unconfined, kernel log for apparmor="DENIED")`;
+		}
 
-	return `${head}: run tachyon-top as the target's user, or with sudo; to trace without sudo, ${capability}`;
+		case 'unknown': {
+			return `${head}: run tachyon-top as the target's user, or with sudo; to trace without sudo, ${capability}`;
+		}
+	}
+}
+
+/**
+ * The same advice in a few words, for one line of the process picker (at most 50 columns beside
+ * "PID 12345 (user): "): the cause, then what lifts it; the full advice comes on attaching.
+ */
+export function shortPermissionAdvice(facts: PermissionFacts): string {
+	const cause = permissionCause(facts);
+	switch (cause.kind) {
+		case 'yama-3': {
+			return 'ptrace_scope 3 forbids it for all, until a reboot';
+		}
+
+		case 'root-without-capability': {
+			return 'root, but no CAP_SYS_PTRACE: --cap-add SYS_PTRACE';
+		}
+
+		case 'owned-by-root': {
+			return 'owned by root: run tachyon-top with sudo';
+		}
+
+		case 'other-user': {
+			const owner = cause.owner ?? 'its user';
+			return `owned by ${owner}: run as ${owner} or with sudo`;
+		}
+
+		case 'not-dumpable': {
+			return 'not dumpable: run with sudo or CAP_SYS_PTRACE';
+		}
+
+		case 'yama-2': {
+			return 'ptrace_scope 2: run with sudo or CAP_SYS_PTRACE';
+		}
+
+		case 'yama-1': {
+			return 'ptrace_scope 1: start it with run, or use sudo';
+		}
+
+		case 'refused-with-capability': {
+			return 'refused despite CAP_SYS_PTRACE: AppArmor, seccomp?';
+		}
+
+		case 'unknown': {
+			return 'run as its user or with sudo';
+		}
+	}
 }
 
 export function permissionError(pid: number, what: string): UserError {

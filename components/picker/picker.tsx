@@ -8,6 +8,7 @@
 import * as fzf from 'fzf';
 import {Box, Text, type Key} from 'ink';
 import {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState} from 'react';
+import {permissionFacts, shortPermissionAdvice} from '../../sampler/permission-advice.js';
 import type {ProcessEntry, ProcessLister} from '../../sampler/process-list.js';
 import {fit} from '../format.js';
 import {windowStart} from '../function-table/function-table.js';
@@ -25,6 +26,8 @@ export type PickerProps = {
 	readonly onQuit: () => void;
 	/** Default 1000 ms. */
 	readonly refreshMs?: number;
+	/** What to tell about a process we may not read, in a few words (tests give the facts by hand). */
+	readonly advice?: (entry: ProcessEntry) => string;
 };
 
 /** Title, filter line, heading, message, footer, and one spare line. */
@@ -64,12 +67,17 @@ export function keepOrder(fresh: readonly ProcessEntry[], shown: readonly Proces
 	return [...known, ...fresh.filter(entry => !place.has(entry.pid))];
 }
 
-/** What Enter on a process we may not read says: why, and what to do. */
-export function unreadableMessage(entry: ProcessEntry): string {
-	return `PID ${entry.pid} (${entry.user}): ${entry.unreadable ?? 'cannot be read'}. Run tachyon-top as ${entry.user} (or with sudo) to profile it.`;
+/** The rule that keeps us from reading a process, and what lifts it, from what this machine shows now. */
+function permissionAdviceNow(entry: ProcessEntry): string {
+	return shortPermissionAdvice(permissionFacts(entry.pid));
 }
 
-export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) {
+/** What Enter on a process we may not read says: why, and what to do, in one line. */
+function unreadableMessage(entry: ProcessEntry, advice: (entry: ProcessEntry) => string): string {
+	return `PID ${entry.pid} (${entry.user}): ${advice(entry)}`;
+}
+
+export function Picker({lister, onPick, onQuit, refreshMs = 1000, advice = permissionAdviceNow}: PickerProps) {
 	const {columns, rows} = useWindowSize();
 	const [processes, setProcesses] = useState<ProcessEntry[]>(() => lister.list());
 	const [query, setQuery] = useState('');
@@ -127,7 +135,7 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 		} else if (key.return) {
 			const entry = shown[at]?.item;
 			if (entry?.unreadable !== undefined) {
-				setMessage(unreadableMessage(entry));
+				setMessage(unreadableMessage(entry, advice));
 			} else if (entry) {
 				onPick(entry);
 			}
@@ -141,7 +149,7 @@ export function Picker({lister, onPick, onQuit, refreshMs = 1000}: PickerProps) 
 				setFilter('');
 			}
 		}
-	}, [onPick, onQuit]);
+	}, [onPick, onQuit, advice]);
 	useKeys(onKey);
 
 	if (columns < minimumSize.columns || rows < minimumSize.rows) {

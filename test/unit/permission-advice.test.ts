@@ -3,7 +3,7 @@
 // test/core-errors.test.ts checks the cases this machine can make for real).
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {permissionAdvice, type PermissionFacts} from '../../sampler/permission-advice.js';
+import {permissionAdvice, permissionCause, shortPermissionAdvice, type PermissionFacts} from '../../sampler/permission-advice.js';
 
 const user = 1000;
 const base: PermissionFacts = {
@@ -51,4 +51,21 @@ test('refused although we hold CAP_SYS_PTRACE: a security module or a seccomp fi
 	const text = advice({uid: 0, gid: 0, capSysPtrace: true, targetUids: [1001, 1001, 1001]});
 	assert.match(text, /refused even with CAP_SYS_PTRACE: a security module \(AppArmor, SELinux\), a seccomp filter/);
 	assert.doesNotMatch(text, /run tachyon-top (as|with sudo)/);
+});
+
+test('the picker\'s short form names the same cause in at most 50 columns, one per cause', () => {
+	const cases: Array<Partial<PermissionFacts>> = [
+		{}, {yamaScope: 3}, {uid: 0, gid: 0}, {targetUids: [0, 0, 0], targetGids: [0, 0, 0], targetUser: 'root'},
+		{targetUids: [1001, 1001, 1001], targetUser: 'bob'}, {dumpable: false}, {yamaScope: 2}, {yamaScope: 1}, {capSysPtrace: true},
+	];
+	const shorts = new Map<string, string>();
+	for (const facts of cases) {
+		const text = shortPermissionAdvice({...base, ...facts});
+		assert.ok(text.length <= 50 && !text.includes('\n'), text);
+		shorts.set(permissionCause({...base, ...facts}).kind, text);
+	}
+
+	assert.equal(new Set(shorts.values()).size, 9, 'nine causes, nine different short forms');
+	assert.equal(shortPermissionAdvice({...base, dumpable: false}), 'not dumpable: run with sudo or CAP_SYS_PTRACE');
+	assert.doesNotMatch(shortPermissionAdvice({...base, uid: 0, gid: 0}), /sudo/, 'root is never told to use sudo');
 });

@@ -7,6 +7,7 @@ import {test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {highlightRuns} from '../../components/picker/picker-columns.js';
 import {keepOrder, Picker, pickerFooter, pickerMatches} from '../../components/picker/picker.js';
+import {shortPermissionAdvice, type PermissionFacts} from '../../sampler/permission-advice.js';
 import type {ProcessEntry} from '../../sampler/process-list.js';
 import {renderAt, widestLine} from '../render-at.js';
 
@@ -94,16 +95,43 @@ test('keys that arrive in one read each do their part; the order stays still whi
 	view.unmount();
 });
 
-test('Enter on a process we may not read says why and what to do', async () => {
+test('Enter on a process we may not read says why and what to do, from the cause, in one line of 80 columns', async () => {
 	const locked = {...entry(201, 'root', '3.11.2', 'python3 daemon.py'), unreadable: 'no permission to read its memory'};
-	const picked: ProcessEntry[] = [];
-	const view = render(<Picker lister={{list: () => [locked]}} onPick={item => picked.push(item)} onQuit={() => undefined} />);
-	await delay(60);
-	view.stdin.write('\r');
-	await delay(60);
-	assert.equal(picked.length, 0);
-	assert.match(view.lastFrame() ?? '', /PID 201 \(root\): no permission to read its memory\. Run tachyon-top as root \(or with sudo\)/);
-	view.unmount();
+	const us = {pid: 201, uid: 1000, gid: 1000, capSysPtrace: false, yamaScope: 0, targetUids: [1000, 1000, 1000], targetGids: [1000, 1000, 1000], targetUser: 'alice', dumpable: true, descendant: false};
+	const cases: Array<[Partial<PermissionFacts>, RegExp]> = [
+		[{targetUids: [0, 0, 0], targetGids: [0, 0, 0], targetUser: 'root'}, /PID 201 \(root\): owned by root: run tachyon-top with sudo/],
+		[{targetUids: [1001, 1001, 1001], targetUser: 'bob'}, /owned by bob: run as bob or with sudo/],
+		[{uid: 0, gid: 0}, /root, but no CAP_SYS_PTRACE: --cap-add SYS_PTRACE/],
+		[{dumpable: false}, /not dumpable: run with sudo or CAP_SYS_PTRACE/],
+		[{yamaScope: 1}, /ptrace_scope 1: start it with run, or use sudo/],
+		[{yamaScope: 3}, /ptrace_scope 3 forbids it for all, until a reboot/],
+		[{uid: 0, gid: 0, capSysPtrace: true}, /refused despite CAP_SYS_PTRACE/],
+	];
+	for (const [facts, pattern] of cases) {
+		const picked: ProcessEntry[] = [];
+		// The lister's fake /proc has no PID 201: the facts the advice reads are given here.
+		const advice = (item: ProcessEntry) => shortPermissionAdvice({...us, ...facts, pid: item.pid});
+		const view = renderAt(<Picker lister={{list: () => [locked]}} onPick={item => picked.push(item)} onQuit={() => undefined} advice={advice} />, 80, 24);
+		try {
+			const messageLine = () => view.lastFrame().replaceAll(/\u001B\[[\d;]*m/g, '').split('\n').find(text => text.includes('PID 201'))?.trimEnd();
+			// Conditions, not sleeps: the row is drawn before Enter, the message after it.
+			for (const started = Date.now(); !view.lastFrame().includes('daemon.py') && Date.now() - started < 20_000;) {
+				await delay(20);
+			}
+
+			view.stdin.write('\r');
+			for (const started = Date.now(); messageLine() === undefined && Date.now() - started < 20_000;) {
+				await delay(20);
+			}
+
+			assert.equal(picked.length, 0);
+			const line = messageLine() ?? '';
+			assert.match(line, pattern);
+			assert.doesNotMatch(line, /…$/, `whole within 80 columns: ${line}`);
+		} finally {
+			view.unmount();
+		}
+	}
 });
 
 for (const [columns, rows] of [[80, 24], [80, 20]] as const) {
