@@ -23,6 +23,29 @@ export function outputPathFor(format: FormatInfo, pid: number, output: string | 
 	return format.extension === undefined ? output.replace(/\.html?$/i, '') : output;
 }
 
+/** The names of our own stdout that -o may be given (`-o /dev/stdout | gzip`). */
+function namesStdout(file: string): boolean {
+	const resolved = path.resolve(file);
+	return resolved === '/dev/stdout' || resolved === '/dev/fd/1' || resolved === '/proc/self/fd/1' || resolved === `/proc/${process.pid}/fd/1`;
+}
+
+/**
+ * Writes `data` to `file`. When stdout is a socket (a socketpair given by a CI runner, systemd
+ * or a program's spawn), /dev/stdout cannot be opened again (ENXIO: a socket is no file to
+ * open), so the data goes through the stdout already open, as the pstats table does.
+ */
+function writeFileOrStdout(file: string, data: string | Uint8Array): void {
+	try {
+		fs.writeFileSync(file, data);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || !namesStdout(file)) {
+			throw error;
+		}
+
+		process.stdout.write(data);
+	}
+}
+
 /**
  * Exports the profile. Returns the path written, or undefined when the text went to stdout
  * (pstats without -o prints its table).
@@ -37,7 +60,7 @@ export function writeExport(format: Exporter, profile: Profile, options: ExportO
 	const target = outputPathFor(format, profile.meta.pid, output);
 	if (result.kind === 'file') {
 		fs.mkdirSync(path.dirname(path.resolve(target)), {recursive: true});
-		fs.writeFileSync(target, result.data);
+		writeFileOrStdout(target, result.data);
 	} else {
 		fs.mkdirSync(target, {recursive: true});
 		for (const [name, data] of result.files) {

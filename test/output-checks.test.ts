@@ -89,6 +89,17 @@ test('replay: -o /dev/stdout into a pipe is written, not taken for a file under 
 	assert.ok(parseCollapsed(stdout).size > 0, stdout);
 });
 
+test('-o /dev/stdout, /dev/fd/1, /proc/self/fd/1 with a socket as stdout (a CI runner\'s socketpair): written through the open stdout', {timeout: 120_000}, () => {
+	// Node gives a child's 'pipe' stdio as a UNIX socketpair: the case itself, checked first.
+	assert.equal(execFileSync('stat', ['-L', '-c', '%F', '/dev/stdout'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim(), 'socket');
+	for (const name of ['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']) {
+		// Opening any of these names fails with ENXIO on a socket.
+		const stdout = execFileSync(process.execPath, [cli, 'replay', '--collapsed', '-o', name, path.join(fixtures, 'ours-3.15.bin')], {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000});
+		const stacks = parseCollapsed(stdout);
+		assert.equal([...stacks.values()].reduce((sum, count) => sum + count, 0), 774, `${name}: every sample of the capture`);
+	}
+});
+
 test('replay: -o under /proc is refused in one line (it spun forever creating a heatmap there)', {timeout: 60_000}, async () => {
 	const result = await runCli(['replay', '--heatmap', '-o', '/proc/self/heat', path.join(fixtures, 'ours-3.15.bin')], {cwd: dir});
 	assert.equal(result.code, 2, result.stderr);
