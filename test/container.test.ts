@@ -2,13 +2,21 @@
 // and script live at paths only it sees (a tmpfs over /mnt with the interpreter's prefix
 // bound in), its PIDs are renumbered (it is PID 1 there). dump and attach must read its ELF and
 // its sources through /proc/PID/root, name it by our PID with its own beside it, and report its
-// threads by our thread ids.
+// threads by our thread ids. Every output comes from one --binary capture replayed to each
+// format (its sources were read through /proc/PID/root while capturing); the live view shows
+// the functions and the in-container PID.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
+import {createElement} from 'react';
+import {render} from 'ink-testing-library';
+import {LiveView} from '../components/live-view.js';
+import {LiveStore} from '../live/live-store.js';
 import {delay, fixtures, namesOn, parseCollapsed, python, runCli, shareOf, tempDir, type TestPython} from './helpers.js';
+import {waitForFrame} from './live-helpers.js';
+import {readPprof} from './pprof-helpers.js';
 
 const unshare = ['/usr/bin/unshare', '/bin/unshare'].find(candidate => fs.existsSync(candidate));
 const asRoot = process.getuid?.() === 0;
@@ -123,6 +131,56 @@ for (const version of ['3.9', '3.15']) {
 			assert.equal(result.code, 0, result.stderr);
 			const pages = fs.readdirSync(heatmap).map(name => fs.readFileSync(path.join(heatmap, name), 'utf8'));
 			assert.ok(pages.some(page => page.includes('# spin here')), 'the spinning line\'s source, read from inside the container');
+		});
+
+		test('every output, from one --binary capture replayed: the closure in each; the flame graph and heatmap carry its source', async () => {
+			const dir = tempDir();
+			const capture = path.join(dir, 'capture.bin');
+			const result = await runCli(['attach', '-a', '-d', '1.5', '--binary', '-o', capture, String(target!.pid)]);
+			assert.equal(result.code, 0, result.stderr);
+			const closure = namesOn(py!, 'Outer.Inner.method.<locals>.closure');
+			const replay = async (format: string, name: string) => {
+				const out = path.join(dir, name);
+				const replayed = await runCli(['replay', `--${format}`, '-o', out, capture], {timeoutMs: 60_000});
+				assert.equal(replayed.code, 0, `${format}: ${replayed.stderr}`);
+				return out;
+			};
+
+			const stacks = parseCollapsed(fs.readFileSync(await replay('collapsed', 'stacks.txt'), 'utf8'));
+			assert.ok(shareOf(stacks, namesOn(py!, 'names.py:Outer.Inner.method.<locals>.closure:13')) > 30, [...stacks.keys()].join('\n'));
+			// pstats: marshalled stats that Python's own pstats module reads, keyed by the container's path.
+			const pstats = await replay('pstats', 'stats.pstats');
+			const keys = execFileSync('python3', ['-c', 'import pstats, sys; print("\\n".join(f"{f}:{n}" for f, l, n in pstats.Stats(sys.argv[1]).stats))', pstats], {encoding: 'utf8'});
+			assert.ok(keys.split('\n').includes(`/mnt/app/names.py:${closure}`), keys);
+			const flame = fs.readFileSync(await replay('flamegraph', 'flame.html'), 'utf8');
+			// (Names go in as JSON with < escaped: `.<locals>.` is `.\u003clocals\u003e.` there.)
+			assert.ok(flame.includes('closure (/mnt/app/names.py:13)') && flame.includes('x += 1  # spin here'), 'the flame graph has the closure at the container\'s path and its line\'s source');
+			const gecko = fs.readFileSync(await replay('gecko', 'gecko.json'), 'utf8');
+			assert.ok(JSON.parse(gecko) && gecko.includes(`"${closure}"`) && gecko.includes('"names.py"'), 'gecko: the closure, in names.py');
+			const heatmap = await replay('heatmap', 'heat');
+			assert.ok(fs.readdirSync(heatmap).some(name => fs.readFileSync(path.join(heatmap, name), 'utf8').includes('# spin here')), 'the replayed heatmap shows the source');
+			const jsonl = fs.readFileSync(await replay('jsonl', 'profile.jsonl'), 'utf8').trim().split('\n').map(line => JSON.parse(line) as unknown);
+			assert.ok(jsonl.length > 1 && JSON.stringify(jsonl).includes(closure), 'jsonl: the closure');
+			const pprof = readPprof(await replay('pprof', 'profile.pb.gz'));
+			assert.ok(pprof.samples.some(sample => sample.frames.some(frame => frame.name === closure && frame.file === '/mnt/app/names.py' && frame.line === 13)), 'pprof: the closure at line 13');
+			const again = await replay('binary', 'again.bin');
+			assert.ok(fs.statSync(again).size > 0, 'binary to binary');
+		});
+
+		test('the live view: the functions, and the target named by our PID with its own in its container', async () => {
+			const store = new LiveStore({pid: target!.pid, intervalUs: 1000, outputDir: tempDir()}).start();
+			const view = render(createElement(LiveView, {store, onQuit() {}}));
+			try {
+				const closure = namesOn(py!, 'Outer.Inner.method.<locals>.closure');
+				// The name column cuts 3.11+'s long qualified name (`Outer.Inner.method.<locals…`).
+				const shown = await waitForFrame(() => view.lastFrame() ?? '', text => text.includes(closure.slice(0, 24)) && text.includes('sleeper'), 60_000);
+				assert.ok(store.getSnapshot().rows.some(row => row.funcname === closure), 'the closure by its whole name');
+				assert.match(shown, new RegExp(`PID ${target!.pid} \\(PID 1 in its container\\) │ Python ${version.replace('.', '\\.')}\\.\\d+`), shown);
+				assert.match(shown, /names\.py/, shown);
+			} finally {
+				view.unmount();
+				store.stop();
+			}
 		});
 	});
 }
