@@ -48,10 +48,22 @@ function findOffsets(pid: number, binary: string): Offsets | undefined {
 }
 
 /** 3.14+: the tasks of each thread's list, and of the interpreter's list of tasks whose thread died. */
+/** The parents of a task awaited by none (shared: callers only read parent lists). */
+const noParents: number[] = [];
+
 export class TaskLists implements TaskSource {
 	private readonly remote: RemoteContext;
 	private offsets: Offsets | undefined;
 	private lastLook = -1e9;
+	/**
+	 * The tasks, kept from sample to sample: 10,000 tasks made afresh every sample kept the
+	 * worker's scavenger copying them (most of a sample's CPU); a task's entry is reset when seen
+	 * again and dropped when a sample no longer finds it.
+	 */
+	private readonly tasks = new Map<number, Task & {seen: number}>();
+	private pass = 0;
+	/** [parent], shared by every task awaited by that one parent (a TaskGroup's children). */
+	private readonly singleParents = new Map<number, number[]>();
 
 	constructor(remote: RemoteContext) {
 		this.remote = remote;
@@ -77,13 +89,23 @@ export class TaskLists implements TaskSource {
 			return undefined;
 		}
 
-		const tasks = new Map<number, Task>();
+		const {tasks} = this;
+		this.pass++;
+		let seen = 0;
 		for (const thread of threads) {
-			this.walk(thread.tstate + offsets.threadTasksHead, thread.tid, thread.status, tasks);
+			seen += this.walk(thread.tstate + offsets.threadTasksHead, thread.tid, thread.status);
 		}
 
 		const interp = this.remote.memory.pointer(this.remote.target.runtimeAddress + this.remote.layout.runtime.interpretersHead);
-		this.walk(interp + offsets.interpTasksHead, threads[0]?.tid ?? 0, threads[0]?.status ?? 0, tasks);
+		seen += this.walk(interp + offsets.interpTasksHead, threads[0]?.tid ?? 0, threads[0]?.status ?? 0);
+		if (tasks.size > seen) {
+			for (const [address, task] of tasks) {
+				if (task.seen !== this.pass) {
+					tasks.delete(address);
+				}
+			}
+		}
+
 		return tasks;
 	}
 
@@ -101,14 +123,15 @@ export class TaskLists implements TaskSource {
 		const {memory, layout} = this.remote;
 		const offsets = this.offsets!;
 		const awaitedBy = untag(memory.pointer(task.address + offsets.taskAwaitedBy));
-		const parents: number[] = [];
 		if (awaitedBy === 0) {
-			return parents;
+			return noParents;
 		}
 
-		const isSet = memory.copy(task.address + offsets.taskAwaitedByIsSet, 1)[0] !== 0;
+		const parents: number[] = [];
+
+		const isSet = memory.int8(task.address + offsets.taskAwaitedByIsSet) !== 0;
 		if (!isSet) {
-			return tasks.has(awaitedBy) ? [awaitedBy] : parents;
+			return tasks.has(awaitedBy) ? this.singleParent(awaitedBy) : noParents;
 		}
 
 		const set = layout.set;
@@ -128,18 +151,45 @@ export class TaskLists implements TaskSource {
 		return parents;
 	}
 
-	/** Walks one intrusive task list (llist_node next pointers back to its head). */
-	private walk(head: number, tid: number, status: number, tasks: Map<number, Task>): void {
+	private singleParent(parent: number): number[] {
+		let parents = this.singleParents.get(parent);
+		if (!parents) {
+			if (this.singleParents.size > 100_000) {
+				this.singleParents.clear();
+			}
+
+			parents = [parent];
+			this.singleParents.set(parent, parents);
+		}
+
+		return parents;
+	}
+
+	/** Walks one intrusive task list (llist_node next pointers back to its head); returns the tasks new to this pass. */
+	private walk(head: number, tid: number, status: number): number {
 		const {memory} = this.remote;
+		const {tasks, pass} = this;
 		const offsets = this.offsets!;
+		let added = 0;
 		let node = memory.pointer(head);
 		for (let steps = 0; node !== head && node !== 0 && steps < maxTasks; steps++) {
 			const address = node - offsets.taskNode;
-			if (!tasks.has(address)) {
-				tasks.set(address, {address, tid, status, name: undefined, parents: undefined});
+			const task = tasks.get(address);
+			if (!task) {
+				tasks.set(address, {address, tid, status, name: undefined, parents: undefined, seen: pass});
+				added++;
+			} else if (task.seen !== pass) {
+				task.tid = tid;
+				task.status = status;
+				task.name = undefined;
+				task.parents = undefined;
+				task.seen = pass;
+				added++;
 			}
 
 			node = memory.pointer(node);
 		}
+
+		return added;
 	}
 }

@@ -14,8 +14,8 @@ import type {ThreadSample} from './unwind-types.js';
 
 export type Task = {
 	readonly address: number;
-	readonly tid: number;
-	readonly status: number;
+	tid: number;
+	status: number;
 	name: string | undefined;
 	/** Awaiting tasks' addresses. */
 	parents: number[] | undefined;

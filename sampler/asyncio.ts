@@ -11,6 +11,8 @@ import {coroutineFrame, TaskObjects, untag, type Task, type TaskSource} from './
 import type {FrameTable} from './frame-table.js';
 import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
 import {opcodeBase, opcodeName} from './opcodes.js';
+import {AddressMap} from './address-map.js';
+import {PageSnapshot} from './page-snapshot.js';
 import {readInt} from './python-objects.js';
 import type {RemoteContext} from './remote-context.js';
 import {TornReadError} from './remote-memory.js';
@@ -40,9 +42,17 @@ export class AsyncStacks {
 	private readonly objectLayout: AsyncObjectLayout | undefined;
 	private readonly taskFrames = new Map<string, number>();
 	/** Task names by name object (str or int), read once: a live task's name object does not change. */
-	private readonly names = new Map<number, string>();
-	/** Per rewrite: each task's coroutine frames (a parent's are needed once per child). */
-	private readonly coroutines = new Map<number, number[]>();
+	private readonly nameIndex = new AddressMap();
+	private names: string[] = [];
+	/**
+	 * Each task's coroutine frames, computed once a rewrite (a parent's are needed once per
+	 * child) into arrays kept from rewrite to rewrite, so 10,000 tasks allocate nothing.
+	 */
+	private readonly coroutineIndex = new AddressMap(3, 14);
+	private coroutines: Array<{pass: number; frames: number[]}> = [];
+	private pass = 0;
+	/** Value-stack slots that may hold the awaited object (awaitedSlots), reused. */
+	private readonly slots: number[] = [0, 0];
 	private readonly out: ThreadSample[] = [];
 	/** Threads seen running a task: their samples outside tasks are kept (see rewrite). */
 	private readonly loopThreads = new Set<number>();
@@ -51,6 +61,19 @@ export class AsyncStacks {
 	/** Generator states of the target's version: suspended (in `await`, 3.13+), and cleared. */
 	private readonly yieldFrom: number;
 	private readonly cleared: number;
+	/**
+	 * Frame ids of coroutine frames by frame address, with the code and position they were
+	 * found for: a suspended coroutine's frame keeps both from sample to sample, and two words
+	 * checked cost far less than reading the frame and looking its code up again.
+	 */
+	private readonly frameIndex = new AddressMap(3, 14);
+	private frameCodes: number[] = [];
+	private framePositions: number[] = [];
+	private frameIds: number[] = [];
+	/** The tasks seen in the current chain (emit), reused. */
+	private readonly chain = new Set<number>();
+	/** Every read of a rewrite goes through pages: tasks, coroutines and frames lie packed in a few. */
+	private readonly pages: PageSnapshot;
 
 	constructor(remote: RemoteContext, stacks: StackSampler, mode: AsyncMode) {
 		const {target, traits} = remote;
@@ -67,6 +90,7 @@ export class AsyncStacks {
 		stacks.recordAddresses = true;
 		this.yieldFrom = traits.genAwaiting;
 		this.cleared = traits.genCleared;
+		this.pages = new PageSnapshot(target.pid);
 	}
 
 	/**
@@ -80,13 +104,28 @@ export class AsyncStacks {
 	 * ran a task, drop out as in Tachyon. `all`: one sample per leaf task, as Tachyon.
 	 */
 	rewrite(nowMs: number, count: number): number {
+		const done = this.remote.memory.snapshotReads(this.pages);
+		try {
+			return this.rewriteFromPages(nowMs, count);
+		} finally {
+			done();
+		}
+	}
+
+	private rewriteFromPages(nowMs: number, count: number): number {
 		const threads = this.stacks.samples.slice(0, count);
 		const tasks = this.source.collect(nowMs, threads, this.mode === 'all');
 		if (!tasks && this.mode === 'all') {
 			return 0;
 		}
 
-		this.coroutines.clear();
+		this.pass++;
+		if (this.coroutines.length > 2 * (tasks?.size ?? 0) + 4096) {
+			// Tasks come and go: start the table afresh rather than let it grow.
+			this.coroutineIndex.clear();
+			this.coroutines = [];
+		}
+
 		let produced = 0;
 		if (this.mode === 'running') {
 			for (const thread of threads) {
@@ -150,7 +189,8 @@ export class AsyncStacks {
 			frames[depth++] = frame;
 		}
 
-		const seen = new Set<number>();
+		const seen = this.chain;
+		seen.clear();
 		let task: Task | undefined = leaf;
 		for (let hops = 0; task && hops < maxChain && !seen.has(task.address); hops++) {
 			seen.add(task.address);
@@ -207,8 +247,14 @@ export class AsyncStacks {
 
 		const {memory, layout} = this.remote;
 		const object = untag(memory.pointer(task.address + this.source.taskName));
-		let name = this.names.get(object) ?? `Task-${task.address.toString(16)}`;
-		if (object !== 0 && !this.names.has(object)) {
+		const known = object === 0 ? -1 : this.nameIndex.get(object);
+		if (known >= 0) {
+			task.name = this.names[known]!;
+			return task.name;
+		}
+
+		let name = `Task-${task.address.toString(16)}`;
+		if (object !== 0) {
 			const type = memory.pointer(object + layout.object.type);
 			const flags = memory.pointer(type + layout.object.typeFlags);
 			if (flags & unicodeSubclass) {
@@ -217,11 +263,13 @@ export class AsyncStacks {
 				name = `Task-${readInt(this.remote, object)}`;
 			}
 
-			if (this.names.size > 100_000) {
-				this.names.clear();
+			if (this.names.length >= 100_000) {
+				this.nameIndex.clear();
+				this.names = [];
 			}
 
-			this.names.set(object, name);
+			this.nameIndex.set(object, this.names.length);
+			this.names.push(name);
 		}
 
 		task.name = name;
@@ -230,38 +278,47 @@ export class AsyncStacks {
 
 	/** A task's coroutine frames, leaf first: its coroutine and whatever coroutines it awaits. */
 	private coroutineFrames(taskAddress: number): number[] {
-		let frames = this.coroutines.get(taskAddress);
-		if (!frames) {
-			frames = this.readCoroutineFrames(taskAddress);
-			this.coroutines.set(taskAddress, frames);
+		const index = this.coroutineIndex.get(taskAddress);
+		let entry = index >= 0 ? this.coroutines[index]! : undefined;
+		if (!entry) {
+			entry = {pass: -1, frames: []};
+			this.coroutineIndex.set(taskAddress, this.coroutines.length);
+			this.coroutines.push(entry);
 		}
 
-		return frames;
+		if (entry.pass !== this.pass) {
+			entry.pass = this.pass;
+			this.readCoroutineFrames(taskAddress, entry.frames);
+		}
+
+		return entry.frames;
 	}
 
-	private readCoroutineFrames(taskAddress: number): number[] {
+	/** Fills `frames` (emptied first) with the task's coroutine frames, leaf first. */
+	private readCoroutineFrames(taskAddress: number, frames: number[]): void {
 		const {memory, layout} = this.remote;
 		const {gen} = layout;
-		const frames: number[] = [];
+		frames.length = 0;
 		let coro = untag(memory.pointer(taskAddress + this.source.taskCoro));
 		const coroType = coro === 0 ? 0 : memory.pointer(coro + layout.object.type);
 		for (let hops = 0; coro !== 0 && hops < maxChain; hops++) {
 			// 3.8–3.10 keep no frame state: a finished coroutine has no frame.
-			const state = gen.frameState >= 0 ? memory.copy(coro + gen.frameState, 1).readInt8(0) : this.yieldFrom;
+			const state = gen.frameState >= 0 ? memory.int8(coro + gen.frameState) : this.yieldFrom;
 			const frame = coroutineFrame(this.remote, coro);
 			if (state === this.cleared || frame === 0) {
 				break;
 			}
 
-			const id = this.stacks.frameIdAt(frame);
+			const id = this.frameIdOf(frame);
 			if (id >= 0) {
 				frames.push(id);
 			}
 
 			let next = 0;
-			for (const slot of this.awaitedSlots(frame, state)) {
+			const slots = this.awaitedSlots(frame, state);
+			for (let index = 0; index < slots; index++) {
 				try {
-					const candidate = untag(memory.pointer(slot));
+					const candidate = untag(memory.pointer(this.slots[index]!));
 					if (candidate !== 0 && memory.pointer(candidate + layout.object.type) === coroType) {
 						next = candidate;
 						break;
@@ -277,24 +334,53 @@ export class AsyncStacks {
 			coro = next;
 		}
 
-		return frames.reverse();
+		frames.reverse();
+	}
+
+	private frameIdOf(frame: number): number {
+		const {memory, layout} = this.remote;
+		const code = memory.pointer(frame + layout.frame.executable);
+		const position = layout.frame.lasti < 0 ? memory.pointer(frame + layout.frame.instrPtr) : memory.int32(frame + layout.frame.lasti);
+		let index = this.frameIndex.get(frame);
+		if (index >= 0 && this.frameCodes[index] === code && this.framePositions[index] === position) {
+			return this.frameIds[index]!;
+		}
+
+		const id = this.stacks.frameIdAt(frame);
+		if (index < 0) {
+			if (this.frameIds.length >= 200_000) {
+				this.frameIndex.clear();
+				this.frameCodes = [];
+				this.framePositions = [];
+				this.frameIds = [];
+			}
+
+			index = this.frameIds.length;
+			this.frameIndex.set(frame, index);
+		}
+
+		this.frameCodes[index] = code;
+		this.framePositions[index] = position;
+		this.frameIds[index] = id;
+		return id;
 	}
 
 	/**
 	 * Where a coroutine suspended in `await` keeps the awaited object: value-stack slots near
-	 * its top, as CPython's _PyGen_yf reads them; none when it is not in an `await`.
+	 * its top, as CPython's _PyGen_yf reads them, written to this.slots; returns how many (none
+	 * when it is not in an `await`).
 	 */
-	private awaitedSlots(frame: number, state: number): number[] {
+	private awaitedSlots(frame: number, state: number): number {
 		const {memory, target, layout} = this.remote;
 		if (state !== this.yieldFrom) {
-			return [];
+			return 0;
 		}
 
 		const objects = this.objectLayout;
 		if (!objects) {
 			// 3.14+: the frame's tagged stack pointer.
 			const top = untag(memory.pointer(frame + layout.frame.stackpointer));
-			return top > frame ? [top - 8, top - 16] : [];
+			return top > frame ? this.slotsAre(top - 8, top - 16) : 0;
 		}
 
 		if (objects.yieldFrom === 'yield-from-stacktop' || objects.yieldFrom === 'yield-from-stackdepth') {
@@ -306,12 +392,12 @@ export class AsyncStacks {
 			const next = memory.copy(memory.pointer(frame + layout.frame.instrPtr) + 2, 2);
 			const name = opcodeName(target.version.text, opcodeBase(target.version.text, next[0]!));
 			if ((name !== 'RESUME' && name !== 'INSTRUMENTED_RESUME') || next[1]! < 2) {
-				return [];
+				return 0;
 			}
 		}
 
-		const stacktop = memory.copy(frame + objects.frame.stacktop, 4).readInt32LE(0);
-		return stacktop > 0 && stacktop < 65_536 ? [frame + objects.frame.localsplus + ((stacktop - 1) * 8)] : [];
+		const stacktop = memory.int32(frame + objects.frame.stacktop);
+		return stacktop > 0 && stacktop < 65_536 ? this.slotsAre(frame + objects.frame.localsplus + ((stacktop - 1) * 8)) : 0;
 	}
 
 	/**
@@ -319,25 +405,35 @@ export class AsyncStacks {
 	 * YIELD_FROM; the awaited object then tops the value stack, at f_stacktop - 1 (3.8/3.9) or
 	 * f_valuestack[f_stackdepth - 1] (3.10).
 	 */
-	private yieldFromSlots(frame: number, objects: AsyncObjectLayout): number[] {
+	private yieldFromSlots(frame: number, objects: AsyncObjectLayout): number {
 		const {memory, target, layout, traits} = this.remote;
-		const lasti = memory.copy(frame + layout.frame.lasti, 4).readInt32LE(0);
+		const lasti = memory.int32(frame + layout.frame.lasti);
 		if (lasti < 0) {
-			return [];
+			return 0;
 		}
 
 		const code = memory.pointer(frame + layout.frame.executable);
 		const next = memory.pointer(code + layout.code.code) + layout.bytes.data + (traits.lastiInBytes ? lasti + 2 : (lasti + 1) * 2);
 		if (opcodeName(target.version.text, memory.copy(next, 1)[0]!) !== 'YIELD_FROM') {
-			return [];
+			return 0;
 		}
 
 		if (objects.yieldFrom === 'yield-from-stacktop') {
 			const top = memory.pointer(frame + objects.frame.stacktop);
-			return top === 0 ? [] : [top - 8];
+			return top === 0 ? 0 : this.slotsAre(top - 8);
 		}
 
-		const depth = memory.copy(frame + objects.frame.stacktop, 4).readInt32LE(0);
-		return depth > 0 && depth < 65_536 ? [memory.pointer(frame + objects.frame.localsplus) + ((depth - 1) * 8)] : [];
+		const depth = memory.int32(frame + objects.frame.stacktop);
+		return depth > 0 && depth < 65_536 ? this.slotsAre(memory.pointer(frame + objects.frame.localsplus) + ((depth - 1) * 8)) : 0;
+	}
+
+	private slotsAre(first: number, second?: number): number {
+		this.slots[0] = first;
+		if (second === undefined) {
+			return 1;
+		}
+
+		this.slots[1] = second;
+		return 2;
 	}
 }
