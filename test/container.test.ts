@@ -15,7 +15,7 @@ import {render} from 'ink-testing-library';
 import {LiveView} from '../components/live-view.js';
 import {LiveStore} from '../live/live-store.js';
 import {delay, fixtures, namesOn, parseCollapsed, python, runCli, shareOf, tempDir, type TestPython} from './helpers.js';
-import {waitForFrame} from './live-helpers.js';
+import {tableRows, waitForFrame} from './live-helpers.js';
 import {readPprof} from './pprof-helpers.js';
 
 const unshare = ['/usr/bin/unshare', '/bin/unshare'].find(candidate => fs.existsSync(candidate));
@@ -167,7 +167,7 @@ for (const version of ['3.9', '3.15']) {
 			assert.ok(fs.statSync(again).size > 0, 'binary to binary');
 		});
 
-		test('the live view: the functions, and the target named by our PID with its own in its container', async () => {
+		test('the live view: the functions, the target named by our PID with its own in its container, v the source', async () => {
 			const store = new LiveStore({pid: target!.pid, intervalUs: 1000, outputDir: tempDir()}).start();
 			const view = render(createElement(LiveView, {store, onQuit() {}}));
 			try {
@@ -177,6 +177,11 @@ for (const version of ['3.9', '3.15']) {
 				assert.ok(store.getSnapshot().rows.some(row => row.funcname === closure), 'the closure by its whole name');
 				assert.match(shown, new RegExp(`PID ${target!.pid} \\(PID 1 in its container\\) │ Python ${version.replace('.', '\\.')}\\.\\d+`), shown);
 				assert.match(shown, /names\.py/, shown);
+				// v on the closure: its source, read from inside the container.
+				view.stdin.write('/closure\r');
+				await waitForFrame(() => view.lastFrame() ?? '', text => tableRows(text).length === 1 && tableRows(text)[0]!.includes(closure.slice(0, 24)));
+				view.stdin.write('v');
+				await waitForFrame(() => view.lastFrame() ?? '', text => text.includes('x += 1  # spin here'), 30_000);
 			} finally {
 				view.unmount();
 				store.stop();
