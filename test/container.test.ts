@@ -6,7 +6,7 @@
 // format (its sources were read through /proc/PID/root while capturing); the live view shows
 // the functions and the in-container PID.
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
@@ -16,7 +16,7 @@ import {LiveView} from '../components/live-view.js';
 import {LiveStore} from '../live/live-store.js';
 import {delay, fixtures, namesOn, parseCollapsed, python, runCli, shareOf, tempDir, type TestPython} from './helpers.js';
 import {tableRows, waitForFrame} from './live-helpers.js';
-import {readPprof} from './pprof-helpers.js';
+import {assertEveryOutputOfNames} from './names-outputs.js';
 
 const unshare = ['/usr/bin/unshare', '/bin/unshare'].find(candidate => fs.existsSync(candidate));
 const asRoot = process.getuid?.() === 0;
@@ -134,37 +134,7 @@ for (const version of ['3.9', '3.15']) {
 		});
 
 		test('every output, from one --binary capture replayed: the closure in each; the flame graph and heatmap carry its source', async () => {
-			const dir = tempDir();
-			const capture = path.join(dir, 'capture.bin');
-			const result = await runCli(['attach', '-a', '-d', '1.5', '--binary', '-o', capture, String(target!.pid)]);
-			assert.equal(result.code, 0, result.stderr);
-			const closure = namesOn(py!, 'Outer.Inner.method.<locals>.closure');
-			const replay = async (format: string, name: string) => {
-				const out = path.join(dir, name);
-				const replayed = await runCli(['replay', `--${format}`, '-o', out, capture], {timeoutMs: 60_000});
-				assert.equal(replayed.code, 0, `${format}: ${replayed.stderr}`);
-				return out;
-			};
-
-			const stacks = parseCollapsed(fs.readFileSync(await replay('collapsed', 'stacks.txt'), 'utf8'));
-			assert.ok(shareOf(stacks, namesOn(py!, 'names.py:Outer.Inner.method.<locals>.closure:13')) > 30, [...stacks.keys()].join('\n'));
-			// pstats: marshalled stats that Python's own pstats module reads, keyed by the container's path.
-			const pstats = await replay('pstats', 'stats.pstats');
-			const keys = execFileSync('python3', ['-c', 'import pstats, sys; print("\\n".join(f"{f}:{n}" for f, l, n in pstats.Stats(sys.argv[1]).stats))', pstats], {encoding: 'utf8'});
-			assert.ok(keys.split('\n').includes(`/mnt/app/names.py:${closure}`), keys);
-			const flame = fs.readFileSync(await replay('flamegraph', 'flame.html'), 'utf8');
-			// (Names go in as JSON with < escaped: `.<locals>.` is `.\u003clocals\u003e.` there.)
-			assert.ok(flame.includes('closure (/mnt/app/names.py:13)') && flame.includes('x += 1  # spin here'), 'the flame graph has the closure at the container\'s path and its line\'s source');
-			const gecko = fs.readFileSync(await replay('gecko', 'gecko.json'), 'utf8');
-			assert.ok(JSON.parse(gecko) && gecko.includes(`"${closure}"`) && gecko.includes('"names.py"'), 'gecko: the closure, in names.py');
-			const heatmap = await replay('heatmap', 'heat');
-			assert.ok(fs.readdirSync(heatmap).some(name => fs.readFileSync(path.join(heatmap, name), 'utf8').includes('# spin here')), 'the replayed heatmap shows the source');
-			const jsonl = fs.readFileSync(await replay('jsonl', 'profile.jsonl'), 'utf8').trim().split('\n').map(line => JSON.parse(line) as unknown);
-			assert.ok(jsonl.length > 1 && JSON.stringify(jsonl).includes(closure), 'jsonl: the closure');
-			const pprof = readPprof(await replay('pprof', 'profile.pb.gz'));
-			assert.ok(pprof.samples.some(sample => sample.frames.some(frame => frame.name === closure && frame.file === '/mnt/app/names.py' && frame.line === 13)), 'pprof: the closure at line 13');
-			const again = await replay('binary', 'again.bin');
-			assert.ok(fs.statSync(again).size > 0, 'binary to binary');
+			await assertEveryOutputOfNames(py!, target!.pid, '/mnt/app/names.py');
 		});
 
 		test('the live view: the functions, the target named by our PID with its own in its container, v the source', async () => {

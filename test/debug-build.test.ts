@@ -1,6 +1,6 @@
 // Debug builds (Debian's python3.Xd: Py_DEBUG, the `d` ABI) of 3.13–3.15 describe their own
-// layout in _Py_DebugOffsets and are read like release builds: dump -a, attach and the live
-// store give the same stacks, names and lines. Bullseye's 3.9 debug build has the release
+// layout in _Py_DebugOffsets and are read like release builds: dump -a, attach (every output,
+// from one --binary capture replayed) and the live store give the same stacks, names and lines. Bullseye's 3.9 debug build has the release
 // build's offsets (scripts/generate-struct-layouts.py gives the same table) and is read with
 // them; other 3.8–3.12 debug builds are refused with one line (none is installed here).
 import assert from 'node:assert/strict';
@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {LiveStore} from '../live/live-store.js';
-import {debugPythons, delay, namesOn, parseCollapsed, runCli, shareOf, startPython, tempDir, type PythonProcess} from './helpers.js';
+import {debugPythons, delay, fixtures, namesOn, parseCollapsed, runCli, shareOf, startPython, tempDir, type PythonProcess} from './helpers.js';
+import {assertEveryOutputOfNames} from './names-outputs.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -66,6 +67,10 @@ for (const python of pythons) {
 			} finally {
 				store.stop();
 			}
+		});
+
+		test('every output, from one --binary capture replayed: the closure at its line in each; the flame graph and heatmap carry its source', async () => {
+			await assertEveryOutputOfNames(python, running.at(-1)!.pid, path.join(fixtures, 'names.py'));
 		});
 	});
 }
