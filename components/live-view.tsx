@@ -8,6 +8,7 @@ import {loadBaseline} from '../live/capture-file.js';
 import type {LiveDump} from '../live/dump.js';
 import type {LiveProcesses, ProcessesSnapshot} from '../live/live-processes.js';
 import type {LiveStore} from '../live/live-store.js';
+import {fallbackNote} from '../live/output.js';
 import {DetailsView} from './details-view.js';
 import {DumpView} from './dump-view.js';
 import {ExportMenu} from './export-menu.js';
@@ -64,7 +65,9 @@ export function LiveView(props: LiveViewProps) {
 			const baseline = baselinePath === undefined ? undefined : loadBaseline(baselinePath.trim(), store.getSnapshot().mode);
 			const started = performance.now();
 			const written = store.exportTo(format, baseline ? {baseline} : {});
-			dispatch({type: 'message', text: `Wrote ${format.id} to ${written} (${Math.round(performance.now() - started)} ms)`, error: false});
+			const note = fallbackNote(written);
+			const ms = Math.round(performance.now() - started);
+			dispatch(note ? {type: 'message', text: `Export: ${note} (${ms} ms)`, error: true} : {type: 'message', text: `Wrote ${format.id} to ${written.path} (${ms} ms)`, error: false});
 		} catch (error) {
 			dispatch({type: 'message', text: `Export failed: ${error instanceof Error ? error.message : String(error)}`, error: true});
 		}
@@ -90,6 +93,14 @@ export function LiveView(props: LiveViewProps) {
 	}, [stateRef]);
 	useKeys(onKey, {isActive: !tooSmall, onMouse});
 	useKeys(onTooSmallKey, {isActive: tooSmall});
+
+	// A folder `e` cannot write into is said at once, not at the first export.
+	const exportProblem = store.exportFolderProblem;
+	useEffect(() => {
+		if (exportProblem) {
+			dispatch({type: 'message', text: `Exports: ${exportProblem}; e writes to the current or temporary directory instead`, error: true});
+		}
+	}, [exportProblem, dispatch]);
 
 	// Native stacks the sampler could not turn on (`n` where the threads may not be stopped): said once.
 	const nativeError = snapshot.nativeStacks.error;

@@ -18,7 +18,7 @@ import type {ChildProfile, SubprocessFollower} from './subprocesses.js';
 import type {SourceStore} from '../sampler/source-lines.js';
 import {buildFlame, type FlameFrame} from './flame-data.js';
 import {functionHeat, lineOpcodes, type FunctionHeat} from './source-data.js';
-import {freePath, writeExport} from './output.js';
+import {folderProblem, freePath, writeExportOrFallBack, type WrittenExport} from './output.js';
 import {displayRow, exportSort, type LiveSortKey, liveSortKeys, rowMatches, sortLiveRows} from './live-rows.js';
 import {startProfiling} from './start-profiling.js';
 import {statusCounts} from '../exporters/status-counts.js';
@@ -195,8 +195,16 @@ export class LiveStore {
 	/** When sampling ended: the uptime shown stops there (the process may be gone). */
 	private endedAtMs: number | undefined;
 
+	/**
+	 * Why `e` cannot write into its folder (the current directory, or outputDir), found before
+	 * anything is sampled, as -o is checked for a report; exports then go where
+	 * writeExportOrFallBack puts them, and say so.
+	 */
+	readonly exportFolderProblem: string | undefined;
+
 	constructor(options: LiveStoreOptions) {
 		this.options = options;
+		this.exportFolderProblem = folderProblem(options.outputDir ?? '.');
 		this.processStartMs = processStartMs(options.pid);
 		this.mode = options.mode ?? 'wall';
 		this.nativeMode = options.nativeStacks ?? 'default';
@@ -436,13 +444,18 @@ export class LiveStore {
 
 	/**
 	 * Writes what has been sampled so far in one format, in the mode on screen, without
-	 * stopping sampling. Never overwrites: a taken name gets a suffix. Returns the absolute path.
+	 * stopping sampling. Never overwrites: a taken name gets a suffix. Returns the absolute path,
+	 * and when the folder failed (see exportFolderProblem), which path and why: the file then
+	 * went to the current or the temporary directory.
 	 */
-	exportTo(format: Exporter, options: ExportOptions = {}): string {
-		const target = freePath(path.resolve(this.options.outputDir ?? '.', defaultOutputName(format, this.profile.meta.pid)), format.extension);
-		const written = path.resolve(writeExport(format, this.profile, {sort: exportSort[this.sort], mode: this.mode, pidLabel: this.options.subprocesses === true, ...options}, target, false)!);
+	exportTo(format: Exporter, options: ExportOptions = {}): WrittenExport & {readonly path: string} {
+		const folder = path.resolve(this.options.outputDir ?? '.');
+		const target = freePath(path.join(folder, defaultOutputName(format, this.profile.meta.pid)), format.extension);
+		// Checked again at each export: the folder may have gone bad since the start (or become good).
+		const refused = folderProblem(folder);
+		const written = writeExportOrFallBack(format, this.profile, {sort: exportSort[this.sort], mode: this.mode, pidLabel: this.options.subprocesses === true, ...options}, target, false, {keepEarlier: true, refused});
 		this.savedAtS = this.profile.stats.elapsedUs / 1e6;
-		return written;
+		return {...written, path: path.resolve(written.path!)};
 	}
 
 	/** Recomputes now, even when paused or unchanged (tests, and settings changes). */

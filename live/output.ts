@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {UserError} from '../common/errors.js';
+import {terminalText} from '../common/terminal-text.js';
 import {defaultOutputName, type FormatInfo} from '../exporters/formats.js';
 import type {ExportOptions, Exporter} from '../exporters/index.js';
 import type {Profile} from '../exporters/model.js';
@@ -92,6 +93,35 @@ function accessError(file: string, mode: number): string | undefined {
 	}
 }
 
+/** The real path of `existing` (a link to /proc stays a link to /proc). */
+function realPath(existing: string): string {
+	try {
+		return fs.realpathSync(existing);
+	} catch {
+		return existing;
+	}
+}
+
+const kernelFileSystem = /^\/(proc|sys)(\/|$)/;
+
+/**
+ * Why files cannot be created in the folder `existing` (the nearest existing folder of a place
+ * to write, whose real path is `real`), or undefined: a kernel file system, not a directory,
+ * or not writable.
+ */
+function folderError(existing: string, real: string): string | undefined {
+	if (kernelFileSystem.test(real)) {
+		return `${real} is a kernel file system (/proc, /sys), not a place for a profile`;
+	}
+
+	if (!fs.statSync(existing).isDirectory()) {
+		return `${existing} is not a directory`;
+	}
+
+	const denied = accessError(existing, fs.constants.W_OK | fs.constants.X_OK);
+	return denied ? `cannot create files in ${existing} (${denied})` : undefined;
+}
+
 /**
  * Checks, before anything is sampled, that the output can be written: not under /proc or /sys
  * (kernel files: a write fails, and creating folders there never ends), its folder (or the
@@ -111,14 +141,8 @@ export function checkOutput(format: FormatInfo, pid: number, output: string | un
 		}
 	}
 
-	let real: string;
-	try {
-		real = fs.realpathSync(existing);
-	} catch {
-		real = existing;
-	}
-
-	if (/^\/(proc|sys)(\/|$)/.test(real)) {
+	const real = realPath(existing);
+	if (kernelFileSystem.test(real)) {
 		throw new UserError(`-o ${shown}: ${real} is a kernel file system (/proc, /sys), not a place for a profile`, 2);
 	}
 
@@ -126,8 +150,8 @@ export function checkOutput(format: FormatInfo, pid: number, output: string | un
 		throw new UserError(`-o ${shown} is the script being profiled: writing the profile there would replace it`, 2);
 	}
 
-	const stat = fs.statSync(existing);
 	if (existing === target) {
+		const stat = fs.statSync(existing);
 		if (format.extension === undefined && !stat.isDirectory()) {
 			throw new UserError(`-o ${shown}: ${target} exists and is not a directory (a heatmap is a directory of pages)`, 2);
 		}
@@ -144,14 +168,20 @@ export function checkOutput(format: FormatInfo, pid: number, output: string | un
 		return;
 	}
 
-	if (!stat.isDirectory()) {
-		throw new UserError(`-o ${shown}: ${existing} is not a directory`, 2);
+	const problem = folderError(existing, real);
+	if (problem) {
+		throw new UserError(`-o ${shown}: ${problem}`, 2);
 	}
+}
 
-	const denied = accessError(existing, fs.constants.W_OK | fs.constants.X_OK);
-	if (denied) {
-		throw new UserError(`-o ${shown}: cannot create files in ${existing} (${denied})`, 2);
-	}
+/**
+ * Why no file can be created in `folder` (or in the folders to be made below its nearest
+ * existing one), or undefined: the check checkOutput makes of an output's folder. The live
+ * view's exports check theirs with it before anything is sampled.
+ */
+export function folderProblem(folder: string): string | undefined {
+	const existing = nearestExisting(path.resolve(folder));
+	return folderError(existing, realPath(existing));
 }
 
 export type WrittenExport = {
@@ -161,32 +191,58 @@ export type WrittenExport = {
 	readonly failed?: {readonly path: string; readonly reason: string};
 };
 
+/** The line that says an output went elsewhere than asked, and why; undefined when it went where asked. */
+export function fallbackNote(written: WrittenExport): string | undefined {
+	return written.failed ? `could not write ${terminalText(written.failed.path)}: ${terminalText(written.failed.reason)}; the profile goes to ${terminalText(written.path ?? '')} instead` : undefined;
+}
+
+/** The current directory, or none when it was removed while we ran (process.cwd() throws then). */
+function currentDirectory(): string[] {
+	try {
+		return [process.cwd()];
+	} catch {
+		return [];
+	}
+}
+
+export type FallBackOptions = {
+	/** The live view's exports: a fallback name already taken gets a suffix (freePath), as the first did. */
+	readonly keepEarlier?: boolean;
+	/** Why the place asked for is not even tried (its folder checked bad: under /proc, creating it would never end). */
+	readonly refused?: string | undefined;
+};
+
 /**
  * writeExport, and when the place asked for fails at the end (disk full, removed folder,
  * permissions changed while sampling), the same output under its default name in the current
  * directory, else in the temporary directory: the capture is not lost.
  */
-export function writeExportOrFallBack(format: Exporter, profile: Profile, options: ExportOptions, output: string | undefined, toStdout: boolean): WrittenExport {
-	try {
-		return {path: writeExport(format, profile, options, output, toStdout)};
-	} catch (error) {
-		const failedPath = outputPathFor(format, profile.meta.pid, output);
-		const reason = (error as Error).message;
-		for (const folder of [process.cwd(), os.tmpdir()]) {
-			const fallback = path.join(folder, defaultOutputName(format, profile.meta.pid));
-			if (path.resolve(fallback) === path.resolve(failedPath)) {
-				continue;
-			}
+export function writeExportOrFallBack(format: Exporter, profile: Profile, options: ExportOptions, output: string | undefined, toStdout: boolean, fallBack: FallBackOptions = {}): WrittenExport {
+	let reason = fallBack.refused;
+	if (reason === undefined) {
+		try {
+			return {path: writeExport(format, profile, options, output, toStdout)};
+		} catch (error) {
+			reason = (error as Error).message;
+		}
+	}
 
-			try {
-				return {path: writeExport(format, profile, options, fallback, false), failed: {path: failedPath, reason}};
-			} catch {
-				// The next folder.
-			}
+	const failedPath = outputPathFor(format, profile.meta.pid, output);
+	for (const folder of [...currentDirectory(), os.tmpdir()]) {
+		const named = path.join(folder, defaultOutputName(format, profile.meta.pid));
+		const fallback = fallBack.keepEarlier ? freePath(named, format.extension) : named;
+		if (path.resolve(fallback) === path.resolve(failedPath)) {
+			continue;
 		}
 
-		throw new UserError(`could not write ${failedPath}: ${reason}`);
+		try {
+			return {path: writeExport(format, profile, options, fallback, false), failed: {path: failedPath, reason}};
+		} catch {
+			// The next folder.
+		}
 	}
+
+	throw new UserError(`could not write ${failedPath}: ${reason}`);
 }
 
 /** `file` if free, else `file_1`, `file_2`… before the extension: an export never overwrites an earlier one. */

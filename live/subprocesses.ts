@@ -12,7 +12,8 @@ import {Profile} from '../exporters/model.js';
 import type {SamplerOptions} from '../sampler/protocol.js';
 import type {ChildEvent, Sampler, SamplerEnd, SamplerHandle} from '../sampler/sampler.js';
 import {SourceLines} from '../sampler/source-lines.js';
-import {writeExport} from './output.js';
+import {UserError} from '../common/errors.js';
+import {checkOutput, writeExportOrFallBack, type WrittenExport} from './output.js';
 import {profileMetaFor} from './start-profiling.js';
 
 export type ChildProfile = {
@@ -48,6 +49,21 @@ export function childOutputPath(format: Exporter, pid: number, output: string | 
 	// A double extension stays whole: `-o out.pb.gz` → `out_PID.pb.gz`.
 	const extension = format.extension === undefined ? '' : (base.endsWith(`.${format.extension}`) ? `.${format.extension}` : path.extname(base));
 	return `${base.slice(0, base.length - extension.length)}_${pid}${extension}`;
+}
+
+/**
+ * The children's files checked before anything is sampled, as -o is (checkOutput): they go
+ * beside -o's file, or into the current directory when pstats prints its table. Their PIDs are
+ * not known yet; `pid` stands in for them (only the folder matters).
+ */
+export function checkChildOutput(format: Exporter, pid: number, output: string | undefined): void {
+	const place = childOutputPath(format, pid, output);
+	try {
+		checkOutput(format, pid, place);
+	} catch (error) {
+		// Said as the user asked it: -o, or the current directory the children's files go to.
+		throw output === undefined && error instanceof UserError ? new UserError(`--subprocesses: ${error.message.replace(/^-o \S+: /, '')} (each child's profile goes to the current directory)`, 2) : error;
+	}
 }
 
 export class SubprocessFollower {
@@ -125,16 +141,18 @@ export class SubprocessFollower {
 		await Promise.all([...this.children.values()].map(async child => child.profile.sources.settled()));
 	}
 
-	/** Writes each child's profile; returns the paths written. */
-	write(format: Exporter, options: ExportOptions, output: string | undefined): string[] {
-		const written: string[] = [];
+	/**
+	 * Writes each child's profile; returns where each went. A write that fails goes to the
+	 * child's default name in the current or the temporary directory (writeExportOrFallBack).
+	 */
+	write(format: Exporter, options: ExportOptions, output: string | undefined): WrittenExport[] {
+		const written: WrittenExport[] = [];
 		for (const child of this.children.values()) {
 			if (child.profile.ticks === 0) {
 				continue; // Stopped before its first sample (one that exited so is in `unread`).
 			}
 
-			const target = childOutputPath(format, child.pid, output);
-			written.push(writeExport(format, child.profile, options, target, false) ?? target);
+			written.push(writeExportOrFallBack(format, child.profile, options, childOutputPath(format, child.pid, output), false));
 		}
 
 		return written;

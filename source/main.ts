@@ -123,7 +123,7 @@ async function live(command: 'run' | 'attach', flags: Flags, target: string[]): 
 }
 
 async function sample(command: 'run' | 'attach', flags: Flags, target: string[]): Promise<number> {
-	const [{exporters}, {record}, {samplerDefaults}, {SubprocessFollower}] = await Promise.all([
+	const [{exporters}, {record}, {samplerDefaults}, {SubprocessFollower, checkChildOutput}] = await Promise.all([
 		import('../exporters/index.js'), import('./commands/record.js'), import('../sampler/sampler.js'), import('../live/subprocesses.js'),
 	]);
 	const format = exporters[chosenFormat(flags.parsed)];
@@ -135,10 +135,14 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 	let child: RunningScript | undefined;
 	const output = flags.text('output');
 	// -o is checked before anything runs or is sampled: a capture is never lost to where it was to go.
-	const {checkOutput} = await import('../live/output.js');
+	const {checkOutput, fallbackNote} = await import('../live/output.js');
 	const checkOutputFor = (forPid: number, protect: string[]) => {
 		if (!(format.id === 'pstats' && output === undefined)) {
 			checkOutput(format, forPid, output, protect);
+		}
+
+		if (flags.on('subprocesses')) {
+			checkChildOutput(format, forPid, output);
 		}
 	};
 
@@ -200,7 +204,13 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		if (follower) {
 			await follower.stop();
 			for (const written of follower.write(format, exportOptions, flags.text('output'))) {
-				process.stderr.write(`Wrote ${format.description} to ${written}\n`);
+				const note = fallbackNote(written);
+				if (note) {
+					process.stderr.write(`tachyon-top: ${note}\n`);
+					fellBack = true;
+				}
+
+				process.stderr.write(`Wrote ${format.description} to ${written.path}\n`);
 			}
 
 			for (const line of follower.report()) {

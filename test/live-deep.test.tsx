@@ -140,7 +140,7 @@ describe('process switching (--subprocesses)', {skip: multiprocPython ? false : 
 		assert.match(exported, /worker_busy/);
 		assert.doesNotMatch(exported, /parent_wait/);
 		// pprof from one of several processes labels its samples with that process's pid.
-		const pprofFile = processes.getSnapshot().store.exportTo(exporters.pprof);
+		const pprofFile = processes.getSnapshot().store.exportTo(exporters.pprof).path;
 		assert.ok(readPprof(pprofFile).samples.every(sample => sample.labels['pid'] === String(worker)), pprofFile);
 
 		const index = processes.getSnapshot().index;

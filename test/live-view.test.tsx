@@ -198,7 +198,7 @@ for (const interpreter of versions) {
 					continue;
 				}
 
-				const written = target.store.exportTo(format);
+				const written = target.store.exportTo(format).path;
 				const size = fs.statSync(written).isDirectory() ? fs.readdirSync(written).length : fs.statSync(written).size;
 				assert.ok(size > 0, `${format.id}: ${written} is empty`);
 			}

@@ -11,7 +11,7 @@ import type {SamplerOptions} from '../../sampler/protocol.js';
 import {readStat} from '../../sampler/proc.js';
 import {startProfiling} from '../../live/start-profiling.js';
 import type {SubprocessFollower} from '../../live/subprocesses.js';
-import {outputPathFor, writeExportOrFallBack} from '../../live/output.js';
+import {fallbackNote, outputPathFor, writeExportOrFallBack} from '../../live/output.js';
 import {samplingHeader} from '../../exporters/pstats.js';
 import {RealtimeStats} from '../realtime-stats.js';
 import {StatusLine} from '../status-line.js';
@@ -195,8 +195,9 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 
 	const exported = binaryPath === undefined ? writeExportOrFallBack(config.format, profile, config.exportOptions, config.output, tableToStdout) : {path: binaryPath};
 	const {path} = exported;
-	if (exported.failed) {
-		process.stderr.write(`tachyon-top: could not write ${terminalText(exported.failed.path)}: ${terminalText(exported.failed.reason)}; the profile goes to ${terminalText(path ?? '')} instead\n`);
+	const note = fallbackNote(exported);
+	if (note) {
+		process.stderr.write(`tachyon-top: ${note}\n`);
 	}
 
 	if (reason === 'exited' && !config.targetIsChild) {
