@@ -8,7 +8,6 @@ import {loadBaseline} from '../live/capture-file.js';
 import type {LiveDump} from '../live/dump.js';
 import type {LiveProcesses, ProcessesSnapshot} from '../live/live-processes.js';
 import type {LiveStore} from '../live/live-store.js';
-import {fallbackNote} from '../live/output.js';
 import {DetailsView} from './details-view.js';
 import {DumpView} from './dump-view.js';
 import {ExportMenu} from './export-menu.js';
@@ -65,9 +64,10 @@ export function LiveView(props: LiveViewProps) {
 			const baseline = baselinePath === undefined ? undefined : loadBaseline(baselinePath.trim(), store.getSnapshot().mode);
 			const started = performance.now();
 			const written = store.exportTo(format, baseline ? {baseline} : {});
-			const note = fallbackNote(written);
 			const ms = Math.round(performance.now() - started);
-			dispatch(note ? {type: 'message', text: `Export: ${note} (${ms} ms)`, error: true} : {type: 'message', text: `Wrote ${format.id} to ${written.path} (${ms} ms)`, error: false});
+			// Where it went comes first: the line is cut at the screen's width.
+			const {failed} = written;
+			dispatch(failed ? {type: 'message', text: `Wrote ${format.id} to ${written.path} (${ms} ms), not to ${failed.path}: ${failed.reason}`, error: true} : {type: 'message', text: `Wrote ${format.id} to ${written.path} (${ms} ms)`, error: false});
 		} catch (error) {
 			dispatch({type: 'message', text: `Export failed: ${error instanceof Error ? error.message : String(error)}`, error: true});
 		}
@@ -98,7 +98,7 @@ export function LiveView(props: LiveViewProps) {
 	const exportProblem = store.exportFolderProblem;
 	useEffect(() => {
 		if (exportProblem) {
-			dispatch({type: 'message', text: `Exports: ${exportProblem}; e writes to the current or temporary directory instead`, error: true});
+			dispatch({type: 'message', text: `Exports go elsewhere (e says where): ${exportProblem}`, error: true});
 		}
 	}, [exportProblem, dispatch]);
 

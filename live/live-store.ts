@@ -3,6 +3,7 @@
 // which React reads with useSyncExternalStore. View settings (mode, thread, sort, filter)
 // live here too, so changing one re-aggregates the samples already taken: the sampler reads
 // every thread with its CPU and exception state, and nothing re-attaches.
+import os from 'node:os';
 import path from 'node:path';
 import {functionStats, type FunctionRow} from '../exporters/function-stats.js';
 import {defaultOutputName, type ExportOptions, type Exporter} from '../exporters/index.js';
@@ -18,7 +19,7 @@ import type {ChildProfile, SubprocessFollower} from './subprocesses.js';
 import type {SourceStore} from '../sampler/source-lines.js';
 import {buildFlame, type FlameFrame} from './flame-data.js';
 import {functionHeat, lineOpcodes, type FunctionHeat} from './source-data.js';
-import {folderProblem, freePath, writeExportOrFallBack, type WrittenExport} from './output.js';
+import {absoluteFolder, folderProblem, freePath, writeExportOrFallBack, type WrittenExport} from './output.js';
 import {displayRow, exportSort, type LiveSortKey, liveSortKeys, rowMatches, sortLiveRows} from './live-rows.js';
 import {startProfiling} from './start-profiling.js';
 import {statusCounts} from '../exporters/status-counts.js';
@@ -449,7 +450,8 @@ export class LiveStore {
 	 * went to the current or the temporary directory.
 	 */
 	exportTo(format: Exporter, options: ExportOptions = {}): WrittenExport & {readonly path: string} {
-		const folder = path.resolve(this.options.outputDir ?? '.');
+		// A current directory removed before we ever asked for it (started there): the temporary directory (exportFolderProblem said so).
+		const folder = absoluteFolder(this.options.outputDir ?? '.') ?? os.tmpdir();
 		const target = freePath(path.join(folder, defaultOutputName(format, this.profile.meta.pid)), format.extension);
 		// Checked again at each export: the folder may have gone bad since the start (or become good).
 		const refused = folderProblem(folder);

@@ -180,8 +180,22 @@ export function checkOutput(format: FormatInfo, pid: number, output: string | un
  * view's exports check theirs with it before anything is sampled.
  */
 export function folderProblem(folder: string): string | undefined {
-	const existing = nearestExisting(path.resolve(folder));
+	const absolute = absoluteFolder(folder);
+	if (absolute === undefined) {
+		return 'the current directory was removed';
+	}
+
+	const existing = nearestExisting(absolute);
 	return folderError(existing, realPath(existing));
+}
+
+/** `folder` made absolute; undefined when it is relative and the current directory was removed (process.cwd() throws then). */
+export function absoluteFolder(folder: string): string | undefined {
+	try {
+		return path.resolve(folder);
+	} catch {
+		return undefined;
+	}
 }
 
 export type WrittenExport = {

@@ -3,12 +3,17 @@
 // anything is sampled, and a write that fails at the end goes to the default name in the
 // current directory, else in the temporary one, and says where.
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {createElement} from 'react';
 import {exporters} from '../exporters/index.js';
 import {LiveStore} from '../live/live-store.js';
+import {LiveView} from '../components/live-view.js';
+import {waitForFrame} from './live-helpers.js';
 import {delay, parseCollapsed, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const dir = tempDir('tachyon-top-fallbacks-');
@@ -66,6 +71,28 @@ describe('live view exports (e)', {skip: newest ? false : 'no test Python'}, () 
 			for (const [folder, why] of [['/proc/self/exports', /\/proc\/\d+ is a kernel file system/], [path.join(file, 'exports'), /a-file is not a directory/]] as const) {
 				const {store, pid} = await sampledStore(folder);
 				assert.match(store.exportFolderProblem ?? '', why);
+				// The view says it at once, and where e's export went.
+				const view = render(createElement(LiveView, {store, onQuit: () => undefined}));
+				try {
+					const frame = () => view.lastFrame() ?? '';
+					await waitForFrame(frame, text => text.includes(`Exports go elsewhere (e says where): ${folder.startsWith('/proc') ? '/proc/' : file}`), 60_000);
+					view.stdin.write('e');
+					await waitForFrame(frame, text => text.includes('Export what was sampled so far'), 60_000);
+					// The menu listens for keys from its first effect on: pressed until it answers.
+					for (const started = Date.now(); !frame().includes(`Wrote collapsed to ${path.join(cwd, `collapsed_${pid}.txt`)}`); await delay(200)) {
+						assert.ok(Date.now() - started < 60_000, frame());
+						view.stdin.write('c');
+					}
+
+					assert.ok(fs.existsSync(path.join(cwd, `collapsed_${pid}.txt`)), 'e wrote into the current directory');
+					// A `c` pressed again after the menu closed only clears the filter; the files go for the next checks.
+					for (const name of fs.readdirSync(cwd)) {
+						fs.rmSync(path.join(cwd, name));
+					}
+				} finally {
+					view.unmount();
+				}
+
 				const written = store.exportTo(exporters.collapsed);
 				assert.equal(written.path, path.join(cwd, `collapsed_${pid}.txt`));
 				assert.equal(written.failed?.path, path.join(folder, `collapsed_${pid}.txt`));
@@ -108,6 +135,15 @@ describe('live view exports (e)', {skip: newest ? false : 'no test Python'}, () 
 			restoreTmp();
 		}
 	});
+});
+
+test('started in a removed directory: the folder check says so instead of throwing (the live view still opens)', {timeout: 60_000}, () => {
+	const gone = fs.mkdtempSync(path.join(dir, 'gone-'));
+	const probe = path.join(dir, 'probe.mjs');
+	fs.writeFileSync(probe, `const {folderProblem} = await import(${JSON.stringify(new URL('../live/output.js', import.meta.url).href)});\nprocess.stdout.write(String(folderProblem('.')));\n`);
+	// A process that never asked for its directory before it went: process.cwd() throws there.
+	const said = execFileSync('/bin/sh', ['-c', 'cd "$1" && rmdir "$1" && exec "$2" "$3"', 'sh', gone, process.execPath, probe], {encoding: 'utf8', timeout: 60_000});
+	assert.equal(said, 'the current directory was removed');
 });
 
 /** A parent that takes its output folder away (and with `dropCwd` its working directory), then runs a child that spins. */
