@@ -53,6 +53,6 @@ export function parseCapture(tool: ToolName, output: string): Capture | undefine
 	}
 
 	// Both print "Captured N samples in T seconds" (ours with thousands separators).
-	const match = /Captured ([\d,]+) samples in ([\d.]+) seconds/.exec(plain);
+	const match = /Captured ([\d,]+) samples? in ([\d.]+) seconds/.exec(plain);
 	return match ? {samples: Number(match[1]!.replaceAll(',', '')), seconds: Number(match[2])} : undefined;
 }

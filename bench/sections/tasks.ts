@@ -51,7 +51,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		return [{metric, unit: 'samples/s', note: 'needs Python 3.15 (scripts/install-test-pythons.sh)'}];
 	}
 
-	const seconds = short ? 2 : 10;
+	const seconds = short ? 4 : 10;
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-top-bench-tasks-'));
 	const target = await startTarget(python315, [path.join(root, 'bench', 'many-tasks-target.py'), String(tasks)], /ready/);
 	try {
