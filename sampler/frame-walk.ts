@@ -13,6 +13,7 @@ import type {FrameTable} from './frame-table.js';
 import type {InterpreterSnapshot} from './interpreter-words.js';
 import {ThreadStatus} from '../common/profile-types.js';
 import {thousands} from '../common/thousands.js';
+import {endsThreadStack} from './frame-root.js';
 import {TornReadError} from './remote-memory.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
@@ -32,15 +33,14 @@ const cutRetries = 3;
 
 /**
  * Generator and coroutine frames live in their generator objects, outside the data stack, and a
- * suspended one forgets its caller (`previous` = NULL). A target recursing through nested
- * generators suspends and resumes every level for each value it yields, so a walk that reads
- * the chain while it unwinds meets a generator frame with no caller half way down: that is a
- * torn read, not the root (a thread's outermost frame is an entry frame on 3.12+, a function or
- * module frame on 3.11), and it must not pass for a stack without its root.
+ * suspended one forgets its caller. A target recursing through nested generators suspends and
+ * resumes every level for each value it yields, so a walk that reads the chain while it unwinds
+ * meets a frame with no caller half way down: a torn read, not the root (frame-root.ts says what
+ * a thread's outermost frame is), and it must not pass for a stack without its root.
  */
 class CutChainError extends TornReadError {
 	constructor() {
-		super('the frame chain ends at a suspended generator (read while it unwound)');
+		super('the frame chain ends short of the thread\'s root (read while it unwound)');
 	}
 }
 
@@ -100,7 +100,7 @@ export class FrameWalk {
 	walkThread(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean): boolean {
 		for (let attempt = 0; ; attempt++) {
 			try {
-				return this.walkOnce(tstate, index, shared, queued && attempt === 0);
+				return this.walkOnce(tstate, index, shared, queued && attempt === 0, attempt > 0);
 			} catch (error) {
 				// A cut chain: read the thread again at once, its generator frames in one go this time.
 				if (!(error instanceof CutChainError) || attempt >= cutRetries) {
@@ -113,7 +113,7 @@ export class FrameWalk {
 		}
 	}
 
-	private walkOnce(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean): boolean {
+	private walkOnce(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean, reread: boolean): boolean {
 		const {target, options, reads, plans, statuses, samples} = this.parts;
 		const {layout} = target;
 		const {memory} = reads;
@@ -210,8 +210,9 @@ export class FrameWalk {
 		let pythonFrames = 0;
 		// The chunk the last frame was in: the next one nearly always is too (a deep stack spans hundreds).
 		let lastChunk: ChunkRead | undefined;
-		// Where the last frame visited was read: the root's owner tells a whole chain from a cut one.
+		// The last frame visited and where it was read: the root tells a whole chain from a cut one.
 		let lastAt = -1;
+		let lastFrame = 0;
 		while (frame !== 0) {
 			if (++steps === lap) {
 				marker = frame;
@@ -253,6 +254,7 @@ export class FrameWalk {
 			}
 
 			lastAt = at;
+			lastFrame = frame;
 
 			if (shared.gcFrame !== 0 && frame === shared.gcFrame) {
 				sawGcFrame = true;
@@ -263,6 +265,12 @@ export class FrameWalk {
 			}
 
 			const code = this.codeOfFrame(at);
+			if (code === undefined && layout.frame.owner < 0) {
+				// 3.8–3.10: every frame object runs Python code; one that does not was read after it was freed.
+				plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});
+				throw new CutChainError();
+			}
+
 			if (code === undefined) {
 				// An entry frame: C code called the Python frames above it (at the root too: the
 				// interpreter's or thread bootstrap's C code, as 3.15's base frame makes Tachyon show).
@@ -304,7 +312,7 @@ export class FrameWalk {
 			frame = previous;
 		}
 
-		if (frame === 0 && lastAt >= 0 && layout.frame.owner >= 0 && memory.scratch[lastAt + layout.frame.owner] === layout.generatorOwner) {
+		if (frame === 0 && lastAt >= 0 && !endsThreadStack(layout, target.traits, memory, lastFrame, lastAt, ts, reread)) {
 			plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});
 			throw new CutChainError();
 		}

@@ -89,6 +89,12 @@ export type Layout = {
 		readonly owner: number;
 		/** 3.11 only: the byte that marks a frame entered from C. */
 		readonly isEntry: number;
+		/** 3.8–3.10 frame objects: the byte that says whether the frame runs (f_executing, 3.10 f_state); else -1. */
+		readonly runState: number;
+		/** The value of that byte while the frame runs: 1 (f_executing) or 0 (3.10's FRAME_EXECUTING). */
+		readonly running: number;
+		/** 3.8–3.10 frame objects: f_gen, the generator that owns the frame (NULL for a function's); else -1. */
+		readonly generator: number;
 		readonly stackpointer: number;
 		/** 3.14+: f_executable is a tagged _PyStackRef whose low bits must be cleared. */
 		readonly taggedExecutable: boolean;
@@ -116,11 +122,6 @@ export type Layout = {
 	readonly set: {readonly used: number; readonly mask: number; readonly table: number};
 	/** Frame owners at or above this value are not Python frames (C-stack / interpreter entry frames). */
 	readonly firstNonPythonOwner: number;
-	/**
-	 * The owner of a frame embedded in a generator or coroutine (FRAME_OWNED_BY_GENERATOR): such a
-	 * frame links to its caller only while it runs, so a chain that ends at one was read torn.
-	 */
-	readonly generatorOwner: number;
 	/** sizeof(PyObject): 16, or 32 in a Py_TRACE_REFS build. */
 	readonly objectHeaderSize: number;
 };
@@ -154,6 +155,14 @@ export type VersionTraits = {
 	readonly callerOnCacheWord: boolean;
 	/** How an int object records its digit count: up to 3.11 a signed count (ob_size), 3.12+ a tag (count << 3 | sign). */
 	readonly intSize: 'signed-count' | 'tagged';
+	/**
+	 * What the outermost frame of a whole thread stack is, so that a chain read while it unwinds
+	 * (cut at a frame whose caller link was just cleared) is told from a stack (frame-root.ts):
+	 * 3.8–3.10 a frame object that runs (a suspended generator's has no f_back), 3.11 a
+	 * thread-owned frame entered from C, 3.12–3.14 an entry frame on the C stack, 3.15 the
+	 * thread state's own base frame.
+	 */
+	readonly threadRoot: 'running-frame' | 'entry-flag' | 'c-stack' | 'base-frame';
 };
 
 export function versionTraits(version: PythonVersion): VersionTraits {
@@ -170,6 +179,7 @@ export function versionTraits(version: PythonVersion): VersionTraits {
 		genCleared: minor >= 15 ? 5 : 4,
 		callerOnCacheWord: minor === 11 || minor === 12,
 		intSize: minor >= 12 ? 'tagged' : 'signed-count',
+		threadRoot: minor <= 10 ? 'running-frame' : (minor === 11 ? 'entry-flag' : (minor <= 14 ? 'c-stack' : 'base-frame')),
 	};
 }
 
@@ -217,6 +227,10 @@ function layoutFromEntries(at: (name: string) => number, version: PythonVersion)
 	const fBack = at('frame_object.f_back');
 	const fCode = at('frame_object.f_code');
 	const fLasti = at('frame_object.f_lasti');
+	// 3.8/3.9: f_executing (1 while the frame runs); 3.10: f_state (FRAME_EXECUTING = 0).
+	const fExecuting = at('frame_object.f_executing');
+	const runState = fExecuting >= 0 ? fExecuting : at('frame_object.f_state');
+	const fGen = at('frame_object.f_gen');
 	return {
 		version,
 		runtime: {
@@ -258,13 +272,16 @@ function layoutFromEntries(at: (name: string) => number, version: PythonVersion)
 		errStackItem: {value: at('err_stackitem.exc_value'), previous: at('err_stackitem.previous_item')},
 		frame: frameObjects
 			? {
-				size: Math.max(fBack, fCode, fLasti) + 8,
+				size: Math.max(fBack, fCode, fLasti, runState, fGen) + 8,
 				previous: fBack,
 				executable: fCode,
 				instrPtr: -1,
 				lasti: fLasti,
 				owner: -1,
 				isEntry: -1,
+				runState,
+				running: fExecuting >= 0 ? 1 : 0,
+				generator: fGen,
 				stackpointer: -1,
 				taggedExecutable: false,
 			}
@@ -276,6 +293,9 @@ function layoutFromEntries(at: (name: string) => number, version: PythonVersion)
 				lasti: -1,
 				owner: at('interpreter_frame.owner'),
 				isEntry: at('interpreter_frame.is_entry'),
+				runState: -1,
+				running: 0,
+				generator: -1,
 				stackpointer: at('interpreter_frame.stackpointer'),
 				taggedExecutable: version.minor >= 14,
 			},
@@ -301,7 +321,6 @@ function layoutFromEntries(at: (name: string) => number, version: PythonVersion)
 		gen: {name: at('gen_object.gi_name'), iframe: at('gen_object.gi_iframe'), frame: at('gen_object.gi_frame'), frameState: at('gen_object.gi_frame_state')},
 		set: {used: at('set_object.used'), mask: at('set_object.mask'), table: at('set_object.table')},
 		firstNonPythonOwner: 3,
-		generatorOwner: 1,
 		objectHeaderSize: at('pyobject.size') >= 0 ? at('pyobject.size') : 16,
 	};
 }

@@ -73,8 +73,10 @@ def fields():
         add("frame_object.f_code", "offsetof(PyFrameObject, f_code)")
         add("frame_object.f_lasti", "offsetof(PyFrameObject, f_lasti)")
         add("frame_object.f_valuestack", "offsetof(PyFrameObject, f_valuestack)")
+        add("frame_object.f_gen", "offsetof(PyFrameObject, f_gen)")
         if MINOR <= 9:
             add("frame_object.f_stacktop", "offsetof(PyFrameObject, f_stacktop)")
+            add("frame_object.f_executing", "offsetof(PyFrameObject, f_executing)")
         else:
             add("frame_object.f_stackdepth", "offsetof(PyFrameObject, f_stackdepth)")
             add("frame_object.f_state", "offsetof(PyFrameObject, f_state)")
@@ -202,6 +204,16 @@ def check(offsets):
         # The caller stands still on its call; 3.10 counts f_lasti in code units, f_lasti in Python in bytes.
         assert int32(id(frame.f_back) + at("frame_object.f_lasti")) * (2 if MINOR == 10 else 1) == frame.f_back.f_lasti
         assert word(id(code) + at("code_object.co_code")) == id(code.co_code)
+        # A running frame is executing; a suspended generator's is not, and has no caller.
+        executing = at("frame_object.f_executing") if MINOR <= 9 else at("frame_object.f_state")
+        running_value = 1 if MINOR <= 9 else 0
+        suspended = (lambda: (yield))()
+        next(suspended)
+        assert ctypes.c_byte.from_address(id(frame) + executing).value == running_value
+        assert ctypes.c_byte.from_address(id(suspended.gi_frame) + executing).value != running_value
+        assert word(id(suspended.gi_frame) + at("frame_object.f_back")) == 0
+        assert word(id(suspended.gi_frame) + at("frame_object.f_gen")) == id(suspended)
+        assert word(id(frame) + at("frame_object.f_gen")) == 0
         table = code.co_lnotab if MINOR <= 9 else code.co_linetable
     else:
         ctypes.memmove(ctypes.addressof(here), tstate + at("thread_state.cframe"), WORD)

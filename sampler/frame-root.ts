@@ -1,0 +1,54 @@
+// Tells a whole thread stack from a frame chain read while it unwound.
+//
+// Why a module: a walk follows `previous` (f_back) links read over several system calls, and a
+// frame's link can change between them. A generator or coroutine frame lives in its generator
+// object and forgets its caller each time it suspends, so a target that suspends and resumes
+// nested generators for every value leaves a walk, now and then, at a frame whose caller link
+// was just cleared: a chain that looks ended but is cut. Such a walk must be read again, never
+// pass for a stack without its root. What the outermost frame of a whole stack is differs by
+// version (VersionTraits.threadRoot); the test here is one check of that frame, read already.
+import type {Layout, VersionTraits} from './layouts.js';
+import type {RemoteMemory} from './remote-memory.js';
+
+/** FRAME_OWNED_BY_THREAD: a frame in the thread's data stack (3.11+). */
+const ownedByThread = 0;
+
+/**
+ * Whether the chain's outermost frame (`root`, read to scratch at `rootAt`; its caller link is
+ * NULL) ends a whole thread stack. `ts`: where the thread state was read to scratch. `reread`:
+ * the thread is being read again after a walk that did not end whole.
+ */
+export function endsThreadStack(layout: Layout, traits: VersionTraits, memory: RemoteMemory, root: number, rootAt: number, ts: number, reread: boolean): boolean {
+	const {frame} = layout;
+	switch (traits.threadRoot) {
+		case 'running-frame': {
+			// 3.8–3.10: gen_send_ex sets a generator frame's f_back as it resumes and clears it
+			// after the frame stopped running; the thread's outermost frame runs as long as the
+			// thread does. A root that is not running is a suspended generator's: a cut chain.
+			// A generator's frame that runs with no caller is a root only when C code with no
+			// Python frame below resumed it, and is far more often one read across its resume
+			// (f_back read before it was set, f_executing after), so it stands only when read
+			// so again.
+			return memory.scratch[rootAt + frame.runState] === frame.running && (reread || memory.pointerAt(rootAt + frame.generator) === 0);
+		}
+
+		case 'entry-flag': {
+			// 3.11: the outermost frame was entered from C (is_entry) and lives in the thread's
+			// data stack; a generator's frame is only ever an outermost frame while suspended.
+			return memory.scratch[rootAt + frame.owner] === ownedByThread && memory.scratch[rootAt + frame.isEntry] !== 0;
+		}
+
+		case 'c-stack': {
+			// 3.12–3.14: every evaluation starts with an entry frame on the C stack, owned by it
+			// (FRAME_OWNED_BY_CSTACK, 3.14 FRAME_OWNED_BY_INTERPRETER); a Python frame with no
+			// caller was read after its caller link was cleared.
+			return memory.scratch[rootAt + frame.owner]! >= layout.firstNonPythonOwner;
+		}
+
+		case 'base-frame': {
+			// 3.15: every thread state has a base frame below all others (as Tachyon checks:
+			// "did not reach base frame").
+			return root === memory.pointerAt(ts + layout.tstate.baseFrame);
+		}
+	}
+}
