@@ -14,11 +14,17 @@ import type {RemoteMemory} from './remote-memory.js';
 const ownedByThread = 0;
 
 /**
- * Whether the chain's outermost frame (`root`, read to scratch at `rootAt`; its caller link is
- * NULL) ends a whole thread stack. `ts`: where the thread state was read to scratch. `reread`:
- * the thread is being read again after a walk that did not end whole.
+ * What the outermost frame of a walk says: the stack is whole, the chain was cut, or (3.8–3.10)
+ * the root may be either and is whole only if the next read of the thread ends at it again.
  */
-export function endsThreadStack(layout: Layout, traits: VersionTraits, memory: RemoteMemory, root: number, rootAt: number, ts: number, reread: boolean): boolean {
+export type RootVerdict = 'whole' | 'cut' | 'read-again';
+
+/**
+ * Whether the chain's outermost frame (`root`, read to scratch at `rootAt`; its caller link is
+ * NULL) ends a whole thread stack. `ts`: where the thread state was read to scratch.
+ */
+export function rootVerdict(layout: Layout, traits: VersionTraits, memory: RemoteMemory, root: number, rootAt: number, ts: number): RootVerdict {
+	const whole = (is: boolean): RootVerdict => is ? 'whole' : 'cut';
 	const {frame} = layout;
 	switch (traits.threadRoot) {
 		case 'running-frame': {
@@ -26,29 +32,33 @@ export function endsThreadStack(layout: Layout, traits: VersionTraits, memory: R
 			// after the frame stopped running; the thread's outermost frame runs as long as the
 			// thread does. A root that is not running is a suspended generator's: a cut chain.
 			// A generator's frame that runs with no caller is a root only when C code with no
-			// Python frame below resumed it, and is far more often one read across its resume
-			// (f_back read before it was set, f_executing after), so it stands only when read
-			// so again.
-			return memory.scratch[rootAt + frame.runState] === frame.running && (reread || memory.pointerAt(rootAt + frame.generator) === 0);
+			// Python frame below resumed it, and is more often one read across its resume (f_back
+			// read before it was set, f_executing after, the copy preempted between them on a
+			// busy machine), so it stands only when the next read ends at it again.
+			if (memory.scratch[rootAt + frame.runState] !== frame.running) {
+				return 'cut';
+			}
+
+			return memory.pointerAt(rootAt + frame.generator) === 0 ? 'whole' : 'read-again';
 		}
 
 		case 'entry-flag': {
 			// 3.11: the outermost frame was entered from C (is_entry) and lives in the thread's
 			// data stack; a generator's frame is only ever an outermost frame while suspended.
-			return memory.scratch[rootAt + frame.owner] === ownedByThread && memory.scratch[rootAt + frame.isEntry] !== 0;
+			return whole(memory.scratch[rootAt + frame.owner] === ownedByThread && memory.scratch[rootAt + frame.isEntry] !== 0);
 		}
 
 		case 'c-stack': {
 			// 3.12–3.14: every evaluation starts with an entry frame on the C stack, owned by it
 			// (FRAME_OWNED_BY_CSTACK, 3.14 FRAME_OWNED_BY_INTERPRETER); a Python frame with no
 			// caller was read after its caller link was cleared.
-			return memory.scratch[rootAt + frame.owner]! >= layout.firstNonPythonOwner;
+			return whole(memory.scratch[rootAt + frame.owner]! >= layout.firstNonPythonOwner);
 		}
 
 		case 'base-frame': {
 			// 3.15: every thread state has a base frame below all others (as Tachyon checks:
 			// "did not reach base frame").
-			return root === memory.pointerAt(ts + layout.tstate.baseFrame);
+			return whole(root === memory.pointerAt(ts + layout.tstate.baseFrame));
 		}
 	}
 }

@@ -13,7 +13,7 @@ import type {FrameTable} from './frame-table.js';
 import type {InterpreterSnapshot} from './interpreter-words.js';
 import {ThreadStatus} from '../common/profile-types.js';
 import {thousands} from '../common/thousands.js';
-import {endsThreadStack} from './frame-root.js';
+import {rootVerdict} from './frame-root.js';
 import {TornReadError} from './remote-memory.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
@@ -72,6 +72,8 @@ export class FrameWalk {
 	threadStateAt = -1;
 	/** Reads of a thread repeated because its chain was read cut (CutChainError). */
 	chainRetries = 0;
+	/** The root the last cut read of a thread ended at, to be confirmed by the next (see rootVerdict). */
+	private unconfirmedRoot = 0;
 	private readonly parts: WalkParts;
 	private readonly gcFrame: number;
 	private readonly nativeFrame: number;
@@ -98,9 +100,10 @@ export class FrameWalk {
 	 * thread only, a thread state that moved).
 	 */
 	walkThread(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean): boolean {
+		this.unconfirmedRoot = 0;
 		for (let attempt = 0; ; attempt++) {
 			try {
-				return this.walkOnce(tstate, index, shared, queued && attempt === 0, attempt > 0);
+				return this.walkOnce(tstate, index, shared, queued && attempt === 0, attempt === 0 ? 0 : this.unconfirmedRoot);
 			} catch (error) {
 				// A cut chain: read the thread again at once, its generator frames in one go this time.
 				if (!(error instanceof CutChainError) || attempt >= cutRetries) {
@@ -113,7 +116,11 @@ export class FrameWalk {
 		}
 	}
 
-	private walkOnce(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean, reread: boolean): boolean {
+	/**
+	 * `confirming`: a root (3.8–3.10: a running generator's frame with no caller) that the last
+	 * read of this thread ended at, to stand if this read ends at it again; else 0.
+	 */
+	private walkOnce(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean, confirming: number): boolean {
 		const {target, options, reads, plans, statuses, samples} = this.parts;
 		const {layout} = target;
 		const {memory} = reads;
@@ -312,7 +319,9 @@ export class FrameWalk {
 			frame = previous;
 		}
 
-		if (frame === 0 && lastAt >= 0 && !endsThreadStack(layout, target.traits, memory, lastFrame, lastAt, ts, reread)) {
+		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, memory, lastFrame, lastAt, ts) : 'whole';
+		if (verdict === 'cut' || (verdict === 'read-again' && lastFrame !== confirming)) {
+			this.unconfirmedRoot = verdict === 'read-again' ? lastFrame : 0;
 			plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});
 			throw new CutChainError();
 		}

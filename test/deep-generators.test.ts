@@ -29,21 +29,35 @@ function unrooted(stacks: Map<string, number>): {unrooted: number; total: number
 	return {unrooted: bad, total, example};
 }
 
+/** The generator levels (200 down to 0), the driver and <module>. */
+const fullDepth = 203;
+/** Captures of 2 seconds to reach full depth in, on a busy machine. */
+const captures = 5;
+
 for (const python of testPythons()) {
 	describe(`deep generator stacks on Python ${python.version}`, () => {
 		for (const mode of ['gen', 'coro']) {
 			test(`${mode === 'gen' ? 'nested generators' : 'nested coroutines'} 200 deep: samples rooted at <module>`, async () => {
 				const target = await startPython(python, 'deep_generators.py', [mode, '200']);
 				running.push(target);
-				const stacks = await attachCollapsed(['-r', '20khz', String(target.pid)], 2);
-				await target.stop();
-				const {unrooted: bad, total, example} = unrooted(stacks);
-				assert.ok(total > 200, `enough samples to tell, got ${total}`);
-				assert.equal(bad, 0, `${bad} of ${total} samples lost their root, e.g. ${example}`);
 				// Read far past any fixed cap: the leaf at full depth, 201 levels (200 down to 0)
-				// under the driver and <module>.
-				const deepest = Math.max(...[...stacks.keys()].map(stack => stack.split(';').length - 1));
-				assert.ok(deepest >= 203, `the chain is read at full depth (deepest stack ${deepest} frames)`);
+				// under the driver and <module>. On a loaded machine a 2-second capture may hold
+				// few samples and every full-depth read torn (and read again, then dropped), so
+				// capture again until one reaches it, at most `captures` times; no sample of any
+				// capture may lose its root.
+				let deepest = 0;
+				let total = 0;
+				for (let capture = 0; capture < captures && deepest < fullDepth; capture++) {
+					const stacks = await attachCollapsed(['-r', '20khz', String(target.pid)], 2);
+					const found = unrooted(stacks);
+					total += found.total;
+					assert.equal(found.unrooted, 0, `${found.unrooted} of ${found.total} samples lost their root, e.g. ${found.example}`);
+					deepest = Math.max(deepest, ...[...stacks.keys()].map(stack => stack.split(';').length - 1));
+				}
+
+				await target.stop();
+				assert.ok(total > 200, `enough samples to tell, got ${total}`);
+				assert.ok(deepest >= fullDepth, `the chain is read at full depth (deepest stack ${deepest} frames of ${fullDepth})`);
 			});
 		}
 	});
