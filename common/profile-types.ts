@@ -37,6 +37,14 @@ export const ThreadStatus = {
 export const profilingModes = ['wall', 'cpu', 'gil', 'exception'] as const;
 export type ProfilingMode = typeof profilingModes[number];
 
+/**
+ * The per-thread state a mode needs read at each sample (a /proc read for the run state, a
+ * remote read for the exception), so a capture in another mode pays for neither.
+ */
+export function stateReadsFor(mode: ProfilingMode): {cpuState: boolean; exceptionState: boolean} {
+	return {cpuState: mode === 'cpu', exceptionState: mode === 'exception'};
+}
+
 /** How asyncio tasks are shown with --async-aware: only the running ones, or every task. */
 export const asyncModes = ['running', 'all'] as const;
 export type AsyncMode = typeof asyncModes[number];

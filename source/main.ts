@@ -7,7 +7,7 @@ import type {ExportOptions} from '../exporters/index.js';
 import type {SortKey} from '../exporters/function-stats.js';
 import {UserError} from '../common/errors.js';
 import {terminalText} from '../common/terminal-text.js';
-import type {AsyncMode, ProfilingMode} from '../common/profile-types.js';
+import {stateReadsFor, type AsyncMode, type ProfilingMode} from '../common/profile-types.js';
 import type {NativeStacksMode} from '../sampler/native/native-stacks.js';
 import {commandOf, parseOptions, pidFrom, splitArgs, type ParsedArgs} from './argv.js';
 import type {RunningScript} from './commands/run.js';
@@ -178,9 +178,9 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 		opcodes: flags.on('opcodes'),
 		blocking: flags.on('blocking'),
 		...nativeStacksOf(flags),
+		...stateReadsFor(mode),
 		// Gecko's CPU markers need each thread's run state (Tachyon samples gecko in mode "all").
-		cpuState: mode === 'cpu' || format.id === 'gecko',
-		exceptionState: mode === 'exception',
+		...(format.id === 'gecko' ? {cpuState: true} : {}),
 		waitForRuntimeMs: child ? 5000 : 0,
 		...(child ? {gateFd: child.gateFd} : {}),
 	};

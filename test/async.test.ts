@@ -22,27 +22,22 @@ function taskChains(stacks: Map<string, number>): Set<string> {
 	return new Set([...stacks.keys()].map(stack => stack.split(';').filter(frame => frame.startsWith('<task>:')).join(' > ')));
 }
 
-/** 3.8–3.10 have no TaskGroup: their fixtures gather the same tasks instead (…_old.py). */
-function fixture(py: TestPython, name: string): string {
-	return minorOf(py) <= 10 ? `${name}_old.py` : `${name}.py`;
-}
-
-/** Root of every task stack: main's task, main, the supervisor task and its TaskGroup (or gather). */
+/** Root of every task stack: main's task, main, the supervisor task and its TaskGroup (3.8–3.10: gather). */
 function rootChain(py: TestPython): string {
 	return minorOf(py) <= 10
-		? '<task>:Task-1:0;async_tasks_old.py:main:38;<task>:supervisor:0;async_tasks_old.py:supervisor:34;'
-		: '<task>:Task-1:0;async_tasks.py:main:38;<task>:supervisor:0;async_tasks.py:supervisor:29;taskgroups.py:TaskGroup.__aexit__:';
+		? '<task>:Task-1:0;async_tasks.py:main:46;<task>:supervisor:0;async_tasks.py:supervisor:42;'
+		: '<task>:Task-1:0;async_tasks.py:main:46;<task>:supervisor:0;async_tasks.py:supervisor:33;taskgroups.py:TaskGroup.__aexit__:';
 }
 
 /** Between the supervisor and its children: 3.13 moved TaskGroup.__aexit__'s body into _aexit. */
 function groupFrames(py: TestPython): RegExp {
 	if (minorOf(py) <= 10) {
-		return /;async_tasks_old\.py:supervisor:34;<task>:/;
+		return /;async_tasks\.py:supervisor:42;<task>:/;
 	}
 
 	return ['3.11', '3.12'].includes(py.version)
-		? /;async_tasks\.py:supervisor:29;taskgroups\.py:TaskGroup\.__aexit__:\d+;<task>:/
-		: /;async_tasks\.py:supervisor:29;taskgroups\.py:TaskGroup\.__aexit__:\d+;taskgroups\.py:TaskGroup\._aexit:\d+;<task>:/;
+		? /;async_tasks\.py:supervisor:33;taskgroups\.py:TaskGroup\.__aexit__:\d+;<task>:/
+		: /;async_tasks\.py:supervisor:33;taskgroups\.py:TaskGroup\.__aexit__:\d+;taskgroups\.py:TaskGroup\._aexit:\d+;<task>:/;
 }
 
 /** `attach --async-mode all` against Tachyon 3.15 on the same process: the same task chains. */
@@ -60,7 +55,7 @@ for (const version of missingVersions(['3.8', '3.9', '3.10', '3.11', '3.12', '3.
 for (const py of testPythons()) {
 	describe(`--async-aware on Python ${py.version}`, () => {
 		test('running: the two busy tasks through supervisor and main; all: the sleeper too', async () => {
-			const file = fixture(py, 'async_tasks');
+			const file = 'async_tasks.py';
 			const target = await startPython(py, file);
 			running.push(target);
 			const runningStacks = inTasks(await collapsed(['--async-mode', 'running', String(target.pid)]));
@@ -84,7 +79,7 @@ for (const py of testPythons()) {
 
 			const dump = await runCli(['dump', '--async-aware', String(target.pid)]);
 			assert.equal(dump.code, 0, dump.stderr);
-			assert.match(dump.stdout, /\(task sleeper, [^)]*\):\n {2}<task> Task-1\n.*line 38, in main\n.*\n {2}<task> supervisor\n/);
+			assert.match(dump.stdout, /\(task sleeper, [^)]*\):\n {2}<task> Task-1\n.*line 46, in main\n.*\n {2}<task> supervisor\n/);
 			// One section per leaf task, each ending in that task's own frames.
 			assert.deepEqual(new Set([...dump.stdout.matchAll(/\(task ([^,]+),/g)].map(match => match[1])), new Set(['worker-1', 'worker-2', 'sleeper']));
 			assert.match(dump.stdout, /\n {2}<task> sleeper\n.*line 25, in sleepy_worker\n/);
@@ -108,8 +103,8 @@ for (const py of testPythons()) {
 		});
 
 		test('500 tasks and tasks that come and go: every sleeper under main, samples not lost', async () => {
-			const file = fixture(py, 'async_many');
-			const main = minorOf(py) <= 10 ? `<task>:Task-1:0;${file}:main:22;` : `<task>:Task-1:0;${file}:main:17;`;
+			const file = 'async_many.py';
+			const main = minorOf(py) <= 10 ? `<task>:Task-1:0;${file}:main:33;` : `<task>:Task-1:0;${file}:main:24;`;
 			const target = await startPython(py, file);
 			running.push(target);
 			const all = await collapsed(['--async-mode', 'all', String(target.pid)]);

@@ -181,9 +181,22 @@ sys.exit(3)
 /** The pids in /proc/PID/task/PID/children (the children of that process's main thread). */
 function childrenOf(pid: number): number[] {
 	try {
-		return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+		return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number).filter(child => isScriptFamily(child));
 	} catch {
 		return [];
+	}
+}
+
+/**
+ * Not a helper of ours that reads a source file as the target's user (a short-lived node
+ * child, seen now and then on a loaded machine), nor a process gone already (the script and
+ * its intermediate are there while the capture runs).
+ */
+function isScriptFamily(pid: number): boolean {
+	try {
+		return fs.readlinkSync(`/proc/${pid}/exe`) !== process.execPath;
+	} catch {
+		return false;
 	}
 }
 

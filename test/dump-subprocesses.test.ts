@@ -2,47 +2,13 @@
 // PID is the Python parent or a shell above it (as py-spy's dump --subprocesses does); a tree
 // with no Python at all is a one-line error. Real multiprocessing trees on every version.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {descendants} from '../sampler/proc.js';
-import {delay, fixtures, runCli, testPythons} from './helpers.js';
+import {delay, fixtures, runCli, startShell, stopShells, testPythons} from './helpers.js';
 
-const started: ChildProcess[] = [];
-after(() => {
-	for (const child of started) {
-		for (const pid of descendants(child.pid!)) {
-			try {
-				process.kill(pid, 'SIGKILL');
-			} catch {
-				// Already gone.
-			}
-		}
-
-		child.kill('SIGKILL');
-	}
-});
-
-/** `sh -c 'python multiproc.py; true'`: a shell that stays the parent of a Python tree. Resolves once the pool works. */
-async function shellTree(python: string): Promise<ChildProcess> {
-	const child = spawn('/bin/sh', ['-c', `'${python}' '${path.join(fixtures, 'multiproc.py')}' 120; true`], {stdio: ['ignore', 'pipe', 'pipe']});
-	started.push(child);
-	await new Promise<void>((resolve, reject) => {
-		let output = '';
-		const timer = setTimeout(() => {
-			reject(new Error(`multiproc.py did not start: ${output}`));
-		}, 90_000);
-		child.stdout.on('data', (data: Buffer) => {
-			output += data.toString();
-			if (output.includes('ready')) {
-				clearTimeout(timer);
-				resolve();
-			}
-		});
-	});
-	return child;
-}
+after(stopShells);
 
 function isPython(pid: number): boolean {
 	try {
@@ -60,7 +26,7 @@ function dumpedPids(text: string): number[] {
 for (const python of testPythons()) {
 	describe(`dump --subprocesses on Python ${python.version}`, () => {
 		test('from a shell above the tree, and from the Python parent: each Python process once', async () => {
-			const shell = await shellTree(python.path);
+			const shell = await startShell(`'${python.path}' '${path.join(fixtures, 'multiproc.py')}' 120`, 'ready');
 			const pythons = descendants(shell.pid!).filter(pid => isPython(pid));
 			assert.ok(pythons.length >= 3, `the parent and its two workers: ${pythons.join(', ')}`);
 			// The pool's workers take a moment to import and start their task (longer on a busy machine).
@@ -89,8 +55,7 @@ for (const python of testPythons()) {
 }
 
 test('dump --subprocesses of a tree with no Python: one line, non-zero exit', async () => {
-	const sleeper = spawn('/bin/sh', ['-c', 'sleep 60; true'], {stdio: 'ignore'});
-	started.push(sleeper);
+	const sleeper = await startShell('sleep 60');
 	const result = await runCli(['dump', '--subprocesses', String(sleeper.pid)]);
 	assert.notEqual(result.code, 0);
 	assert.match(result.stderr.trim(), /^tachyon-top: Process \d+ \(.+\) is not a Python process.*, and no process below it is Python$/);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {descendants} from '../sampler/proc.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtures = path.join(root, 'test', 'fixtures');
@@ -308,5 +309,47 @@ export async function runsOnNormally(pid: number): Promise<void> {
 	const before = cpuTicks(pid);
 	for (const deadline = Date.now() + 30_000; cpuTicks(pid) - before < 5; await delay(100)) {
 		assert.ok(Date.now() < deadline, 'the spinning threads go on spinning');
+	}
+}
+
+const shells: ChildProcess[] = [];
+
+/**
+ * `sh -c 'COMMAND; true'`: a shell that stays the parent of what it runs (the `; true` keeps it
+ * from exec'ing the last command), as a tree below a non-Python PID. Resolves once the output
+ * shows `readyText`, or at once without one. stopShells() kills every such tree.
+ */
+export async function startShell(command: string, readyText?: string): Promise<ChildProcess> {
+	const child = spawn('/bin/sh', ['-c', `${command}; true`], {stdio: ['ignore', 'pipe', 'pipe']});
+	shells.push(child);
+	if (readyText !== undefined) {
+		await new Promise<void>((resolve, reject) => {
+			let output = '';
+			const timer = setTimeout(() => {
+				reject(new Error(`${command} did not print ${readyText}: ${output}`));
+			}, 90_000);
+			child.stdout.on('data', (data: Buffer) => {
+				output += data.toString();
+				if (output.includes(readyText)) {
+					clearTimeout(timer);
+					resolve();
+				}
+			});
+		});
+	}
+
+	return child;
+}
+
+/** Kills each startShell tree, its descendants first (a killed shell would orphan them). */
+export function stopShells(): void {
+	for (const shell of shells) {
+		for (const pid of [...descendants(shell.pid!), shell.pid!]) {
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+				// Already gone.
+			}
+		}
 	}
 }

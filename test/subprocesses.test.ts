@@ -2,50 +2,17 @@
 // own profile, named NAME_PID.EXT as Tachyon 3.15 names them. Also attached through a shell
 // above the tree (as py-spy allows): each Python process below it gets its file, the shell none.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {descendants} from '../sampler/proc.js';
-import {countOf, fixtures, parseCollapsed, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {countOf, fixtures, parseCollapsed, runCli, shareOf, startPython, startShell, stopShells, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
-const shells: ChildProcess[] = [];
 after(async () => {
 	await Promise.all(running.map(async target => target.stop()));
-	for (const shell of shells) {
-		for (const pid of [...descendants(shell.pid!), shell.pid!]) {
-			try {
-				process.kill(pid, 'SIGKILL');
-			} catch {
-				// Already gone.
-			}
-		}
-	}
+	stopShells();
 });
-
-/** `sh -c '...; true'`: a shell that stays the parent of what it runs. Resolves once it printed `ready` (at once when `ready` is not asked). */
-async function shell(command: string, ready: boolean): Promise<ChildProcess> {
-	const child = spawn('/bin/sh', ['-c', `${command}; true`], {stdio: ['ignore', 'pipe', 'pipe']});
-	shells.push(child);
-	if (ready) {
-		await new Promise<void>((resolve, reject) => {
-			let output = '';
-			const timer = setTimeout(() => {
-				reject(new Error(`${command} did not print ready: ${output}`));
-			}, 90_000);
-			child.stdout.on('data', (data: Buffer) => {
-				output += data.toString();
-				if (output.includes('ready')) {
-					clearTimeout(timer);
-					resolve();
-				}
-			});
-		});
-	}
-
-	return child;
-}
 
 /** The profiles written into dir: parent `out.txt`, children `out_PID.txt`. */
 function profiles(dir: string): {parent: Map<string, number>; children: Map<number, Map<string, number>>} {
@@ -85,7 +52,7 @@ for (const py of testPythons().filter(candidate => ['3.11', '3.13', '3.15'].incl
 		});
 
 		test('attach through a shell above the tree: each Python process its own file, the shell none', async () => {
-			const sh = await shell(`'${py.path}' '${path.join(fixtures, 'multiproc.py')}' 120`, true);
+			const sh = await startShell(`'${py.path}' '${path.join(fixtures, 'multiproc.py')}' 120`, 'ready');
 			const dir = tempDir();
 			const {code, stderr} = await runCli(['attach', '--subprocesses', '-d', '2', '--collapsed', '-o', path.join(dir, 'out.txt'), String(sh.pid)], {timeoutMs: 90_000});
 			assert.equal(code, 0, stderr);
@@ -133,7 +100,7 @@ function checkFamily(dir: string, output: string): void {
 }
 
 test('attach --subprocesses through a shell with no Python below it: one line, non-zero exit', async () => {
-	const sh = await shell('sleep 120', false);
+	const sh = await startShell('sleep 120');
 	const deadline = Date.now() + 30_000;
 	while (descendants(sh.pid!).length === 0 && Date.now() < deadline) {
 		await new Promise(resolve => setTimeout(resolve, 20));

@@ -5,7 +5,7 @@
 // has its last partial window sent too.
 import fs from 'node:fs';
 import {gzipSync} from 'node:zlib';
-import type {ProfilingMode} from '../../common/profile-types.js';
+import {stateReadsFor, type ProfilingMode} from '../../common/profile-types.js';
 import {pprofProfile} from '../../exporters/pprof.js';
 import type {SamplerEnd} from '../../sampler/sampler.js';
 import {startProfiling, type Profiling} from '../start-profiling.js';
@@ -236,8 +236,7 @@ export class Agent {
 			allThreads: config.allThreads,
 			gc: config.gc,
 			native: config.native,
-			cpuState: config.mode === 'cpu',
-			exceptionState: config.mode === 'exception',
+			...stateReadsFor(config.mode),
 			// Fewer, larger batches: the agent needs them only once per interval.
 			batchMs: 500,
 			// A discovered process may still be starting its interpreter.
