@@ -335,11 +335,22 @@ const structTables: Record<number, Readonly<Record<string, number>>> = {
 };
 
 /**
- * Debug builds (Py_DEBUG) of 3.8–3.12 whose offsets the generator found equal to the release
- * build's: Debian bullseye's python3.9d (built without Py_TRACE_REFS, so object headers keep
- * their size; its struct-3.9.json came out byte for byte the same). Others are refused.
+ * Debug builds (Py_DEBUG) of 3.8–3.12 whose offsets the generators found equal to the release
+ * build's: Debian bullseye's python3.9d and bookworm's python3.11d (built without
+ * Py_TRACE_REFS, so object headers keep their size; struct-3.9.json and struct-3.11.json, and
+ * 3.11's async and opcode tables, came out the same). Others are refused.
  */
-export const debugBuildsLikeRelease: ReadonlySet<number> = new Set([9]);
+const debugBuildsLikeRelease: ReadonlySet<number> = new Set([9, 11]);
+
+/** Why a 3.8–3.12 debug build cannot be read (undefined when its layout is the release one), naming those that can. */
+export function debugBuildRefusal(version: PythonVersion): UserError | undefined {
+	if (debugBuildsLikeRelease.has(version.minor)) {
+		return undefined;
+	}
+
+	const read = [...debugBuildsLikeRelease].sort((a, b) => a - b).map(minor => `3.${minor}`).join(', ');
+	return new UserError(`Python ${version.text} is a debug build (Py_DEBUG), which tachyon-top reads on ${read} and 3.13+ only`);
+}
 
 /** 3.8–3.12 layouts, which targets do not describe themselves. */
 export function builtinLayout(version: PythonVersion): Layout {

@@ -6,7 +6,7 @@ import {readMappedElf} from './mapped-file.js';
 import {permissionError} from './permission-advice.js';
 import {NotPythonError, UserError} from '../common/errors.js';
 import {SyscallError, errno} from './libc.js';
-import {builtinLayout, debugBuildsLikeRelease, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
+import {builtinLayout, debugBuildRefusal, debugCookie, debugTableSize, layoutFromDebugOffsets, unsupportedVersion, versionFromHex, versionTraits, type Layout, type PythonVersion, type VersionTraits} from './layouts.js';
 import {namespacePid} from './pid-namespace.js';
 import {processExists, readCmdline, readMaps, type Mapping} from './proc.js';
 import {RemoteMemory, TargetGoneError} from './remote-memory.js';
@@ -143,9 +143,10 @@ export function openTarget(pid: number): Target {
 			throw new UserError(`Cannot tell which Python process ${pid} runs (${found.binary})`);
 		}
 
-		if (found.debugBuild && !debugBuildsLikeRelease.has(version.minor)) {
-			// Our tables for 3.8–3.12 are those of release builds; Py_DEBUG may move fields.
-			throw new UserError(`Python ${version.text} is a debug build (Py_DEBUG), which tachyon-top reads on 3.9 and 3.13+ only`);
+		// Our tables for 3.8–3.12 are those of release builds; Py_DEBUG may move fields.
+		const refusal = found.debugBuild ? debugBuildRefusal(version) : undefined;
+		if (refusal) {
+			throw refusal;
 		}
 
 		layout = builtinLayout(version);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the test Pythons (3.13, 3.14, 3.15 and their debug builds from Debian sid, 3.9 and its
-# debug build from Debian bullseye) and austin into .cache/pythons/, without touching the
-# system: packages are downloaded with a private apt sources list and unpacked with dpkg -x
-# into one prefix per version; sid's interpreters are then patched (patchelf) to use that
-# prefix's own loader and libs.
+# debug build from Debian bullseye, the system 3.11's debug build from bookworm) and austin into
+# .cache/pythons/, without touching the system: packages are downloaded with a private apt
+# sources list (bookworm's with the system's own) and unpacked with dpkg -x into one prefix per
+# version; sid's interpreters are then patched (patchelf) to use that prefix's own loader and libs.
 # (3.8 and 3.10 come from pyenv where the machine has them: see test/helpers.ts.)
 # Idempotent: a version whose interpreter already runs is left alone.
 set -euo pipefail
@@ -72,8 +72,31 @@ install_bullseye_39() { # install_bullseye_39 [dbg]: the release build, or with 
   "$prefix/usr/bin/$exe" -c 'import sys; print(sys.version, "prefix", sys.prefix)' >&2
 }
 
+# 3.11's debug build from bookworm, the system's own suite (its python3 is 3.11): downloaded with
+# the system's apt sources, unpacked with the stdlib packages of the same version into a prefix
+# of its own (the stdlib is found relative to the executable). python3.11d links libpython
+# statically and its extension modules need only libraries bookworm's system has (libssl3,
+# libffi8...), so it runs as it is. Skipped with a message where the system is not bookworm.
+install_bookworm_311_dbg() {
+  local prefix="$cache/pythons/3.11-dbg" exe=python3.11d dir="$debs/bookworm" p
+  local pkgs=(python3.11-dbg libpython3.11-dbg libpython3.11-minimal libpython3.11-stdlib)
+  if "$prefix/usr/bin/$exe" -c 'import asyncio, json, threading, multiprocessing, ctypes, ssl' >/dev/null 2>&1; then
+    log "$exe (bookworm) already installed"; return 0
+  fi
+  if ! grep -qs '^VERSION_CODENAME=bookworm' /etc/os-release; then log "the system is not Debian bookworm; $exe skipped"; return 0; fi
+  mkdir -p "$dir"
+  # One download of all four, so that they are of one version (the -dbg packages require it exactly).
+  if ! (cd "$dir" && rm -f ./*.deb && apt-get download "${pkgs[@]}" >/dev/null 2>&1); then
+    log "${pkgs[*]} cannot be downloaded with the system's apt sources; $exe skipped"; return 0
+  fi
+  log "installing $exe (bookworm) into $prefix"
+  rm -rf "$prefix"; mkdir -p "$prefix"
+  for p in "${pkgs[@]}"; do dpkg -x "$(ls "$dir/${p}_"*.deb | head -n1)" "$prefix"; done
+  "$prefix/usr/bin/$exe" -c 'import sys; print(sys.version, "prefix", sys.prefix)' >&2
+}
+
 versions=("$@"); dbg_versions=()
-[ ${#versions[@]} -gt 0 ] || { versions=(3.13 3.14 3.15); dbg_versions=(3.13 3.14 3.15); install_bullseye_39; install_bullseye_39 dbg; }
+[ ${#versions[@]} -gt 0 ] || { versions=(3.13 3.14 3.15); dbg_versions=(3.13 3.14 3.15); install_bullseye_39; install_bullseye_39 dbg; install_bookworm_311_dbg; }
 
 need_any=0
 for v in "${versions[@]}"; do

@@ -1,8 +1,10 @@
 // Debug builds (Debian's python3.Xd: Py_DEBUG, the `d` ABI) of 3.13–3.15 describe their own
 // layout in _Py_DebugOffsets and are read like release builds: dump -a, attach (every output,
-// from one --binary capture replayed) and the live store give the same stacks, names and lines. Bullseye's 3.9 debug build has the release
-// build's offsets (scripts/generate-struct-layouts.py gives the same table) and is read with
-// them; other 3.8–3.12 debug builds are refused with one line (none is installed here).
+// from one --binary capture replayed) and the live store give the same stacks, names and lines.
+// Bullseye's 3.9 and bookworm's 3.11 debug builds have the release builds' offsets
+// (scripts/generate-struct-layouts.py gives the same tables) and are read with them; other
+// 3.8–3.12 debug builds are refused with one line (none is installed here: that line is tested
+// in test/unit/debug-build-refusal.test.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

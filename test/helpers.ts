@@ -56,9 +56,9 @@ export function testPythons(): TestPython[] {
 	return found;
 }
 
-/** Debian's debug builds (python3.Xd: Py_DEBUG) installed by scripts/install-test-pythons.sh: 3.9 from bullseye, 3.13–3.15 from sid. */
+/** Debian's debug builds (python3.Xd: Py_DEBUG) installed by scripts/install-test-pythons.sh: 3.9 from bullseye, 3.11 from bookworm, 3.13–3.15 from sid. */
 export function debugPythons(): TestPython[] {
-	return ['3.9', '3.13', '3.14', '3.15']
+	return ['3.9', '3.11', '3.13', '3.14', '3.15']
 		.map(version => ({version, path: path.join(cache, 'pythons', `${version}-dbg`, 'usr', 'bin', `python${version}d`)}))
 		.filter(python => fs.existsSync(python.path));
 }
