@@ -2,7 +2,8 @@
 // layout in _Py_DebugOffsets and are read like release builds: dump -a, attach (every output,
 // from one --binary capture replayed) and the live store give the same stacks, names and lines.
 // Bullseye's 3.9 and bookworm's 3.11 debug builds have the release builds' offsets
-// (scripts/generate-struct-layouts.py gives the same tables) and are read with them; other
+// (scripts/generate-struct-layouts.py gives the same tables; so does generate-async-layouts.py,
+// whose tables --async-aware reads them with, tested here too) and are read with them; other
 // 3.8–3.12 debug builds are refused with one line (none is installed here: that line is tested
 // in test/unit/debug-build-refusal.test.ts).
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {LiveStore} from '../live/live-store.js';
-import {debugPythons, delay, fixtures, namesOn, parseCollapsed, runCli, shareOf, startPython, tempDir, type PythonProcess} from './helpers.js';
+import {attachCollapsed, debugPythons, delay, fixtures, minorOf, namesOn, parseCollapsed, runCli, shareOf, startPython, tempDir, type PythonProcess} from './helpers.js';
 import {assertEveryOutputOfNames} from './names-outputs.js';
 
 const running: PythonProcess[] = [];
@@ -74,5 +75,22 @@ for (const python of pythons) {
 		test('every output, from one --binary capture replayed: the closure at its line in each; the flame graph and heatmap carry its source', async () => {
 			await assertEveryOutputOfNames(python, running.at(-1)!.pid, path.join(fixtures, 'names.py'));
 		});
+
+		if (minorOf(python) <= 12) {
+			// 3.8–3.12 read asyncio's objects through generated offsets (sampler/layouts/async-3.X.json), found the same in the debug build.
+			test('--async-aware: the busy workers running in spin; every task under supervisor and main', async () => {
+				const file = 'async_tasks.py';
+				const target = await startPython(python, file);
+				running.push(target);
+				const runningStacks = await attachCollapsed(['--async-aware', '--async-mode', 'running', String(target.pid)]);
+				for (const worker of ['worker-1', 'worker-2']) {
+					assert.ok(shareOf(runningStacks, `<task>:${worker}:0;${file}:busy_worker:20;${file}:cpu_leaf:14;${file}:spin:`) > 20, `${worker}\n${[...runningStacks.keys()].join('\n')}`);
+				}
+
+				const all = await attachCollapsed(['--async-aware', '--async-mode', 'all', String(target.pid)]);
+				const chains = new Set([...all.keys()].filter(stack => !stack.includes('<task>:<no task>:0')).map(stack => stack.split(';').filter(frame => frame.startsWith('<task>:')).join(' > ')));
+				assert.deepEqual(chains, new Set(['worker-1', 'worker-2', 'sleeper'].map(leaf => `<task>:Task-1:0 > <task>:supervisor:0 > <task>:${leaf}:0`)), [...all.keys()].join('\n'));
+			});
+		}
 	});
 }
