@@ -20,6 +20,8 @@ export type ProfilingOptions = Partial<SamplerOptions> & {
 	readonly sources?: boolean;
 	/** Keep the last minute of samples by time (the live view's recent window); bounded memory. */
 	readonly recent?: boolean;
+	/** Sample on this thread, not a worker (SamplerPlacement): for a command that does nothing else meanwhile. */
+	readonly inThread?: boolean;
 };
 
 export type ProfilingHooks = {
@@ -41,7 +43,7 @@ export type Profiling = {
 
 /** The sampler's options from a profiling request: the defaults, overridden by what was asked. */
 export function samplerOptionsFor(request: ProfilingOptions): SamplerOptions {
-	const {mode: _mode, timeline: _timeline, sources: _sources, recent: _recent, ...asked} = request;
+	const {mode: _mode, timeline: _timeline, sources: _sources, recent: _recent, inThread: _inThread, ...asked} = request;
 	return {...samplerDefaults, ...asked};
 }
 
@@ -89,6 +91,6 @@ export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks 
 		},
 		...(hooks.onChild ? {onChild: hooks.onChild} : {}),
 		...(hooks.onNativeStacks ? {onNativeStacks: hooks.onNativeStacks} : {}),
-	});
+	}, {inThread: request.inThread === true});
 	return {profile, sampler, options};
 }
