@@ -8,6 +8,7 @@
 import {AddressMap} from './address-map.js';
 import {errno, libc, SyscallError} from './libc.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
+import {setIovec} from './iovecs.js';
 
 const pageSize = 4096;
 const pageShift = 12;
@@ -215,7 +216,7 @@ export class PageSnapshot {
 				run++;
 			}
 
-			this.setIovec(iovecs++, this.arenaAddress + ((slot + pages) * pageSize), first * pageSize, run * pageSize);
+			setIovec(this.local, this.remote, iovecs++, this.arenaAddress + ((slot + pages) * pageSize), first * pageSize, run * pageSize);
 			pages += run;
 		}
 
@@ -237,18 +238,6 @@ export class PageSnapshot {
 		this.bytes += got;
 		const whole = Math.floor(got / pageSize);
 		return {pages: whole, complete: whole === pages};
-	}
-
-	private setIovec(slot: number, local: number, address: number, length: number): void {
-		const at = slot * 4;
-		this.local[at] = local % twoTo32;
-		this.local[at + 1] = Math.floor(local / twoTo32);
-		this.local[at + 2] = length;
-		this.local[at + 3] = 0;
-		this.remote[at] = address % twoTo32;
-		this.remote[at + 1] = Math.floor(address / twoTo32);
-		this.remote[at + 2] = length;
-		this.remote[at + 3] = 0;
 	}
 
 	/** Room for `slots` pages (and one spare): the held pages keep their slots. */

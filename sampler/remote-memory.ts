@@ -4,6 +4,7 @@
 // Buffers and iovec arrays are allocated once per reader; nothing is allocated per read.
 import {errno, libc, SyscallError} from './libc.js';
 import type {PageSnapshot} from './page-snapshot.js';
+import {setIovec} from './iovecs.js';
 
 /** The target is gone (ESRCH): sampling stops, what was collected is kept. */
 export class TargetGoneError extends Error {
@@ -182,7 +183,7 @@ export class RemoteMemory {
 		let expected = 0;
 		for (let index = 0; index < count; index++) {
 			const length = this.queuedLength[index]!;
-			this.setIovec(index, this.scratchAddress + this.queuedAt[index]!, this.queuedAddress[index]!, length);
+			setIovec(this.local, this.remote, index, this.scratchAddress + this.queuedAt[index]!, this.queuedAddress[index]!, length);
 			expected += length;
 		}
 
@@ -253,18 +254,6 @@ export class RemoteMemory {
 		this.calls++;
 		this.iovecs += count;
 		return this.call(this.pid, this.local, count, this.remote, count, 0);
-	}
-
-	private setIovec(slot: number, local: number, address: number, length: number): void {
-		const at = slot * 4;
-		this.local[at] = local % twoTo32;
-		this.local[at + 1] = Math.floor(local / twoTo32);
-		this.local[at + 2] = length;
-		this.local[at + 3] = 0;
-		this.remote[at] = address % twoTo32;
-		this.remote[at + 1] = Math.floor(address / twoTo32);
-		this.remote[at + 2] = length;
-		this.remote[at + 3] = 0;
 	}
 
 	/** Whether the queued reads are exactly those of the last flush of several reads. */
@@ -366,7 +355,7 @@ export class RemoteMemory {
 			if (last === first) {
 				const index = order[first]!;
 				this.bounceAt[index] = -1;
-				this.setIovec(slots++, this.scratchAddress + this.queuedAt[index]!, start, end - start);
+				setIovec(this.local, this.remote, slots++, this.scratchAddress + this.queuedAt[index]!, start, end - start);
 			} else {
 				merged = true;
 				for (let member = first; member <= last; member++) {
@@ -374,7 +363,7 @@ export class RemoteMemory {
 					this.bounceAt[index] = bounceUsed + (queuedAddress[index]! - start);
 				}
 
-				this.setIovec(slots++, this.bounceAddress + bounceUsed, start, end - start);
+				setIovec(this.local, this.remote, slots++, this.bounceAddress + bounceUsed, start, end - start);
 				bounceUsed += (end - start + 15) & ~15;
 			}
 
