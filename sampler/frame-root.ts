@@ -8,10 +8,14 @@
 // pass for a stack without its root. What the outermost frame of a whole stack is differs by
 // version (VersionTraits.threadRoot); the test here is one check of that frame, read already.
 import type {Layout, VersionTraits} from './layouts.js';
-import type {RemoteMemory} from './remote-memory.js';
+import type {SampleReads} from './sample-reads.js';
 
 /** FRAME_OWNED_BY_THREAD: a frame in the thread's data stack (3.11+). */
 const ownedByThread = 0;
+/** FRAME_OWNED_BY_GENERATOR: a frame embedded in its generator or coroutine (3.11+). */
+const ownedByGenerator = 1;
+/** 3.11's gi_frame_state of a generator that runs (FRAME_EXECUTING). */
+const generatorExecuting = 0;
 
 /**
  * What the outermost frame of a walk says: the stack is whole, the chain was cut, or (3.8–3.10)
@@ -23,7 +27,8 @@ export type RootVerdict = 'whole' | 'cut' | 'read-again';
  * Whether the chain's outermost frame (`root`, read to scratch at `rootAt`; its caller link is
  * NULL) ends a whole thread stack. `ts`: where the thread state was read to scratch.
  */
-export function rootVerdict(layout: Layout, traits: VersionTraits, memory: RemoteMemory, root: number, rootAt: number, ts: number): RootVerdict {
+export function rootVerdict(layout: Layout, traits: VersionTraits, reads: SampleReads, root: number, rootAt: number, ts: number): RootVerdict {
+	const {memory} = reads;
 	const whole = (is: boolean): RootVerdict => is ? 'whole' : 'cut';
 	const {frame} = layout;
 	switch (traits.threadRoot) {
@@ -44,8 +49,20 @@ export function rootVerdict(layout: Layout, traits: VersionTraits, memory: Remot
 
 		case 'entry-flag': {
 			// 3.11: the outermost frame was entered from C (is_entry) and lives in the thread's
-			// data stack; a generator's frame is only ever an outermost frame while suspended.
-			return whole(memory.scratch[rootAt + frame.owner] === ownedByThread && memory.scratch[rootAt + frame.isEntry] !== 0);
+			// data stack, or is a generator's that C resumed with no Python frame below: that one
+			// runs (its generator's gi_frame_state), and, as a suspended one read before its
+			// caller link was set looks the same, stands only when the next read ends at it again.
+			if (memory.scratch[rootAt + frame.isEntry] === 0) {
+				return 'cut';
+			}
+
+			const owner = memory.scratch[rootAt + frame.owner];
+			if (owner !== ownedByGenerator) {
+				return whole(owner === ownedByThread);
+			}
+
+			const state = reads.fetch(root - layout.gen.iframe + layout.gen.frameState, 1);
+			return memory.scratch.readInt8(state) === generatorExecuting ? 'read-again' : 'cut';
 		}
 
 		case 'c-stack': {

@@ -117,7 +117,7 @@ export class FrameWalk {
 	}
 
 	/**
-	 * `confirming`: a root (3.8–3.10: a running generator's frame with no caller) that the last
+	 * `confirming`: a root (3.8–3.11: a running generator's frame with no caller) that the last
 	 * read of this thread ended at, to stand if this read ends at it again; else 0.
 	 */
 	private walkOnce(tstate: number, index: number, shared: InterpreterSnapshot, queued: boolean, confirming: number): boolean {
@@ -319,7 +319,7 @@ export class FrameWalk {
 			frame = previous;
 		}
 
-		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, memory, lastFrame, lastAt, ts) : 'whole';
+		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, reads, lastFrame, lastAt, ts) : 'whole';
 		if (verdict === 'cut' || (verdict === 'read-again' && lastFrame !== confirming)) {
 			this.unconfirmedRoot = verdict === 'read-again' ? lastFrame : 0;
 			plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});

@@ -62,3 +62,26 @@ for (const python of testPythons()) {
 		}
 	});
 }
+
+for (const python of testPythons()) {
+	test(`Python ${python.version}: a generator that C resumes with no Python frame below is a thread's root, its samples kept`, async () => {
+		const target = await startPython(python, 'c_driven_generator.py');
+		running.push(target);
+		const stacks = await attachCollapsed(['-a', '-r', '2khz', String(target.pid)], 2);
+		await target.stop();
+		let generatorRooted = 0;
+		let sleeping = 0;
+		for (const [stack, count] of stacks) {
+			const outermost = stack.split(';')[1] ?? '';
+			if (outermost.startsWith('c_driven_generator.py:produce:')) {
+				generatorRooted += count;
+			} else if (outermost.startsWith('c_driven_generator.py:<module>:')) {
+				sleeping += count;
+			}
+		}
+
+		// Both threads are sampled alike; a root taken for a cut chain would drop every sample of the generator's thread.
+		assert.ok(sleeping > 200, `the main thread sampled: ${sleeping}`);
+		assert.ok(generatorRooted > sleeping / 2, `the generator's thread sampled: ${generatorRooted} samples rooted at produce, ${sleeping} at <module>`);
+	});
+}
