@@ -23,11 +23,22 @@ const generatorExecuting = 0;
  */
 export type RootVerdict = 'whole' | 'cut' | 'read-again';
 
-/**
- * Whether the chain's outermost frame (`root`, read to scratch at `rootAt`; its caller link is
- * NULL) ends a whole thread stack. `ts`: where the thread state was read to scratch.
- */
-export function rootVerdict(layout: Layout, traits: VersionTraits, reads: SampleReads, root: number, rootAt: number, ts: number): RootVerdict {
+/** The end of a walked chain, as rootVerdict needs it. */
+export type ChainEnd = {
+	/** The outermost frame (its caller link is NULL), read to scratch at `rootAt`. */
+	readonly root: number;
+	readonly rootAt: number;
+	/** Where the thread state was read to scratch. */
+	readonly ts: number;
+	/** 3.11/3.12: the thread's current C-level frame (tstate->cframe); else 0. */
+	readonly cframe: number;
+	/** 3.11: how many frames on the chain were entered from C (is_entry). */
+	readonly entryFrames: number;
+};
+
+/** Whether the chain's outermost frame ends a whole thread stack. */
+export function rootVerdict(layout: Layout, traits: VersionTraits, reads: SampleReads, end: ChainEnd): RootVerdict {
+	const {root, rootAt, ts} = end;
 	const {memory} = reads;
 	const whole = (is: boolean): RootVerdict => is ? 'whole' : 'cut';
 	const {frame} = layout;
@@ -44,7 +55,11 @@ export function rootVerdict(layout: Layout, traits: VersionTraits, reads: Sample
 				return 'cut';
 			}
 
-			return memory.pointerAt(rootAt + frame.generator) === 0 ? 'whole' : 'read-again';
+			if (memory.pointerAt(rootAt + frame.generator) === 0) {
+				return 'whole';
+			}
+
+			return stillCallerless(reads, root + frame.previous, () => memory.int8(root + frame.runState) === frame.running);
 		}
 
 		case 'entry-flag': {
@@ -61,8 +76,9 @@ export function rootVerdict(layout: Layout, traits: VersionTraits, reads: Sample
 				return whole(owner === ownedByThread);
 			}
 
-			const state = reads.fetch(root - layout.gen.iframe + layout.gen.frameState, 1);
-			return memory.scratch.readInt8(state) === generatorExecuting ? 'read-again' : 'cut';
+			const stateAddress = root - layout.gen.iframe + layout.gen.frameState;
+			const verdict = stillCallerless(reads, root + frame.previous, () => memory.int8(stateAddress) === generatorExecuting);
+			return verdict === 'read-again' && firstEvaluation(layout, reads, end) ? 'read-again' : 'cut';
 		}
 
 		case 'c-stack': {
@@ -78,4 +94,43 @@ export function rootVerdict(layout: Layout, traits: VersionTraits, reads: Sample
 			return whole(root === memory.pointerAt(ts + layout.tstate.baseFrame));
 		}
 	}
+}
+
+/**
+ * A generator frame read with no caller link: 'read-again' if, read afresh, it still has no
+ * caller, runs, and still has no caller; else 'cut'. A resume sets the caller link before it
+ * marks the frame running, and a suspension marks it suspended before it clears the link, so
+ * a frame merely read across a suspension or a resume (the two words copied at different
+ * moments, in either order when a retry reads the whole chain in one go) fails one of the
+ * three fresh reads unless it completes a whole resume and suspension between two of them.
+ * What passes still stands only if the next read of the thread ends at it again (frame-walk).
+ */
+function stillCallerless(reads: SampleReads, callerLink: number, runs: () => boolean): RootVerdict {
+	const {memory} = reads;
+	return memory.pointer(callerLink) === 0 && runs() && memory.pointer(callerLink) === 0 ? 'read-again' : 'cut';
+}
+
+/** C-level frames followed at most, past the chain's entry frames, before the chain counts as cut. */
+const maxExtraCFrames = 1;
+
+/**
+ * 3.11: whether the chain's entry frames are all the thread's evaluations, so its root is that
+ * of the thread's first one. Each evaluation pushes a C-level frame linked to the one below,
+ * down to the thread state's root cframe (whose link is NULL): a whole chain has exactly one
+ * C-level frame more than entry frames; a chain cut below an entry frame has fewer entry frames.
+ */
+function firstEvaluation(layout: Layout, reads: SampleReads, end: ChainEnd): boolean {
+	const link = layout.tstate.cframePrevious;
+	if (link < 0 || end.cframe === 0) {
+		return true; // Nothing to count against: the confirming read decides alone.
+	}
+
+	let cframe = end.cframe;
+	let count = 0;
+	while (cframe !== 0 && count <= end.entryFrames + maxExtraCFrames) {
+		cframe = reads.memory.pointer(cframe + link);
+		count++;
+	}
+
+	return cframe === 0 && count === end.entryFrames + 1;
 }

@@ -220,6 +220,8 @@ export class FrameWalk {
 		// The last frame visited and where it was read: the root tells a whole chain from a cut one.
 		let lastAt = -1;
 		let lastFrame = 0;
+		/** 3.11: frames entered from C (is_entry) on the chain, one per evaluation below the current one (rootVerdict counts the C-level frames against them). */
+		let entryFrames = 0;
 		while (frame !== 0) {
 			if (++steps === lap) {
 				marker = frame;
@@ -262,6 +264,9 @@ export class FrameWalk {
 
 			lastAt = at;
 			lastFrame = frame;
+			if (layout.frame.isEntry >= 0 && memory.scratch[at + layout.frame.isEntry] !== 0) {
+				entryFrames++;
+			}
 
 			if (shared.gcFrame !== 0 && frame === shared.gcFrame) {
 				sawGcFrame = true;
@@ -319,7 +324,7 @@ export class FrameWalk {
 			frame = previous;
 		}
 
-		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, reads, lastFrame, lastAt, ts) : 'whole';
+		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, reads, {root: lastFrame, rootAt: lastAt, ts, cframe, entryFrames}) : 'whole';
 		if (verdict === 'cut' || (verdict === 'read-again' && lastFrame !== confirming)) {
 			this.unconfirmedRoot = verdict === 'read-again' ? lastFrame : 0;
 			plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});

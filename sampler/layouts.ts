@@ -62,6 +62,8 @@ export type Layout = {
 		readonly currentFrame: number;
 		readonly cframe: number;
 		readonly cframeCurrentFrame: number;
+		/** 3.11/3.12: the C-level frame's link to the one of the evaluation below (NULL past the thread state's root cframe); else -1. */
+		readonly cframePrevious: number;
 		readonly baseFrame: number;
 		readonly threadId: number;
 		/** 3.11+; before, the OS thread id is read from the thread's struct pthread (thread-ids.ts). */
@@ -259,6 +261,8 @@ function layoutFromEntries(at: (name: string) => number, version: PythonVersion)
 			currentFrame: at('thread_state.current_frame'),
 			cframe: at('thread_state.cframe'),
 			cframeCurrentFrame: at('cframe.current_frame'),
+			// _PyCFrame's `previous` comes right after `current_frame` in 3.11 and 3.12.
+			cframePrevious: at('cframe.current_frame') >= 0 ? at('cframe.current_frame') + 8 : -1,
 			baseFrame: at('thread_state.base_frame'),
 			threadId: at('thread_state.thread_id'),
 			nativeThreadId: at('thread_state.native_thread_id'),
