@@ -412,18 +412,27 @@ export class RemoteMemory {
 		}
 
 		if (got < 0) {
-			const code = libc().errno();
-			if (code === errno.ESRCH) {
-				throw new TargetGoneError(this.pid);
-			}
-
-			if (code === errno.EPERM) {
-				throw new SyscallError('process_vm_readv', this.pid, code);
-			}
-
+			const code = failedReadErrno(this.pid);
 			throw new TornReadError(`process_vm_readv(pid ${this.pid}): ${libc().strerror(code)}`);
 		}
 
 		throw new TornReadError(`short read from process ${this.pid}: ${got} of ${expected} bytes`);
 	}
+}
+
+/**
+ * After a process_vm_readv that returned -1: throws when the whole capture must end (the target
+ * is gone, or we may not read it); else returns the errno, a fault the caller treats as a torn read.
+ */
+export function failedReadErrno(pid: number): number {
+	const code = libc().errno();
+	if (code === errno.ESRCH) {
+		throw new TargetGoneError(pid);
+	}
+
+	if (code === errno.EPERM) {
+		throw new SyscallError('process_vm_readv', pid, code);
+	}
+
+	return code;
 }

@@ -34,6 +34,9 @@ type LoopPort = {
 /** A generator of the loop's steps: each yield is a point where its thread may do other work. */
 export type LoopSteps = Generator<void, void, void>;
 
+/** The steps of a loop that failed before it started: none. */
+function * noSteps(): LoopSteps {}
+
 const prSetTimerslack = 29;
 /** How often the loop looks whether the target still exists (a read of /proc), µs. */
 const livenessCheckUs = 200_000;
@@ -85,7 +88,7 @@ export class SamplingLoop {
 			await loadOptionalParts(this.options);
 		} catch (error) {
 			this.fail(error);
-			return [][Symbol.iterator]() as unknown as LoopSteps;
+			return noSteps();
 		}
 
 		return this.guarded();
