@@ -72,10 +72,13 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 				metric, ours, tachyon, unit: 'samples/s', ratio: ours !== undefined && tachyon ? ours / tachyon : undefined, target: '≥ 200', met: ours !== undefined && ours >= 200,
 				note: `${seconds} s captures at -r 1000, one after the other; each sample holds one stack per task; load average ${load}`,
 			},
-			{
-				metric: 'one sample of 10,000 tasks, CPU (read every task, rebuild its chain)', ours: cost.ms, unit: 'ms CPU',
-				note: `in the bench's own thread: ${Math.round(1000 / cost.ms)} samples per CPU-second; ${cost.stacks} task stacks a sample`,
-			},
+			// A sample that gave no task stack measured nothing: no figure rather than 0 ms.
+			cost.stacks === 0
+				? {metric: 'one sample of 10,000 tasks, CPU (read every task, rebuild its chain)', unit: 'ms CPU', note: 'in the bench\'s own thread: no task stack was read, so there is no figure'}
+				: {
+					metric: 'one sample of 10,000 tasks, CPU (read every task, rebuild its chain)', ours: cost.ms, unit: 'ms CPU',
+					note: `in the bench's own thread: ${Math.round(1000 / cost.ms)} samples per CPU-second; ${cost.stacks} task stacks a sample`,
+				},
 		];
 	} finally {
 		await target.stop();
