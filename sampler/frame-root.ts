@@ -23,24 +23,25 @@ const generatorExecuting = 0;
  */
 export type RootVerdict = 'whole' | 'cut' | 'read-again';
 
-/** The end of a walked chain, as rootVerdict needs it. */
+/** The end of a walked chain, as rootVerdict needs it (one per walker, filled again for each walk: nothing allocated per sample). */
 export type ChainEnd = {
 	/** The outermost frame (its caller link is NULL), read to scratch at `rootAt`. */
-	readonly root: number;
-	readonly rootAt: number;
+	root: number;
+	rootAt: number;
 	/** Where the thread state was read to scratch. */
-	readonly ts: number;
+	ts: number;
 	/** 3.11/3.12: the thread's current C-level frame (tstate->cframe); else 0. */
-	readonly cframe: number;
+	cframe: number;
 	/** 3.11: how many frames on the chain were entered from C (is_entry). */
-	readonly entryFrames: number;
+	entryFrames: number;
 };
+
+const whole = (is: boolean): RootVerdict => is ? 'whole' : 'cut';
 
 /** Whether the chain's outermost frame ends a whole thread stack. */
 export function rootVerdict(layout: Layout, traits: VersionTraits, reads: SampleReads, end: ChainEnd): RootVerdict {
 	const {root, rootAt, ts} = end;
 	const {memory} = reads;
-	const whole = (is: boolean): RootVerdict => is ? 'whole' : 'cut';
 	const {frame} = layout;
 	switch (traits.threadRoot) {
 		case 'running-frame': {

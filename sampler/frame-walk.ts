@@ -13,7 +13,7 @@ import type {FrameTable} from './frame-table.js';
 import type {InterpreterSnapshot} from './interpreter-words.js';
 import {ThreadStatus} from '../common/profile-types.js';
 import {thousands} from '../common/thousands.js';
-import {rootVerdict} from './frame-root.js';
+import {rootVerdict, type ChainEnd} from './frame-root.js';
 import {TornReadError} from './remote-memory.js';
 import type {SampleReads} from './sample-reads.js';
 import type {Target} from './target.js';
@@ -74,6 +74,8 @@ export class FrameWalk {
 	chainRetries = 0;
 	/** The root the last cut read of a thread ended at, to be confirmed by the next (see rootVerdict). */
 	private unconfirmedRoot = 0;
+	/** The end of the last walk, for rootVerdict: reused, not made per sample. */
+	private readonly chainEnd: ChainEnd = {root: 0, rootAt: -1, ts: -1, cframe: 0, entryFrames: 0};
 	private readonly parts: WalkParts;
 	private readonly gcFrame: number;
 	private readonly nativeFrame: number;
@@ -324,7 +326,13 @@ export class FrameWalk {
 			frame = previous;
 		}
 
-		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, reads, {root: lastFrame, rootAt: lastAt, ts, cframe, entryFrames}) : 'whole';
+		const {chainEnd} = this;
+		chainEnd.root = lastFrame;
+		chainEnd.rootAt = lastAt;
+		chainEnd.ts = ts;
+		chainEnd.cframe = cframe;
+		chainEnd.entryFrames = entryFrames;
+		const verdict = frame === 0 && lastAt >= 0 ? rootVerdict(layout, target.traits, reads, chainEnd) : 'whole';
 		if (verdict === 'cut' || (verdict === 'read-again' && lastFrame !== confirming)) {
 			this.unconfirmedRoot = verdict === 'read-again' ? lastFrame : 0;
 			plans.rememberTorn(tstate, {cframe, chunks, extras, tidWord});
