@@ -288,7 +288,7 @@ for (const py of testPythons().filter(candidate => ['3.11', '3.15'].includes(can
 
 		test('--subprocesses: the script\'s multiprocessing workers are followed too', async () => {
 			const dir = tempDir();
-			const {code, stderr} = await runCli(['run', '--blocking', '--subprocesses', '--collapsed', '-o', path.join(dir, 'out.txt'), '--python', py.path, path.join(fixtures, 'multiproc.py'), '2'], {timeoutMs: 120_000});
+			const {code, stderr} = await runCli(['run', '--blocking', '--subprocesses', '--collapsed', '-o', path.join(dir, 'out.txt'), '--python', py.path, path.join(fixtures, 'multiproc.py'), '5'], {timeoutMs: 120_000});
 			assert.equal(code, 0, stderr);
 			assert.ok(shareOf(parseCollapsed(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8')), 'multiproc.py:parent_wait:') > 30, 'the parent waits on its pool');
 			const workers = fs.readdirSync(dir).filter(name => /^out_\d+\.txt$/.test(name)
