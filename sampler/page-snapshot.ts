@@ -5,6 +5,10 @@
 // page costs one copy, and the pages the last pass touched are read again up front, a few
 // hundred contiguous runs in a handful of calls, so a pass over tasks that did not move makes
 // almost no further system call.
+//
+// With `comparePasses`, the copy of the last pass is kept beside the new one, so a pass can ask
+// whether every page the last pass looked at reads the same again (unchanged): a rewrite that
+// finds so knows its result would be the last one's, and repeats it instead of walking again.
 import {AddressMap} from './address-map.js';
 import {libc} from './libc.js';
 import {failedReadErrno, TornReadError} from './remote-memory.js';
@@ -25,7 +29,14 @@ export class PageSnapshot {
 	calls = 0;
 	bytes = 0;
 	private readonly pid: number;
+	private readonly comparePasses: boolean;
 	private arena = new Uint8Array(0);
+	/** comparePasses: the last pass's pages (lastPages[i] in slot lastSlots[i]), as read then. */
+	private previous = new Uint8Array(0);
+	private lastSlots: number[] = [];
+	/** This pass read a page it could not keep (the arena full) or could not read (unmapped). */
+	private incomplete = false;
+	private lastIncomplete = true;
 	private words = new Uint32Array(0);
 	private signedWords = new Int32Array(0);
 	private signedBytes = new Int8Array(0);
@@ -45,8 +56,9 @@ export class PageSnapshot {
 	private readonly remote = new Uint32Array(maxIovecs * 4);
 	private readonly call = libc().processVmReadv;
 
-	constructor(pid: number) {
+	constructor(pid: number, comparePasses = false) {
 		this.pid = pid;
+		this.comparePasses = comparePasses;
 	}
 
 	/** Starts a pass: reads again every page the last pass looked at. */
@@ -54,23 +66,76 @@ export class PageSnapshot {
 		this.index.clear();
 		this.lastPage = -1;
 		this.used = 0;
+		this.incomplete = false;
 		if (this.capacity === 0) {
 			this.grow(firstSlots);
+		}
+
+		if (this.comparePasses) {
+			// The last pass's copy becomes `previous`; this pass reads into the other arena.
+			const last = this.arena;
+			this.setArena(this.previous);
+			this.previous = last;
 		}
 
 		this.fill(this.lastPages);
 	}
 
-	/** Ends a pass, remembering the pages it looked at for the next one. */
+	/**
+	 * Whether every page the last pass looked at holds now what it held then, byte for byte
+	 * (comparePasses; call right after begin). If so, all of them count as looked at by this
+	 * pass too, so the next pass compares with them again.
+	 */
+	unchanged(): boolean {
+		const {lastPages, lastSlots} = this;
+		if (!this.comparePasses || this.lastIncomplete || lastPages.length === 0) {
+			return false;
+		}
+
+		const now = Buffer.from(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
+		const then = Buffer.from(this.previous.buffer, this.previous.byteOffset, this.previous.byteLength);
+		// Pages whose slots follow each other in both copies (most: both were filled in page
+		// order) are compared as one run, in one memcmp.
+		for (let index = 0; index < lastPages.length;) {
+			const slot = this.index.get(lastPages[index]!);
+			const was = lastSlots[index]!;
+			let run = 1;
+			while (index + run < lastPages.length && lastSlots[index + run] === was + run && this.index.get(lastPages[index + run]!) === slot + run) {
+				run++;
+			}
+
+			if (slot < 0) {
+				return false; // Unmapped since.
+			}
+
+			if (now.compare(then, was * pageSize, (was + run) * pageSize, slot * pageSize, (slot + run) * pageSize) !== 0) {
+				return false;
+			}
+
+			index += run;
+		}
+
+		for (let slot = 0; slot < this.used; slot++) {
+			this.touched[slot] = 1;
+		}
+
+		return true;
+	}
+
+	/** Ends a pass, remembering the pages it looked at (and where this pass holds them) for the next one. */
 	end(): void {
 		const pages: number[] = [];
+		const slots: number[] = [];
 		for (let slot = 0; slot < this.used; slot++) {
 			if (this.touched[slot] === 1) {
 				pages.push(this.slotPage[slot]!);
+				slots.push(slot);
 			}
 		}
 
 		this.lastPages = pages;
+		this.lastSlots = slots;
+		this.lastIncomplete = this.incomplete;
 		this.index.clear();
 		this.lastPage = -1;
 	}
@@ -150,6 +215,7 @@ export class PageSnapshot {
 			this.fill([page]);
 			slot = this.index.get(page);
 			if (slot < 0) {
+				this.incomplete = true;
 				if (this.used < this.capacity) {
 					throw new TornReadError(`unmapped page at 0x${(page * pageSize).toString(16)} in process ${this.pid}`);
 				}
@@ -240,17 +306,28 @@ export class PageSnapshot {
 
 		const arena = new Uint8Array((slots + 1) * pageSize);
 		arena.set(this.arena.subarray(0, this.used * pageSize));
+		if (this.comparePasses) {
+			// The last pass's copy keeps its slots (lastSlots) in a bigger arena too.
+			const previous = new Uint8Array((slots + 1) * pageSize);
+			previous.set(this.previous.subarray(0, Math.min(this.previous.length, previous.length)));
+			this.previous = previous;
+		}
+
 		const slotPage = new Float64Array(slots);
 		slotPage.set(this.slotPage.subarray(0, this.used));
 		const touched = new Uint8Array(slots);
 		touched.set(this.touched.subarray(0, this.used));
+		this.setArena(arena);
+		this.slotPage = slotPage;
+		this.touched = touched;
+		this.capacity = slots;
+	}
+
+	private setArena(arena: Uint8Array<ArrayBuffer>): void {
 		this.arena = arena;
 		this.words = new Uint32Array(arena.buffer);
 		this.signedWords = new Int32Array(arena.buffer);
 		this.signedBytes = new Int8Array(arena.buffer);
-		this.slotPage = slotPage;
-		this.touched = touched;
-		this.capacity = slots;
 		this.arenaAddress = Number(libc().address(arena));
 	}
 }

@@ -70,3 +70,46 @@ test('reads through the snapshot match memory, across pages, and a new pass sees
 	bytes[word] = bytes[word] + 8;
 	assert.equal(BigInt(memory.pointer(address + word)), pointerAt(word));
 });
+
+test('comparing passes: unchanged while every page read last holds the same bytes, not after one byte changes', () => {
+	const bytes = new Uint8Array(12 * 4096);
+	bytes.fill(3);
+	const address = Number(libc().address(bytes));
+	const firstPage = (Math.floor(address / 4096) + 1) * 4096;
+	const memory = new RemoteMemory(process.pid, 1 << 16);
+	const snapshot = new PageSnapshot(process.pid, true);
+	// A pass reads two words ten pages apart, and a range across a page boundary.
+	const pass = (): boolean => {
+		const done = memory.snapshotReads(snapshot);
+		const same = snapshot.unchanged();
+		if (!same) {
+			memory.pointer(firstPage + 8);
+			memory.pointer(firstPage + (10 * 4096) + 16);
+			memory.read(firstPage + (4 * 4096) - 100, 200, 0);
+		}
+
+		done();
+		return same;
+	};
+
+	assert.equal(pass(), false, 'the first pass has nothing to compare with');
+	assert.equal(pass(), true);
+	// A pass that compared equal read no page itself: its pages are still compared next time.
+	assert.equal(pass(), true);
+	bytes[firstPage - address + (10 * 4096) + 4000] = 9; // A page read, far from the words read.
+	assert.equal(pass(), false);
+	assert.equal(pass(), true);
+	bytes[firstPage - address + (4 * 4096) + 50] = 9; // The second page of the range.
+	assert.equal(pass(), false);
+	bytes[firstPage - address + (6 * 4096)] = 9; // A page no pass read.
+	assert.equal(pass(), true);
+	// Without comparePasses nothing is ever unchanged.
+	const plain = new PageSnapshot(process.pid);
+	const done = memory.snapshotReads(plain);
+	memory.pointer(firstPage + 8);
+	done();
+	memory.snapshotReads(plain)();
+	const again = memory.snapshotReads(plain);
+	assert.equal(plain.unchanged(), false);
+	again();
+});
