@@ -10,7 +10,7 @@ import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSiz
 import type {FrameDef} from '../common/profile-types.js';
 import {isNativeFunction, type Profile, type ProfileMeta} from './model.js';
 import {UserError} from '../common/errors.js';
-import type {SampleBatch} from '../sampler/protocol.js';
+import {forEachRecord, type SampleBatch} from '../sampler/protocol.js';
 import {encodeSources, extensionOf, type BinaryExtension} from './binary-extension.js';
 import {ByteBuffer, type BinarySink} from './binary-sink.js';
 
@@ -154,16 +154,9 @@ export class BinaryWriter {
 	}
 
 	private writeBatch(batch: SampleBatch, profile: Profile): void {
-		const {ticks, records} = batch;
-		let record = 0;
-		for (let tick = 0; tick < ticks.length; tick += 3) {
-			const time = ticks[tick]!;
-			const count = ticks[tick + 2]!;
-			for (let thread = 0; thread < count; thread++, record += 3) {
-				// A Uint32Array: an empty stack (-1) arrives as 2^32 − 1.
-				this.addSample(profile, records[record]!, records[record + 1]!, records[record + 2]! | 0, time);
-			}
-		}
+		forEachRecord(batch, (tid, status, stack, _standsFor, time) => {
+			this.addSample(profile, tid, status, stack, time);
+		});
 	}
 
 	/** One thread sample: `time` is µs since the sampling clock's origin. */

@@ -5,7 +5,7 @@
 // time they stand for, so memory grows with distinct stacks, not with samples. Exporters
 // that need each sample's timestamp (gecko) ask for a timeline when the profile is created.
 import {type FrameDef, type ProfilingMode, ThreadStatus} from '../common/profile-types.js';
-import type {SampleBatch, SamplerStats, TargetInfo} from '../sampler/protocol.js';
+import {repeatTick, type SampleBatch, type SamplerStats, type TargetInfo} from '../sampler/protocol.js';
 import {noSources, type SourceStore} from '../sampler/source-lines.js';
 import {RecentSamples} from './recent-samples.js';
 
@@ -137,6 +137,9 @@ export class Profile {
 	private stackFrame = new Int32Array(1024);
 	private stackCount = 0;
 	private readonly cellMap = new Map<number, Cell>();
+	/** Within one ingest: the cells (and keys) of the last tick sent whole, which a repeat tick adds to again. */
+	private readonly tickCells: Cell[] = [];
+	private readonly tickKeys: number[] = [];
 	/** µs since the start of sampling of the last tick ingested, and of the last cut. */
 	private lastTickUs = 0;
 	private windowStartUs = 0;
@@ -206,18 +209,33 @@ export class Profile {
 		}
 
 		const {ticks, records} = batch;
+		const {tickCells, tickKeys} = this;
 		let record = 0;
+		let count = 0;
 		for (let tick = 0; tick < ticks.length; tick += 3) {
 			const time = ticks[tick]!;
 			const standsFor = ticks[tick + 1]!;
-			const count = ticks[tick + 2]!;
 			this.ticks++;
 			this.timeUs += standsFor;
 			this.lastTickUs = time;
 			this.recent?.tick(time);
-			for (let thread = 0; thread < count; thread++, record += 3) {
+			if (ticks[tick + 2] === repeatTick) {
+				// The previous tick's records again: their cells are known, no lookup.
+				for (let index = 0; index < count; index++) {
+					this.addToCell(tickCells[index]!, tickKeys[index]!, standsFor, time, 1);
+				}
+
+				continue;
+			}
+
+			count = ticks[tick + 2]!;
+			for (let index = 0; index < count; index++, record += 3) {
 				// `records` is a Uint32Array: an empty stack (-1) arrives as 2^32 − 1; `| 0` makes it -1 again.
-				this.addSample(records[record]!, records[record + 1]!, records[record + 2]! | 0, standsFor, time);
+				const key = this.keyOf(records[record]!, records[record + 1]!, records[record + 2]! | 0);
+				const cell = this.cellOf(key, records[record]!, records[record + 1]!, records[record + 2]! | 0);
+				tickCells[index] = cell;
+				tickKeys[index] = key;
+				this.addToCell(cell, key, standsFor, time, 1);
 			}
 		}
 
@@ -227,14 +245,27 @@ export class Profile {
 
 	/** Adds `count` samples of one stack; used by ingest and by replay. */
 	addSample(tid: number, status: number, stack: number, timeUs: number, at: number, count = 1): void {
-		// One number per (stack, thread, status), exact below 2^53: 2^20 threads and 2^25 stacks per profile.
-		const key = (((stack + 1) * threadKeySpan) + this.threadIndex(tid)) * 256 + (status & 255);
+		const key = this.keyOf(tid, status, stack);
+		this.addToCell(this.cellOf(key, tid, status, stack), key, timeUs, at, count);
+	}
+
+	/** One number per (stack, thread, status), exact below 2^53: 2^20 threads and 2^25 stacks per profile. */
+	private keyOf(tid: number, status: number, stack: number): number {
+		return (((stack + 1) * threadKeySpan) + this.threadIndex(tid)) * 256 + (status & 255);
+	}
+
+	private cellOf(key: number, tid: number, status: number, stack: number): Cell {
 		let cell = this.cellMap.get(key);
 		if (cell === undefined) {
 			cell = {tid, stack, status, count: 0, timeUs: 0};
 			this.cellMap.set(key, cell);
 		}
 
+		return cell;
+	}
+
+	private addToCell(cell: Cell, key: number, timeUs: number, at: number, count: number): void {
+		const {tid, stack, status} = cell;
 		cell.count += count;
 		cell.timeUs += timeUs * count;
 		this.samples += count;

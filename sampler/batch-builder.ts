@@ -3,6 +3,10 @@
 // seen. A thread first seen without a name (still starting: no OS name yet on 3.14+, no entry
 // in threading._active yet on older versions) is asked again at each batch for a while, and a
 // name found then is sent like a new thread's.
+//
+// A tick whose samples are exactly the previous tick's (--async-aware all on tasks that did not
+// move: 10,000 stacks) is sent as a repeat: its time and weight, and -1 for its record count.
+// The first tick of a batch is always sent whole, so each batch stands on its own.
 import type {FrameTable} from './frame-table.js';
 import type {SampleBatch, SamplerStats, ThreadDef} from './protocol.js';
 import {PushBuffer} from './push-buffer.js';
@@ -34,6 +38,11 @@ export class BatchBuilder {
 	private readonly stacks = new StackTable();
 	private readonly ticks = new PushBuffer<Float64Array>(Float64Array);
 	private readonly records = new PushBuffer<Uint32Array>(Uint32Array);
+	/** The records of the last tick added (tid, status, stack id each), for a repeat of it. */
+	private lastRecords = new Uint32Array(0);
+	private lastCount = -1;
+	/** Ticks added since the last batch was taken (or discarded). */
+	private ticksInBatch = 0;
 	private readonly knownThreads = new Set<number>();
 	/** Threads first sampled without a name, by tid: their state and when first seen (µs). */
 	private readonly unnamed = new Map<number, {readonly tid: number; readonly tstate: number; readonly since: number; lastSeen: number}>();
@@ -55,10 +64,21 @@ export class BatchBuilder {
 		return this.ticks.length;
 	}
 
-	/** One tick taken at `stamp` (whole µs since sampling started), of samples[0, count). */
-	addTick(stamp: number, nowUs: number, samples: readonly ThreadRecord[], count: number): void {
+	/**
+	 * One tick taken at `stamp` (whole µs since sampling started), of samples[0, count).
+	 * `repeat`: the samples are those of the previous tick added, unchanged (the caller knows
+	 * it without comparing them); they are then neither compared nor interned again.
+	 */
+	addTick(stamp: number, nowUs: number, samples: readonly ThreadRecord[], count: number, repeat = false): void {
+		if (repeat && count === this.lastCount) {
+			this.addRepeat(stamp, nowUs);
+			return;
+		}
+
 		this.ticks.push3(stamp, stamp - this.previousStamp, count);
 		this.previousStamp = stamp;
+		this.ticksInBatch++;
+		const first = this.records.length;
 		for (let index = 0; index < count; index++) {
 			const sample = samples[index]!;
 			if (!this.knownThreads.has(sample.tid)) {
@@ -72,12 +92,39 @@ export class BatchBuilder {
 
 			this.records.push3(sample.tid, sample.status, this.stacks.intern(sample.tid, sample.frames, sample.depth));
 		}
+
+		if (this.lastRecords.length < count * 3) {
+			this.lastRecords = new Uint32Array(Math.max(count * 3, this.lastRecords.length * 2));
+		}
+
+		this.lastRecords.set(this.records.data.subarray(first, first + (count * 3)));
+		this.lastCount = count;
 	}
 
 	/** Forgets the ticks added since the last batch (samples that may not be the target's). */
 	discard(): void {
 		this.ticks.take();
 		this.records.take();
+		this.ticksInBatch = 0;
+	}
+
+	/** The previous tick's records again: as a repeat, or whole as the first tick of a batch. */
+	private addRepeat(stamp: number, nowUs: number): void {
+		const count = this.lastCount;
+		this.ticks.push3(stamp, stamp - this.previousStamp, this.ticksInBatch > 0 ? -1 : count);
+		this.previousStamp = stamp;
+		if (this.ticksInBatch++ === 0) {
+			this.records.pushAll(this.lastRecords.subarray(0, count * 3));
+		}
+
+		if (this.unnamed.size > 0) {
+			for (let index = 0; index < count * 3; index += 3) {
+				const unnamed = this.unnamed.get(this.lastRecords[index]!);
+				if (unnamed) {
+					unnamed.lastSeen = nowUs;
+				}
+			}
+		}
 	}
 
 	/** Everything added since the last batch, and the buffers to transfer with it. */
@@ -86,6 +133,7 @@ export class BatchBuilder {
 		const ticks = this.ticks.take();
 		const records = this.records.take();
 		const stacks = this.stacks.takeNew();
+		this.ticksInBatch = 0;
 		const batch: SampleBatch = {type: 'batch', frames: this.frames.takeNew(), threads: this.newThreads, stacks, ticks, records, stats};
 		this.newThreads = [];
 		return {batch, transfer: [ticks.buffer as ArrayBuffer, records.buffer as ArrayBuffer, stacks.buffer as ArrayBuffer]};

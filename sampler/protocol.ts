@@ -51,9 +51,12 @@ export type ThreadDef = {readonly tid: number; readonly name: string};
 
 /**
  * A batch of samples. `ticks` holds, per sampling tick: timestamp (µs since start),
- * the µs this tick stands for, and the number of thread records that follow in `records`.
- * `records` holds per thread record: tid, status, stack id. Stacks are interned as a
- * prefix tree: `stacks` holds (parent stack id or -1, frame id) pairs for new stack ids.
+ * the µs this tick stands for, and the number of thread records that follow in `records`,
+ * or -1 for a repeat: the tick has the records of the tick before it in this batch, again
+ * (none follow; the first tick of a batch is never a repeat). Each repeated sample counts as
+ * if it had been sent whole, at its own time. `records` holds per thread record: tid, status,
+ * stack id. Stacks are interned as a prefix tree: `stacks` holds (parent stack id or -1,
+ * frame id) pairs for new stack ids. Read the records with forEachRecord.
  */
 export type SampleBatch = {
 	readonly type: 'batch';
@@ -66,6 +69,35 @@ export type SampleBatch = {
 	/** --subprocesses: the child these samples are of (absent: the target itself). */
 	readonly pid?: number;
 };
+
+/** A tick count that means "the previous tick's records again" (SampleBatch). */
+export const repeatTick = -1;
+
+/**
+ * Calls `record` for every thread record of every tick of a batch, a repeat tick's as its own:
+ * `first` is true for the first record of each tick; `repeated` for the records of a repeat.
+ */
+export function forEachRecord(batch: SampleBatch, record: (tid: number, status: number, stack: number, standsFor: number, time: number, repeated: boolean, first: boolean) => void): void {
+	const {ticks, records} = batch;
+	let start = 0;
+	let count = 0;
+	let next = 0;
+	for (let tick = 0; tick < ticks.length; tick += 3) {
+		const time = ticks[tick]!;
+		const standsFor = ticks[tick + 1]!;
+		const repeated = ticks[tick + 2] === repeatTick;
+		if (!repeated) {
+			start = next;
+			count = ticks[tick + 2]!;
+			next += count * 3;
+		}
+
+		for (let index = 0, at = start; index < count; index++, at += 3) {
+			// A Uint32Array: an empty stack (-1) arrives as 2^32 − 1; `| 0` makes it -1 again.
+			record(records[at]!, records[at + 1]!, records[at + 2]! | 0, standsFor, time, repeated, index === 0);
+		}
+	}
+}
 
 export type SamplerStats = {
 	/** Sampling ticks attempted, successful or not. */

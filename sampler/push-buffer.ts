@@ -25,6 +25,17 @@ export class PushBuffer<T extends Float64Array | Uint32Array> {
 		this.data[this.length++] = c;
 	}
 
+	pushAll(values: ArrayLike<number>): void {
+		if (this.length + values.length > this.data.length) {
+			const bigger = this.make(Math.max(this.data.length * 2, this.length + values.length));
+			bigger.set(this.data);
+			this.data = bigger;
+		}
+
+		this.data.set(values, this.length);
+		this.length += values.length;
+	}
+
 	/** A copy of the content in its own ArrayBuffer, ready to transfer; empties the buffer. */
 	take(): T {
 		const taken = this.data.slice(0, this.length) as T;
