@@ -109,6 +109,10 @@ export class TaskLists implements TaskSource {
 		return tasks;
 	}
 
+	settled(): boolean {
+		return this.offsets !== undefined;
+	}
+
 	running(thread: ThreadSample): number {
 		const {memory} = this.remote;
 		const offsets = this.offsets!;

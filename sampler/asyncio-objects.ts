@@ -35,6 +35,11 @@ export type TaskSource = {
 	running(thread: ThreadSample): number;
 	/** Addresses of the tasks awaiting this one (a source may add them to the sample's tasks). */
 	parents(task: Task, tasks: Map<number, Task>): number[];
+	/**
+	 * Whether collect would now find the tasks as the last time from the same memory: no cache
+	 * of the source is due for a refresh (AsyncStacks repeats a rewrite only then).
+	 */
+	settled(nowMs: number): boolean;
 };
 
 const maxCallbacks = 1024;
@@ -148,6 +153,35 @@ export class TaskObjects implements TaskSource {
 		}
 
 		return this.tasks;
+	}
+
+	settled(nowMs: number): boolean {
+		if (!this.roots) {
+			return false;
+		}
+
+		if (nowMs - this.lastIdents <= 500) {
+			return true;
+		}
+
+		// The loops' idents are due for a refresh: if each reads as kept, they are refreshed
+		// already, and collect would find every task on the thread it found it on before.
+		try {
+			for (const [loop, ident] of this.loopIdents) {
+				if (this.loopThreadIdent(loop) !== ident) {
+					return false;
+				}
+			}
+		} catch (error) {
+			if (!(error instanceof TornReadError)) {
+				throw error;
+			}
+
+			return false;
+		}
+
+		this.lastIdents = nowMs;
+		return true;
 	}
 
 	running(thread: ThreadSample): number {

@@ -246,7 +246,7 @@ export class TargetSession {
 		try {
 			const nowMs = nowUs / 1000;
 			const count = this.asyncStacks ? this.asyncStacks.rewrite(nowMs, this.read(nowMs)) : this.read(nowMs);
-			this.batches.addTick(Math.round(nowUs - this.startUs), nowUs, this.unwinder.samples, count);
+			this.batches.addTick(Math.round(nowUs - this.startUs), nowUs, this.unwinder.samples, count, this.asyncStacks?.repeated);
 			this.consecutiveErrors = 0;
 			return 'sampled';
 		} catch (error) {
