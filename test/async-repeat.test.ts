@@ -8,7 +8,9 @@ import {AsyncStacks} from '../sampler/asyncio.js';
 import {FrameTable} from '../sampler/frame-table.js';
 import {openTarget} from '../sampler/target.js';
 import {Unwinder} from '../sampler/unwinder.js';
-import {minorOf, startPython, testPythons, type PythonProcess} from './helpers.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {minorOf, parseCollapsed, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -69,3 +71,35 @@ for (const py of pythons) {
 		}
 	});
 }
+
+test('a capture of parked tasks counts every task in every tick, the repeated ones too, in the cells and in the timeline (gecko)', {skip: pythons.length === 0 ? 'no Python 3.11+ here' : false}, async () => {
+	const target = await startPython(pythons.at(-1)!, 'async_parked.py');
+	running.push(target);
+	const dir = tempDir();
+	const capture = async (format: string, file: string): Promise<number> => {
+		const captured = await runCli(['attach', '--async-aware', '--async-mode', 'all', '-r', '200', '-d', '2', format, '-o', path.join(dir, file), String(target.pid)]);
+		assert.equal(captured.code, 0, captured.stderr);
+		const ticks = Number(/Captured ([\d,]+) samples/.exec(captured.stdout + captured.stderr)?.[1]?.replaceAll(',', ''));
+		assert.ok(ticks > 2, captured.stdout + captured.stderr);
+		return ticks;
+	};
+
+	// 200 parked tasks, the mover and main, each a leaf in every tick: most ticks go as repeats.
+	const ticks = await capture('--collapsed', 'tasks.txt');
+	const stacks = parseCollapsed(fs.readFileSync(path.join(dir, 'tasks.txt'), 'utf8'));
+	assert.equal(stacks.size, 202, [...stacks.keys()].slice(0, 5).join('\n'));
+	assert.deepEqual(new Set(stacks.values()), new Set([ticks]));
+	// The timeline: each tick's 202 samples at that tick's own time.
+	const geckoTicks = await capture('--gecko', 'tasks.json');
+	const gecko = JSON.parse(fs.readFileSync(path.join(dir, 'tasks.json'), 'utf8')) as {threads: Array<{samples: {length: number; time: number[]}}>};
+	const times = gecko.threads.flatMap(thread => thread.samples.time);
+	assert.equal(times.length, 202 * geckoTicks);
+	const perTime = new Map<number, number>();
+	for (const time of times) {
+		perTime.set(time, (perTime.get(time) ?? 0) + 1);
+	}
+
+	assert.equal(perTime.size, geckoTicks, 'one time per tick');
+	assert.deepEqual(new Set(perTime.values()), new Set([202]));
+	await target.stop();
+});
