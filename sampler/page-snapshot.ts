@@ -6,9 +6,12 @@
 // hundred contiguous runs in a handful of calls, so a pass over tasks that did not move makes
 // almost no further system call.
 //
-// With `comparePasses`, the copy of the last pass is kept beside the new one, so a pass can ask
-// whether every page the last pass looked at reads the same again (unchanged): a rewrite that
-// finds so knows its result would be the last one's, and repeats it instead of walking again.
+// With `comparePasses`, the copy of the last pass is kept beside the new one, with a bit per
+// 8-byte word that pass read, so a pass can ask whether every word the last pass read reads the
+// same again (unchanged): a rewrite that finds so knows its result would be the last one's (it
+// reads nothing but through here), and repeats it instead of walking again. Pages are compared
+// whole first (memcmp); only a page that differs is compared word by word, so a reference count
+// or any other field no pass reads, changing beside a task's fields, does not count as a change.
 import {AddressMap} from './address-map.js';
 import {libc} from './libc.js';
 import {failedReadErrno, TornReadError} from './remote-memory.js';
@@ -33,6 +36,10 @@ export class PageSnapshot {
 	private arena = new Uint8Array(0);
 	/** comparePasses: the last pass's pages (lastPages[i] in slot lastSlots[i]), as read then. */
 	private previous = new Uint8Array(0);
+	private previousWords = new Uint32Array(0);
+	/** comparePasses: per slot, 16 × 32 bits, one per 8-byte word of its page read this pass (and the last pass's). */
+	private readMask = new Uint32Array(0);
+	private previousMask = new Uint32Array(0);
 	private lastSlots: number[] = [];
 	/** This pass read a page it could not keep (the arena full) or could not read (unmapped). */
 	private incomplete = false;
@@ -76,15 +83,19 @@ export class PageSnapshot {
 			const last = this.arena;
 			this.setArena(this.previous);
 			this.previous = last;
+			this.previousWords = new Uint32Array(last.buffer);
+			const lastMask = this.readMask;
+			this.readMask = this.previousMask.fill(0);
+			this.previousMask = lastMask;
 		}
 
 		this.fill(this.lastPages);
 	}
 
 	/**
-	 * Whether every page the last pass looked at holds now what it held then, byte for byte
-	 * (comparePasses; call right after begin). If so, all of them count as looked at by this
-	 * pass too, so the next pass compares with them again.
+	 * Whether every word the last pass read holds now what it held then (comparePasses; call
+	 * right after begin). If so, all of them count as read by this pass too, so the next pass
+	 * compares with them again.
 	 */
 	unchanged(): boolean {
 		const {lastPages, lastSlots} = this;
@@ -109,17 +120,56 @@ export class PageSnapshot {
 			}
 
 			if (now.compare(then, was * pageSize, (was + run) * pageSize, slot * pageSize, (slot + run) * pageSize) !== 0) {
-				return false;
+				for (let page = 0; page < run; page++) {
+					const at = (slot + page) * pageSize;
+					const from = (was + page) * pageSize;
+					if (now.compare(then, from, from + pageSize, at, at + pageSize) !== 0 && !this.sameWordsRead(was + page, slot + page)) {
+						return false;
+					}
+				}
 			}
 
 			index += run;
 		}
 
-		for (let slot = 0; slot < this.used; slot++) {
+		for (let index = 0; index < lastPages.length; index++) {
+			const slot = this.index.get(lastPages[index]!);
+			const was = lastSlots[index]!;
 			this.touched[slot] = 1;
+			for (let word = 0; word < 16; word++) {
+				this.readMask[(slot << 4) + word]! |= this.previousMask[(was << 4) + word]!;
+			}
 		}
 
 		return true;
+	}
+
+	/** Whether the words the last pass read of its slot `was` hold the same in this pass's slot `slot`. */
+	private sameWordsRead(was: number, slot: number): boolean {
+		const {words, previousWords, previousMask} = this;
+		for (let group = 0; group < 16; group++) {
+			let bits = previousMask[(was << 4) + group]!;
+			while (bits !== 0) {
+				const bit = 31 - Math.clz32(bits & -bits);
+				bits &= bits - 1;
+				const word = (group * 32) + bit;
+				const now = (slot << 10) + (word * 2);
+				const then = (was << 10) + (word * 2);
+				if (words[now] !== previousWords[then] || words[now + 1] !== previousWords[then + 1]) {
+					return false;
+				}
+			}
+		}
+
+		return true;
+	}
+
+	/** Records that this pass read bytes [offset, offset + length) of the page in `slot`. */
+	private markRead(slot: number, offset: number, length: number): void {
+		const last = (offset + length - 1) >>> 3;
+		for (let word = offset >>> 3; word <= last; word++) {
+			this.readMask[(slot << 4) + (word >>> 5)]! |= 1 << (word & 31);
+		}
 	}
 
 	/** Ends a pass, remembering the pages it looked at (and where this pass holds them) for the next one. */
@@ -154,6 +204,10 @@ export class PageSnapshot {
 			const slot = this.slotOf(page);
 			const count = Math.min(left, pageSize - offset);
 			const from = (slot << pageShift) + offset;
+			if (this.comparePasses) {
+				this.markRead(slot, offset, count);
+			}
+
 			if (count <= 16) {
 				for (let byte = 0; byte < count; byte++) {
 					dest[to + byte] = this.arena[from + byte]!;
@@ -173,7 +227,13 @@ export class PageSnapshot {
 	pointer(address: number): number {
 		if (address % 8 === 0 && address > 0) {
 			const page = Math.floor(address / pageSize);
-			const at = ((this.slotOf(page) << pageShift) + (address - (page * pageSize))) >>> 2;
+			const slot = this.slotOf(page);
+			const offset = address - (page * pageSize);
+			if (this.comparePasses) {
+				this.readMask[(slot << 4) + (offset >>> 8)]! |= 1 << ((offset >>> 3) & 31);
+			}
+
+			const at = ((slot << pageShift) + offset) >>> 2;
 			return this.words[at]! + (this.words[at + 1]! * twoTo32);
 		}
 
@@ -192,7 +252,13 @@ export class PageSnapshot {
 		}
 
 		const page = Math.floor(address / pageSize);
-		return this.signedWords[((this.slotOf(page) << pageShift) + (address - (page * pageSize))) >>> 2]!;
+		const slot = this.slotOf(page);
+		const offset = address - (page * pageSize);
+		if (this.comparePasses) {
+			this.readMask[(slot << 4) + (offset >>> 8)]! |= 1 << ((offset >>> 3) & 31);
+		}
+
+		return this.signedWords[((slot << pageShift) + offset) >>> 2]!;
 	}
 
 	/** The signed byte at `address`. */
@@ -202,7 +268,13 @@ export class PageSnapshot {
 		}
 
 		const page = Math.floor(address / pageSize);
-		return this.signedBytes[(this.slotOf(page) << pageShift) + (address - (page * pageSize))]!;
+		const slot = this.slotOf(page);
+		const offset = address - (page * pageSize);
+		if (this.comparePasses) {
+			this.readMask[(slot << 4) + (offset >>> 8)]! |= 1 << ((offset >>> 3) & 31);
+		}
+
+		return this.signedBytes[(slot << pageShift) + offset]!;
 	}
 
 	private slotOf(page: number): number {
@@ -307,10 +379,17 @@ export class PageSnapshot {
 		const arena = new Uint8Array((slots + 1) * pageSize);
 		arena.set(this.arena.subarray(0, this.used * pageSize));
 		if (this.comparePasses) {
-			// The last pass's copy keeps its slots (lastSlots) in a bigger arena too.
+			// The last pass's copy keeps its slots (lastSlots) in a bigger arena too, and its read words.
 			const previous = new Uint8Array((slots + 1) * pageSize);
-			previous.set(this.previous.subarray(0, Math.min(this.previous.length, previous.length)));
+			previous.set(this.previous);
 			this.previous = previous;
+			this.previousWords = new Uint32Array(previous.buffer);
+			const readMask = new Uint32Array((slots + 1) * 16);
+			readMask.set(this.readMask);
+			this.readMask = readMask;
+			const previousMask = new Uint32Array((slots + 1) * 16);
+			previousMask.set(this.previousMask);
+			this.previousMask = previousMask;
 		}
 
 		const slotPage = new Float64Array(slots);

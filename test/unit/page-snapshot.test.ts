@@ -71,7 +71,7 @@ test('reads through the snapshot match memory, across pages, and a new pass sees
 	assert.equal(BigInt(memory.pointer(address + word)), pointerAt(word));
 });
 
-test('comparing passes: unchanged while every page read last holds the same bytes, not after one byte changes', () => {
+test('comparing passes: unchanged while every word read last holds the same bytes, not after one byte of one changes', () => {
 	const bytes = new Uint8Array(12 * 4096);
 	bytes.fill(3);
 	const address = Number(libc().address(bytes));
@@ -96,9 +96,15 @@ test('comparing passes: unchanged while every page read last holds the same byte
 	assert.equal(pass(), true);
 	// A pass that compared equal read no page itself: its pages are still compared next time.
 	assert.equal(pass(), true);
-	bytes[firstPage - address + (10 * 4096) + 4000] = 9; // A page read, far from the words read.
+	// A word beside those read, in a page read (as a reference count beside a task's fields).
+	bytes[firstPage - address + (10 * 4096) + 24] = 9;
+	assert.equal(pass(), true);
+	assert.equal(pass(), true);
+	bytes[firstPage - address + (10 * 4096) + 23] = 9; // The last byte of a word read.
 	assert.equal(pass(), false);
 	assert.equal(pass(), true);
+	bytes[firstPage - address + 12] = 9; // The high half of the first word read.
+	assert.equal(pass(), false);
 	bytes[firstPage - address + (4 * 4096) + 50] = 9; // The second page of the range.
 	assert.equal(pass(), false);
 	bytes[firstPage - address + (6 * 4096)] = 9; // A page no pass read.
