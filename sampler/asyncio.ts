@@ -80,8 +80,13 @@ export class AsyncStacks {
 	 */
 	private lastProduced = -1;
 	private lastThreads: number[] = [];
-	/** The last rewrite repeated the one before it: its samples are exactly the same (see rewrite). */
+	/**
+	 * The last rewrite repeated the one before it: its samples have the same threads and stacks,
+	 * in the same order; only their statuses may differ (see rewrite).
+	 */
 	repeated = false;
+	/** Thread statuses by tid, for a repeat whose threads' statuses changed (reused). */
+	private readonly statusByTid = new Map<number, number>();
 
 	constructor(remote: RemoteContext, stacks: StackSampler, mode: AsyncMode) {
 		const {target, traits} = remote;
@@ -111,19 +116,23 @@ export class AsyncStacks {
 	 * accounted for 44 of 370 samples captured on an idle loop. Other threads, which never
 	 * ran a task, drop out as in Tachyon. `all`: one sample per leaf task, as Tachyon.
 	 *
-	 * `all` on a program whose tasks did not move (every page the last rewrite read holds the
-	 * same bytes, the same threads with the same states, no cache of the source due for a
+	 * `all` on a program whose tasks did not move (every word the last rewrite read holds the
+	 * same bytes, the same threads at the same thread states, no cache of the source due for a
 	 * refresh): the task stacks are the last rewrite's, so they are handed back without walking
-	 * again, and `repeated` says so (the batch then sends the tick as a repeat). 10,000 parked
-	 * tasks cost the page copy and a memcmp instead of a walk of every task.
+	 * again, each with the status its thread has now (a task's status is its thread's), and
+	 * `repeated` says so (the batch then sends the tick as a repeat, or with the stacks it
+	 * interned last time). 10,000 parked tasks cost the page copy and a memcmp instead of a walk
+	 * of every task.
 	 */
 	rewrite(nowMs: number, count: number): number {
 		const done = this.remote.memory.snapshotReads(this.pages);
 		try {
 			if (this.canRepeat(nowMs, count)) {
 				this.repeated = true;
+				this.restatus(count);
 				// The thread samples just taken overwrote the first slots of the last result.
 				this.handOut(0, Math.min(count, this.lastProduced));
+				this.rememberThreads(count);
 				return this.lastProduced;
 			}
 
@@ -155,12 +164,44 @@ export class AsyncStacks {
 		const last = this.lastThreads;
 		for (let index = 0; index < count; index++) {
 			const thread = samples[index]!;
-			if (last[index * 3] !== thread.tid || last[(index * 3) + 1] !== thread.tstate || last[(index * 3) + 2] !== thread.status) {
+			if (last[index * 3] !== thread.tid || last[(index * 3) + 1] !== thread.tstate) {
 				return false;
 			}
 		}
 
 		return this.pages.unchanged();
+	}
+
+	/**
+	 * A repeat whose threads' statuses changed: each task stack takes its thread's status now,
+	 * as a walk would give it (every stack's tid is one of the threads', its status that thread's).
+	 */
+	private restatus(count: number): void {
+		const {samples} = this.stacks;
+		const last = this.lastThreads;
+		let changed = false;
+		for (let index = 0; index < count && !changed; index++) {
+			changed = last[(index * 3) + 2] !== samples[index]!.status;
+		}
+
+		if (!changed) {
+			return;
+		}
+
+		const statuses = this.statusByTid;
+		statuses.clear();
+		for (let index = 0; index < count; index++) {
+			statuses.set(samples[index]!.tid, samples[index]!.status);
+		}
+
+		for (let index = 0; index < this.lastProduced; index++) {
+			const sample = this.out[index]!;
+			sample.status = statuses.get(sample.tid) ?? sample.status;
+			if (index >= count) {
+				// Slots the thread samples did not overwrite still hold this stack (handOut).
+				samples[index]!.status = sample.status;
+			}
+		}
 	}
 
 	private rememberThreads(count: number): void {

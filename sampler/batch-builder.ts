@@ -66,12 +66,13 @@ export class BatchBuilder {
 
 	/**
 	 * One tick taken at `stamp` (whole µs since sampling started), of samples[0, count).
-	 * `repeat`: the samples are those of the previous tick added, unchanged (the caller knows
-	 * it without comparing them); they are then neither compared nor interned again.
+	 * `repeat`: the samples have the threads and stacks of the previous tick added, in the same
+	 * order (the caller knows it without comparing them); only their statuses may differ. Their
+	 * stacks are then not interned again, and the tick goes as a repeat when no status changed.
 	 */
 	addTick(stamp: number, nowUs: number, samples: readonly ThreadRecord[], count: number, repeat = false): void {
 		if (repeat && count === this.lastCount) {
-			this.addRepeat(stamp, nowUs);
+			this.addRepeat(stamp, nowUs, samples);
 			return;
 		}
 
@@ -108,14 +109,28 @@ export class BatchBuilder {
 		this.ticksInBatch = 0;
 	}
 
-	/** The previous tick's records again: as a repeat, or whole as the first tick of a batch. */
-	private addRepeat(stamp: number, nowUs: number): void {
+	/**
+	 * The previous tick's records again, with the statuses of `samples`: as a repeat when they
+	 * are the same and this is not the first tick of a batch, else whole.
+	 */
+	private addRepeat(stamp: number, nowUs: number, samples: readonly ThreadRecord[]): void {
 		const count = this.lastCount;
-		this.ticks.push3(stamp, stamp - this.previousStamp, this.ticksInBatch > 0 ? -1 : count);
-		this.previousStamp = stamp;
-		if (this.ticksInBatch++ === 0) {
-			this.records.pushAll(this.lastRecords.subarray(0, count * 3));
+		const last = this.lastRecords;
+		let same = true;
+		for (let index = 0; index < count; index++) {
+			if (last[(index * 3) + 1] !== samples[index]!.status) {
+				last[(index * 3) + 1] = samples[index]!.status;
+				same = false;
+			}
 		}
+
+		this.ticks.push3(stamp, stamp - this.previousStamp, same && this.ticksInBatch > 0 ? -1 : count);
+		this.previousStamp = stamp;
+		if (!same || this.ticksInBatch === 0) {
+			this.records.pushAll(last.subarray(0, count * 3));
+		}
+
+		this.ticksInBatch++;
 
 		if (this.unnamed.size > 0) {
 			for (let index = 0; index < count * 3; index += 3) {

@@ -72,6 +72,37 @@ for (const py of pythons) {
 	});
 }
 
+for (const py of new Set([pythons[0], pythons.at(-1)].filter(py => py !== undefined))) {
+	test(`Python ${py.version}: a repeat gives each task its thread's status now: parked tasks on a loop whose thread is busy half the time`, async () => {
+		const target = await startPython(py, 'async_parked.py', ['busy']);
+		running.push(target);
+		const frames = new FrameTable();
+		const unwinder = new Unwinder(openTarget(target.pid), frames, {allThreads: false, gc: true, native: false, opcodes: false, cpuState: true, exceptionState: false});
+		try {
+			const stacks = new AsyncStacks(unwinder.remote, unwinder, 'all');
+			let restatused = 0;
+			let previous = -1;
+			for (const deadline = Date.now() + 30_000; restatused < 5 && Date.now() < deadline;) {
+				const threads = unwinder.sample(performance.now());
+				assert.equal(threads, 1);
+				const status = unwinder.samples[0]!.status;
+				const count = stacks.rewrite(performance.now(), threads);
+				assert.equal(count, 202);
+				// Every task is on the main thread's loop: its status is the main thread's, walked or repeated.
+				const statuses = new Set(unwinder.samples.slice(0, count).map(sample => sample.status));
+				assert.deepEqual([...statuses], [status], `repeated: ${stacks.repeated}`);
+				restatused += stacks.repeated && status !== previous && previous >= 0 ? 1 : 0;
+				previous = status;
+			}
+
+			assert.equal(restatused, 5, 'no repeat came with a new status');
+		} finally {
+			unwinder.close();
+			await target.stop();
+		}
+	});
+}
+
 test('a capture of parked tasks counts every task in every tick, the repeated ones too, in the cells and in the timeline (gecko)', {skip: pythons.length === 0 ? 'no Python 3.11+ here' : false}, async () => {
 	const target = await startPython(pythons.at(-1)!, 'async_parked.py');
 	running.push(target);
