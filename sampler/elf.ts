@@ -16,16 +16,33 @@ export type ElfInfo = {
 // _Py_RefTotal / _Py_GetGlobalRefTotal exist only in builds with Py_REF_DEBUG: debug builds (target.ts).
 const wantedSymbols = new Set(['_PyRuntime', 'Py_Version', 'PyCode_Type', '_Py_NoneStruct', 'PyGen_Type', 'PyCoro_Type', '_Py_RefTotal', '_Py_GetGlobalRefTotal']);
 
+type ParsedElf = Omit<ElfInfo, 'readAt'> & {fileOffset(vaddr: bigint, length: number): number | undefined};
+
 /**
  * Files already read, by identity (device, inode, size, mtime): interpreters are tens of MB,
  * read whole, and every process of the same Python maps the same file (a --subprocesses child
- * opened in 20 ms instead of 120-150 at load 40). Few distinct Pythons run at once.
+ * opened in 20 ms instead of 120-150 at load 40). Few distinct Pythons run at once. Kept
+ * without a path: the same file is reached through each process's /proc/PID/root, which
+ * ends with that process, so readAt reads through the path it was asked for this time (a
+ * cached path of an exited process read nothing: --async-aware in the bench's own thread then
+ * found no asyncio offsets, hence no task, after an earlier section's target had exited).
  */
-const cache = new Map<string, ElfInfo | undefined>();
+const cache = new Map<string, ParsedElf | undefined>();
 const cacheSize = 8;
 
 /** The ELF facts of a file, or undefined if it cannot be read or is no little-endian ELF64. */
 export function readElf(path: string): ElfInfo | undefined {
+	const parsed = parsedElf(path);
+	return parsed && {
+		...parsed,
+		readAt(vaddr: bigint, length: number) {
+			const start = parsed.fileOffset(vaddr, length);
+			return start === undefined ? undefined : readRange(path, start, length);
+		},
+	};
+}
+
+function parsedElf(path: string): ParsedElf | undefined {
 	let key: string;
 	try {
 		const stat = fs.statSync(path);
@@ -142,7 +159,7 @@ class PagedFile implements ElfBytes {
 
 const pageSize = 1 << 16;
 
-function parseElf(path: string): ElfInfo | undefined {
+function parseElf(path: string): ParsedElf | undefined {
 	let fd: number;
 	try {
 		fd = fs.openSync(path, 'r');
@@ -151,14 +168,7 @@ function parseElf(path: string): ElfInfo | undefined {
 	}
 
 	try {
-		const info = parseElfFile(new PagedFile(fd));
-		return info && {
-			...info,
-			readAt(vaddr: bigint, length: number) {
-				const start = info.fileOffset(vaddr, length);
-				return start === undefined ? undefined : readRange(path, start, length);
-			},
-		};
+		return parseElfFile(new PagedFile(fd));
 	} catch {
 		return undefined; // Truncated or corrupt: not a file we can read the runtime's place from.
 	} finally {
@@ -181,7 +191,7 @@ function readRange(path: string, start: number, length: number): Buffer | undefi
 	}
 }
 
-function parseElfFile(data: PagedFile): (Omit<ElfInfo, 'readAt'> & {fileOffset(vaddr: bigint, length: number): number | undefined}) | undefined {
+function parseElfFile(data: PagedFile): ParsedElf | undefined {
 	const headers = readElfHeaders(data);
 	if (!headers) {
 		return undefined; // Not a little-endian ELF64 file.

@@ -103,6 +103,25 @@ for (const py of new Set([pythons[0], pythons.at(-1)].filter(py => py !== undefi
 	});
 }
 
+const withTaskLists = pythons.filter(py => minorOf(py) >= 14);
+test('a second process of the same Python, started after the first exited, has its tasks found at once (3.14+ task lists)', {skip: withTaskLists.length === 0 ? 'no Python 3.14+ here' : false}, async () => {
+	// The offsets of the task lists are read from the binary through /proc/PID/root: a binary's
+	// facts kept from the first process must not read through the first process's path.
+	const py = withTaskLists.at(-1)!;
+	for (let round = 0; round < 2; round++) {
+		const target = await startPython(py, 'async_parked.py');
+		running.push(target);
+		const unwinder = new Unwinder(openTarget(target.pid), new FrameTable(), {allThreads: false, gc: true, native: false, opcodes: false, cpuState: false, exceptionState: false});
+		try {
+			const stacks = new AsyncStacks(unwinder.remote, unwinder, 'all');
+			assert.equal(stacks.rewrite(performance.now(), unwinder.sample(performance.now())), 202, `process ${round + 1}`);
+		} finally {
+			unwinder.close();
+			await target.stop();
+		}
+	}
+});
+
 test('a capture of parked tasks counts every task in every tick, the repeated ones too, in the cells and in the timeline (gecko)', {skip: pythons.length === 0 ? 'no Python 3.11+ here' : false}, async () => {
 	const target = await startPython(pythons.at(-1)!, 'async_parked.py');
 	running.push(target);
