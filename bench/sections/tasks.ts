@@ -22,9 +22,10 @@ const tasks = 10_000;
 
 /**
  * A clock of the calling thread's CPU time in µs: its schedstat run time; where the kernel
- * shows none (schedstat reads "0 0 0" where the kernel keeps no scheduler statistics, one way
- * the CI runner's figure could come out as 0.00 ms), the process's CPU time, which here is this
- * thread's (the captures have ended; nothing else in the bench runs meanwhile).
+ * shows none (schedstat reads "0 0 0" where the kernel keeps no scheduler statistics), the
+ * process's CPU time, which here is this thread's (the captures have ended; nothing else in
+ * the bench runs meanwhile). schedstat moves by scheduler ticks: CI's "0.00 ms" was 5 samples
+ * that found no task (see sampler/elf.ts) and cost less than a tick together.
  */
 function cpuClock(): () => number {
 	const schedstat = () => Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
