@@ -130,8 +130,9 @@ export class AsyncStacks {
 			if (this.canRepeat(nowMs, count)) {
 				this.repeated = true;
 				this.restatus(count);
-				// The thread samples just taken overwrote the first slots of the last result.
-				this.handOut(0, Math.min(count, this.lastProduced));
+				// The thread samples just taken overwrote the first slots of the last result, and a
+				// sample that failed (not rewritten) may have overwritten more: hand out every stack.
+				this.handOut(0, this.lastProduced);
 				this.rememberThreads(count);
 				return this.lastProduced;
 			}
@@ -197,10 +198,6 @@ export class AsyncStacks {
 		for (let index = 0; index < this.lastProduced; index++) {
 			const sample = this.out[index]!;
 			sample.status = statuses.get(sample.tid) ?? sample.status;
-			if (index >= count) {
-				// Slots the thread samples did not overwrite still hold this stack (handOut).
-				samples[index]!.status = sample.status;
-			}
 		}
 	}
 
