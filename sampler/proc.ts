@@ -148,6 +148,24 @@ export function processEnding(pid: number): boolean {
 	}
 }
 
+/**
+ * µs of CPU a thread has run, from /proc/PID/task/TID/schedstat (run ns), else its stat's ticks
+ * (a kernel without scheduler statistics shows "0 0 0" there); undefined once it is gone.
+ */
+export function readRunTimeUs(pid: number, tid: number): number | undefined {
+	try {
+		const run = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+		if (Number.isFinite(run) && run > 0) {
+			return run / 1000;
+		}
+	} catch {
+		// No schedstat (gone, or no scheduler statistics): the stat's ticks below, if any.
+	}
+
+	const stat = readStat(pid, tid);
+	return stat ? (stat.utimeTicks + stat.stimeTicks) * 10_000 : undefined;
+}
+
 /** µs a thread has waited on a run queue for a CPU, from /proc/PID/task/TID/schedstat (run ns, wait ns, slices). */
 export function readRunQueueWaitUs(pid: number, tid: number): number | undefined {
 	try {

@@ -18,7 +18,7 @@ import {nowUs, Pacer} from './pacer.js';
 import {descendants, readCmdline, readRunQueueWaitUs, readStat} from './proc.js';
 import {FollowedChildren} from './followed-children.js';
 import {Control, type ControlMessage, type SamplerOptions, type WorkerMessage} from './protocol.js';
-import {closeGate, waitForGate, waitPastGate} from './start-gate.js';
+import {closeGate, gateLimit, waitForGate, waitPastGate} from './start-gate.js';
 import {loadOptionalParts, TargetSession, type WorkerStats} from './target-session.js';
 import {versionNotes} from './version-notes.js';
 
@@ -162,9 +162,10 @@ export class SamplingLoop {
 		const {target} = session;
 		if (!this.gateShut) {
 			// Read the script until it waits at its gate, let it go, and start the clock once it is past it.
-			waitForGate(session.unwinder, performance.now() + Math.max(options.waitForRuntimeMs, 1000), stopRequested);
+			const limit = gateLimit(target.pid, Math.max(options.waitForRuntimeMs, 1000), 10_000);
+			waitForGate(session.unwinder, limit, stopRequested);
 			this.releaseGate(true);
-			waitPastGate(session.unwinder, performance.now() + Math.max(options.waitForRuntimeMs, 1000), stopRequested);
+			waitPastGate(session.unwinder, limit, stopRequested);
 			session.startUs = nowUs();
 		}
 

@@ -4,6 +4,7 @@
 // first line. An interpreter that never comes to the gate (one that skips site or PYTHONPATH)
 // is let go as soon as it runs code of its own, or at the deadline.
 import {libc} from './libc.js';
+import {readRunTimeUs} from './proc.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
 import {describeReadError} from './target.js';
 import type {Unwinder} from './unwinder.js';
@@ -55,23 +56,41 @@ function placeOf(unwinder: Unwinder): Place {
 }
 
 /**
- * Reads the script until it waits at the gate (or runs ungated, or is gone, or deadlineMs
- * passes, or a stop is asked). Each read proves the sampler can read it; none is recorded.
+ * How long the gate's waits may last for the script `pid`: until its main thread has run
+ * `cpuMs` of CPU, or, starved or blocked, `wallMs` passed. Its own CPU time, not wall time: on
+ * a busy machine, start-up or a slow sitecustomize of 100 ms of CPU took over a second of wall
+ * time, and a wall deadline of a second then started the capture inside the gate (its frames
+ * in the profile). Both waits share one limit.
  */
-export function waitForGate(unwinder: Unwinder, deadlineMs: number, stopRequested: () => boolean): void {
-	while (placeOf(unwinder) === 'starting' && performance.now() < deadlineMs && !stopRequested()) {
+export function gateLimit(pid: number, cpuMs: number, wallMs: number): () => boolean {
+	const wallEnd = performance.now() + wallMs;
+	const cpuStart = readRunTimeUs(pid, pid) ?? 0;
+	return () => performance.now() >= wallEnd || (readRunTimeUs(pid, pid) ?? Number.POSITIVE_INFINITY) - cpuStart >= cpuMs * 1000;
+}
+
+/**
+ * Reads the script until it waits at the gate (or runs ungated, or is gone, or its limit is
+ * spent, or a stop is asked). Each read proves the sampler can read it; none is recorded.
+ */
+export function waitForGate(unwinder: Unwinder, limitPassed: () => boolean, stopRequested: () => boolean): void {
+	while (placeOf(unwinder) === 'starting' && !limitPassed() && !stopRequested()) {
 		Atomics.wait(napCell, 0, 0, 1);
 	}
 }
 
 /**
- * After the gate opened: reads the script until its main thread has left the gate function
- * (waking from its read, handing over to the interpreter's own sitecustomize), so that no
- * recorded sample shows tachyon-top's door; the capture starts where `python script.py` would
- * be after start-up. Woken late on a busy machine, the script showed a gate row of a few samples.
+ * After the gate opened: reads the script until its main thread runs code of its own (past
+ * the gate function, the interpreter's own sitecustomize it hands over to, the rest of site),
+ * so that no recorded sample shows tachyon-top's door; the capture starts where `python
+ * script.py` would be after start-up. A torn read or a frameless moment there ('starting') is
+ * no reason to start: woken late on a busy machine, the script showed a gate row of a few samples.
  */
-export function waitPastGate(unwinder: Unwinder, deadlineMs: number, stopRequested: () => boolean): void {
-	while (placeOf(unwinder) === 'gate' && performance.now() < deadlineMs && !stopRequested()) {
+export function waitPastGate(unwinder: Unwinder, limitPassed: () => boolean, stopRequested: () => boolean): void {
+	for (let place = placeOf(unwinder); place === 'gate' || place === 'starting'; place = placeOf(unwinder)) {
+		if (limitPassed() || stopRequested()) {
+			return;
+		}
+
 		Atomics.wait(napCell, 0, 0, 1);
 	}
 }

@@ -6,7 +6,7 @@ import {BatchBuilder} from './batch-builder.js';
 import {FrameTable} from './frame-table.js';
 import type {NativeStacks} from './native/native-stacks.js';
 import {nowUs} from './pacer.js';
-import {processEnding, readStat} from './proc.js';
+import {processEnding} from './proc.js';
 import type {SampleBatch, SamplerOptions, SamplerStats} from './protocol.js';
 import {ThreadFreezer} from './ptrace.js';
 import {TargetGoneError, TornReadError} from './remote-memory.js';
@@ -169,8 +169,7 @@ export class TargetSession {
 
 	/** Another process has the target's PID now (the target exited, and the PID was given again). */
 	pidReused(): boolean {
-		const stat = readStat(this.target.pid);
-		return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && this.identity.check() === 'gone';
+		return this.identity.pidTaken();
 	}
 
 	/** --native-stacks as sampled now (undefined: off). */
