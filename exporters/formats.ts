@@ -13,6 +13,11 @@ export type FormatInfo = {
 	readonly prefix: string;
 	/** Needs each sample's timestamp, not just totals. */
 	readonly needsTimeline: boolean;
+	/**
+	 * Shows or stores the code of the target's files (tooltips, heatmap pages, an archive's
+	 * sources): only then are they read while sampling, each read a helper process of its own.
+	 */
+	readonly needsSources: boolean;
 	/** Opens in a browser (--browser). */
 	readonly html: boolean;
 };
@@ -20,45 +25,45 @@ export type FormatInfo = {
 export const formats = {
 	pstats: {
 		id: 'pstats', flag: 'pstats', description: 'pstats file (pstats.Stats, snakeviz)', extension: 'pstats', prefix: 'pstats',
-		needsTimeline: false, html: false,
+		needsTimeline: false, needsSources: false, html: false,
 	},
 	collapsed: {
 		id: 'collapsed', flag: 'collapsed', description: 'collapsed stacks for flamegraph.pl / speedscope', extension: 'txt', prefix: 'collapsed',
-		needsTimeline: false, html: false,
+		needsTimeline: false, needsSources: false, html: false,
 	},
 	flamegraph: {
 		id: 'flamegraph', flag: 'flamegraph', description: 'flame graph (HTML)', extension: 'html', prefix: 'flamegraph',
-		needsTimeline: false, html: true,
+		needsTimeline: false, needsSources: true, html: true,
 	},
 	heatmap: {
 		id: 'heatmap', flag: 'heatmap', description: 'per-line heatmap (HTML directory)', extension: undefined, prefix: 'heatmap',
-		needsTimeline: false, html: true,
+		needsTimeline: false, needsSources: true, html: true,
 	},
 	'diff-flamegraph': {
 		// Its flag takes the baseline file; the CLI loads it into options.baseline.
 		id: 'diff-flamegraph', flag: 'diff-flamegraph', description: 'differential flame graph (HTML)', extension: 'html', prefix: 'diff_flamegraph',
-		needsTimeline: false, html: true,
+		needsTimeline: false, needsSources: true, html: true,
 	},
 	gecko: {
 		id: 'gecko', flag: 'gecko', description: 'Firefox Profiler (Gecko) profile', extension: 'json', prefix: 'gecko',
-		needsTimeline: true, html: false,
+		needsTimeline: true, needsSources: false, html: false,
 	},
 	jsonl: {
 		id: 'jsonl', flag: 'jsonl', description: 'JSON Lines profile', extension: 'jsonl', prefix: 'jsonl',
-		needsTimeline: false, html: false,
+		needsTimeline: false, needsSources: false, html: false,
 	},
 	binary: {
 		// run/attach stream it while sampling (source/commands/record.ts); this is for replay.
 		id: 'binary', flag: 'binary', description: 'binary profile', extension: 'bin', prefix: 'binary',
-		needsTimeline: true, html: false,
+		needsTimeline: true, needsSources: true, html: false,
 	},
 	pprof: {
 		id: 'pprof', flag: 'pprof', description: 'pprof profile (gzipped profile.proto)', extension: 'pb.gz', prefix: 'profile',
-		needsTimeline: false, html: false,
+		needsTimeline: false, needsSources: false, html: false,
 	},
 	speedscope: {
 		id: 'speedscope', flag: 'speedscope', description: 'speedscope profile (JSON, one profile per thread)', extension: 'json', prefix: 'speedscope',
-		needsTimeline: false, html: false,
+		needsTimeline: false, needsSources: false, html: false,
 	},
 } as const satisfies Record<string, FormatInfo>;
 

@@ -35,6 +35,8 @@ export type FollowerConfig = {
 	readonly timeline: boolean;
 	/** Keep each child's last minute of samples by time (the live view's window). */
 	readonly recent?: boolean;
+	/** Read each child's source files while it runs (unless false): for outputs that show them (FormatInfo.needsSources). */
+	readonly sources?: boolean;
 };
 
 /** Output path of a child's profile: `-o x.ext` → `x_PID.ext`, a heatmap directory `x` → `x_PID`. */
@@ -166,9 +168,11 @@ export class SubprocessFollower {
 	private attached(pid: number, target: Parameters<Profile['setTarget']>[0]): void {
 		const profile = new Profile(profileMetaFor({...this.config.sampler, pid}, this.config.mode), {timeline: this.config.timeline, recent: this.config.recent === true});
 		profile.setTarget(target);
-		const sources = new SourceLines(pid);
-		profile.sources = sources;
-		this.sources.set(pid, sources);
+		if (this.config.sources !== false) {
+			const sources = new SourceLines(pid);
+			profile.sources = sources;
+			this.sources.set(pid, sources);
+		}
 		const finished = new Promise<SamplerEnd>(resolve => {
 			this.ends.set(pid, resolve);
 		});

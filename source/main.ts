@@ -186,7 +186,7 @@ async function sample(command: 'run' | 'attach', flags: Flags, target: string[])
 	};
 	// --subprocesses: the target's sampler follows its Python descendants; each gets a file of its own.
 	const follower = flags.on('subprocesses')
-		? new SubprocessFollower({sampler: samplerOptions, mode, timeline: format.needsTimeline === true})
+		? new SubprocessFollower({sampler: samplerOptions, mode, timeline: format.needsTimeline === true, sources: format.needsSources})
 		: undefined;
 	let fellBack: boolean;
 	try {
