@@ -22,6 +22,11 @@ export type ProfilingOptions = Partial<SamplerOptions> & {
 	readonly recent?: boolean;
 	/** Sample on this thread, not a worker (SamplerPlacement): for a command that does nothing else meanwhile. */
 	readonly inThread?: boolean;
+	/**
+	 * Give each batch's arrays back to the sampler once the profile and onBatch have taken it in
+	 * (Sampler.recycle): no hook may keep a batch (the binary writer holds one until the next).
+	 */
+	readonly recycleBatches?: boolean;
 };
 
 export type ProfilingHooks = {
@@ -43,7 +48,7 @@ export type Profiling = {
 
 /** The sampler's options from a profiling request: the defaults, overridden by what was asked. */
 export function samplerOptionsFor(request: ProfilingOptions): SamplerOptions {
-	const {mode: _mode, timeline: _timeline, sources: _sources, recent: _recent, inThread: _inThread, ...asked} = request;
+	const {mode: _mode, timeline: _timeline, sources: _sources, recent: _recent, inThread: _inThread, recycleBatches: _recycleBatches, ...asked} = request;
 	return {...samplerDefaults, ...asked};
 }
 
@@ -88,6 +93,9 @@ export function startProfiling(request: ProfilingOptions, hooks: ProfilingHooks 
 			}
 
 			hooks.onBatch?.(batch);
+			if (request.recycleBatches) {
+				sampler.recycle(batch);
+			}
 		},
 		...(hooks.onChild ? {onChild: hooks.onChild} : {}),
 		...(hooks.onNativeStacks ? {onNativeStacks: hooks.onNativeStacks} : {}),

@@ -159,7 +159,9 @@ export type WorkerMessage =
 export type ControlMessage =
 	| {readonly type: 'stop-child'; readonly pid: number}
 	/** Native stacks on (a mode) or off (no mode) from the next tick (SamplerOptions.nativeStacksToggle). */
-	| {readonly type: 'native-stacks'; readonly mode?: NativeStacksMode};
+	| {readonly type: 'native-stacks'; readonly mode?: NativeStacksMode}
+	/** A batch's buffers, taken in and given back, for the next batches to be copied into (Sampler.recycle). */
+	| {readonly type: 'recycle'; readonly buffers: readonly ArrayBuffer[]};
 
 /** Control words shared with the worker through a SharedArrayBuffer. */
 export const Control = {

@@ -2,13 +2,16 @@
 // steady-state sampling allocates nothing per sample.
 
 type TypedArrayOf<T> = T extends Float64Array ? Float64ArrayConstructor : Uint32ArrayConstructor;
+type Kind = Float64ArrayConstructor | Uint32ArrayConstructor;
 
 export class PushBuffer<T extends Float64Array | Uint32Array> {
 	data: T;
 	length = 0;
 	private readonly make: (length: number) => T;
+	private readonly kind: Kind;
 
 	constructor(kind: TypedArrayOf<T>) {
+		this.kind = kind;
 		this.make = length => new kind(length) as T;
 		this.data = this.make(3 * 4096);
 	}
@@ -36,9 +39,22 @@ export class PushBuffer<T extends Float64Array | Uint32Array> {
 		this.length += values.length;
 	}
 
-	/** A copy of the content in its own ArrayBuffer, ready to transfer; empties the buffer. */
-	take(): T {
-		const taken = this.data.slice(0, this.length) as T;
+	/**
+	 * A copy of the content in an ArrayBuffer of its own, ready to transfer; empties the buffer.
+	 * The copy goes into the start of one of `spare`'s buffers (removed from it) when one is large
+	 * enough, else into a new one.
+	 */
+	take(spare: ArrayBuffer[] = []): T {
+		const bytes = this.length * this.kind.BYTES_PER_ELEMENT;
+		const fits = spare.findIndex(buffer => buffer.byteLength >= bytes);
+		let taken: T;
+		if (fits === -1) {
+			taken = this.data.slice(0, this.length) as T;
+		} else {
+			taken = new this.kind(spare.splice(fits, 1)[0]!, 0, this.length) as T;
+			taken.set(this.data.subarray(0, this.length));
+		}
+
 		this.length = 0;
 		return taken;
 	}

@@ -146,6 +146,24 @@ export class Sampler {
 		});
 	}
 
+	/**
+	 * Gives a batch's arrays back once it has been taken in and nothing keeps them: the loop copies
+	 * its next batches into them instead of allocating (BatchBuilder.recycle). From a worker they
+	 * go back to it (transferred: the arrays here are left empty).
+	 */
+	recycle(batch: SampleBatch): void {
+		const buffers = [...new Set([batch.ticks.buffer, batch.records.buffer, batch.stacks.buffer])].filter(buffer => buffer.byteLength > 0) as ArrayBuffer[];
+		if (buffers.length === 0) {
+			return;
+		}
+
+		if (this.worker) {
+			this.worker.postMessage({type: 'recycle', buffers} satisfies ControlMessage, buffers);
+		} else {
+			this.inbox.push({type: 'recycle', buffers});
+		}
+	}
+
 	/** --subprocesses: ends the sampling of one child (read by the worker at its next batch). */
 	stopChild(pid: number): void {
 		this.send({type: 'stop-child', pid});

@@ -352,10 +352,21 @@ export class SamplingLoop {
 	/** What the main thread asked since the last batch (a worker's event loop never runs: it is read here). */
 	private readControlMessages(session: TargetSession | undefined, children: FollowedChildren | undefined, nowUs: number): void {
 		for (let message = this.port.receive(); message; message = this.port.receive()) {
-			if (message.type === 'stop-child') {
-				children?.stop(message.pid, nowUs);
-			} else {
-				this.port.post(session ? switchNativeStacks(session, message.mode) : {type: 'native-stacks', error: 'no Python process of its own to unwind'});
+			switch (message.type) {
+				case 'stop-child': {
+					children?.stop(message.pid, nowUs);
+					break;
+				}
+
+				case 'recycle': {
+					session?.recycle(message.buffers);
+					break;
+				}
+
+				case 'native-stacks': {
+					this.port.post(session ? switchNativeStacks(session, message.mode) : {type: 'native-stacks', error: 'no Python process of its own to unwind'});
+					break;
+				}
 			}
 		}
 	}

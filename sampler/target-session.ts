@@ -281,6 +281,11 @@ export class TargetSession {
 		return this.verify() === 'gone';
 	}
 
+	/** Buffers of batches the main thread has taken in, to copy the next batches into. */
+	recycle(buffers: readonly ArrayBuffer[]): void {
+		this.batches.recycle(buffers);
+	}
+
 	/** Numbers held for the next batch. */
 	get pending(): number {
 		return this.batches.pending;

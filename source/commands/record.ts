@@ -68,7 +68,7 @@ export async function record(config: RecordConfig): Promise<RecordResult> {
 	const {follower} = config;
 	/** attach --subprocesses of a shell or launcher: only its Python descendants are read, each to its own file. */
 	let notPython: string[] | undefined;
-	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: config.format.needsSources, inThread: sampleInThread(), ...(follower ? {followChildren: true} : {})}, {
+	const {profile, sampler} = startProfiling({...config.sampler, mode: config.mode, timeline: config.format.needsTimeline && !streaming, sources: config.format.needsSources, inThread: sampleInThread(), recycleBatches: !streaming, ...(follower ? {followChildren: true} : {})}, {
 		...(follower ? {onChild: follower.onEvent} : {}),
 		onAttached(target) {
 			notPython = target.notPython ? target.command : undefined;
