@@ -26,9 +26,9 @@ export function processCpuSeconds(pid: number): number | undefined {
 	}
 }
 
-export function rssKb(pid: number): number | undefined {
+export function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
 	try {
-		const match = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+		const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
 		return match ? Number(match[1]) : undefined;
 	} catch {
 		return undefined;
@@ -116,6 +116,11 @@ export type ToolRun = {
 	readonly totalCpuPercent: number | undefined;
 	/** (seconds since spawn, RSS kB), twice a second. */
 	readonly rss: Array<[number, number]>;
+	/**
+	 * The kernel's high-water mark of RSS (VmHWM, kB) as last read, 20 times a second: the true
+	 * peak, which a poll of RSS twice a second misses when it lasts less than half a second.
+	 */
+	readonly peakKb: number | undefined;
 };
 
 export type ToolSpec = {
@@ -186,6 +191,8 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 		stopped = true;
 	});
 	let nextRss = 1;
+	let nextPeak = 0;
+	let peakKb: number | undefined;
 	let nextCpu = 0;
 	const seconds = () => (performance.now() - started) / 1000;
 	while (!exited && !stopped && seconds() < spec.timeoutS && pid !== undefined) {
@@ -197,6 +204,11 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 			}
 
 			nextCpu = now + 0.1;
+		}
+
+		if (now >= nextPeak) {
+			peakKb = rssKb(pid, 'VmHWM') ?? peakKb;
+			nextPeak = now + 0.05;
 		}
 
 		if (now >= nextRss) {
@@ -238,6 +250,7 @@ export async function runTool(spec: ToolSpec): Promise<ToolRun> {
 		windowCpuPercent,
 		totalCpuPercent: total === undefined ? undefined : (total / wallS) * 100,
 		rss,
+		peakKb,
 	};
 }
 

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {thousands} from '../../common/thousands.js';
 import {delay, median, rssKb, runTool, startTarget, type ToolRun} from '../processes.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
 import {invocation, python315, root, workloadLoop, type ToolName} from '../tools.js';
@@ -24,6 +25,17 @@ const megabytes = (kb: number) => kb / 1024;
 function peakMb(run: ToolRun, from = 0, to = Number.POSITIVE_INFINITY): number | undefined {
 	const inside = run.rss.filter(([at]) => at >= from && at < to).map(([, kb]) => kb);
 	return inside.length > 0 ? megabytes(Math.max(...inside)) : undefined;
+}
+
+/** The kernel's peak RSS of a run (VmHWM), else the highest RSS polled, in MB. */
+function highWaterMb(run: ToolRun): number | undefined {
+	return run.peakKb === undefined ? peakMb(run) : megabytes(run.peakKb);
+}
+
+/** Samples per second as the tool printed them ("Captured N samples in T seconds"). */
+function samplesPerSecond(run: ToolRun | undefined): number | undefined {
+	const match = run && /Captured ([\d,]+) samples in ([\d.]+) seconds/.exec(run.output);
+	return match ? Math.round(Number(match[1]!.replaceAll(',', '')) / Number(match[2])) : undefined;
 }
 
 /** RSS of `node` running one idle worker thread, once it has settled (MB). */
@@ -82,12 +94,14 @@ async function firstReadMs(command: string, args: string[]): Promise<number | un
 
 async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 	const times = short ? 1 : 7;
-	log(`footprint: --help and node -e 0, ${times} times each`);
-	const [help, bare] = await medianCpu([{command: process.execPath, args: [cli, '--help']}, {command: process.execPath, args: ['-e', '0']}], times);
+	// A tenth of a second each: even the short run takes a median, as one run alone moved the ratio 1.5 -> 1.9.
+	const helpTimes = Math.max(times, 5);
+	log(`footprint: --help and node -e 0, ${helpTimes} times each`);
+	const [help, bare] = await medianCpu([{command: process.execPath, args: [cli, '--help']}, {command: process.execPath, args: ['-e', '0']}], helpTimes);
 	const rows: BenchRow[] = [{
 		metric: 'start-up: CPU of --help', ours: help && help * 1000, unit: 'ms', ratio: help && bare ? help / bare : undefined,
 		target: '≤ 1.6 × node -e 0', met: help && bare ? help <= bare * 1.6 : undefined,
-		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${times}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${helpTimes}; load average ${os.loadavg()[0]!.toFixed(1)}`,
 	}];
 	const target = await startTarget(python315!, [workloadLoop], /\[workload\] pid=/);
 	try {
@@ -153,13 +167,18 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 			}
 		}
 
-		const ours = runs.ours && peakMb(runs.ours);
-		const tachyon = runs.tachyon && peakMb(runs.tachyon);
+		const ours = runs.ours && highWaterMb(runs.ours);
+		const tachyon = runs.tachyon && highWaterMb(runs.tachyon);
+		// At the highest rate the peak grows with the rate reached (each batch carries more samples): said beside it.
+		const rates = (['ours', 'tachyon'] as const).map(tool => {
+			const rate = samplesPerSecond(runs[tool]);
+			return `${tool} ${rate === undefined ? '?' : thousands(rate)}/s`;
+		}).join(', ');
 		rows.push({
 			metric: `memory: peak RSS, attach --pstats ${seconds} s at ${label}`,
 			ours, tachyon, unit: 'MB', ratio: ours && tachyon ? ours / tachyon : undefined,
 			target: `≤ ${targetMb} MB`, met: ours === undefined ? undefined : ours <= targetMb,
-			note: `load average ${load}`,
+			note: `VmHWM; ${rateHz === 0 ? `${rates}; ` : ''}load average ${load}`,
 		});
 		// A short run's first half is start-up itself: no flatness to judge there.
 		if (runs.ours && rateHz === 0 && !short) {
