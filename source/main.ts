@@ -123,10 +123,11 @@ async function live(command: 'run' | 'attach', flags: Flags, target: string[]): 
 }
 
 async function sample(command: 'run' | 'attach', flags: Flags, target: string[]): Promise<number> {
-	const [{exporters}, {record}, {samplerDefaults}, {SubprocessFollower, checkChildOutput}] = await Promise.all([
-		import('../exporters/index.js'), import('./commands/record.js'), import('../sampler/sampler.js'), import('../live/subprocesses.js'),
+	const [{loadExporter}, {record}, {samplerDefaults}, {SubprocessFollower, checkChildOutput}] = await Promise.all([
+		import('../exporters/exporter-loaders.js'), import('./commands/record.js'), import('../sampler/sampler.js'), import('../live/subprocesses.js'),
 	]);
-	const format = exporters[chosenFormat(flags.parsed)];
+	// Only the exporter written with: loading all of them cost ~2 MB of peak RSS.
+	const format = await loadExporter(chosenFormat(flags.parsed));
 	const intervalUs = flags.intervalUs();
 	const durationS = flags.durationS();
 	const mode = (flags.text('mode') ?? 'wall') as ProfilingMode;

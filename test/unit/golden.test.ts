@@ -85,6 +85,6 @@ test('gecko', () => {
 
 test('pprof, decoded', () => {
 	const result = exporters.pprof.export(fixtureProfile(), {});
-	assert.equal(result.kind, 'file');
+	assert.ok(result.kind === 'file' && result.data instanceof Uint8Array, 'one binary file');
 	checkGolden('pprof.txt', pprofText(result.data));
 });
