@@ -3,6 +3,7 @@
 // per stack however often it recurs, so recursion does not inflate it.
 import {compareText} from '../common/compare-text.js';
 import {isSynthetic, type Profile, type View} from './model.js';
+import type {SortKey} from './sort-keys.js';
 
 export type FunctionRow = {
 	readonly id: number;
@@ -110,8 +111,7 @@ export function functionStats(profile: Profile, view: View = {}, options: StatsO
 	return {rows: rows.filter(row => row.cumulativeSamples > 0), totalSamples, totalTimeUs: totalSamples * sampleUs};
 }
 
-export const sortKeys = ['nsamples', 'tottime', 'cumtime', 'sample-pct', 'cumul-pct', 'nsamples-cumul', 'name'] as const;
-export type SortKey = typeof sortKeys[number];
+export type {SortKey} from './sort-keys.js';
 
 /**
  * Orders rows as Tachyon's --sort does (largest first, `name` alphabetical). Equal values:

@@ -6,6 +6,7 @@
 // what versions do differently (frames, line tables, async tasks, ...) is in `VersionTraits`.
 // Absent fields are -1.
 import {UserError} from '../common/errors.js';
+import {supportedVersions} from './supported-versions.js';
 import async38 from './layouts/async-3.8.json' with {type: 'json'};
 import async39 from './layouts/async-3.9.json' with {type: 'json'};
 import async310 from './layouts/async-3.10.json' with {type: 'json'};
@@ -185,16 +186,9 @@ export function versionTraits(version: PythonVersion): VersionTraits {
 	};
 }
 
-export const oldestSupported = {major: 3, minor: 8};
-export const newestSupported = {major: 3, minor: 15};
 
 export function unsupportedVersion(version: {major: number; minor: number}): UserError {
 	return new UserError(`Python ${version.major}.${version.minor} is not supported (${supportedVersions()} are)`);
-}
-
-/** "3.11–3.15": the range this build reads, for messages and --help. */
-export function supportedVersions(): string {
-	return `${oldestSupported.major}.${oldestSupported.minor}–${newestSupported.major}.${newestSupported.minor}`;
 }
 
 export function versionFromHex(hex: number): PythonVersion {

@@ -3,7 +3,7 @@
 // (completion.ts) and run's splitter all read it, so a flag added here is parsed, checked,
 // documented and completed everywhere at once.
 import {asyncModes, profilingModes} from '../common/profile-types.js';
-import {sortKeys} from '../exporters/function-stats.js';
+import {sortKeys} from '../exporters/sort-keys.js';
 import {formats, formatIds, type FormatId} from '../exporters/formats.js';
 
 export const commandNames = ['run', 'attach', 'dump', 'replay'] as const;

@@ -1,6 +1,6 @@
 // --help, written from the flag table: the overview lists the commands, each command's help
 // lists only the flags that command takes, grouped, with every flag documented.
-import {supportedVersions} from '../sampler/layouts.js';
+import {supportedVersions} from '../sampler/supported-versions.js';
 import {commandNames, commands, flagSignature, flagsOf, type CommandName, type FlagGroup} from './flags.js';
 
 const groupOrder: readonly FlagGroup[] = ['Target', 'Sampling', 'Mode', 'Output', 'pstats table and file', 'Live view'];
