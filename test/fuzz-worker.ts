@@ -4,7 +4,7 @@
 import {parentPort} from 'node:worker_threads';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {UserError} from '../common/errors.js';
-import {exporters, type Exporter, type ExportResult} from '../exporters/index.js';
+import {exporters, type ExportResult} from '../exporters/index.js';
 
 export type FuzzRequest = {readonly id: number; readonly bytes: Uint8Array; readonly baseline: Uint8Array};
 export type FuzzReply = {
@@ -35,7 +35,7 @@ function sizeOf(result: ExportResult): number {
 
 function replayEverywhere(bytes: Uint8Array, baseline: Uint8Array): number {
 	let written = 0;
-	for (const format of Object.values(exporters) as Exporter[]) {
+	for (const format of Object.values(exporters)) {
 		const {profile} = readBinaryProfile(bytes, {timeline: format.needsTimeline});
 		const options = format.id === 'diff-flamegraph' ? {baseline: readBinaryProfile(baseline).profile} : {};
 		for (const toFile of format.id === 'pstats' ? [false, true] : [true]) {

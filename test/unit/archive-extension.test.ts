@@ -8,7 +8,7 @@ import {test} from 'node:test';
 import {BinaryFormatError, type BinaryExtension} from '../../exporters/binary-extension.js';
 import {readBinaryProfile} from '../../exporters/binary-reader.js';
 import {BinaryWriter, extensionOf, memorySink} from '../../exporters/binary-writer.js';
-import {exporters, type Exporter} from '../../exporters/index.js';
+import {exporters} from '../../exporters/index.js';
 import type {Profile} from '../../exporters/model.js';
 import {fixtures} from '../helpers.js';
 
@@ -65,7 +65,7 @@ test('every field of the extension block with a wrong type or range: a replay to
 			mutants++;
 			const bytes = archiveWith(base, replaced(extension, at, value));
 			try {
-				for (const format of Object.values(exporters) as Exporter[]) {
+				for (const format of Object.values(exporters)) {
 					const {profile} = readBinaryProfile(bytes, {timeline: format.needsTimeline});
 					format.export(profile, {...(format.id === 'diff-flamegraph' ? {baseline: base} : {}), toFile: true});
 				}

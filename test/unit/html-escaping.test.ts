@@ -4,7 +4,7 @@
 // in a real page; this one covers every format and every place a name goes, with no Python).
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {exporters, type Exporter} from '../../exporters/index.js';
+import {exporters} from '../../exporters/index.js';
 import {Profile} from '../../exporters/model.js';
 import {StoredSources} from '../../sampler/source-lines.js';
 
@@ -40,7 +40,7 @@ function hostileProfile(): Profile {
 	return profile;
 }
 
-for (const format of (Object.values(exporters) as Exporter[]).filter(candidate => candidate.html)) {
+for (const format of Object.values(exporters).filter(candidate => candidate.html)) {
 	test(`${format.id}: hostile names, paths, thread names, command and source stay text`, () => {
 		const profile = hostileProfile();
 		const result = format.export(profile, {toFile: true, ...(format.id === 'diff-flamegraph' ? {baseline: hostileProfile()} : {})});

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 import {readBinaryProfile} from '../../exporters/binary-reader.js';
-import {exporters, type Exporter} from '../../exporters/index.js';
+import {exporters} from '../../exporters/index.js';
 import {fixtures, parseCollapsed, shareOf} from '../helpers.js';
 
 const capture = fs.readFileSync(path.join(fixtures, 'tachyon-3.15.bin'));
@@ -22,7 +22,7 @@ test('the capture reads whole: samples, threads, the workload\'s functions', () 
 	}
 });
 
-for (const format of Object.values(exporters) as Exporter[]) {
+for (const format of Object.values(exporters)) {
 	test(`replays to ${format.id}`, () => {
 		const {profile} = readBinaryProfile(capture, {timeline: format.needsTimeline});
 		const options = format.id === 'diff-flamegraph' ? {baseline: readBinaryProfile(capture).profile} : {};
