@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {fixtures, namesOn, parseCollapsed, python, root, runCli, shareOf, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {fixtures, namesOn, parseCollapsed, python, root, runCli, shareOf, spinShare, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -28,8 +28,7 @@ for (const python of testPythons()) {
 			}
 
 			const stacks = parseCollapsed(text);
-			const spin = namesOn(python, 'names.py:<module>:27;names.py:héllo_ünïcode:22;names.py:Outer.Inner.method:14;names.py:Outer.Inner.method.<locals>.closure:13');
-			assert.ok(shareOf(stacks, spin) > 30, `main thread spins: ${text}`);
+			assert.ok(spinShare(python, stacks, 'names.py:<module>:27;names.py:héllo_ünïcode:22;names.py:Outer.Inner.method:14;') > 30, `main thread spins: ${text}`);
 			assert.ok(shareOf(stacks, 'names.py:sleeper:18') > 30, `-a includes the sleeping thread: ${text}`);
 			assert.ok([...stacks.keys()].some(stack => stack.startsWith(`tid:${target.pid};`)), 'main thread is tid = pid');
 		});
