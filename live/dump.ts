@@ -132,6 +132,13 @@ export function collectDump(options: DumpOptions, opcodeName?: (opcode: number) 
 				count = tasks.rewrite(performance.now(), count);
 			}
 
+			// A running interpreter has a stack to show: none is a moment between states (one dump
+			// --async-aware of 3.15 under load found none), so it is tried again like a torn read.
+			if (count === 0 && attempt < 20) {
+				tasks?.walkNext();
+				continue;
+			}
+
 			break;
 		} catch (error) {
 			if (error instanceof TargetGoneError) {
