@@ -225,8 +225,6 @@ export function parseCollapsed(text: string): Map<string, number> {
 	return stacks;
 }
 
-/** Share of samples (0–100) whose stack contains `needle`, from collapsed text. */
-/** Samples whose stack contains `needle`. */
 // names.py's closure spins in a two-line loop: `while True:` (line 12, which each pass jumps back
 // to) and `x += 1` (line 13). Most samples land on 13, but a sampler whose clock falls in step with
 // the loop can land on 12 as often (CI saw 499 and 499 on 3.15), so the spin's share counts both.
@@ -234,6 +232,7 @@ export function spinShare(python: TestPython, stacks: Map<string, number>, calle
 	return [12, 13].reduce((sum, line) => sum + shareOf(stacks, namesOn(python, `${callers}names.py:Outer.Inner.method.<locals>.closure:${line}`)), 0);
 }
 
+/** Samples whose stack contains `needle`. */
 export function countOf(stacks: Map<string, number>, needle: string): number {
 	let matching = 0;
 	for (const [stack, count] of stacks) {
@@ -243,6 +242,7 @@ export function countOf(stacks: Map<string, number>, needle: string): number {
 	return matching;
 }
 
+/** Share of samples (0–100) whose stack contains `needle`, from collapsed text. */
 export function shareOf(stacks: Map<string, number>, needle: string): number {
 	let total = 0;
 	let matching = 0;
