@@ -41,9 +41,6 @@ export class AsyncStacks {
 	/** 3.11–3.13: where a suspended coroutine's value stack is (no stackpointer in their layouts). */
 	private readonly objectLayout: AsyncObjectLayout | undefined;
 	private readonly taskFrames = new Map<string, number>();
-	/** Task names by name object (str or int), read once: a live task's name object does not change. */
-	private readonly nameIndex = new AddressMap();
-	private names: string[] = [];
 	/**
 	 * Each task's coroutine frames, computed once a rewrite (a parent's are needed once per
 	 * child) into arrays kept from rewrite to rewrite, so 10,000 tasks allocate nothing.
@@ -344,6 +341,11 @@ export class AsyncStacks {
 		return task.parents;
 	}
 
+	/**
+	 * A task's name, read from its name object at every walk. Not kept by the name object's
+	 * address: once a task and its name are freed (a cancel, set_name), a new task or name may
+	 * take the same addresses, and the kept name was shown for it (spawned-4 for spawned-8).
+	 */
 	private nameOf(task: Task): string {
 		if (task.name !== undefined) {
 			return task.name;
@@ -351,12 +353,6 @@ export class AsyncStacks {
 
 		const {memory, layout} = this.remote;
 		const object = untag(memory.pointer(task.address + this.source.taskName));
-		const known = object === 0 ? -1 : this.nameIndex.get(object);
-		if (known >= 0) {
-			task.name = this.names[known]!;
-			return task.name;
-		}
-
 		let name = `Task-${task.address.toString(16)}`;
 		if (object !== 0) {
 			const type = memory.pointer(object + layout.object.type);
@@ -366,14 +362,6 @@ export class AsyncStacks {
 			} else if (flags & longSubclass) {
 				name = `Task-${readInt(this.remote, object)}`;
 			}
-
-			if (this.names.length >= 100_000) {
-				this.nameIndex.clear();
-				this.names = [];
-			}
-
-			this.nameIndex.set(object, this.names.length);
-			this.names.push(name);
 		}
 
 		task.name = name;

@@ -94,6 +94,48 @@ for (const py of pythons) {
 	});
 }
 
+for (const py of pythons) {
+	test(`Python ${py.version}: 4 of 2,000 parked tasks move to a new place under a new name before each sample, and every other step a task is spawned and the last one cancelled: each sample shows them as they are`, async () => {
+		const target = await startPython(py, 'async_walkers.py', ['2000'], 'step 0');
+		running.push(target);
+		const frames = new FrameTable();
+		const unwinder = new Unwinder(openTarget(target.pid), frames, {allThreads: false, gc: true, native: false, opcodes: false, cpuState: false, exceptionState: false});
+		try {
+			const stacks = new AsyncStacks(unwinder.remote, unwinder, 'all');
+			const sample = (): string[] => {
+				const count = untorn(() => stacks.rewrite(performance.now(), unwinder.sample(performance.now())));
+				// Leaf first, the leaf (asyncio's Event.wait) left out: its name is qualified on some versions.
+				return unwinder.samples.slice(0, count).map(stack => stack.frames.slice(1, stack.depth).map(id => frames.defs[id]!.funcname).join(';'));
+			};
+
+			/** Where each walker is parked at a step (leaf first, down to its task). */
+			const places = ['place_0', 'inner;place_1', 'inner;deeper;place_2'];
+			const expected = (step: number) => [0, 1, 2, 3].map(index => `${places[step % 3]};walker;walker-${index}-${step}`);
+			for (let step = 0; step < 9; step++) {
+				if (step > 0) {
+					target.child.kill('SIGUSR1');
+					while (!target.output().includes(`step ${step}\n`)) {
+						await once(target.child.stdout!, 'data');
+					}
+				}
+
+				// The first sample after the step, and one after it (a repeat). A name kept by its
+				// object's address showed a freed task's name for the task that took its place.
+				for (let round = 0; round < 2; round++) {
+					const taken = sample();
+					const context = `step ${step}, round ${round}, repeated: ${stacks.repeated}`;
+					assert.deepEqual(taken.filter(stack => stack.includes(';walker;')).sort(), expected(step), context);
+					assert.deepEqual(taken.filter(stack => stack.startsWith('spawned;')), [`spawned;spawned-${step - (step % 2)}`], context);
+					assert.equal(taken.filter(stack => /^parked;parked-\d+$/.test(stack)).length, 2000, context);
+				}
+			}
+		} finally {
+			unwinder.close();
+			await target.stop();
+		}
+	});
+}
+
 for (const py of new Set([pythons[0], pythons.at(-1)].filter(py => py !== undefined))) {
 	test(`Python ${py.version}: a repeat gives each task its thread's status now: parked tasks on a loop whose thread is busy half the time`, async () => {
 		const target = await startPython(py, 'async_parked.py', ['busy']);
