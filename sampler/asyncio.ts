@@ -27,7 +27,18 @@ export type StackSampler = {
 	frameIdAt(address: number): number;
 };
 
+/**
+ * What a task is in a stack besides its place: its coroutine frames (leaf first), its awaiters
+ * and name (\`all\`), and the pages they were read from (\`pages\`, complete when \`whole\`).
+ * \`kept\`: the rewrite of \`pass\` kept it from the one before instead of reading it.
+ */
+type TaskPart = {pass: number; frames: number[]; pages: number[]; whole: boolean; kept: boolean; parents: number[]; name: string; nameObject: number};
+
 const maxChain = 256;
+/** Partial rewrites (see AsyncStacks.partial) between two that read every task. */
+const maxPartialPasses = 100;
+/** A task part read from more pages than this (its awaiters read again, pages added each time) is read whole again. */
+const maxPartPages = 256;
 /** The root of a stack sampled outside any task. */
 const noTask = '<no task>';
 const longSubclass = 1 << 24;
@@ -46,8 +57,23 @@ export class AsyncStacks {
 	 * child) into arrays kept from rewrite to rewrite, so 10,000 tasks allocate nothing.
 	 */
 	private readonly coroutineIndex = new AddressMap(3, 14);
-	private coroutines: Array<{pass: number; frames: number[]}> = [];
+	private coroutines: TaskPart[] = [];
+	/** \`all\`: per stack of the last rewrite, what it was built from (see rewriteFromPages). */
+	private readonly built: Array<{pass: number; leaf: number; chain: TaskPart[]}> = [];
+	private lastTasks: number[] = [];
+	/** partOf's copy of a part's last frames, awaiters and name while it reads them again. */
+	private readonly previousPart = {frames: [] as number[], parents: [] as number[], name: ''};
+	private readonly parentSet = new Set<number>();
 	private pass = 0;
+	/**
+	 * `all`: the last rewrite read again only the parts of tasks that read a page in `changed`
+	 * last time (a partial rewrite), and kept the others'; at most maxPartialPasses in a row, so
+	 * that pages no task reads any more (tasks gone) drop out of the comparison.
+	 */
+	partial = false;
+	private readonly changed = new Set<number>();
+	private changedList: number[] = [];
+	private passesSinceWhole = 0;
 	/** Value-stack slots that may hold the awaited object (awaitedSlots), reused. */
 	private readonly slots: number[] = [0, 0];
 	private readonly out: ThreadSample[] = [];
@@ -120,11 +146,19 @@ export class AsyncStacks {
 	 * `repeated` says so (the batch then sends the tick as a repeat, or with the stacks it
 	 * interned last time). 10,000 parked tasks cost the page copy and a memcmp instead of a walk
 	 * of every task.
+	 *
+	 * `all` where some of those words changed (a few tasks moved): a partial rewrite. Each task's
+	 * part (awaiters, name, coroutine frames) is read again only if a page it was read from holds
+	 * a changed word, and each stack whose tasks all read as before (and the same tasks in the
+	 * same order) is the last one, not built again: 10,000 parked tasks with a few moving cost
+	 * the page copy, the memcmp, the task list and a pass over the kept parts.
 	 */
 	rewrite(nowMs: number, count: number): number {
 		const done = this.remote.memory.snapshotReads(this.pages);
 		try {
-			if (this.canRepeat(nowMs, count)) {
+			const changed = this.changedSinceLast(nowMs, count);
+			if (changed?.length === 0) {
+				this.pages.keepLastReads();
 				this.repeated = true;
 				this.restatus(count);
 				// The thread samples just taken overwrote the first slots of the last result, and a
@@ -136,6 +170,23 @@ export class AsyncStacks {
 
 			this.repeated = false;
 			this.lastProduced = -1;
+			this.changed.clear();
+			this.changedList = [];
+			this.partial = changed !== undefined && this.passesSinceWhole < maxPartialPasses;
+			if (this.partial) {
+				// Only what read a changed page is read again (see partOf); the words the
+				// rest was read from count as read by this pass, to be compared again next time.
+				this.pages.keepLastReads();
+				this.changedList = changed!;
+				for (const page of changed!) {
+					this.changed.add(page);
+				}
+
+				this.passesSinceWhole++;
+			} else {
+				this.passesSinceWhole = 0;
+			}
+
 			const produced = this.rewriteFromPages(nowMs, count);
 			if (this.mode === 'all') {
 				this.rememberThreads(count);
@@ -153,9 +204,14 @@ export class AsyncStacks {
 		this.lastProduced = -1;
 	}
 
-	private canRepeat(nowMs: number, count: number): boolean {
+	/**
+	 * The pages whose words the last rewrite read changed since (none: it can be repeated), or
+	 * undefined when this rewrite must read everything again: no last rewrite, other threads or
+	 * thread states, a cache of the source due, pages that cannot be compared.
+	 */
+	private changedSinceLast(nowMs: number, count: number): number[] | undefined {
 		if (this.lastProduced < 0 || !this.source.settled(nowMs) || this.lastThreads.length !== count * 3) {
-			return false;
+			return undefined;
 		}
 
 		const {samples} = this.stacks;
@@ -163,11 +219,11 @@ export class AsyncStacks {
 		for (let index = 0; index < count; index++) {
 			const thread = samples[index]!;
 			if (last[index * 3] !== thread.tid || last[(index * 3) + 1] !== thread.tstate) {
-				return false;
+				return undefined;
 			}
 		}
 
-		return this.pages.unchanged();
+		return this.pages.changedPages();
 	}
 
 	/**
@@ -260,16 +316,31 @@ export class AsyncStacks {
 				this.emit(produced++, thread.tid, thread.status, own, task, tasks!);
 			}
 		} else {
-			const parents = new Set<number>();
+			// The same tasks in the same order as last time: a stack whose tasks all kept their
+			// parts (see partOf) is the last one at the same index.
+			const sameTasks = this.sameTasksAsLast(tasks!);
+			const parents = this.parentSet;
+			parents.clear();
 			for (const task of tasks!.values()) {
-				for (const parent of this.parentsOf(task, tasks!)) {
+				for (const parent of this.partOf(task, tasks!, sameTasks).parents) {
 					parents.add(parent);
 				}
 			}
 
 			for (const task of tasks!.values()) {
-				if (!parents.has(task.address)) {
-					this.emit(produced++, task.tid, task.status, this.coroutineFrames(task.address), task, tasks!);
+				if (parents.has(task.address)) {
+					continue;
+				}
+
+				const index = produced++;
+				const built = this.built[index];
+				if (sameTasks && built?.pass === this.pass - 1 && built.leaf === task.address && this.allKept(built.chain)) {
+					built.pass = this.pass;
+					const sample = this.out[index]!;
+					sample.tid = task.tid;
+					sample.status = task.status;
+				} else {
+					this.emit(index, task.tid, task.status, this.coroutineFrames(task.address), task, tasks!);
 				}
 			}
 		}
@@ -278,9 +349,135 @@ export class AsyncStacks {
 		return produced;
 	}
 
+	/** Whether every part of a stack's chain is as the last rewrite had it. */
+	private allKept(chain: readonly TaskPart[]): boolean {
+		for (const part of chain) {
+			if (part.pass !== this.pass || !part.kept) {
+				return false;
+			}
+		}
+
+		return true;
+	}
+
+	/** Whether `tasks` holds the tasks of the last rewrite, in the same order (and remembers them). */
+	private sameTasksAsLast(tasks: Map<number, Task>): boolean {
+		const last = this.lastTasks;
+		let same = this.partial && last.length === tasks.size;
+		let index = 0;
+		for (const address of tasks.keys()) {
+			if (same && last[index] !== address) {
+				same = false;
+			}
+
+			last[index++] = address;
+		}
+
+		last.length = index;
+		return same;
+	}
+
+	/**
+	 * \`all\`: a task's own part (its awaiters, its name, its coroutine frames), read once a
+	 * rewrite, and read at all only when one of the pages it was read from last time changed in
+	 * a word read (a partial rewrite): else it is kept, as the last rewrite read it.
+	 */
+	private partOf(task: Task, tasks: Map<number, Task>, sameTasks: boolean): TaskPart {
+		const part = this.entryOf(task.address);
+		if (part.pass !== this.pass) {
+			part.kept = this.partial && part.whole && part.pass === this.pass - 1 && part.pages.length < maxPartPages && !this.readChangedPage(part.pages);
+			part.pass = this.pass;
+			if (part.kept && !sameTasks) {
+				// Tasks came or went: which of its awaiters are tasks may differ, though its words did not.
+				this.pages.startTrace(part.pages, true);
+				try {
+					task.parents = undefined;
+					part.parents = this.parentsOf(task, tasks);
+				} catch (error) {
+					part.pass = -1;
+					throw error;
+				} finally {
+					this.pages.stopTrace();
+				}
+			}
+
+			if (!part.kept) {
+				const was = part.whole ? this.lastPart(part) : undefined;
+				part.whole = false;
+				this.pages.startTrace(part.pages);
+				try {
+					task.parents = undefined;
+					task.name = undefined;
+					part.parents = this.parentsOf(task, tasks);
+					part.name = this.nameOf(task);
+					this.readCoroutineFrames(task.address, part.frames);
+					part.whole = true;
+					// Read again but found the same: the stacks it is in need not be built again.
+					part.kept = was !== undefined && this.sameAsLast(part, was);
+				} catch (error) {
+					part.pass = -1; // Half read: read again next time.
+					throw error;
+				} finally {
+					this.pages.stopTrace();
+				}
+			}
+		}
+
+		task.parents = part.parents;
+		task.name = part.name;
+		return part;
+	}
+
+	/** What a part held before it is read again (its frames moved to a spare array, which it takes). */
+	private lastPart(part: TaskPart): {frames: number[]; parents: number[]; name: string} {
+		const last = this.previousPart;
+		const frames = last.frames;
+		last.frames = part.frames;
+		part.frames = frames;
+		last.parents = part.parents;
+		last.name = part.name;
+		return last;
+	}
+
+	private sameAsLast(part: TaskPart, last: {frames: number[]; parents: number[]; name: string}): boolean {
+		if (part.name !== last.name || part.frames.length !== last.frames.length || part.parents.length !== last.parents.length) {
+			return false;
+		}
+
+		for (let index = 0; index < part.frames.length; index++) {
+			if (part.frames[index] !== last.frames[index]) {
+				return false;
+			}
+		}
+
+		for (let index = 0; index < part.parents.length; index++) {
+			if (part.parents[index] !== last.parents[index]) {
+				return false;
+			}
+		}
+
+		return true;
+	}
+
+	private entryOf(taskAddress: number): TaskPart {
+		const index = this.coroutineIndex.get(taskAddress);
+		if (index >= 0) {
+			return this.coroutines[index]!;
+		}
+
+		const part: TaskPart = {pass: -1, frames: [], pages: [], whole: false, kept: false, parents: [], name: '', nameObject: 0};
+		this.coroutineIndex.set(taskAddress, this.coroutines.length);
+		this.coroutines.push(part);
+		return part;
+	}
+
 	/** One stack: `own` frames (leaf first), then <task>, then each awaiting task's frames and <task>. */
 	private emit(index: number, tid: number, status: number, own: number[], leaf: Task, tasks: Map<number, Task>): void {
 		const sample = this.out[index] ?? (this.out[index] = {tid: 0, tstate: 0, status: 0, depth: 0, frames: []});
+		const built = this.built[index] ?? (this.built[index] = {pass: -1, leaf: 0, chain: []});
+		built.pass = this.pass;
+		built.leaf = leaf.address;
+		built.chain.length = 0;
 		sample.tid = tid;
 		sample.status = status;
 		this.leafNames[index] = this.nameOf(leaf);
@@ -295,6 +492,10 @@ export class AsyncStacks {
 		let task: Task | undefined = leaf;
 		for (let hops = 0; task && hops < maxChain && !seen.has(task.address); hops++) {
 			seen.add(task.address);
+			if (this.mode === 'all') {
+				built.chain.push(this.entryOf(task.address));
+			}
+
 			const parents = this.parentsOf(task, tasks);
 			const name = this.nameOf(task);
 			frames[depth++] = this.taskFrame(parents.length > 1 ? `${name} (${parents.length} parents)` : name);
@@ -342,9 +543,9 @@ export class AsyncStacks {
 	}
 
 	/**
-	 * A task's name, read from its name object at every walk. Not kept by the name object's
-	 * address: once a task and its name are freed (a cancel, set_name), a new task or name may
-	 * take the same addresses, and the kept name was shown for it (spawned-4 for spawned-8).
+	 * A task's name, kept per task with the name object it was read from: read again only when
+	 * the task holds another object (set_name). Not kept by object address alone: a name object
+	 * freed (set_name) may have its address taken by another task's new name.
 	 */
 	private nameOf(task: Task): string {
 		if (task.name !== undefined) {
@@ -352,7 +553,13 @@ export class AsyncStacks {
 		}
 
 		const {memory, layout} = this.remote;
+		const part = this.entryOf(task.address);
 		const object = untag(memory.pointer(task.address + this.source.taskName));
+		if (part.nameObject === object && object !== 0) {
+			task.name = part.name;
+			return task.name;
+		}
+
 		let name = `Task-${task.address.toString(16)}`;
 		if (object !== 0) {
 			const type = memory.pointer(object + layout.object.type);
@@ -364,26 +571,48 @@ export class AsyncStacks {
 			}
 		}
 
+		part.nameObject = object;
+		part.name = name;
 		task.name = name;
 		return name;
 	}
 
 	/** A task's coroutine frames, leaf first: its coroutine and whatever coroutines it awaits. */
 	private coroutineFrames(taskAddress: number): number[] {
-		const index = this.coroutineIndex.get(taskAddress);
-		let entry = index >= 0 ? this.coroutines[index]! : undefined;
-		if (!entry) {
-			entry = {pass: -1, frames: []};
-			this.coroutineIndex.set(taskAddress, this.coroutines.length);
-			this.coroutines.push(entry);
-		}
-
+		const entry = this.entryOf(taskAddress);
 		if (entry.pass !== this.pass) {
+			// Frames alone (\`running\`): not a whole part, never kept (see partOf).
 			entry.pass = this.pass;
+			entry.whole = false;
+			entry.kept = false;
 			this.readCoroutineFrames(taskAddress, entry.frames);
 		}
 
 		return entry.frames;
+	}
+
+	private readChangedPage(pages: readonly number[]): boolean {
+		const changed = this.changedList;
+		if (changed.length <= 8) {
+			// Most partial rewrites: a few pages changed; a loop beats a Set of page numbers past 2^31.
+			for (const page of pages) {
+				for (const other of changed) {
+					if (page === other) {
+						return true;
+					}
+				}
+			}
+
+			return false;
+		}
+
+		for (const page of pages) {
+			if (this.changed.has(page)) {
+				return true;
+			}
+		}
+
+		return false;
 	}
 
 	/** Fills `frames` (emptied first) with the task's coroutine frames, leaf first. */

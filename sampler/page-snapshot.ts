@@ -59,6 +59,10 @@ export class PageSnapshot {
 	private slotPage = new Float64Array(0);
 	private touched = new Uint8Array(0);
 	private lastPages: number[] = [];
+	/** While set, the page of each read that leaves the last page read (startTrace). */
+	private trace: number[] | undefined;
+	/** Buffer views of the two arenas (see views). */
+	private readonly bufferViews: Buffer[] = [];
 	private readonly local = new Uint32Array(maxIovecs * 4);
 	private readonly remote = new Uint32Array(maxIovecs * 4);
 	private readonly call = libc().processVmReadv;
@@ -98,13 +102,29 @@ export class PageSnapshot {
 	 * compares with them again.
 	 */
 	unchanged(): boolean {
-		const {lastPages, lastSlots} = this;
-		if (!this.comparePasses || this.lastIncomplete || lastPages.length === 0) {
+		const changed = this.changedPages(true);
+		if (changed?.length !== 0) {
 			return false;
 		}
 
-		const now = Buffer.from(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
-		const then = Buffer.from(this.previous.buffer, this.previous.byteOffset, this.previous.byteLength);
+		this.keepLastReads();
+		return true;
+	}
+
+	/**
+	 * The pages holding a word the last pass read that reads differently now (comparePasses;
+	 * call right after begin), in no particular order; undefined when the passes cannot be
+	 * compared (no last pass, or it read a page it could not keep, or one is unmapped since).
+	 * `firstOnly`: stop at the first such page.
+	 */
+	changedPages(firstOnly = false): number[] | undefined {
+		const {lastPages, lastSlots} = this;
+		if (!this.comparePasses || this.lastIncomplete || lastPages.length === 0) {
+			return undefined;
+		}
+
+		const changed: number[] = [];
+		const {now, then} = this.views();
 		// Pages whose slots follow each other in both copies (most: both were filled in page
 		// order) are compared as one run, in one memcmp.
 		for (let index = 0; index < lastPages.length;) {
@@ -116,7 +136,7 @@ export class PageSnapshot {
 			}
 
 			if (slot < 0) {
-				return false; // Unmapped since.
+				return undefined; // Unmapped since.
 			}
 
 			if (now.compare(then, was * pageSize, (was + run) * pageSize, slot * pageSize, (slot + run) * pageSize) !== 0) {
@@ -124,7 +144,10 @@ export class PageSnapshot {
 					const at = (slot + page) * pageSize;
 					const from = (was + page) * pageSize;
 					if (now.compare(then, from, from + pageSize, at, at + pageSize) !== 0 && !this.sameWordsRead(was + page, slot + page)) {
-						return false;
+						changed.push(lastPages[index + page]!);
+						if (firstOnly) {
+							return changed;
+						}
 					}
 				}
 			}
@@ -132,16 +155,68 @@ export class PageSnapshot {
 			index += run;
 		}
 
+		return changed;
+	}
+
+	/**
+	 * Counts every word the last pass read as read by this pass too (after changedPages), so the
+	 * next pass compares them again: for a pass that reuses what the last one found from words
+	 * that did not change, instead of reading them.
+	 */
+	keepLastReads(): void {
+		const {lastPages, lastSlots} = this;
 		for (let index = 0; index < lastPages.length; index++) {
 			const slot = this.index.get(lastPages[index]!);
 			const was = lastSlots[index]!;
+			if (slot < 0) {
+				continue;
+			}
+
 			this.touched[slot] = 1;
 			for (let word = 0; word < 16; word++) {
 				this.readMask[(slot << 4) + word]! |= this.previousMask[(was << 4) + word]!;
 			}
 		}
+	}
 
-		return true;
+	/**
+	 * Collects, until stopTrace, the page of every read into `pages` (emptied first; a page
+	 * may appear more than once): what one task's part of a pass was read from. `append`: keep
+	 * the pages `pages` holds.
+	 */
+	startTrace(pages: number[], append = false): void {
+		if (!append) {
+			pages.length = 0;
+		}
+
+		this.trace = pages;
+		this.lastPage = -1;
+	}
+
+	stopTrace(): void {
+		this.trace = undefined;
+	}
+
+	/**
+	 * Buffer views of both arenas for memcmp, kept across passes (the arenas swap roles each
+	 * pass): made again only when an arena is replaced (grown).
+	 */
+	private views(): {now: Buffer; then: Buffer} {
+		return {now: this.viewOf(this.arena), then: this.viewOf(this.previous)};
+	}
+
+	private viewOf(arena: Uint8Array): Buffer {
+		const kept = this.bufferViews;
+		for (const view of kept) {
+			if (view.buffer === arena.buffer) {
+				return view;
+			}
+		}
+
+		const view = Buffer.from(arena.buffer, arena.byteOffset, arena.byteLength);
+		kept.unshift(view);
+		kept.length = Math.min(kept.length, 2);
+		return view;
 	}
 
 	/** Whether the words the last pass read of its slot `was` hold the same in this pass's slot `slot`. */
@@ -282,6 +357,7 @@ export class PageSnapshot {
 			return this.lastSlot;
 		}
 
+		this.trace?.push(page);
 		let slot = this.index.get(page);
 		if (slot < 0) {
 			this.fill([page]);

@@ -95,7 +95,7 @@ for (const py of pythons) {
 }
 
 for (const py of pythons) {
-	test(`Python ${py.version}: 4 of 2,000 parked tasks move to a new place under a new name before each sample, and every other step a task is spawned and the last one cancelled: each sample shows them as they are`, async () => {
+	test(`Python ${py.version}: a few of 2,000 parked tasks move (new place, new name; every other step a task spawned and one cancelled) before each sample: partial rewrites show each at once`, async () => {
 		const target = await startPython(py, 'async_walkers.py', ['2000'], 'step 0');
 		running.push(target);
 		const frames = new FrameTable();
@@ -111,6 +111,7 @@ for (const py of pythons) {
 			/** Where each walker is parked at a step (leaf first, down to its task). */
 			const places = ['place_0', 'inner;place_1', 'inner;deeper;place_2'];
 			const expected = (step: number) => [0, 1, 2, 3].map(index => `${places[step % 3]};walker;walker-${index}-${step}`);
+			let partial = 0;
 			for (let step = 0; step < 9; step++) {
 				if (step > 0) {
 					target.child.kill('SIGUSR1');
@@ -119,16 +120,19 @@ for (const py of pythons) {
 					}
 				}
 
-				// The first sample after the step, and one after it (a repeat). A name kept by its
-				// object's address showed a freed task's name for the task that took its place.
+				// The first sample after the step, and one after it (a repeat or a walk of nothing new).
 				for (let round = 0; round < 2; round++) {
 					const taken = sample();
-					const context = `step ${step}, round ${round}, repeated: ${stacks.repeated}`;
+					const context = `step ${step}, round ${round}, partial: ${stacks.partial}, repeated: ${stacks.repeated}`;
+					partial += stacks.partial ? 1 : 0;
 					assert.deepEqual(taken.filter(stack => stack.includes(';walker;')).sort(), expected(step), context);
 					assert.deepEqual(taken.filter(stack => stack.startsWith('spawned;')), [`spawned;spawned-${step - (step % 2)}`], context);
 					assert.equal(taken.filter(stack => /^parked;parked-\d+$/.test(stack)).length, 2000, context);
 				}
 			}
+
+			// The steps were seen through partial rewrites, not only walks of every task.
+			assert.ok(partial >= 4, `${partial} partial rewrites`);
 		} finally {
 			unwinder.close();
 			await target.stop();
