@@ -7,7 +7,7 @@
 //
 // Everything here only reads the target. Offsets come from sampler/layouts/async-3.*.json.
 import {asyncObjectLayout, type AsyncObjectLayout} from './layouts.js';
-import {ObjectReader, word} from './python-objects.js';
+import {ObjectReader} from './python-objects.js';
 import {TornReadError} from './remote-memory.js';
 import type {RemoteContext} from './remote-context.js';
 import type {ThreadSample} from './unwind-types.js';
@@ -224,12 +224,14 @@ export class TaskObjects implements TaskSource {
 			return false;
 		}
 
-		const bytes = this.remote.memory.copy(address, layout.size);
-		if (bytes.readInt32LE(layout.state) !== pending) {
+		// Three fields read one by one, not the whole object copied: no buffer per task (10,000 a
+		// sample), and only these words count as read when passes are compared.
+		const {memory} = this.remote;
+		if (memory.int32(address + layout.state) !== pending) {
 			return false;
 		}
 
-		const loop = word(bytes, layout.loop);
+		const loop = memory.pointer(address + layout.loop);
 		let ident = this.loopIdents.get(loop);
 		if (ident === undefined) {
 			ident = this.loopThreadIdent(loop);
@@ -237,7 +239,7 @@ export class TaskObjects implements TaskSource {
 		}
 
 		const thread = this.threads.byIdent.get(ident) ?? this.threads.first;
-		this.fields.set(address, {loop, coro: word(bytes, layout.coro)});
+		this.fields.set(address, {loop, coro: memory.pointer(address + layout.coro)});
 		this.tasks.set(address, {address, tid: thread?.tid ?? 0, status: thread?.status ?? 0, name: undefined, parents: undefined});
 		return true;
 	}

@@ -710,7 +710,8 @@ export class AsyncStacks {
 
 		if (objects.yieldFrom === 'resume-oparg') {
 			// 3.11/3.12 have one SUSPENDED state: in `await` when the next instruction is RESUME with oparg >= 2.
-			const next = memory.copy(memory.pointer(frame + layout.frame.instrPtr) + 2, 2);
+			const at = memory.pointer(frame + layout.frame.instrPtr) + 2;
+			const next = this.pages.untracked(() => memory.copy(at, 2));
 			const name = opcodeName(target.version.text, opcodeBase(target.version.text, next[0]!));
 			if ((name !== 'RESUME' && name !== 'INSTRUMENTED_RESUME') || next[1]! < 2) {
 				return 0;
@@ -735,7 +736,7 @@ export class AsyncStacks {
 
 		const code = memory.pointer(frame + layout.frame.executable);
 		const next = memory.pointer(code + layout.code.code) + layout.bytes.data + (traits.lastiInBytes ? lasti + 2 : (lasti + 1) * 2);
-		if (opcodeName(target.version.text, memory.copy(next, 1)[0]!) !== 'YIELD_FROM') {
+		if (opcodeName(target.version.text, this.pages.untracked(() => memory.copy(next, 1))[0]!) !== 'YIELD_FROM') {
 			return 0;
 		}
 

@@ -61,6 +61,8 @@ export class PageSnapshot {
 	private lastPages: number[] = [];
 	/** While set, the page of each read that leaves the last page read (startTrace). */
 	private trace: number[] | undefined;
+	/** While set, reads are neither marked read nor traced (see untracked). */
+	private tracking = true;
 	/** Buffer views of the two arenas (see views). */
 	private readonly bufferViews: Buffer[] = [];
 	private readonly local = new Uint32Array(maxIovecs * 4);
@@ -198,6 +200,23 @@ export class PageSnapshot {
 	}
 
 	/**
+	 * Runs `read` without marking what it reads or tracing its pages: for bytes whose meaning
+	 * cannot change while the words that led to them hold (the instruction after a suspended
+	 * frame's instruction pointer, inside the code object that frame keeps alive), but whose
+	 * 8-byte word may (3.11's inline caches beside it count as code runs).
+	 */
+	untracked<T>(read: () => T): T {
+		this.tracking = false;
+		this.lastPage = -1;
+		try {
+			return read();
+		} finally {
+			this.tracking = true;
+			this.lastPage = -1;
+		}
+	}
+
+	/**
 	 * Buffer views of both arenas for memcmp, kept across passes (the arenas swap roles each
 	 * pass): made again only when an arena is replaced (grown).
 	 */
@@ -279,7 +298,7 @@ export class PageSnapshot {
 			const slot = this.slotOf(page);
 			const count = Math.min(left, pageSize - offset);
 			const from = (slot << pageShift) + offset;
-			if (this.comparePasses) {
+			if (this.comparePasses && this.tracking) {
 				this.markRead(slot, offset, count);
 			}
 
@@ -357,7 +376,10 @@ export class PageSnapshot {
 			return this.lastSlot;
 		}
 
-		this.trace?.push(page);
+		if (this.tracking) {
+			this.trace?.push(page);
+		}
+
 		let slot = this.index.get(page);
 		if (slot < 0) {
 			this.fill([page]);
