@@ -32,7 +32,7 @@ export type StackSampler = {
  * and name (\`all\`), and the pages they were read from (\`pages\`, complete when \`whole\`).
  * \`kept\`: the rewrite of \`pass\` kept it from the one before instead of reading it.
  */
-type TaskPart = {pass: number; frames: number[]; pages: number[]; whole: boolean; kept: boolean; parents: number[]; name: string; nameObject: number};
+type TaskPart = {pass: number; frames: number[]; pages: number[]; whole: boolean; kept: boolean; parents: number[]; name: string};
 
 const maxChain = 256;
 /** Partial rewrites (see AsyncStacks.partial) between two that read every task. */
@@ -71,6 +71,10 @@ export class AsyncStacks {
 	 * that pages no task reads any more (tasks gone) drop out of the comparison.
 	 */
 	partial = false;
+	/** Per stack of a partial rewrite: 1 where it is the last rewrite's stack at the same index (same thread). */
+	private kept = new Uint8Array(0);
+	private keptValid = false;
+	private producedBefore = -1;
 	private readonly changed = new Set<number>();
 	private changedList: number[] = [];
 	private passesSinceWhole = 0;
@@ -169,6 +173,8 @@ export class AsyncStacks {
 			}
 
 			this.repeated = false;
+			this.keptValid = false;
+			this.producedBefore = this.lastProduced;
 			this.lastProduced = -1;
 			this.changed.clear();
 			this.changedList = [];
@@ -197,6 +203,15 @@ export class AsyncStacks {
 		} finally {
 			done();
 		}
+	}
+
+	/**
+	 * After a partial rewrite that produced as many stacks as the one before: 1 for each stack
+	 * that is that rewrite's stack at the same index, on the same thread (the batch then reuses
+	 * its stack id instead of interning it again); else undefined.
+	 */
+	get keptStacks(): Uint8Array | undefined {
+		return this.keptValid && !this.repeated ? this.kept : undefined;
 	}
 
 	/** The next rewrite walks every task, changed or not (the bench measures what a walk costs). */
@@ -327,6 +342,7 @@ export class AsyncStacks {
 				}
 			}
 
+			const kept = this.kept.length >= tasks!.size ? this.kept : (this.kept = new Uint8Array(tasks!.size * 2));
 			for (const task of tasks!.values()) {
 				if (parents.has(task.address)) {
 					continue;
@@ -337,12 +353,16 @@ export class AsyncStacks {
 				if (sameTasks && built?.pass === this.pass - 1 && built.leaf === task.address && this.allKept(built.chain)) {
 					built.pass = this.pass;
 					const sample = this.out[index]!;
+					kept[index] = sample.tid === task.tid ? 1 : 0;
 					sample.tid = task.tid;
 					sample.status = task.status;
 				} else {
+					kept[index] = 0;
 					this.emit(index, task.tid, task.status, this.coroutineFrames(task.address), task, tasks!);
 				}
 			}
+
+			this.keptValid = sameTasks && produced === this.producedBefore;
 		}
 
 		this.handOut(0, produced);
@@ -465,7 +485,7 @@ export class AsyncStacks {
 			return this.coroutines[index]!;
 		}
 
-		const part: TaskPart = {pass: -1, frames: [], pages: [], whole: false, kept: false, parents: [], name: '', nameObject: 0};
+		const part: TaskPart = {pass: -1, frames: [], pages: [], whole: false, kept: false, parents: [], name: ''};
 		this.coroutineIndex.set(taskAddress, this.coroutines.length);
 		this.coroutines.push(part);
 		return part;
@@ -543,9 +563,10 @@ export class AsyncStacks {
 	}
 
 	/**
-	 * A task's name, kept per task with the name object it was read from: read again only when
-	 * the task holds another object (set_name). Not kept by object address alone: a name object
-	 * freed (set_name) may have its address taken by another task's new name.
+	 * A task's name, read from its name object each time its part is read (a kept part keeps
+	 * it: the words of the name object were read too, so a new name shows as a change). Not
+	 * kept by the name object's address: a task and its name freed (cancelled) and a new task
+	 * made, the new ones may take both addresses (spawned-8 was shown as spawned-4).
 	 */
 	private nameOf(task: Task): string {
 		if (task.name !== undefined) {
@@ -553,12 +574,7 @@ export class AsyncStacks {
 		}
 
 		const {memory, layout} = this.remote;
-		const part = this.entryOf(task.address);
 		const object = untag(memory.pointer(task.address + this.source.taskName));
-		if (part.nameObject === object && object !== 0) {
-			task.name = part.name;
-			return task.name;
-		}
 
 		let name = `Task-${task.address.toString(16)}`;
 		if (object !== 0) {
@@ -571,8 +587,6 @@ export class AsyncStacks {
 			}
 		}
 
-		part.nameObject = object;
-		part.name = name;
 		task.name = name;
 		return name;
 	}

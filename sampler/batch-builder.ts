@@ -74,8 +74,11 @@ export class BatchBuilder {
 	 * `repeat`: the samples have the threads and stacks of the previous tick added, in the same
 	 * order (the caller knows it without comparing them); only their statuses may differ. Their
 	 * stacks are then not interned again, and the tick goes as a repeat when no status changed.
+	 * `kept`: where 1, the sample at that index has the thread and stack of the previous tick's
+	 * at the same index (a partial --async-aware rewrite: the tasks that did not move), whose
+	 * stack id is taken instead of interning its frames again.
 	 */
-	addTick(stamp: number, nowUs: number, samples: readonly ThreadRecord[], count: number, repeat = false): void {
+	addTick(stamp: number, nowUs: number, samples: readonly ThreadRecord[], count: number, repeat = false, kept?: Uint8Array): void {
 		if (repeat && count === this.lastCount) {
 			this.addRepeat(stamp, nowUs, samples);
 			return;
@@ -85,6 +88,10 @@ export class BatchBuilder {
 		this.previousStamp = stamp;
 		this.ticksInBatch++;
 		const first = this.records.length;
+		const keptIds = kept !== undefined && count === this.lastCount ? kept : undefined;
+		const last = this.lastRecords;
+		// Until this tick is whole, the last records are no tick's to repeat or take ids from.
+		this.lastCount = -1;
 		for (let index = 0; index < count; index++) {
 			const sample = samples[index]!;
 			if (!this.knownThreads.has(sample.tid)) {
@@ -96,7 +103,8 @@ export class BatchBuilder {
 				}
 			}
 
-			this.records.push3(sample.tid, sample.status, this.stacks.intern(sample.tid, sample.frames, sample.depth));
+			const stack = keptIds?.[index] === 1 && last[index * 3] === sample.tid ? last[(index * 3) + 2]! : this.stacks.intern(sample.tid, sample.frames, sample.depth);
+			this.records.push3(sample.tid, sample.status, stack);
 		}
 
 		if (this.lastRecords.length < count * 3) {

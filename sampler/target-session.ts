@@ -245,7 +245,7 @@ export class TargetSession {
 		try {
 			const nowMs = nowUs / 1000;
 			const count = this.asyncStacks ? this.asyncStacks.rewrite(nowMs, this.read(nowMs)) : this.read(nowMs);
-			this.batches.addTick(Math.round(nowUs - this.startUs), nowUs, this.unwinder.samples, count, this.asyncStacks?.repeated);
+			this.batches.addTick(Math.round(nowUs - this.startUs), nowUs, this.unwinder.samples, count, this.asyncStacks?.repeated, this.asyncStacks?.keptStacks);
 			this.consecutiveErrors = 0;
 			return 'sampled';
 		} catch (error) {

@@ -4,9 +4,13 @@
 import assert from 'node:assert/strict';
 import {once} from 'node:events';
 import {after, test} from 'node:test';
+import {Profile} from '../exporters/model.js';
 import {AsyncStacks} from '../sampler/asyncio.js';
+import {BatchBuilder} from '../sampler/batch-builder.js';
 import {FrameTable} from '../sampler/frame-table.js';
+import {forEachRecord} from '../sampler/protocol.js';
 import {TornReadError} from '../sampler/remote-memory.js';
+import type {ThreadNames} from '../sampler/thread-names.js';
 import {openTarget} from '../sampler/target.js';
 import {Unwinder} from '../sampler/unwinder.js';
 import fs from 'node:fs';
@@ -102,8 +106,20 @@ for (const py of pythons) {
 		const unwinder = new Unwinder(openTarget(target.pid), frames, {allThreads: false, gc: true, native: false, opcodes: false, cpuState: false, exceptionState: false});
 		try {
 			const stacks = new AsyncStacks(unwinder.remote, unwinder, 'all');
+			// Each sample also goes through a batch as a capture sends it (kept stacks take their
+			// last ids), and the profile it feeds must hold the stacks the sample has.
+			const builder = new BatchBuilder(frames, {name: () => 'main'} as unknown as ThreadNames, 1000);
+			const model = new Profile({pid: target.pid, pythonVersion: py.version, command: [], mode: 'wall', intervalUs: 1000, startedAt: 0, allThreads: false, gc: true, native: false, opcodes: false, asyncAware: true}, {timeline: false, recent: false});
+			let stamp = 0;
 			const sample = (): string[] => {
 				const count = untorn(() => stacks.rewrite(performance.now(), unwinder.sample(performance.now())));
+				stamp += 1000;
+				builder.addTick(stamp, stamp, unwinder.samples, count, stacks.repeated, stacks.keptStacks);
+				const {batch} = builder.take(stamp, {attempts: 0, errors: 0, missed: 0, elapsedUs: stamp, reads: 0, bytesRead: 0, cpuUs: 0});
+				model.ingest(batch);
+				const sent: string[] = [];
+				forEachRecord(batch, (_tid, _status, stack) => sent.push(model.stackFrames(stack).join()));
+				assert.deepEqual(sent, unwinder.samples.slice(0, count).map(stack => stack.frames.slice(0, stack.depth).reverse().join()), 'the batch sends the stacks sampled');
 				// Leaf first, the leaf (asyncio's Event.wait) left out: its name is qualified on some versions.
 				return unwinder.samples.slice(0, count).map(stack => stack.frames.slice(1, stack.depth).map(id => frames.defs[id]!.funcname).join(';'));
 			};

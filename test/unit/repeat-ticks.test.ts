@@ -136,3 +136,33 @@ test('a tick is a repeat only of the one just before it: after a discard the nex
 	assert.equal(result.samples, 600);
 	assert.equal(result.timeUs, 2000);
 });
+
+test('a tick whose unmoved stacks take the last tick\'s stack ids (kept) records what the same tick interned whole does', () => {
+	/** kinds' ticks fed whole, or with `kept` set where a sample's stack is the previous tick's at the same index. */
+	const fed = (withKept: boolean): {records: string[]; interned: number} => {
+		const frames = new FrameTable();
+		const builder = new BatchBuilder(frames, names, 1000);
+		const seen: string[] = [];
+		let interned = 0;
+		let previous: ThreadRecord[] = [];
+		for (const [index, kind] of ticksOf.entries()) {
+			const samples = samplesOf(kind, frames);
+			const same = (sample: ThreadRecord, at: number) => previous[at]?.tid === sample.tid && previous[at].frames.join() === sample.frames.join();
+			const kept = withKept ? Uint8Array.from(samples, (sample, at) => same(sample, at) ? 1 : 0) : undefined;
+			builder.addTick(1000 * (index + 1), 1000 * (index + 1), samples, samples.length, false, kept);
+			previous = samples;
+			const {batch} = builder.take(1000 * (index + 1), {attempts: 0, errors: 0, missed: 0, elapsedUs: 0, reads: 0, bytesRead: 0, cpuUs: 0});
+			interned += batch.stacks.length;
+			forEachRecord(batch, (tid, status, stack, standsFor, time) => seen.push(`${tid} ${status} ${stack} ${standsFor} ${time}`));
+		}
+
+		return {records: seen, interned};
+	};
+
+	const whole = fed(false);
+	const kept = fed(true);
+	assert.equal(kept.records.length, ticksOf.reduce((sum, kind) => sum + (kind === 2 ? 2 : 300), 0));
+	// The moved task (kind 1) gets its new stack id, and back again; the others keep theirs.
+	assert.deepEqual(kept.records, whole.records);
+	assert.equal(kept.interned, whole.interned);
+});
