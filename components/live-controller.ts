@@ -4,7 +4,7 @@
 // the screen's command from the key table (live/key-bindings.ts).
 import type {Key} from 'ink';
 import type {Exporter} from '../exporters/index.js';
-import {liveDump} from '../live/dump.js';
+import {liveDump} from '../live/live-dump.js';
 import {pathOf} from '../live/flame-data.js';
 import {commandFor, type LiveCommand} from '../live/key-bindings.js';
 import type {LiveSnapshot, LiveStore} from '../live/live-store.js';

@@ -100,7 +100,7 @@ async function dump(flags: Flags): Promise<number> {
 		pid, allThreads: flags.on('all-threads'), native: flags.on('native'), gc: !flags.on('no-gc'), opcodes: flags.on('opcodes'), blocking: flags.on('blocking'),
 		asyncAware: flags.on('async-aware'), asyncMode: (flags.text('async-mode') ?? 'all') as AsyncMode, ...nativeStacksOf(flags),
 	};
-	process.stdout.write(flags.on('subprocesses') ? dumpTreeText(options) : dumpText(options));
+	process.stdout.write(await (flags.on('subprocesses') ? dumpTreeText(options) : dumpText(options)));
 	return 0;
 }
 

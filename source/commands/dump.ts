@@ -1,6 +1,6 @@
 // dump: one look at every thread's stack, most recent call last, with source lines; with
 // --subprocesses, of the target and each of its Python descendants in turn.
-import {collectDump, statusWords, type DumpData, type DumpOptions} from '../../live/dump.js';
+import {collectDump, loadDumpReaders, statusWords, type DumpData, type DumpOptions} from '../../live/dump.js';
 import {UserError} from '../../common/errors.js';
 import {pidLabel} from '../../common/pid-label.js';
 import {descendants} from '../../sampler/proc.js';
@@ -41,8 +41,8 @@ export function formatDump(data: DumpData): string {
 	return sections.join('\n\n') + '\n';
 }
 
-export function dumpText(options: DumpOptions, opcodeName?: (opcode: number) => string): string {
-	const data = collectDump(options, opcodeName);
+export async function dumpText(options: DumpOptions, opcodeName?: (opcode: number) => string): Promise<string> {
+	const data = collectDump(options, await loadDumpReaders(options), opcodeName);
 	for (const note of data.notes ?? []) {
 		process.stderr.write(`tachyon-top: ${note}\n`);
 	}
@@ -55,7 +55,8 @@ export function dumpText(options: DumpOptions, opcodeName?: (opcode: number) => 
  * Python process below it, each dumped once, parents before children. A process that is not
  * Python, or ends while it is read, is left out; none at all is an error.
  */
-export function dumpTreeText(options: DumpOptions, opcodeName?: (opcode: number) => string): string {
+export async function dumpTreeText(options: DumpOptions, opcodeName?: (opcode: number) => string): Promise<string> {
+	const readers = await loadDumpReaders(options);
 	const dumps: string[] = [];
 	const seen = new Set<number>();
 	let rootError: unknown;
@@ -66,7 +67,7 @@ export function dumpTreeText(options: DumpOptions, opcodeName?: (opcode: number)
 
 		seen.add(pid);
 		try {
-			dumps.push(formatDump(collectDump({...options, pid}, opcodeName)));
+			dumps.push(formatDump(collectDump({...options, pid}, readers, opcodeName)));
 		} catch (error) {
 			if (!(error instanceof UserError)) {
 				throw error;
