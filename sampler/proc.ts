@@ -148,32 +148,36 @@ export function processEnding(pid: number): boolean {
 	}
 }
 
+/** The fields of /proc/PID/task/TID/schedstat, each in ns: time run on a CPU, time waited on a run queue, then time slices. */
+const schedstatField = {runNs: 0, waitNs: 1} as const;
+
+/** One field of a thread's schedstat line, in µs; undefined when it cannot be read (gone, or a kernel without scheduler statistics). */
+function readSchedstatUs(pid: number, tid: number, field: typeof schedstatField[keyof typeof schedstatField]): number | undefined {
+	try {
+		const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[field]);
+		return Number.isFinite(ns) ? ns / 1000 : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /**
- * µs of CPU a thread has run, from /proc/PID/task/TID/schedstat (run ns), else its stat's ticks
- * (a kernel without scheduler statistics shows "0 0 0" there); undefined once it is gone.
+ * µs of CPU a thread has run, from its schedstat (run ns), else its stat's ticks (a kernel
+ * without scheduler statistics shows "0 0 0" there); undefined once it is gone.
  */
 export function readRunTimeUs(pid: number, tid: number): number | undefined {
-	try {
-		const run = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-		if (Number.isFinite(run) && run > 0) {
-			return run / 1000;
-		}
-	} catch {
-		// No schedstat (gone, or no scheduler statistics): the stat's ticks below, if any.
+	const run = readSchedstatUs(pid, tid, schedstatField.runNs);
+	if (run !== undefined && run > 0) {
+		return run;
 	}
 
 	const stat = readStat(pid, tid);
 	return stat ? (stat.utimeTicks + stat.stimeTicks) * 10_000 : undefined;
 }
 
-/** µs a thread has waited on a run queue for a CPU, from /proc/PID/task/TID/schedstat (run ns, wait ns, slices). */
+/** µs a thread has waited on a run queue for a CPU, from its schedstat (wait ns). */
 export function readRunQueueWaitUs(pid: number, tid: number): number | undefined {
-	try {
-		const wait = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
-		return Number.isFinite(wait) ? wait / 1000 : undefined;
-	} catch {
-		return undefined;
-	}
+	return readSchedstatUs(pid, tid, schedstatField.waitNs);
 }
 
 /** The thread ids of pid now; empty once it is gone. */
