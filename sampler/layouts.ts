@@ -7,19 +7,7 @@
 // Absent fields are -1.
 import {UserError} from '../common/errors.js';
 import {supportedVersions} from './supported-versions.js';
-import async38 from './layouts/async-3.8.json' with {type: 'json'};
-import async39 from './layouts/async-3.9.json' with {type: 'json'};
-import async310 from './layouts/async-3.10.json' with {type: 'json'};
-import async311 from './layouts/async-3.11.json' with {type: 'json'};
-import async312 from './layouts/async-3.12.json' with {type: 'json'};
-import async313 from './layouts/async-3.13.json' with {type: 'json'};
-import objects314 from './layouts/async-3.14.json' with {type: 'json'};
-import objects315 from './layouts/async-3.15.json' with {type: 'json'};
-import struct38 from './layouts/struct-3.8.json' with {type: 'json'};
-import struct39 from './layouts/struct-3.9.json' with {type: 'json'};
-import struct310 from './layouts/struct-3.10.json' with {type: 'json'};
-import struct311 from './layouts/struct-3.11.json' with {type: 'json'};
-import struct312 from './layouts/struct-3.12.json' with {type: 'json'};
+import {versionData} from './version-data.js';
 
 export type PythonVersion = {
 	readonly major: number;
@@ -324,13 +312,12 @@ function layoutFromEntries(at: (name: string) => number, version: PythonVersion)
 }
 
 // 3.8–3.12: generated from each interpreter's headers and checked against it live.
-const structTables: Record<number, Readonly<Record<string, number>>> = {
-	8: struct38.offsets,
-	9: struct39.offsets,
-	10: struct310.offsets,
-	11: struct311.offsets,
-	12: struct312.offsets,
-};
+const structTableMinors: ReadonlySet<number> = new Set([8, 9, 10, 11, 12]);
+
+/** layouts/struct-3.X.json's offsets for a 3.8–3.12 minor version, read on first use. */
+function structTable(minor: number): Readonly<Record<string, number>> | undefined {
+	return structTableMinors.has(minor) ? (versionData(`layouts/struct-3.${minor}.json`) as {offsets: Readonly<Record<string, number>>} | undefined)?.offsets : undefined;
+}
 
 /**
  * Debug builds (Py_DEBUG) of 3.8–3.12 whose offsets the generators found equal to the release
@@ -352,7 +339,7 @@ export function debugBuildRefusal(version: PythonVersion): UserError | undefined
 
 /** 3.8–3.12 layouts, which targets do not describe themselves. */
 export function builtinLayout(version: PythonVersion): Layout {
-	const table = version.major === 3 ? structTables[version.minor] : undefined;
+	const table = version.major === 3 ? structTable(version.minor) : undefined;
 	if (!table) {
 		throw unsupportedVersion(version);
 	}
@@ -574,29 +561,19 @@ export type AsyncObjectLayout = ObjectLayout & {
 	readonly frame: {readonly stacktop: number; readonly localsplus: number};
 };
 
-const asyncObjectLayouts: Record<number, AsyncObjectLayout> = {
-	8: async38 as AsyncObjectLayout,
-	9: async39 as AsyncObjectLayout,
-	10: async310 as AsyncObjectLayout,
-	11: async311 as AsyncObjectLayout,
-	12: async312 as AsyncObjectLayout,
-	13: async313 as AsyncObjectLayout,
-};
-
-const objectLayouts: Record<number, ObjectLayout> = {
-	...asyncObjectLayouts,
-	14: objects314 as ObjectLayout,
-	15: objects315 as ObjectLayout,
-};
+/** layouts/async-3.X.json (3.8–3.13: asyncio's objects too; 3.14+: the common objects only), read on first use. */
+function objectTable(minor: number): ObjectLayout | undefined {
+	return minor >= 8 && minor <= 15 ? versionData(`layouts/async-3.${minor}.json`) as ObjectLayout | undefined : undefined;
+}
 
 /** The common object offsets of a target (every supported version). */
 export function objectLayout(version: PythonVersion): ObjectLayout | undefined {
-	return version.major === 3 ? objectLayouts[version.minor] : undefined;
+	return version.major === 3 ? objectTable(version.minor) : undefined;
 }
 
 /** The asyncio object offsets of a 3.8–3.13 target; undefined for versions with task lists. */
 export function asyncObjectLayout(version: PythonVersion): AsyncObjectLayout | undefined {
-	return version.major === 3 ? asyncObjectLayouts[version.minor] : undefined;
+	return version.major === 3 && version.minor <= 13 ? objectTable(version.minor) as AsyncObjectLayout | undefined : undefined;
 }
 
 /** The number of 30-bit digits of an int object, from its size word (see VersionTraits.intSize). */

@@ -2,14 +2,7 @@
 // their specialised forms (BINARY_OP_ADD_INT, LOAD_ATTR_INSTANCE_VALUE, ...), changes with
 // every minor version, so each version's table is generated from that interpreter
 // (scripts/generate-opcodes.py) and shipped as data: the target's own table, never a guess.
-import table38 from './opcodes/3.8.json' with {type: 'json'};
-import table39 from './opcodes/3.9.json' with {type: 'json'};
-import table310 from './opcodes/3.10.json' with {type: 'json'};
-import table311 from './opcodes/3.11.json' with {type: 'json'};
-import table312 from './opcodes/3.12.json' with {type: 'json'};
-import table313 from './opcodes/3.13.json' with {type: 'json'};
-import table314 from './opcodes/3.14.json' with {type: 'json'};
-import table315 from './opcodes/3.15.json' with {type: 'json'};
+import {versionData} from './version-data.js';
 
 type OpcodeTable = {
 	readonly version: string;
@@ -21,7 +14,12 @@ type OpcodeTable = {
 	readonly caches: Readonly<Record<string, number>>;
 };
 
-const tables = new Map<string, OpcodeTable>([table38, table39, table310, table311, table312, table313, table314, table315].map(table => [table.version, table as OpcodeTable]));
+const tables = {
+	/** opcodes/3.X.json for a version ("3.13"), read on first use; undefined for a version with none. */
+	get(minor: string): OpcodeTable | undefined {
+		return /^3\.(?:[89]|1[0-5])$/.test(minor) ? versionData(`opcodes/${minor}.json`) as OpcodeTable | undefined : undefined;
+	},
+};
 
 /** "3.13" from "3.13", "3.13.1" or "3.13.0rc2+". */
 function minorOf(version: string): string {
