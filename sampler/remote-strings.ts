@@ -66,7 +66,14 @@ export class RemoteStrings {
 
 		let text = '';
 		for (let offset = 0; offset < size; offset += 4) {
-			text += String.fromCodePoint(data.readUInt32LE(offset));
+			const point = data.readUInt32LE(offset);
+			if (point > 0x10_ffff) {
+				// No str holds this: the object was freed or rewritten while we read it.
+				// (String.fromCodePoint's RangeError ended a whole capture: CI, a worker of run --subprocesses.)
+				throw new TornReadError('not a str object');
+			}
+
+			text += String.fromCodePoint(point);
 		}
 
 		return text;
