@@ -77,11 +77,27 @@ async function medianCpu(commands: ReadonlyArray<{command: string; args: string[
 
 const strace = ['/usr/bin/strace', '/bin/strace'].find(file => fs.existsSync(file));
 
+/**
+ * strace's --seccomp-bpf (strace 5.3+), when it has it: only the two traced calls stop the
+ * tool. Without it every system call does, twice, and start-up makes thousands (Node opens,
+ * reads and maps each module, its threads wait on futexes): at load 3, ours took 370–910 ms
+ * from exec to first read under plain strace and 167–187 ms under --seccomp-bpf, Tachyon's
+ * 716–1,448 and 327–778 ms.
+ */
+async function straceFilter(): Promise<string[]> {
+	try {
+		await promisify(execFile)(strace!, ['--seccomp-bpf', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=execve', 'true'], {timeout: 10_000});
+		return ['--seccomp-bpf'];
+	} catch {
+		return [];
+	}
+}
+
 /** Milliseconds from a command's exec to its first process_vm_readv, under strace. */
-async function firstReadMs(command: string, args: string[]): Promise<number | undefined> {
+async function firstReadMs(command: string, args: string[], filter: string[]): Promise<number | undefined> {
 	const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-top-bench-strace-')), 'trace');
 	try {
-		await promisify(execFile)(strace!, ['-f', '-ttt', '-qq', '-o', log, '-e', 'trace=execve,process_vm_readv', command, ...args], {timeout: 60_000});
+		await promisify(execFile)(strace!, [...filter, '-f', '-ttt', '-qq', '-o', log, '-e', 'trace=execve,process_vm_readv', command, ...args], {timeout: 60_000});
 		const lines = fs.readFileSync(log, 'utf8').split('\n');
 		const stamp = (line: string | undefined) => (line === undefined ? undefined : Number(/^\d+\s+([\d.]+)/.exec(line)?.[1]));
 		const started = stamp(lines.find(line => line.includes('execve(')));
@@ -92,6 +108,14 @@ async function firstReadMs(command: string, args: string[]): Promise<number | un
 	}
 }
 
+/**
+ * Said beside each start-up row when NODE_EXTRA_CA_CERTS is set: Node then parses that
+ * certificate file at every start, before any of our code runs (this sandbox sets it: node -e 0
+ * 50 ms of CPU with it, 20 ms without). Left set, as the machine has it: --help and node -e 0
+ * both pay it; dump and the first read pay it where Tachyon does not.
+ */
+const extraCertsNote = process.env['NODE_EXTRA_CA_CERTS'] ? '; NODE_EXTRA_CA_CERTS is set (every node start parses it, ~30 ms here)' : '';
+
 async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 	const times = short ? 1 : 7;
 	// A tenth of a second each: even the short run takes a median, as one run alone moved the ratio 1.5 -> 1.9.
@@ -101,7 +125,7 @@ async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 	const rows: BenchRow[] = [{
 		metric: 'start-up: CPU of --help', ours: help && help * 1000, unit: 'ms', ratio: help && bare ? help / bare : undefined,
 		target: '≤ 1.6 × node -e 0', met: help && bare ? help <= bare * 1.6 : undefined,
-		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${helpTimes}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${helpTimes}; load average ${os.loadavg()[0]!.toFixed(1)}${extraCertsNote}`,
 	}];
 	const target = await startTarget(python315!, [workloadLoop], /\[workload\] pid=/);
 	try {
@@ -111,7 +135,7 @@ async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 		rows.push({
 			metric: 'start-up: CPU of dump', ours: ours && ours * 1000, tachyon: tachyon && tachyon * 1000, unit: 'ms',
 			ratio: ours && tachyon ? ours / tachyon : undefined, target: '≤ 0.5 × Tachyon', met: ours && tachyon ? ours <= tachyon * 0.5 : undefined,
-			note: `median of ${times}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+			note: `median of ${times}; load average ${os.loadavg()[0]!.toFixed(1)}${extraCertsNote}`,
 		});
 		if (!strace) {
 			rows.push({metric: 'start-up: first read of the target', unit: 'ms', note: 'needs strace'});
@@ -119,11 +143,12 @@ async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 		}
 
 		log('footprint: first read of the target under strace, ours and Tachyon\'s');
+		const filter = await straceFilter();
 		const firstReads: Record<'ours' | 'tachyon', number[]> = {ours: [], tachyon: []};
 		for (let round = 0; round < Math.max(1, Math.ceil(times / 2)); round++) {
 			for (const tool of ['ours', 'tachyon'] as const) {
 				const {command, args} = invocation(tool, target.pid, 1000, 1);
-				const ms = await firstReadMs(command, args);
+				const ms = await firstReadMs(command, args, filter);
 				if (ms !== undefined) {
 					firstReads[tool].push(ms);
 				}
@@ -136,7 +161,7 @@ async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 		rows.push({
 			metric: 'start-up: exec to first read of the target (attach)', ours: oursMs, tachyon: tachyonMs, unit: 'ms',
 			ratio: oursMs && tachyonMs ? oursMs / tachyonMs : undefined, target: '≤ 150 ms (quiet machine)', met: oursMs === undefined ? undefined : oursMs <= 150,
-			note: `strace's timestamps (it slows both a little); median of ${firstReads.ours.length}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+			note: `strace's timestamps${filter.length > 0 ? ' (--seccomp-bpf: it stops only the two calls traced)' : ' (no --seccomp-bpf here: every call is stopped, which slows both)'}; median of ${firstReads.ours.length}; load average ${os.loadavg()[0]!.toFixed(1)}${extraCertsNote}`,
 		});
 		return rows;
 	} finally {
