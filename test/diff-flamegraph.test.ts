@@ -65,7 +65,13 @@ function rgb(fill: string): [number, number, number] {
 
 async function fillOf(page: Page, prefix: string): Promise<string> {
 	return page.evaluate(prefix => {
-		const frame = [...document.querySelectorAll('#chart g.frame')].find(g => (g.getAttribute('name') ?? '').startsWith(prefix));
+		// The widest of the frames so named: on a loaded machine a few samples land on rare
+		// paths (in the inverted view, changing_work's own lines beside spin), each a sliver of
+		// its own, and one only the current run has is marked new. The first in document order
+		// was such a sliver once (test:load), not the frame the test means.
+		const width = (g: Element) => Number(g.querySelector('rect')?.getAttribute('width') ?? 0);
+		const frames = [...document.querySelectorAll('#chart g.frame')].filter(g => (g.getAttribute('name') ?? '').startsWith(prefix));
+		const frame = frames.reduce<Element | undefined>((widest, g) => (widest === undefined || width(g) > width(widest) ? g : widest), undefined);
 		return frame?.querySelector('rect')?.getAttribute('fill') ?? '';
 	}, prefix);
 }
@@ -128,8 +134,11 @@ test('the tooltip gives before and after shares, and counts with "absolute count
 	// 3× the work in the same 2 s of sampling: clearly more samples, whatever the machine load.
 	assert.ok(afterCount > before * 1.3, `after ${afterCount} vs before ${before}`);
 	// The share view's baseline figure is the count view's, as a share of the baseline total.
+	// The count is shown rounded, and the baseline is interval-scaled (not whole samples when the
+	// two runs' intervals differ, as on a loaded machine): half a sample of the total, plus the
+	// share's own rounding to 0.01 (test:load: 37.31 % for 746 of 2,001 shown, 746.5 really).
 	const baselineTotal = await page.evaluate(() => (window as unknown as {PROFILE_DATA: {tree: {b: number}}}).PROFILE_DATA.tree.b);
-	assert.ok(Math.abs(beforeShare - (100 * before / baselineTotal)) < 0.02, `${beforeShare}% = ${before} of ${baselineTotal}`);
+	assert.ok(Math.abs(beforeShare - (100 * before / baselineTotal)) <= (50 / baselineTotal) + 0.005, `${beforeShare}% = ${before} of ${baselineTotal}`);
 	await page.locator('#chart g.frame[name^="new_only"]').first().hover();
 	await page.waitForTimeout(100);
 	assert.match(await page.textContent('#tooltip') ?? '', /not present \(new in this run\)/);
