@@ -7,9 +7,10 @@
 // almost no further system call.
 //
 // With `comparePasses`, the copy of the last pass is kept beside the new one, with a bit per
-// 8-byte word that pass read, so a pass can ask whether every word the last pass read reads the
-// same again (unchanged): a rewrite that finds so knows its result would be the last one's (it
-// reads nothing but through here), and repeats it instead of walking again. Pages are compared
+// 8-byte word that pass read, so a pass can ask which pages hold a word the last pass read that
+// reads differently now (changedPages): a rewrite that finds none knows its result would be the
+// last one's (it reads nothing but through here), and repeats it instead of walking again; one
+// that finds a few reads again only what came from them. Pages are compared
 // whole first (memcmp); only a page that differs is compared word by word, so a reference count
 // or any other field no pass reads, changing beside a task's fields, does not count as a change.
 import {AddressMap} from './address-map.js';
@@ -99,27 +100,12 @@ export class PageSnapshot {
 	}
 
 	/**
-	 * Whether every word the last pass read holds now what it held then (comparePasses; call
-	 * right after begin). If so, all of them count as read by this pass too, so the next pass
-	 * compares with them again.
-	 */
-	unchanged(): boolean {
-		const changed = this.changedPages(true);
-		if (changed?.length !== 0) {
-			return false;
-		}
-
-		this.keepLastReads();
-		return true;
-	}
-
-	/**
 	 * The pages holding a word the last pass read that reads differently now (comparePasses;
 	 * call right after begin), in no particular order; undefined when the passes cannot be
 	 * compared (no last pass, or it read a page it could not keep, or one is unmapped since).
-	 * `firstOnly`: stop at the first such page.
+	 * None: the pass may keep what the last one found (keepLastReads).
 	 */
-	changedPages(firstOnly = false): number[] | undefined {
+	changedPages(): number[] | undefined {
 		const {lastPages, lastSlots} = this;
 		if (!this.comparePasses || this.lastIncomplete || lastPages.length === 0) {
 			return undefined;
@@ -147,9 +133,6 @@ export class PageSnapshot {
 					const from = (was + page) * pageSize;
 					if (now.compare(then, from, from + pageSize, at, at + pageSize) !== 0 && !this.sameWordsRead(was + page, slot + page)) {
 						changed.push(lastPages[index + page]!);
-						if (firstOnly) {
-							return changed;
-						}
 					}
 				}
 			}

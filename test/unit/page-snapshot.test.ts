@@ -7,6 +7,16 @@ import {libc} from '../../sampler/libc.js';
 import {PageSnapshot} from '../../sampler/page-snapshot.js';
 import {RemoteMemory, TornReadError} from '../../sampler/remote-memory.js';
 
+/** What --async-aware's repeat asks (asyncio.ts rewrite): no word read last pass changed, so this pass keeps them all. */
+function unchanged(snapshot: PageSnapshot): boolean {
+	if (snapshot.changedPages()?.length !== 0) {
+		return false;
+	}
+
+	snapshot.keepLastReads();
+	return true;
+}
+
 test('AddressMap keeps every address apart, through growth and clear', () => {
 	const map = new AddressMap();
 	const base = 0x7f_12_34_56_00_00;
@@ -81,7 +91,7 @@ test('comparing passes: unchanged while every word read last holds the same byte
 	// A pass reads two words ten pages apart, and a range across a page boundary.
 	const pass = (): boolean => {
 		const done = memory.snapshotReads(snapshot);
-		const same = snapshot.unchanged();
+		const same = unchanged(snapshot);
 		if (!same) {
 			memory.pointer(firstPage + 8);
 			memory.pointer(firstPage + (10 * 4096) + 16);
@@ -116,6 +126,6 @@ test('comparing passes: unchanged while every word read last holds the same byte
 	done();
 	memory.snapshotReads(plain)();
 	const again = memory.snapshotReads(plain);
-	assert.equal(plain.unchanged(), false);
+	assert.equal(unchanged(plain), false);
 	again();
 });
