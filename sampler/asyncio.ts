@@ -44,6 +44,21 @@ const noTask = '<no task>';
 const longSubclass = 1 << 24;
 const unicodeSubclass = 1 << 28;
 
+/** Whether two arrays of numbers hold the same numbers in the same order. */
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+	if (a.length !== b.length) {
+		return false;
+	}
+
+	for (let index = 0; index < a.length; index++) {
+		if (a[index] !== b[index]) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
 export class AsyncStacks {
 	private readonly remote: RemoteContext;
 	private readonly stacks: StackSampler;
@@ -460,23 +475,7 @@ export class AsyncStacks {
 	}
 
 	private sameAsLast(part: TaskPart, last: {frames: number[]; parents: number[]; name: string}): boolean {
-		if (part.name !== last.name || part.frames.length !== last.frames.length || part.parents.length !== last.parents.length) {
-			return false;
-		}
-
-		for (let index = 0; index < part.frames.length; index++) {
-			if (part.frames[index] !== last.frames[index]) {
-				return false;
-			}
-		}
-
-		for (let index = 0; index < part.parents.length; index++) {
-			if (part.parents[index] !== last.parents[index]) {
-				return false;
-			}
-		}
-
-		return true;
+		return part.name === last.name && sameNumbers(part.frames, last.frames) && sameNumbers(part.parents, last.parents);
 	}
 
 	private entryOf(taskAddress: number): TaskPart {
