@@ -10,6 +10,7 @@ import {openTarget} from '../../sampler/target.js';
 import {Unwinder} from '../../sampler/unwinder.js';
 import {startTarget} from '../processes.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
+import {TornReads} from '../torn-reads.js';
 import {python315, workloadLoop} from '../tools.js';
 
 /** CPU time of the calling thread in µs (schedstat: nanoseconds on the CPU). */
@@ -67,15 +68,17 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 		const unwinder = new Unwinder(python, new FrameTable(), {allThreads: false, gc: true, native: false, opcodes: false, cpuState: false, exceptionState: false});
 		const callsBefore = unwinder.memory.calls;
 		const iovecsBefore = unwinder.memory.iovecs;
+		// A frame freed while it is read is a torn read: counted, as a capture counts it.
+		const torn = new TornReads();
 		const hot = cost(iterations, () => {
-			unwinder.sample(performance.now());
+			torn.attempt(() => unwinder.sample(performance.now()));
 		});
 		const samples = iterations + Math.min(1000, iterations);
 		const callsPerSample = (unwinder.memory.calls - callsBefore) / samples;
 		const iovecsPerSample = (unwinder.memory.iovecs - iovecsBefore) / samples;
 		const paced = cost(short ? 2000 : 10_000, () => {
 			sleepUs(80);
-			unwinder.sample(performance.now());
+			torn.attempt(() => unwinder.sample(performance.now()));
 		});
 		unwinder.close();
 		return [
@@ -83,7 +86,7 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 			{metric: 'each further iovec in the same call', unit: 'µs CPU', ours: (eightReads - oneRead) / 7},
 			{metric: 'one sleep + wake-up, clock_nanosleep (×10,000/s at 10 kHz)', unit: 'µs CPU', ours: wake, note: 'mostly the kernel: in a VM, arming the timer and waking up are exits to the hypervisor'},
 			{metric: 'one sleep + wake-up, timed Atomics.wait', unit: 'µs CPU', ours: atomicsWake},
-			{metric: 'our sample, back to back (main thread, 3.15)', unit: 'µs CPU', ours: hot, note: `${callsPerSample.toFixed(2)} process_vm_readv and ${iovecsPerSample.toFixed(2)} iovecs per sample`},
+			{metric: 'our sample, back to back (main thread, 3.15)', unit: 'µs CPU', ours: hot, note: `${callsPerSample.toFixed(2)} process_vm_readv and ${iovecsPerSample.toFixed(2)} iovecs per sample${torn.note()}`},
 			{metric: 'our sample + its wake-up, paced (what 10 kHz costs per sample)', unit: 'µs CPU', ours: paced, note: `${paced.toFixed(1)} % of a core at 10 kHz, ${(paced / 10).toFixed(2)} % at 1 kHz, before batching and the main thread`},
 		];
 	} finally {

@@ -16,6 +16,7 @@ import {openTarget} from '../../sampler/target.js';
 import {Unwinder} from '../../sampler/unwinder.js';
 import {startTarget} from '../processes.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
+import {TornReads} from '../torn-reads.js';
 import {parseCapture, python315, root} from '../tools.js';
 
 const tasks = 10_000;
@@ -51,6 +52,8 @@ type SampleCost = {
 	readonly stacks: number;
 	/** Samples that repeated the one before (no task moved), of `samples`. */
 	readonly repeats: number;
+	/** Measured samples that read torn memory (a task freed mid-read), of `samples`: their CPU is in `ms`. */
+	readonly torn: TornReads;
 	readonly samples: number;
 	/** Why there is no figure, when there is none. */
 	readonly why?: string;
@@ -66,20 +69,22 @@ function sampleCost(pid: number, samples: number, spacingMs = 0): SampleCost {
 	const stacks = new AsyncStacks(unwinder.remote, unwinder, 'all');
 	const clock = cpuClock();
 	let threads = 0;
-	const once = () => {
+	// A task freed while it is read (a mover's coroutine, a finished sleep's handle) is a torn read.
+	const torn = new TornReads();
+	const once = (): number | undefined => torn.attempt(() => {
 		threads = unwinder.sample(performance.now());
 		return stacks.rewrite(performance.now(), threads);
-	};
+	});
 
 	try {
 		// asyncio's offsets are looked up on the first sample; the second walks with caches filled.
-		let produced = once();
+		let produced = once() ?? 0;
 		for (const deadline = performance.now() + 20_000; produced < tasks && performance.now() < deadline;) {
-			produced = once();
+			produced = once() ?? produced;
 		}
 
 		if (produced === 0) {
-			return {ms: undefined, fullMs: 0, stacks: 0, repeats: 0, samples: 0, why: `the main thread read ${threads === 0 ? 'no thread' : `${threads} thread(s)`} and asyncio's task lists no task, for 20 s`};
+			return {ms: undefined, fullMs: 0, stacks: 0, repeats: 0, torn, samples: 0, why: `the main thread read ${threads === 0 ? 'no thread' : `${threads} thread(s)`} and asyncio's task lists no task, for 20 s`};
 		}
 
 		// A sample where every task moved: walked whole, caches filled (two, for a clock of ms ticks).
@@ -90,6 +95,7 @@ function sampleCost(pid: number, samples: number, spacingMs = 0): SampleCost {
 		}
 
 		const fullMs = (clock() - beforeFull) / 2000;
+		torn.count = 0;
 		let repeats = 0;
 		let spent = 0;
 		for (let index = 0; index < samples; index++) {
@@ -100,14 +106,17 @@ function sampleCost(pid: number, samples: number, spacingMs = 0): SampleCost {
 			}
 
 			const before = clock();
-			produced = once();
+			const got = once();
 			spent += clock() - before;
-			repeats += stacks.repeated ? 1 : 0;
+			if (got !== undefined) {
+				produced = got;
+				repeats += stacks.repeated ? 1 : 0;
+			}
 		}
 
 		return spent > 0
-			? {ms: spent / samples / 1000, fullMs, stacks: produced, repeats, samples}
-			: {ms: undefined, fullMs, stacks: produced, repeats, samples, why: 'no CPU clock of this thread advanced'};
+			? {ms: spent / samples / 1000, fullMs, stacks: produced, repeats, torn, samples}
+			: {ms: undefined, fullMs, stacks: produced, repeats, torn, samples, why: 'no CPU clock of this thread advanced'};
 	} finally {
 		unwinder.close();
 	}
@@ -163,13 +172,13 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 				? {metric: costMetric, unit: 'ms CPU', note: `in the bench's own thread: no figure, ${cost.why}`}
 				: {
 					metric: costMetric, ours: cost.ms, unit: 'ms CPU', target: '≤ 5', met: cost.ms <= 5,
-					note: `in the bench's own thread: ${Math.round(1000 / cost.ms)} samples per CPU-second; ${cost.stacks} task stacks a sample; ${cost.repeats} of ${cost.samples} samples repeated the one before (no task moved); one sample that walks every task: ${cost.fullMs.toFixed(1)} ms`,
+					note: `in the bench's own thread: ${Math.round(1000 / cost.ms)} samples per CPU-second; ${cost.stacks} task stacks a sample; ${cost.repeats} of ${cost.samples} samples repeated the one before (no task moved)${cost.torn.note()}; one sample that walks every task: ${cost.fullMs.toFixed(1)} ms`,
 				},
 			moving.ms === undefined
 				? {metric: movingMetric, unit: 'ms CPU', note: `in the bench's own thread: no figure, ${moving.why}`}
 				: {
 					metric: movingMetric, ours: moving.ms, unit: 'ms CPU', target: '≤ 5', met: moving.ms <= 5,
-					note: `in the bench's own thread, samples 5 ms apart: ${Math.round(1000 / moving.ms)} samples per CPU-second; ${moving.stacks} task stacks a sample; ${moving.repeats} of ${moving.samples} repeated the one before; one that walks every task: ${moving.fullMs.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`,
+					note: `in the bench's own thread, samples 5 ms apart: ${Math.round(1000 / moving.ms)} samples per CPU-second; ${moving.stacks} task stacks a sample; ${moving.repeats} of ${moving.samples} repeated the one before${moving.torn.note()}; one that walks every task: ${moving.fullMs.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`,
 				},
 		];
 	} finally {
