@@ -185,6 +185,7 @@ export function collectDump(options: DumpOptions, readers: DumpReaders, opcodeNa
 	}
 
 	unwinder.close();
+	tasks?.close();
 	const sources = new SourceLines(options.pid);
 	// Every file the dump shows, read in one go while the target is there.
 	sources.readNow(unwinder.samples.slice(0, count).flatMap(sample => sample.frames.slice(0, sample.depth).map(id => frames.defs[id]!.filename)));

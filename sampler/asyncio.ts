@@ -16,6 +16,7 @@ import {PageSnapshot} from './page-snapshot.js';
 import {readInt} from './python-objects.js';
 import type {RemoteContext} from './remote-context.js';
 import {TornReadError} from './remote-memory.js';
+import {ThreadActivity} from './thread-activity.js';
 import type {ThreadSample} from './unwind-types.js';
 
 /** What the rewrite needs of the stack sampler (the Unwinder): its samples, and ids of coroutine frames. */
@@ -116,6 +117,8 @@ export class AsyncStacks {
 	private readonly chain = new Set<number>();
 	/** Every read of a rewrite goes through pages: tasks, coroutines and frames lie packed in a few. */
 	private readonly pages: PageSnapshot;
+	/** `all`: whether any thread of the target ran since the last rewrite (none: nothing to read). */
+	private readonly activity: ThreadActivity | undefined;
 	/**
 	 * `all`: the task stacks the last rewrite produced (-1: none, or it failed), and the threads
 	 * it was given (tid, thread state, status), all it depends on besides the pages it read.
@@ -146,6 +149,12 @@ export class AsyncStacks {
 		this.yieldFrom = traits.genAwaiting;
 		this.cleared = traits.genCleared;
 		this.pages = new PageSnapshot(target.pid, mode === 'all');
+		this.activity = mode === 'all' ? new ThreadActivity(target.pid) : undefined;
+	}
+
+	/** Releases the /proc file descriptors it keeps. */
+	close(): void {
+		this.activity?.close();
 	}
 
 	/**
@@ -173,18 +182,18 @@ export class AsyncStacks {
 	 * the page copy, the memcmp, the task list and a pass over the kept parts.
 	 */
 	rewrite(nowMs: number, count: number): number {
+		// Looked at before any page is read, so that a quiet look vouches for the pages the last
+		// rewrite read after its own look (see ThreadActivity).
+		if (this.activity?.quietSinceLastLook() && this.sameThreadsAsLast(nowMs, count)) {
+			return this.repeatLast(count);
+		}
+
 		const done = this.remote.memory.snapshotReads(this.pages);
 		try {
-			const changed = this.changedSinceLast(nowMs, count);
+			const changed = this.sameThreadsAsLast(nowMs, count) ? this.pages.changedPages() : undefined;
 			if (changed?.length === 0) {
 				this.pages.keepLastReads();
-				this.repeated = true;
-				this.restatus(count);
-				// The thread samples just taken overwrote the first slots of the last result, and a
-				// sample that failed (not rewritten) may have overwritten more: hand out every stack.
-				this.handOut(0, this.lastProduced);
-				this.rememberThreads(count);
-				return this.lastProduced;
+				return this.repeatLast(count);
 			}
 
 			this.repeated = false;
@@ -235,13 +244,13 @@ export class AsyncStacks {
 	}
 
 	/**
-	 * The pages whose words the last rewrite read changed since (none: it can be repeated), or
-	 * undefined when this rewrite must read everything again: no last rewrite, other threads or
-	 * thread states, a cache of the source due, pages that cannot be compared.
+	 * Whether the last rewrite may be repeated as far as all but its pages go: there is one, it
+	 * had the same threads at the same thread states, and no cache of the source is due. (Its
+	 * pages are the caller's question: changedPages, or no thread having run since.)
 	 */
-	private changedSinceLast(nowMs: number, count: number): number[] | undefined {
+	private sameThreadsAsLast(nowMs: number, count: number): boolean {
 		if (this.lastProduced < 0 || !this.source.settled(nowMs) || this.lastThreads.length !== count * 3) {
-			return undefined;
+			return false;
 		}
 
 		const {samples} = this.stacks;
@@ -249,11 +258,22 @@ export class AsyncStacks {
 		for (let index = 0; index < count; index++) {
 			const thread = samples[index]!;
 			if (last[index * 3] !== thread.tid || last[(index * 3) + 1] !== thread.tstate) {
-				return undefined;
+				return false;
 			}
 		}
 
-		return this.pages.changedPages();
+		return true;
+	}
+
+	/** Hands the last rewrite's task stacks out again, each with its thread's status now. */
+	private repeatLast(count: number): number {
+		this.repeated = true;
+		this.restatus(count);
+		// The thread samples just taken overwrote the first slots of the last result, and a
+		// sample that failed (not rewritten) may have overwritten more: hand out every stack.
+		this.handOut(0, this.lastProduced);
+		this.rememberThreads(count);
+		return this.lastProduced;
 	}
 
 	/**

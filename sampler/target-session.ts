@@ -154,6 +154,7 @@ export class TargetSession {
 		const {options, unwinder, target} = this;
 		this.nativeStacks = options.nativeStacks ? new (part('NativeStacks'))(target, this.frames, options.nativeStacks) : undefined;
 		unwinder.recordAddresses ||= this.nativeStacks !== undefined;
+		this.asyncStacks?.close();
 		this.asyncStacks = options.asyncAware ? new (part('AsyncStacks'))(unwinder.remote, unwinder, options.asyncMode ?? 'running') : undefined;
 		unwinder.runningBeforePause = this.stopsThreads() ? this.freezer?.runningBefore : undefined;
 		this.batches.threadNames = new ThreadNames(unwinder.remote);
@@ -305,6 +306,7 @@ export class TargetSession {
 	/** Releases /proc file descriptors. */
 	close(): void {
 		this.unwinder.close();
+		this.asyncStacks?.close();
 		this.identity.close();
 	}
 
