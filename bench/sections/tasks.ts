@@ -1,10 +1,10 @@
 // Issue 14's async at scale: `--async-aware --async-mode all` on a process with 10,000 asyncio
 // tasks (bench/many-tasks-target.py, 3.15: each task two coroutines deep under a TaskGroup),
 // ours then Tachyon's on the same target: samples (whole passes over every task) per second
-// as each tool reports them. Beside it, what one such sample costs us in CPU, measured in this
-// process (read the threads and every page the last sample read; walk the tasks again only if
-// one changed), which does not depend on the share of a core the capture gets on a loaded
-// machine; and what a sample that walks every task costs.
+// as each tool reports them; once with every task parked (the process asleep) and once with a
+// few tasks moving every millisecond (it runs every ms). Beside each, what one such sample
+// costs us in CPU, measured in this process, which does not depend on the share of a core the
+// capture gets on a loaded machine; and what a sample that walks every task costs.
 import {execFile} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -119,23 +119,61 @@ function sampleCost(pid: number, samples: number, spacingMs = 0): SampleCost {
 			: {ms: undefined, fullMs, stacks: produced, repeats, torn, samples, why: 'no CPU clock of this thread advanced'};
 	} finally {
 		unwinder.close();
+		stacks.close();
 	}
 }
 
 const movers = 5;
-const movingMetric = `one sample of 10,000 tasks with ${movers} moving every ms, CPU (walk only the tasks that moved)`;
+
+type Workload = {
+	/** Samples per second of each tool's capture. */
+	readonly ours: number | undefined;
+	readonly tachyon: number | undefined;
+	readonly cost: SampleCost;
+	readonly load: string;
+};
 
 /**
- * What a sample costs where a few tasks move between samples (a real program's usual case):
- * 10,000 parked tasks and `movers` that wake every millisecond, on a target of their own.
+ * One target of 10,000 parked tasks and `moving` movers (tasks that wake every millisecond):
+ * ours then Tachyon's capture, then what one sample costs in this thread (`spacingMs` apart).
  */
-async function movingCost(samples: number): Promise<SampleCost> {
-	const target = await startTarget(python315!, [path.join(root, 'bench', 'many-tasks-target.py'), String(tasks), String(movers)], /ready/);
+async function measure(moving: number, seconds: number, samples: number, spacingMs: number, dir: string): Promise<Workload> {
+	const target = await startTarget(python315!, [path.join(root, 'bench', 'many-tasks-target.py'), String(tasks), String(moving)], /ready/);
 	try {
-		return sampleCost(target.pid, samples, 5);
+		const capture = async (command: string, args: string[], file: string) => {
+			const {stdout, stderr} = await promisify(execFile)(command, [...args, 'attach', '--async-aware', '--async-mode', 'all', '-r', '1000', '-d', String(seconds), '--collapsed', '-o', file, String(target.pid)], {timeout: (seconds + 120) * 1000});
+			const result = parseCapture('ours', stdout + stderr);
+			return result ? result.samples / result.seconds : undefined;
+		};
+
+		const ours = await capture(process.execPath, [path.join(root, 'dist', 'source', 'cli.js')], path.join(dir, `ours-${moving}.txt`));
+		const tachyon = await capture(python315!, ['-m', 'profiling.sampling'], path.join(dir, `tachyon-${moving}.txt`));
+		const load = os.loadavg()[0]!.toFixed(1);
+		return {ours, tachyon, cost: sampleCost(target.pid, samples, spacingMs), load};
 	} finally {
 		await target.stop();
 	}
+}
+
+/** The samples/s row of one workload, ours beside Tachyon's. */
+function rateRow(metric: string, workload: Workload, seconds: number, why: string): BenchRow {
+	const {ours, tachyon} = workload;
+	return {
+		metric, ours, tachyon, unit: 'samples/s', ratio: ours !== undefined && tachyon ? ours / tachyon : undefined, target: '≥ 200', met: ours !== undefined && ours >= 200,
+		note: `${seconds} s captures at -r 1000, one after the other; each sample holds one stack per task; ${why}; load average ${workload.load}`,
+	};
+}
+
+/** The CPU row of one workload's in-thread samples; no figure (rather than 0 ms) where they measured nothing. */
+function costRow(metric: string, cost: SampleCost, how: string): BenchRow {
+	if (cost.ms === undefined) {
+		return {metric, unit: 'ms CPU', note: `in the bench's own thread: no figure, ${cost.why}`};
+	}
+
+	return {
+		metric, ours: cost.ms, unit: 'ms CPU', target: '≤ 5', met: cost.ms <= 5,
+		note: `in the bench's own thread${how}: ${Math.round(1000 / cost.ms)} samples per CPU-second; ${cost.stacks} task stacks a sample; ${cost.repeats} of ${cost.samples} samples repeated the one before${cost.torn.note()}; one sample that walks every task: ${cost.fullMs.toFixed(1)} ms`,
+	};
 }
 
 async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
@@ -145,44 +183,21 @@ async function run({short, log}: BenchOptions): Promise<BenchRow[]> {
 	}
 
 	const seconds = short ? 4 : 10;
+	const samples = short ? 20 : 100;
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-top-bench-tasks-'));
-	const target = await startTarget(python315, [path.join(root, 'bench', 'many-tasks-target.py'), String(tasks)], /ready/);
 	try {
-		const capture = async (command: string, args: string[], file: string) => {
-			const {stdout, stderr} = await promisify(execFile)(command, [...args, 'attach', '--async-aware', '--async-mode', 'all', '-r', '1000', '-d', String(seconds), '--collapsed', '-o', file, String(target.pid)], {timeout: (seconds + 120) * 1000});
-			const result = parseCapture('ours', stdout + stderr);
-			return result ? result.samples / result.seconds : undefined;
-		};
-
-		log(`tasks: ours and Tachyon, ${seconds} s each at -r 1000`);
-		const ours = await capture(process.execPath, [path.join(root, 'dist', 'source', 'cli.js')], path.join(dir, 'ours.txt'));
-		const tachyon = await capture(python315, ['-m', 'profiling.sampling'], path.join(dir, 'tachyon.txt'));
-		const load = os.loadavg()[0]!.toFixed(1);
-		const cost = sampleCost(target.pid, short ? 20 : 100);
-		const moving = await movingCost(short ? 20 : 100);
-		log(`tasks: ours ${ours?.toFixed(1)}, Tachyon ${tachyon?.toFixed(1)} samples/s; one sample ${cost.ms?.toFixed(2)} ms of CPU, ${cost.repeats} of ${cost.samples} repeats; a full walk ${cost.fullMs.toFixed(1)} ms; with ${movers} tasks moving ${moving.ms?.toFixed(2)} ms (load ${load})`);
-		const costMetric = 'one sample of 10,000 tasks, CPU (read the threads and every task page, walk what changed)';
+		log(`tasks: ours and Tachyon, ${seconds} s each at -r 1000, 10,000 parked tasks`);
+		const parked = await measure(0, seconds, samples, 0, dir);
+		log(`tasks: the same with ${movers} tasks moving every ms`);
+		const moving = await measure(movers, seconds, samples, 5, dir);
+		log(`tasks: parked: ours ${parked.ours?.toFixed(1)}, Tachyon ${parked.tachyon?.toFixed(1)} samples/s, one sample ${parked.cost.ms?.toFixed(2)} ms; moving: ours ${moving.ours?.toFixed(1)}, Tachyon ${moving.tachyon?.toFixed(1)} samples/s, one sample ${moving.cost.ms?.toFixed(2)} ms`);
 		return [
-			{
-				metric, ours, tachyon, unit: 'samples/s', ratio: ours !== undefined && tachyon ? ours / tachyon : undefined, target: '≥ 200', met: ours !== undefined && ours >= 200,
-				note: `${seconds} s captures at -r 1000, one after the other; each sample holds one stack per task; load average ${load}`,
-			},
-			// A sample that gave no task stack, or a clock that did not move, measured nothing: no figure rather than 0 ms.
-			cost.ms === undefined
-				? {metric: costMetric, unit: 'ms CPU', note: `in the bench's own thread: no figure, ${cost.why}`}
-				: {
-					metric: costMetric, ours: cost.ms, unit: 'ms CPU', target: '≤ 5', met: cost.ms <= 5,
-					note: `in the bench's own thread: ${Math.round(1000 / cost.ms)} samples per CPU-second; ${cost.stacks} task stacks a sample; ${cost.repeats} of ${cost.samples} samples repeated the one before (no task moved)${cost.torn.note()}; one sample that walks every task: ${cost.fullMs.toFixed(1)} ms`,
-				},
-			moving.ms === undefined
-				? {metric: movingMetric, unit: 'ms CPU', note: `in the bench's own thread: no figure, ${moving.why}`}
-				: {
-					metric: movingMetric, ours: moving.ms, unit: 'ms CPU', target: '≤ 5', met: moving.ms <= 5,
-					note: `in the bench's own thread, samples 5 ms apart: ${Math.round(1000 / moving.ms)} samples per CPU-second; ${moving.stacks} task stacks a sample; ${moving.repeats} of ${moving.samples} repeated the one before${moving.torn.note()}; one that walks every task: ${moving.fullMs.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`,
-				},
+			rateRow(metric, parked, seconds, 'every task parked, the process asleep: a sample reads no task page while no thread ran since the last (sampler/thread-activity.ts)'),
+			rateRow(`same, ${movers} of them moving every ms`, moving, seconds, 'the process runs every ms: every sample copies and compares the pages the last one read'),
+			costRow('one sample of 10,000 parked tasks, CPU (no thread ran: no page read)', parked.cost, ''),
+			costRow(`one sample of 10,000 tasks with ${movers} moving every ms, CPU (read every task page, walk only the tasks that moved)`, moving.cost, ', samples 5 ms apart'),
 		];
 	} finally {
-		await target.stop();
 		fs.rmSync(dir, {recursive: true, force: true});
 	}
 }
