@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {pathToFileURL} from 'node:url';
 import {thousands} from '../../common/thousands.js';
 import {delay, median, rssKb, runTool, startTarget, type ToolRun} from '../processes.js';
 import type {BenchOptions, BenchRow, BenchSection} from '../section.js';
@@ -127,6 +128,15 @@ async function startUp({short, log}: BenchOptions): Promise<BenchRow[]> {
 		target: '≤ 1.6 × node -e 0', met: help && bare ? help <= bare * 1.6 : undefined,
 		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${helpTimes}; load average ${os.loadavg()[0]!.toFixed(1)}${extraCertsNote}`,
 	}];
+	// What the live view and the picker load before their first frame (Ink, React, Yoga, our
+	// components), without drawing: Ink's es-toolkit import once cost ~180 ms of it (scripts/slim-ink.mjs).
+	log(`footprint: the live view's modules, ${helpTimes} times`);
+	const liveModule = pathToFileURL(path.join(root, 'dist', 'source', 'commands', 'live.js')).href;
+	const [live] = await medianCpu([{command: process.execPath, args: ['--input-type=module', '-e', `await import(${JSON.stringify(liveModule)})`]}], helpTimes);
+	rows.push({
+		metric: 'start-up: CPU of loading the live view (Ink, React, components)', ours: live && live * 1000, unit: 'ms', ratio: live && bare ? live / bare : undefined,
+		note: `node -e 0: ${bare === undefined ? '?' : (bare * 1000).toFixed(0)} ms; ratio is ours / node -e 0; median of ${helpTimes}; the modules only, no frame drawn; load average ${os.loadavg()[0]!.toFixed(1)}${extraCertsNote}`,
+	});
 	const target = await startTarget(python315!, [workloadLoop], /\[workload\] pid=/);
 	try {
 		log(`footprint: dump, ours and Tachyon's, ${times} times each`);
