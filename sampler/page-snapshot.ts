@@ -99,6 +99,11 @@ export class PageSnapshot {
 		this.fill(this.lastPages);
 	}
 
+	/** How many pages the last pass looked at: what the next begin() reads and compares again. */
+	get lastPassPages(): number {
+		return this.lastPages.length;
+	}
+
 	/**
 	 * The pages holding a word the last pass read that reads differently now (comparePasses;
 	 * call right after begin), in no particular order; undefined when the passes cannot be

@@ -42,6 +42,11 @@ export class ThreadActivity {
 		this.pid = pid;
 	}
 
+	/** The threads each look reads (0 before the first look, or past maxThreads). */
+	get watched(): number {
+		return this.threads.size;
+	}
+
 	/**
 	 * Looks at every thread; true when every one was still at this look and at the last one, and
 	 * none has been put on a CPU since the last look ended: the memory is as it was then. The
