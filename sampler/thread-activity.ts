@@ -35,7 +35,7 @@ export class ThreadActivity {
 	private readonly threads = new Map<number, ThreadFiles>();
 	private statFd: number | undefined;
 	private readonly buffer = Buffer.alloc(512);
-	/** The kernel showed what a look needs (a switch-in count, a wchan) at least once. */
+	/** False once the kernel showed no switch-in count (schedstat "0 0 0"): no look is made again. */
 	private usable = true;
 
 	constructor(pid: number) {
@@ -112,8 +112,9 @@ export class ThreadActivity {
 			files.wchan = fs.openSync(`/proc/${this.pid}/task/${tid}/wchan`, 'r');
 		}
 
-		// A kernel without scheduler statistics shows "0 0 0" for every thread, one without symbols
-		// "0" for every wchan: then no look can tell, and none is made again.
+		// A kernel without scheduler statistics shows "0 0 0" for every thread: no look can tell,
+		// and none is made again. (One without symbols shows "0" for every wchan: every look is
+		// made, and none is quiet.)
 		const first = this.threads.values().next().value;
 		if (first && this.switchIns(first.schedstat) === 0) {
 			this.usable = false;

@@ -92,13 +92,12 @@ test('a process that never sleeps never reads as quiet', async () => {
 	running.push(target);
 	const activity = new ThreadActivity(target.pid);
 	try {
-		let looks = 0;
-		for (const deadline = Date.now() + 1000; Date.now() < deadline; looks++) {
-			assert.equal(activity.quietSinceLastLook(), false, `look ${looks} read a spinning process as quiet`);
+		// A number of looks, not a time: on a loaded machine a millisecond's delay can take 100.
+		for (let look = 1; look <= 50; look++) {
+			assert.equal(activity.quietSinceLastLook(), false, `look ${look} read a spinning process as quiet`);
 			await delay(1);
 		}
 
-		assert.ok(looks > 10, `only ${looks} looks in a second`);
 	} finally {
 		activity.close();
 		await target.stop();
