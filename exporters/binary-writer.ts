@@ -10,6 +10,7 @@ import {Compression, Encoding, extensionMagic, Feature, formatVersion, headerSiz
 import type {FrameDef} from '../common/profile-types.js';
 import {isNativeFunction, type Profile, type ProfileMeta} from './model.js';
 import {UserError} from '../common/errors.js';
+import {sameNumbers} from '../common/same-numbers.js';
 import {forEachRecord, type SampleBatch} from '../sampler/protocol.js';
 import {encodeSources, extensionOf, type BinaryExtension} from './binary-extension.js';
 import {ByteBuffer, type BinarySink} from './binary-sink.js';
@@ -172,7 +173,7 @@ export class BinaryWriter {
 		state.lastTs = Math.max(ts, state.lastTs);
 		this.samples++;
 		const stack = this.binaryStack(profile, stackId);
-		if (stackId === state.stackId || sameStack(stack, state.stack)) {
+		if (stackId === state.stackId || sameNumbers(stack, state.stack)) {
 			state.repeat ??= new ByteBuffer();
 			state.repeat.varint(delta);
 			state.repeat.u8(status & 0xFF);
@@ -503,20 +504,6 @@ export class BinaryWriter {
 }
 
 const emptyStack = new Int32Array(0);
-
-function sameStack(a: Int32Array, b: Int32Array): boolean {
-	if (a.length !== b.length) {
-		return false;
-	}
-
-	for (let index = 0; index < a.length; index++) {
-		if (a[index] !== b[index]) {
-			return false;
-		}
-	}
-
-	return true;
-}
 
 export function configWord(meta: BinaryWriterOptions['meta']): number {
 	let word = (modeIds[meta.mode] + 1) | Feature.known;

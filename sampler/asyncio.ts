@@ -6,6 +6,7 @@
 // Python objects (asyncio-objects.ts). The chains are built the same way from either.
 import {UserError} from '../common/errors.js';
 import {ThreadStatus, type AsyncMode} from '../common/profile-types.js';
+import {sameNumbers} from '../common/same-numbers.js';
 import {TaskLists} from './asyncio-lists.js';
 import {coroutineFrame, TaskObjects, untag, type Task, type TaskSource} from './asyncio-objects.js';
 import type {FrameTable} from './frame-table.js';
@@ -46,21 +47,6 @@ const pagesPerThreadLooked = 8;
 const noTask = '<no task>';
 const longSubclass = 1 << 24;
 const unicodeSubclass = 1 << 28;
-
-/** Whether two arrays of numbers hold the same numbers in the same order. */
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-	if (a.length !== b.length) {
-		return false;
-	}
-
-	for (let index = 0; index < a.length; index++) {
-		if (a[index] !== b[index]) {
-			return false;
-		}
-	}
-
-	return true;
-}
 
 export class AsyncStacks {
 	private readonly remote: RemoteContext;
