@@ -94,9 +94,14 @@ export class ThreadActivity {
 	/** num_threads, the 20th field of /proc/PID/stat (the 18th after the command's closing parenthesis). */
 	private threadCount(): number {
 		this.statFd ??= fs.openSync(`/proc/${this.pid}/stat`, 'r');
-		const text = this.read(this.statFd);
-		const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-		return Number(fields[17]);
+		const {buffer} = this;
+		const length = this.read(this.statFd);
+		let at = buffer.lastIndexOf(0x29, length) + 2; // After ") ".
+		for (let field = 0; field < 17 && at > 1; field++) {
+			at = buffer.indexOf(0x20, at) + 1;
+		}
+
+		return at > 0 ? this.numberAt(at, length) : Number.NaN;
 	}
 
 	private rescan(count: number): void {
@@ -124,19 +129,39 @@ export class ThreadActivity {
 
 	/** Times the thread was put on a CPU (schedstat's third field). */
 	private switchIns(fd: number): number {
-		const text = this.read(fd);
-		return Number(text.slice(text.lastIndexOf(' ') + 1));
+		const length = this.read(fd);
+		return this.numberAt(this.buffer.lastIndexOf(0x20, length - 1) + 1, length);
 	}
 
 	/** Off its run queue: wchan names where it sleeps ("0" while it runs or may run). */
 	private asleep(fd: number): boolean {
-		const text = this.read(fd);
-		return text.length > 0 && text !== '0';
+		const length = this.read(fd);
+		return length > 0 && !(this.buffer[0] === 0x30 && (length === 1 || this.buffer[1] === 0x0A)); // Not "0".
 	}
 
-	private read(fd: number): string {
-		const length = fs.readSync(fd, this.buffer, 0, this.buffer.length, 0);
-		return this.buffer.toString('latin1', 0, length).trimEnd();
+	/**
+	 * Reads the file again from its start into the buffer; returns its length. Bytes, not a
+	 * string: a look is made at every sample, and parsing the few numbers it needs from the bytes
+	 * leaves nothing for the collector.
+	 */
+	private read(fd: number): number {
+		return fs.readSync(fd, this.buffer, 0, this.buffer.length, 0);
+	}
+
+	/** The decimal number starting at `at` (NaN where none does: then no look is quiet). */
+	private numberAt(at: number, length: number): number {
+		let value = 0;
+		let digits = 0;
+		for (let index = at; index < length; index++, digits++) {
+			const byte = this.buffer[index]!;
+			if (byte < 0x30 || byte > 0x39) {
+				break;
+			}
+
+			value = (value * 10) + (byte - 0x30);
+		}
+
+		return digits > 0 ? value : Number.NaN;
 	}
 
 	private closeThreads(): void {
