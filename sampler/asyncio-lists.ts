@@ -62,6 +62,12 @@ export class TaskLists implements TaskSource {
 	 */
 	private readonly tasks = new Map<number, Task & {seen: number}>();
 	private pass = 0;
+	/**
+	 * Per list head, the nodes its last walk went through and their tasks: a list that did not
+	 * change is walked again without looking each of its 10,000 tasks up by address (a Map keyed
+	 * by numbers past 2^31, each boxed for the lookup: most of a walk's 2 ms, and of its garbage).
+	 */
+	private readonly lastWalks = new Map<number, {nodes: Float64Array; tasks: Array<Task & {seen: number}>; count: number}>();
 	/** [parent], shared by every task awaited by that one parent (a TaskGroup's children). */
 	private readonly singleParents = new Map<number, number[]>();
 
@@ -174,15 +180,32 @@ export class TaskLists implements TaskSource {
 		const {memory} = this.remote;
 		const {tasks, pass} = this;
 		const offsets = this.offsets!;
+		const last = this.lastWalkOf(head);
 		let added = 0;
 		let node = memory.pointer(head);
-		for (let steps = 0; node !== head && node !== 0 && steps < maxTasks; steps++) {
-			const address = node - offsets.taskNode;
-			const task = tasks.get(address);
-			if (!task) {
-				tasks.set(address, {address, tid, status, name: undefined, parents: undefined, seen: pass});
-				added++;
-			} else if (task.seen !== pass) {
+		let steps = 0;
+		for (; node !== head && node !== 0 && steps < maxTasks; steps++) {
+			let task = steps < last.count && last.nodes[steps] === node ? last.tasks[steps]! : undefined;
+			// Seen by the last pass: still in `tasks` (a task is dropped only when a pass misses it).
+			if (task === undefined || task.seen < pass - 1) {
+				const address = node - offsets.taskNode;
+				task = tasks.get(address);
+				if (!task) {
+					task = {address, tid, status, name: undefined, parents: undefined, part: undefined, seen: -1};
+					tasks.set(address, task);
+				}
+
+				if (steps >= last.nodes.length) {
+					const nodes = new Float64Array(Math.min(maxTasks, last.nodes.length * 2));
+					nodes.set(last.nodes);
+					last.nodes = nodes;
+				}
+
+				last.nodes[steps] = node;
+				last.tasks[steps] = task;
+			}
+
+			if (task.seen !== pass) {
 				task.tid = tid;
 				task.status = status;
 				task.name = undefined;
@@ -194,6 +217,22 @@ export class TaskLists implements TaskSource {
 			node = memory.pointer(node);
 		}
 
+		last.count = steps;
 		return added;
+	}
+
+	private lastWalkOf(head: number): {nodes: Float64Array; tasks: Array<Task & {seen: number}>; count: number} {
+		let last = this.lastWalks.get(head);
+		if (!last) {
+			if (this.lastWalks.size > 1024) {
+				// Threads come and go, each with its own head: start afresh rather than grow.
+				this.lastWalks.clear();
+			}
+
+			last = {nodes: new Float64Array(64), tasks: [], count: 0};
+			this.lastWalks.set(head, last);
+		}
+
+		return last;
 	}
 }

@@ -34,11 +34,24 @@ export type StackSampler = {
  * and name (\`all\`), and the pages they were read from (\`pages\`, complete when \`whole\`).
  * \`kept\`: the rewrite of \`pass\` kept it from the one before instead of reading it.
  */
-type TaskPart = {pass: number; frames: number[]; pages: number[]; whole: boolean; kept: boolean; parents: number[]; name: string; changedIn: number};
+type TaskPart = {
+	pass: number; frames: number[]; pages: number[]; whole: boolean; kept: boolean; parents: number[]; name: string;
+	/** The rewrite in which a page it was read from changed (see partsByPage), in which it awaited another task, in which it read torn memory. */
+	changedIn: number; awaitedIn: number; tornIn: number;
+	/** The table it belongs to (see AsyncStacks.partOfTask). */
+	table: TaskPart[];
+};
 
 const maxChain = 256;
-/** Partial rewrites (see AsyncStacks.partial) between two that read every task. */
-const maxPartialPasses = 100;
+/**
+ * Partial rewrites (see AsyncStacks.partial) between two that read every task, at most; fewer
+ * where the pages compared have grown by pageGrowthToWhole since the last that read every task.
+ * Only such a rewrite drops the pages no task reads any more (tasks gone): a partial one
+ * compares every page the last one did. Reading every task costs ~200 ms at 10,000 tasks,
+ * which every 100 partial rewrites was a sixth of a capture's time with 5 tasks moving.
+ */
+const maxPartialPasses = 1000;
+const pageGrowthToWhole = 1.25;
 /** A task part read from more pages than this (its awaiters read again, pages added each time) is read whole again. */
 const maxPartPages = 256;
 /** A look at the threads' activity is made only where the last rewrite read this many pages per thread looked at. */
@@ -67,7 +80,8 @@ export class AsyncStacks {
 	private lastTasks: number[] = [];
 	/** partOf's copy of a part's last frames, awaiters and name while it reads them again. */
 	private readonly previousPart = {frames: [] as number[], parents: [] as number[], name: ''};
-	private readonly parentSet = new Set<number>();
+	/** \`all\`: the parts of a rewrite's tasks, in the tasks' order (reused). */
+	private readonly partsInOrder: TaskPart[] = [];
 	private pass = 0;
 	/**
 	 * `all`: the last rewrite read again only the parts of tasks that read a page in `changed`
@@ -75,6 +89,8 @@ export class AsyncStacks {
 	 * that pages no task reads any more (tasks gone) drop out of the comparison.
 	 */
 	partial = false;
+	/** The pages the last rewrite that read every task compared (-1: not known yet, see rewrite). */
+	private pagesAfterWhole = -1;
 	/** Per stack of a partial rewrite: 1 where it is the last rewrite's stack at the same index (same thread). */
 	private kept = new Uint8Array(0);
 	private keptValid = false;
@@ -197,7 +213,13 @@ export class AsyncStacks {
 			this.keptValid = false;
 			this.producedBefore = this.lastProduced;
 			this.lastProduced = -1;
-			this.partial = changed !== undefined && this.passesSinceWhole < maxPartialPasses;
+			if (this.pagesAfterWhole < 0) {
+				// The last rewrite read every task: the pages it compared are the measure of growth.
+				this.pagesAfterWhole = this.pages.lastPassPages;
+			}
+
+			this.partial = changed !== undefined && this.passesSinceWhole < maxPartialPasses
+				&& this.pages.lastPassPages <= (this.pagesAfterWhole * pageGrowthToWhole) + 64;
 			if (this.partial) {
 				// Only what read a changed page is read again (see partOf); the words the
 				// rest was read from count as read by this pass, to be compared again next time.
@@ -208,6 +230,7 @@ export class AsyncStacks {
 				// Every part is read again, and listed again under the pages it reads now.
 				this.partsByPage.clear();
 				this.passesSinceWhole = 0;
+				this.pagesAfterWhole = -1;
 			}
 
 			const produced = this.rewriteFromPages(nowMs, count);
@@ -362,17 +385,28 @@ export class AsyncStacks {
 			// The same tasks in the same order as last time: a stack whose tasks all kept their
 			// parts (see partOf) is the last one at the same index.
 			const sameTasks = this.sameTasksAsLast(tasks!);
-			const parents = this.parentSet;
-			parents.clear();
+			// Each task's part in the tasks' order, and which tasks await others: marked on their
+			// parts, not put in a Set (10,000 lookups of numbers past 2^31, each boxed).
+			const inOrder = this.partsInOrder;
+			let parents: number[] | undefined;
+			let at = 0;
 			for (const task of tasks!.values()) {
-				for (const parent of this.partOf(task, tasks!, sameTasks).parents) {
-					parents.add(parent);
+				const part = this.partOrTorn(task, tasks!, sameTasks);
+				inOrder[at++] = part;
+				if (part.parents !== parents) {
+					// Children of one parent share one list of parents (TaskLists.singleParent): marked once.
+					parents = part.parents;
+					for (const parent of parents) {
+						this.entryOf(parent).awaitedIn = this.pass;
+					}
 				}
 			}
 
 			const kept = this.kept.length >= tasks!.size ? this.kept : (this.kept = new Uint8Array(tasks!.size * 2));
+			at = 0;
 			for (const task of tasks!.values()) {
-				if (parents.has(task.address)) {
+				const part = inOrder[at++]!;
+				if (part.awaitedIn === this.pass || part.tornIn === this.pass) {
 					continue;
 				}
 
@@ -431,7 +465,7 @@ export class AsyncStacks {
 	 * a word read (a partial rewrite): else it is kept, as the last rewrite read it.
 	 */
 	private partOf(task: Task, tasks: Map<number, Task>, sameTasks: boolean): TaskPart {
-		const part = this.entryOf(task.address);
+		const part = this.partOfTask(task);
 		if (part.pass !== this.pass) {
 			part.kept = this.partial && part.whole && part.pass === this.pass - 1 && part.pages.length < maxPartPages && part.changedIn !== this.pass;
 			part.pass = this.pass;
@@ -480,6 +514,36 @@ export class AsyncStacks {
 		return part;
 	}
 
+	/**
+	 * A task's part, or undefined where it read torn memory (the task or its coroutine freed
+	 * while read: a task ending, a moving task's awaited object): that task gives no stack of its
+	 * own in this sample, and ends the chains that reach it, with no frames and no awaiter (its
+	 * part is left so for this rewrite, and read again at the next). Failing the whole sample
+	 * instead lost 10,000 stacks for one task, and made the next sample walk every task again
+	 * (~200 ms). Such a part is marked torn in this rewrite (tornIn).
+	 */
+	private partOrTorn(task: Task, tasks: Map<number, Task>, sameTasks: boolean): TaskPart {
+		try {
+			return this.partOf(task, tasks, sameTasks);
+		} catch (error) {
+			if (!(error instanceof TornReadError)) {
+				throw error;
+			}
+
+			const part = this.partOfTask(task);
+			part.tornIn = this.pass;
+			part.pass = this.pass;
+			part.whole = false;
+			part.kept = false;
+			part.frames.length = 0;
+			part.parents = [];
+			part.name ||= `Task-${task.address.toString(16)}`;
+			task.parents = part.parents;
+			task.name = part.name;
+			return part;
+		}
+	}
+
 	/** What a part held before it is read again (its frames moved to a spare array, which it takes). */
 	private lastPart(part: TaskPart): {frames: number[]; parents: number[]; name: string} {
 		const last = this.previousPart;
@@ -495,13 +559,28 @@ export class AsyncStacks {
 		return part.name === last.name && sameNumbers(part.frames, last.frames) && sameNumbers(part.parents, last.parents);
 	}
 
+	/**
+	 * entryOf for a task, through the part the task keeps while it is the same task object (a
+	 * source that keeps its tasks from sample to sample: TaskLists), and the table is the same.
+	 */
+	private partOfTask(task: Task): TaskPart {
+		const kept = task.part as TaskPart | undefined;
+		if (kept?.table === this.coroutines) {
+			return kept;
+		}
+
+		const part = this.entryOf(task.address);
+		task.part = part;
+		return part;
+	}
+
 	private entryOf(taskAddress: number): TaskPart {
 		const index = this.coroutineIndex.get(taskAddress);
 		if (index >= 0) {
 			return this.coroutines[index]!;
 		}
 
-		const part: TaskPart = {pass: -1, frames: [], pages: [], whole: false, kept: false, parents: [], name: '', changedIn: -1};
+		const part: TaskPart = {pass: -1, frames: [], pages: [], whole: false, kept: false, parents: [], name: '', changedIn: -1, awaitedIn: -1, tornIn: -1, table: this.coroutines};
 		this.coroutineIndex.set(taskAddress, this.coroutines.length);
 		this.coroutines.push(part);
 		return part;

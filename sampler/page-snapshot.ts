@@ -373,11 +373,12 @@ export class PageSnapshot {
 			this.fill([page]);
 			slot = this.index.get(page);
 			if (slot < 0) {
-				this.incomplete = true;
 				if (this.used < this.capacity) {
+					// Nothing was read from it: the pages read stay comparable with the next pass's.
 					throw new TornReadError(`unmapped page at 0x${(page * pageSize).toString(16)} in process ${this.pid}`);
 				}
 
+				this.incomplete = true;
 				// The arena is full: read the page into the spare slot behind it, for this read only.
 				slot = this.capacity;
 				if (this.readRuns([page], 0, slot, 1).pages === 0) {
