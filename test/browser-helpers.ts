@@ -74,6 +74,22 @@ export async function captureProfile(pid: number, seconds: number, options: {all
 	return profile;
 }
 
+/**
+ * Reads `read` until `done` holds of what it gives, for up to `timeoutMs`: a page animates each
+ * change (d3's transitions), and a loaded machine stretches the animation well past any fixed
+ * wait. Gives the last value read either way, for the test's own assertion to judge and name.
+ */
+export async function readUntil<T>(page: Page, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let value = await read();
+	while (!done(value) && Date.now() < deadline) {
+		await page.waitForTimeout(50);
+		value = await read();
+	}
+
+	return value;
+}
+
 /** Screenshots for the README are refreshed when UPDATE_SCREENSHOTS=1. */
 export async function maybeScreenshot(page: Page, name: string): Promise<void> {
 	if (process.env['UPDATE_SCREENSHOTS'] === '1') {

@@ -14,7 +14,7 @@ import {exporters} from '../exporters/index.js';
 import type {Profile} from '../exporters/model.js';
 import {readBinaryProfile} from '../exporters/binary-reader.js';
 import {UserError} from '../common/errors.js';
-import {browserMissing, captureProfile, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
+import {browserMissing, captureProfile, launchBrowser, maybeScreenshot, openFile, readUntil} from './browser-helpers.js';
 import {python, runCli, startPython, tempDir, testPythons} from './helpers.js';
 
 const skip = browserMissing();
@@ -125,8 +125,7 @@ test('the tooltip gives before and after shares, and counts with "absolute count
 	assert.match(await page.textContent('#legend') ?? '', /colour = change in samples/);
 	await page.mouse.move(0, 0);
 	await page.locator('#chart g.frame[name^="changing_work"]').first().hover();
-	await page.waitForTimeout(100);
-	const counts = await page.textContent('#tooltip') ?? '';
+	const counts = await readUntil(page, async () => await page.textContent('#tooltip') ?? '', tooltip => /Before[\d,]+ samples/.test(tooltip));
 	assert.match(counts, /Before[\d,]+ samples \(self [\d,]+\)/);
 	assert.match(counts, /After[\d,]+ samples \(self [\d,]+\)/);
 	const before = Number(/Before([\d,]+)/.exec(counts)![1]!.replaceAll(',', ''));
@@ -140,8 +139,7 @@ test('the tooltip gives before and after shares, and counts with "absolute count
 	const baselineTotal = await page.evaluate(() => (window as unknown as {PROFILE_DATA: {tree: {b: number}}}).PROFILE_DATA.tree.b);
 	assert.ok(Math.abs(beforeShare - (100 * before / baselineTotal)) <= (50 / baselineTotal) + 0.005, `${beforeShare}% = ${before} of ${baselineTotal}`);
 	await page.locator('#chart g.frame[name^="new_only"]').first().hover();
-	await page.waitForTimeout(100);
-	assert.match(await page.textContent('#tooltip') ?? '', /not present \(new in this run\)/);
+	assert.match(await readUntil(page, async () => await page.textContent('#tooltip') ?? '', tooltip => /not present/.test(tooltip)), /not present \(new in this run\)/);
 	// The hot spots give each function's change too: points of share by default, samples here
 	// (±0 when both runs sampled spin equally often: 2,001 each on a quiet machine).
 	assert.match(await page.textContent('#hotspot-list') ?? '', /[+−±][\d,]+(?! pts)/);
@@ -153,9 +151,14 @@ test('the tooltip gives before and after shares, and counts with "absolute count
 	await page.close();
 });
 
-/** Largest frames (over 5% of the chart) by name, with their fill as [r, g, b]. */
-async function wideFills(page: Page): Promise<Array<{name: string; rgb: [number, number, number]}>> {
-	await page.waitForTimeout(600);
+type Fill = {name: string; rgb: [number, number, number]};
+
+/** Largest frames (over 5% of the chart) by name, with their fill as [r, g, b], once `done` holds of them (see readUntil). */
+async function wideFills(page: Page, done: (fills: Fill[]) => boolean): Promise<Fill[]> {
+	return readUntil(page, async () => readWideFills(page), done);
+}
+
+async function readWideFills(page: Page): Promise<Fill[]> {
 	const frames = await page.evaluate(() => {
 		const width = Number(document.querySelector('#chart svg')!.getAttribute('width'));
 		return [...document.querySelectorAll('#chart g.frame')]
@@ -181,7 +184,8 @@ test('a shorter run of the same program is not "faster" everywhere: shares by de
 	fs.writeFileSync(short, diffFlamegraphHtml(profiles[1]!, profiles[0]));
 	const {page, errors} = await openFile(browser!, short);
 	await page.waitForSelector('#chart svg g.frame');
-	const shared = await wideFills(page);
+	const keepShares = (fills: Fill[]) => fills.length >= 4 && fills.every(({rgb: [red, , blue]}) => Math.abs(blue - red) < 80);
+	const shared = await wideFills(page, keepShares);
 	assert.ok(shared.length >= 4, `wide frames: ${shared.map(frame => frame.name).join(', ')}`);
 	for (const {name, rgb: [red, , blue]} of shared) {
 		// Sampling noise tints a frame at most faintly; a third of the samples would be deep blue.
@@ -189,7 +193,7 @@ test('a shorter run of the same program is not "faster" everywhere: shares by de
 	}
 
 	await page.check('#absolute');
-	const counted = await wideFills(page);
+	const counted = await wideFills(page, fills => fills.length > 0 && fills.every(({rgb: [red, , blue]}) => blue - red > 80));
 	for (const {name, rgb: [red, , blue]} of counted) {
 		assert.ok(blue - red > 80, `${name} has about a third of the samples: rgb ${red}, ${blue}`);
 	}
@@ -202,8 +206,14 @@ test('the inverted view of a diff compares the functions that ran, with their ca
 	const {page, errors} = await openFile(browser!, file);
 	await page.waitForSelector('#chart svg g.frame');
 	await page.check('#invert');
-	await page.waitForTimeout(600);
-	// spin() is where every function spends its time: at the root, its callers beyond it.
+	// spin() is where every function spends its time: at the root (nearly the chart's width), its callers beyond it.
+	await readUntil(page, async () => page.evaluate(() => {
+		const chart = Number(document.querySelector('#chart svg')!.getAttribute('width'));
+		const widths = [...document.querySelectorAll('#chart g.frame')]
+			.filter(g => (g.getAttribute('name') ?? '').startsWith('spin ('))
+			.map(g => Number(g.querySelector('rect')!.getAttribute('width')));
+		return Math.max(0, ...widths) / chart;
+	}), share => share > 0.9);
 	const widest = await page.evaluate(() => [...document.querySelectorAll('#chart g.frame')]
 		.filter(g => (g.getAttribute('name') ?? '').startsWith('spin ('))
 		.map(g => ({name: g.getAttribute('name')!, width: Number(g.querySelector('rect')!.getAttribute('width'))}))

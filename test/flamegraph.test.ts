@@ -11,7 +11,7 @@ import {after, before, test} from 'node:test';
 import type {Browser, Page} from 'playwright-core';
 import {flamegraphHtml} from '../exporters/flamegraph.js';
 import {Profile} from '../exporters/model.js';
-import {browserMissing, launchBrowser, maybeScreenshot, openFile} from './browser-helpers.js';
+import {browserMissing, launchBrowser, maybeScreenshot, openFile, readUntil} from './browser-helpers.js';
 import {fixtures, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
 
 const skip = browserMissing();
@@ -110,13 +110,12 @@ test('a click zooms: the clicked frame takes the full width, reset brings it bac
 		.sort((a, b) => Number(b.querySelector('rect')!.getAttribute('width')) - Number(a.querySelector('rect')!.getAttribute('width')))[0]!
 		.getAttribute('name')!);
 	await page.locator(`#chart g.frame[name=${JSON.stringify(name)}]`).click();
-	await page.waitForTimeout(800);
-	const zoomed = await frameWidth(page, 'flame_leaf_beta');
+	const zoomed = await readUntil(page, async () => frameWidth(page, 'flame_leaf_beta'), width => width.frame >= width.chart * 0.99);
 	assert.ok(zoomed.frame >= zoomed.chart * 0.99, `zoomed to ${zoomed.frame}px of ${zoomed.chart}px`);
-	assert.equal(await frameCount(page, 'flame_other'), 0, 'a sibling subtree is hidden');
+	assert.equal(await readUntil(page, async () => frameCount(page, 'flame_other'), count => count === 0), 0, 'a sibling subtree is hidden');
 	await page.click('#reset');
-	await page.waitForTimeout(800);
-	assert.ok((await frameWidth(page, 'flame_leaf_beta')).frame < before.chart * 0.7);
+	const reset = await readUntil(page, async () => frameWidth(page, 'flame_leaf_beta'), width => width.frame < before.chart * 0.7);
+	assert.ok(reset.frame < before.chart * 0.7, `back to ${reset.frame}px of ${reset.chart}px`);
 	assert.deepEqual(errors, []);
 	await page.close();
 });
@@ -125,9 +124,9 @@ test('search highlights the matching frames and shows their share of samples', {
 	const {page, errors} = await openFile(browser!, file);
 	await page.waitForSelector('#chart svg g.frame');
 	await page.fill('#search', 'flame_leaf_alpha');
-	await page.waitForTimeout(400);
-	const text = await page.textContent('#search-result');
-	const match = /(\d+) frames? match(?:es)?, ([\d.]+)% of samples/.exec(text ?? '');
+	const found = /(\d+) frames? match(?:es)?, ([\d.]+)% of samples/;
+	const text = await readUntil(page, async () => page.textContent('#search-result'), result => found.test(result ?? ''));
+	const match = found.exec(text ?? '');
 	assert.ok(match, `search result: ${text}`);
 	// Main thread: alpha ≈ 2/3 of its busy loop; the worker thread has its own samples.
 	const share = Number(match[2]);
@@ -138,8 +137,7 @@ test('search highlights the matching frames and shows their share of samples', {
 	assert.ok(highlighted.length > 0 && highlighted.every(name => name!.includes('flame_leaf_alpha')), `highlighted: ${highlighted.join(', ')}`);
 	// A term with regular-expression characters is plain text, not an error.
 	await page.fill('#search', '(((');
-	await page.waitForTimeout(200);
-	assert.equal(await page.textContent('#search-result'), 'no match');
+	assert.equal(await readUntil(page, async () => page.textContent('#search-result'), result => result === 'no match'), 'no match');
 	assert.deepEqual(errors, []);
 	await page.close();
 });
@@ -170,15 +168,16 @@ test('the thread selector shows one thread at a time', {skip: skip ?? (interpret
 	assert.ok(options.length >= 3, `all threads + 2 threads: ${JSON.stringify(options)}`);
 	const worker = options.find(([, label]) => label?.includes('html-worker'));
 	assert.ok(worker, 'the worker thread is listed by name');
+	const counts = async () => ({worker: await frameCount(page, 'worker_only_spin'), main: await frameCount(page, 'flame_middle')});
 	await page.selectOption('#thread', worker[0]!);
-	await page.waitForTimeout(600);
-	assert.ok(await frameCount(page, 'worker_only_spin') > 0);
-	assert.equal(await frameCount(page, 'flame_middle'), 0, 'main-thread frames are gone');
+	const workerOnly = await readUntil(page, counts, count => count.worker > 0 && count.main === 0);
+	assert.ok(workerOnly.worker > 0);
+	assert.equal(workerOnly.main, 0, 'main-thread frames are gone');
 	const main = options.find(([value, label]) => value !== '-1' && !label?.includes('html-worker'))!;
 	await page.selectOption('#thread', main[0]!);
-	await page.waitForTimeout(600);
-	assert.ok(await frameCount(page, 'flame_middle') > 0);
-	assert.equal(await frameCount(page, 'worker_only_spin'), 0);
+	const mainOnly = await readUntil(page, counts, count => count.main > 0 && count.worker === 0);
+	assert.ok(mainOnly.main > 0);
+	assert.equal(mainOnly.worker, 0);
 	assert.deepEqual(errors, []);
 	await page.close();
 });
@@ -314,8 +313,7 @@ test('the hot spots list functions by their own samples and highlight one on cli
 	// One thread: its own hot spots.
 	const worker = await page.$$eval('#thread option', options => options.find(option => option.textContent?.includes('html-worker'))!.getAttribute('value')!);
 	await page.selectOption('#thread', worker);
-	await page.waitForTimeout(300);
-	const workerSpots = await page.$$eval('#hotspot-list .func', items => items.map(item => item.textContent));
+	const workerSpots = await readUntil(page, async () => page.$$eval('#hotspot-list .func', items => items.map(item => item.textContent)), spots => spots[0] === 'worker_only_spin');
 	assert.equal(workerSpots[0], 'worker_only_spin');
 	assert.ok(!workerSpots.includes('flame_leaf_alpha'));
 	// The thread states are in the sidebar too.
@@ -367,7 +365,7 @@ test('names with markup stay text in the sidebar, the tooltip and the inverted v
 	assert.equal(await page.textContent('#hotspot-list .func'), '<img src=x onerror=alert(1)>');
 	assert.equal(await page.textContent('#hotspot-list .where'), '<b onmouseover=alert(2)>x.py:2');
 	await page.check('#invert');
-	await page.waitForTimeout(400);
+	await settled(page);
 	await page.locator('#chart g.frame[name^="<img"]').first().hover();
 	await page.waitForSelector('#tooltip', {state: 'visible'});
 	assert.match(await page.textContent('#tooltip') ?? '', /<img src=x onerror=alert\(1\)>/);
