@@ -11,6 +11,7 @@ import {TornReadError} from '../sampler/remote-memory.js';
 import {openTarget} from '../sampler/target.js';
 import {Unwinder} from '../sampler/unwinder.js';
 import {minorOf, startPython, testPythons, type PythonProcess} from './helpers.js';
+import {untorn} from './untorn.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -19,18 +20,6 @@ after(async () => {
 
 const samples = 200;
 
-/** A read of the thread's stack, taken again while it reads as torn. */
-function untorn(read: () => number): number {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return read();
-		} catch (error) {
-			if (!(error instanceof TornReadError) || attempt >= 1000) {
-				throw error;
-			}
-		}
-	}
-}
 const parkedTasks = 2000;
 
 for (const py of testPythons().filter(py => minorOf(py) >= 11)) {
@@ -48,7 +37,7 @@ for (const py of testPythons().filter(py => minorOf(py) >= 11)) {
 			for (let index = 0; index < samples; index++) {
 				// The thread's own stack read as it ran tears too (on 3.14 most reads of this busy loop):
 				// the stack sampler's torn reads, not this test's; read again.
-				const threads = untorn(() => unwinder.sample(performance.now()));
+				const threads = untorn(() => unwinder.sample(performance.now()), 1000);
 
 				rewrites++;
 				let produced: number;

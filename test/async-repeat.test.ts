@@ -9,13 +9,13 @@ import {AsyncStacks} from '../sampler/asyncio.js';
 import {BatchBuilder} from '../sampler/batch-builder.js';
 import {FrameTable} from '../sampler/frame-table.js';
 import {forEachRecord} from '../sampler/protocol.js';
-import {TornReadError} from '../sampler/remote-memory.js';
 import type {ThreadNames} from '../sampler/thread-names.js';
 import {openTarget} from '../sampler/target.js';
 import {Unwinder} from '../sampler/unwinder.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import {minorOf, parseCollapsed, runCli, startPython, tempDir, testPythons, type PythonProcess} from './helpers.js';
+import {untorn} from './untorn.js';
 
 const running: PythonProcess[] = [];
 after(async () => {
@@ -23,23 +23,6 @@ after(async () => {
 });
 
 const pythons = testPythons().filter(py => minorOf(py) >= 11);
-
-/**
- * One read of a running target, taken again when torn (its thread moved under the read), as
- * the sampling loop counts such a read as an error and goes on: at load 8 the busy loop below
- * tore a read of a code object (process_vm_readv: Bad address).
- */
-function untorn<T>(read: () => T): T {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return read();
-		} catch (error) {
-			if (!(error instanceof TornReadError) || attempt >= 100) {
-				throw error;
-			}
-		}
-	}
-}
 
 for (const py of pythons) {
 	test(`Python ${py.version}: all-mode rewrites repeat while the tasks stay parked, and see a task move`, async () => {
