@@ -52,6 +52,8 @@ const maxChain = 256;
  */
 const maxPartialPasses = 1000;
 const pageGrowthToWhole = 1.25;
+/** See AsyncStacks.partsListed: ~9 pages a part at 10,000 parked tasks, so a few times what a rewrite lists afresh. */
+const maxListedPerTask = 32;
 /** A task part read from more pages than this (its awaiters read again, pages added each time) is read whole again. */
 const maxPartPages = 256;
 /** A look at the threads' activity is made only where the last rewrite read this many pages per thread looked at. */
@@ -103,6 +105,12 @@ export class AsyncStacks {
 	 * lookups, not 10,000 × their pages × the changed pages (2.3 ms of a 20 ms sample).
 	 */
 	private readonly partsByPage = new Map<number, TaskPart[]>();
+	/**
+	 * Entries of partsByPage. Parts read again (tasks that moved) and parts of new tasks are
+	 * listed again, and the parts of tasks gone stay listed, until a rewrite reads every task:
+	 * one comes once there are maxListedPerTask entries per task of the last rewrite.
+	 */
+	private partsListed = 0;
 	private passesSinceWhole = 0;
 	/** Value-stack slots that may hold the awaited object (awaitedSlots), reused. */
 	private readonly slots: number[] = [0, 0];
@@ -219,7 +227,8 @@ export class AsyncStacks {
 			}
 
 			this.partial = changed !== undefined && this.passesSinceWhole < maxPartialPasses
-				&& this.pages.lastPassPages <= (this.pagesAfterWhole * pageGrowthToWhole) + 64;
+				&& this.pages.lastPassPages <= (this.pagesAfterWhole * pageGrowthToWhole) + 64
+				&& this.partsListed <= (maxListedPerTask * this.lastTasks.length) + 65_536;
 			if (this.partial) {
 				// Only what read a changed page is read again (see partOf); the words the
 				// rest was read from count as read by this pass, to be compared again next time.
@@ -229,6 +238,7 @@ export class AsyncStacks {
 			} else {
 				// Every part is read again, and listed again under the pages it reads now.
 				this.partsByPage.clear();
+				this.partsListed = 0;
 				this.passesSinceWhole = 0;
 				this.pagesAfterWhole = -1;
 			}
@@ -471,6 +481,7 @@ export class AsyncStacks {
 			part.pass = this.pass;
 			if (part.kept && !sameTasks) {
 				// Tasks came or went: which of its awaiters are tasks may differ, though its words did not.
+				const listed = part.pages.length;
 				this.pages.startTrace(part.pages, true);
 				try {
 					task.parents = undefined;
@@ -482,7 +493,7 @@ export class AsyncStacks {
 					this.pages.stopTrace();
 				}
 
-				this.listUnderPages(part);
+				this.listUnderPages(part, listed);
 			}
 
 			if (!part.kept) {
@@ -515,12 +526,12 @@ export class AsyncStacks {
 	}
 
 	/**
-	 * A task's part, or undefined where it read torn memory (the task or its coroutine freed
-	 * while read: a task ending, a moving task's awaited object): that task gives no stack of its
-	 * own in this sample, and ends the chains that reach it, with no frames and no awaiter (its
-	 * part is left so for this rewrite, and read again at the next). Failing the whole sample
+	 * A task's part; where it read torn memory (the task or its coroutine freed while read: a
+	 * task ending, a moving task's awaited object), a part marked torn in this rewrite (tornIn),
+	 * with no frames and no awaiter: that task gives no stack of its own in this sample and ends
+	 * the chains that reach it, and its part is read again at the next. Failing the whole sample
 	 * instead lost 10,000 stacks for one task, and made the next sample walk every task again
-	 * (~200 ms). Such a part is marked torn in this rewrite (tornIn).
+	 * (~200 ms).
 	 */
 	private partOrTorn(task: Task, tasks: Map<number, Task>, sameTasks: boolean): TaskPart {
 		try {
@@ -709,21 +720,38 @@ export class AsyncStacks {
 		}
 	}
 
-	/** Lists a part just read under each page it was read from (see partsByPage). */
-	private listUnderPages(part: TaskPart): void {
+	/**
+	 * Lists a part just read under the pages it was read from since pages[from] (see
+	 * partsByPage), and drops from its pages those it already had: a part kept while tasks come
+	 * and go reads its awaiters again at every rewrite, from the same pages, and listing those
+	 * again each time grew the index by ~3 million entries in 200 samples of 2,000 tasks.
+	 */
+	private listUnderPages(part: TaskPart, from = 0): void {
 		if (this.mode !== 'all') {
 			return;
 		}
 
-		for (const page of part.pages) {
-			const parts = this.partsByPage.get(page);
-			if (!parts) {
-				this.partsByPage.set(page, [part]);
-			} else if (parts.at(-1) !== part) {
-				// A part's pages repeat as its reads go back and forth between them.
-				parts.push(part);
+		const {pages} = part;
+		let unique = from;
+		for (let index = from; index < pages.length; index++) {
+			const page = pages[index]!;
+			// A part's pages repeat as its reads go back and forth between them.
+			if (unique > 0 && pages.lastIndexOf(page, unique - 1) >= 0) {
+				continue;
 			}
+
+			pages[unique++] = page;
+			const parts = this.partsByPage.get(page);
+			if (parts) {
+				parts.push(part);
+			} else {
+				this.partsByPage.set(page, [part]);
+			}
+
+			this.partsListed++;
 		}
+
+		pages.length = unique;
 	}
 
 	/** Fills `frames` (emptied first) with the task's coroutine frames, leaf first. */
